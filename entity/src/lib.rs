@@ -1,0 +1,1 @@
+//! SeaORM entities of the application schema (generated; see issue 4).

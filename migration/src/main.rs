@@ -1,0 +1,18 @@
+//! `cargo run -p migration -- [COMMAND]`: see `--help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use migration::Migrator;
+use migration::cli::{self, Args};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match cli::run::<Migrator>(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Column and index builders shared by the migrations.
+//!
+//! They exist so that every migration spells the spec's conventions the same way:
+//! string primary keys, explicit NULL / NOT NULL, the backend-specific case-insensitive
+//! string, and the `idx_<table>_<cols>` index names.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+/// The backends these migrations support. Anything else is refused up front so that a
+/// migration never silently does nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend behind `manager`, or an error naming the migration and the backend.
+    pub fn of(manager: &SchemaManager, migration: &str) -> Result<Self, DbErr> {
+        match manager.get_database_backend() {
+            DbBackend::Sqlite => Ok(Self::Sqlite),
+            DbBackend::Postgres => Ok(Self::Postgres),
+            other => Err(DbErr::Migration(format!(
+                "migration {migration}: the {} backend is not supported; \
+                 run it against SQLite or PostgreSQL",
+                other.as_str()
+            ))),
+        }
+    }
+}
+
+/// A text primary key filled by the application (a ULID, or a natural key).
+pub fn text_pk<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).string().not_null().primary_key().take()
+}
+
+/// A NOT NULL case-insensitive string: `citext` on PostgreSQL (the extension comes from
+/// migration 0), `text COLLATE NOCASE` on SQLite, so that uniqueness and equality ignore
+/// case on both.
+pub fn ci_string<T: IntoIden>(col: T, backend: Backend) -> ColumnDef {
+    let mut def = ColumnDef::new(col);
+    match backend {
+        Backend::Postgres => def.custom("citext"),
+        Backend::Sqlite => def.text().extra("COLLATE NOCASE"),
+    };
+    def.not_null().take()
+}
+
+/// A plain (non-unique) index named by the spec's `idx_<table>_<cols>` convention.
+pub fn index<T, C>(table: T, name: &str, cols: impl IntoIterator<Item = C>) -> IndexCreateStatement
+where
+    T: IntoIden,
+    C: IntoIndexColumn,
+{
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for col in cols {
+        stmt.col(col);
+    }
+    stmt
+}
+
+/// A unique index; with the same name on both backends, unlike an inline constraint.
+pub fn unique_index<T, C>(
+    table: T,
+    name: &str,
+    cols: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement
+where
+    T: IntoIden,
+    C: IntoIndexColumn,
+{
+    let mut stmt = index(table, name, cols);
+    stmt.unique();
+    stmt
+}
+
+/// `DROP INDEX name` (the table is given for backends that need it).
+pub fn drop_index<T: IntoIden>(table: T, name: &str) -> IndexDropStatement {
+    Index::drop().name(name).table(table).to_owned()
+}
+
+/// `DROP TABLE name`, deliberately without `IF EXISTS`: a missing table is a bug to surface.
+pub fn drop_table<T: IntoIden>(table: T) -> TableDropStatement {
+    Table::drop().table(table).take()
+}
+
+/// A CASCADE-on-delete-and-update foreign key, the only kind the schema uses.
+pub fn cascade_fk<T, C, RT, RC>(
+    name: &str,
+    table: T,
+    col: C,
+    ref_table: RT,
+    ref_col: RC,
+) -> ForeignKeyCreateStatement
+where
+    T: IntoIden,
+    C: IntoIden,
+    RT: IntoIden,
+    RC: IntoIden,
+{
+    ForeignKey::create()
+        .name(name)
+        .from(table, col)
+        .to(ref_table, ref_col)
+        .on_delete(ForeignKeyAction::Cascade)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+/// A `bigint` column on both backends. sea-query writes `integer` for SQLite (the same
+/// 64-bit storage), but the spec, the entity generator and reviewers want `bigint`.
+pub fn bigint<T: IntoIden>(col: T, backend: Backend) -> ColumnDef {
+    let mut def = ColumnDef::new(col);
+    match backend {
+        Backend::Postgres => def.big_integer(),
+        Backend::Sqlite => def.custom("bigint"),
+    };
+    def
+}
