@@ -22,7 +22,6 @@ import sys
 LISTEN = sys.argv[1] if len(sys.argv) > 1 else "/var/run/docker-compat.sock"
 UPSTREAM = sys.argv[2] if len(sys.argv) > 2 else "/var/run/docker.sock"
 VERSION_RE = re.compile(rb"^/v(\d+)\.(\d+)(?=/|\?|$)")
-HIJACK_RE = re.compile(rb"^/(v[\d.]+/)?(containers/[^/]+/attach|exec/[^/]+/start)\b")
 
 
 def daemon_max_version():
@@ -94,8 +93,9 @@ async def requests(creader, uwriter):
             elif (n := int(headers.get(b"content-length", b"0"))) > 0:
                 uwriter.write(await creader.readexactly(n))
             await uwriter.drain()
-            # After an upgrade/hijack the connection carries a raw stream.
-            if b"upgrade" in headers or HIJACK_RE.match(target):
+            # After an upgrade (attach, exec start: both docker CLI and bollard
+            # send "Upgrade: tcp") the connection carries a raw stream.
+            if b"upgrade" in headers:
                 await pipe(creader, uwriter)
                 return
         if uwriter.can_write_eof():

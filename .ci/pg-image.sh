@@ -24,6 +24,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { echo "pg-image: $*" >&2; }
 
+# Talk to the real daemon socket, whatever the caller's DOCKER_HOST is.
+export DOCKER_HOST=unix:///var/run/docker.sock
+unset DOCKER_API_VERSION
+
 "$here/docker-up.sh"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then

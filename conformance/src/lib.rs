@@ -1,1 +1,28 @@
-//! Conformance harness.
+//! A conformance harness for SeaORM migrators.
+//!
+//! Point it at any [`sea_orm_migration::MigratorTrait`] and it runs the migrations on
+//! real SQLite and PostgreSQL databases.
+
+pub mod backends;
+pub mod error;
+
+pub use backends::{Backend, TestDatabase};
+pub use error::HarnessError;
+
+/// A fresh database for a test. When PostgreSQL cannot be had, this fails the test
+/// (the default) or, with `CONFORMANCE_REQUIRE_POSTGRES=0`, says so loudly and returns
+/// `None` so that the test can return early.
+pub async fn fresh_database(backend: Backend) -> Option<TestDatabase> {
+    match TestDatabase::fresh(backend).await {
+        Ok(db) => Some(db),
+        Err(HarnessError::PostgresUnavailable(reason)) if !backends::postgres_required() => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "conformance: SKIPPED a PostgreSQL test, no PostgreSQL: {reason}"
+            );
+            None
+        }
+        Err(e) => panic!("{e} (set CONFORMANCE_REQUIRE_POSTGRES=0 to skip PostgreSQL tests instead)"),
+    }
+}

@@ -1,0 +1,112 @@
+//! Real databases for the checks: a fresh SQLite file, or a fresh database on a shared
+//! PostgreSQL server (from `CONFORMANCE_PG_URL`, testcontainers, or local binaries).
+//!
+//! Like `#[sqlx::test]`, every caller gets a throwaway database of its own; servers are
+//! started once per process and shared.
+
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+pub use postgres::{PgServer, PgSource, postgres_required, postgres_server};
+
+use crate::error::HarnessError;
+
+/// A database engine the harness can run migrations on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+    /// Short lower-case name, used in snapshot file names and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A throwaway database with an open connection. Dropping it removes a SQLite file;
+/// call [`TestDatabase::close`] to drop a PostgreSQL database as well.
+pub struct TestDatabase {
+    pub backend: Backend,
+    /// URL that opens this database (for a second connection or a subprocess).
+    pub url: String,
+    pub conn: DatabaseConnection,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server: &'static PgServer, name: String },
+}
+
+impl TestDatabase {
+    /// A new, empty database on `backend`.
+    pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
+        match backend {
+            Backend::Sqlite => {
+                let (dir, url) = sqlite::fresh_file()?;
+                let conn = connect(&url).await?;
+                Ok(Self {
+                    backend,
+                    url,
+                    conn,
+                    cleanup: Cleanup::Sqlite(dir),
+                })
+            }
+            Backend::Postgres => {
+                let server = postgres_server()?;
+                let name = server.create_database().await?;
+                let url = server.database_url(&name);
+                let conn = connect(&url).await?;
+                Ok(Self {
+                    backend,
+                    url,
+                    conn,
+                    cleanup: Cleanup::Postgres { server, name },
+                })
+            }
+        }
+    }
+
+    /// Closes the connection and removes the database.
+    pub async fn close(self) -> Result<(), HarnessError> {
+        // Closing may fail when the connection is already broken; dropping still works.
+        let _ = self.conn.close().await;
+        match self.cleanup {
+            Cleanup::Sqlite(_dir) => Ok(()),
+            Cleanup::Postgres { server, name } => server.drop_database(&name).await,
+        }
+    }
+}
+
+/// Opens a connection the way applications do: SQLite with foreign keys on.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, HarnessError> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(1)
+        .min_connections(0)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| o.foreign_keys(true).create_if_missing(true));
+    Database::connect(options)
+        .await
+        .map_err(|e| HarnessError::Connect {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })
+}
