@@ -4,6 +4,7 @@
 //! real SQLite and PostgreSQL databases.
 
 pub mod backends;
+pub mod catalog;
 pub mod error;
 
 pub use backends::{Backend, TestDatabase};
