@@ -24,6 +24,8 @@ pub async fn fresh_database(backend: Backend) -> Option<TestDatabase> {
             );
             None
         }
-        Err(e) => panic!("{e} (set CONFORMANCE_REQUIRE_POSTGRES=0 to skip PostgreSQL tests instead)"),
+        Err(e) => {
+            panic!("{e} (set CONFORMANCE_REQUIRE_POSTGRES=0 to skip PostgreSQL tests instead)")
+        }
     }
 }

@@ -14,14 +14,19 @@ use rstest::rstest;
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
 async fn up_creates_exactly_the_spec_schema(#[case] backend: Backend) {
-    let Some(db) = migrated(backend).await else { return };
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
 
     let actual = actual_schema(&db.conn).await;
     assert_eq!(actual, expected_schema(backend));
     assert_eq!(actual.tables.len(), 16);
     let columns: usize = actual.tables.values().map(|t| t.columns.len()).sum();
     assert_eq!(columns, 173);
-    assert_eq!(count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await, 14);
+    assert_eq!(
+        count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await,
+        14
+    );
     db.close().await.expect("close");
 }
 
@@ -30,14 +35,26 @@ async fn up_creates_exactly_the_spec_schema(#[case] backend: Backend) {
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
 async fn down_all_leaves_only_the_migrations_table_and_up_works_again(#[case] backend: Backend) {
-    let Some(db) = migrated(backend).await else { return };
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
 
     Migrator::down(&db.conn, None).await.expect("down all");
-    assert_eq!(table_names(&db.conn).await, vec![MIGRATIONS_TABLE.to_owned()]);
-    assert_eq!(count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await, 0);
+    assert_eq!(
+        table_names(&db.conn).await,
+        vec![MIGRATIONS_TABLE.to_owned()]
+    );
+    assert_eq!(
+        count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await,
+        0
+    );
     if backend == Backend::Postgres {
         assert_eq!(
-            count(&db.conn, "SELECT COUNT(*) FROM pg_extension WHERE extname = 'citext'").await,
+            count(
+                &db.conn,
+                "SELECT COUNT(*) FROM pg_extension WHERE extname = 'citext'"
+            )
+            .await,
             0,
             "down of migration 0 must drop citext"
         );
@@ -45,7 +62,10 @@ async fn down_all_leaves_only_the_migrations_table_and_up_works_again(#[case] ba
 
     Migrator::up(&db.conn, None).await.expect("up again");
     assert_eq!(actual_schema(&db.conn).await, expected_schema(backend));
-    assert_eq!(count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await, 14);
+    assert_eq!(
+        count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await,
+        14
+    );
     db.close().await.expect("close");
 }
 
@@ -54,8 +74,13 @@ async fn down_all_leaves_only_the_migrations_table_and_up_works_again(#[case] ba
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
 async fn migrations_are_named_and_ordered_as_in_the_spec(#[case] backend: Backend) {
-    let Some(db) = migrated(backend).await else { return };
-    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
     let expected = [
         "m20250101_000000_extensions",
         "m20250101_000001_download_requests",
@@ -78,6 +103,10 @@ async fn migrations_are_named_and_ordered_as_in_the_spec(#[case] backend: Backen
         .expect("applied versions");
     assert_eq!(applied, expected);
     // Every migration declares its own transaction, SQLite included.
-    assert!(Migrator::migrations().iter().all(|m| m.use_transaction() == Some(true)));
+    assert!(
+        Migrator::migrations()
+            .iter()
+            .all(|m| m.use_transaction() == Some(true))
+    );
     db.close().await.expect("close");
 }

@@ -52,7 +52,10 @@ pub struct TestDatabase {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server: &'static PgServer, name: String },
+    Postgres {
+        server: &'static PgServer,
+        name: String,
+    },
 }
 
 impl TestDatabase {

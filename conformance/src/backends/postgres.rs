@@ -88,7 +88,9 @@ impl PgServer {
         let conn = connect_admin(self.admin_url.as_str()).await?;
         let result = conn.execute_unprepared(sql).await;
         let _ = conn.close().await;
-        result.map(|_| ()).map_err(|e| HarnessError::Setup(format!("{sql}: {e}")))
+        result
+            .map(|_| ())
+            .map_err(|e| HarnessError::Setup(format!("{sql}: {e}")))
     }
 }
 
@@ -195,7 +197,8 @@ async fn from_container() -> Result<PgServer, String> {
 }
 
 async fn from_local_binaries() -> Result<PgServer, String> {
-    let bin_dir = find_bin_dir().ok_or("initdb and postgres were not found on PATH or under /usr/lib/postgresql")?;
+    let bin_dir = find_bin_dir()
+        .ok_or("initdb and postgres were not found on PATH or under /usr/lib/postgresql")?;
     let data = tempfile::Builder::new()
         .prefix("conformance-pg-")
         .tempdir()
@@ -210,7 +213,13 @@ async fn from_local_binaries() -> Result<PgServer, String> {
     }
     let cluster = data.join("cluster");
     let status = command(&bin_dir.join("initdb"), run_as)
-        .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-sync", "-D"])
+        .args([
+            "--auth=trust",
+            "--username=postgres",
+            "--encoding=UTF8",
+            "--no-sync",
+            "-D",
+        ])
         .arg(&cluster)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -240,9 +249,9 @@ async fn from_local_binaries() -> Result<PgServer, String> {
 }
 
 fn find_bin_dir() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| {
-        std::env::split_paths(&p).collect::<Vec<_>>()
-    });
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
     let packaged = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -251,13 +260,20 @@ fn find_bin_dir() -> Option<PathBuf> {
     on_path
         .chain(packaged)
         .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
-        .map(|dir| std::fs::canonicalize(dir.join("initdb")).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or(dir))
+        .map(|dir| {
+            std::fs::canonicalize(dir.join("initdb"))
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .unwrap_or(dir)
+        })
 }
 
 fn unprivileged_user() -> Option<(u32, u32)> {
     use std::os::unix::fs::MetadataExt;
     // SAFETY-free check: we are root when /proc/self is owned by uid 0.
-    let is_root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    let is_root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
     if !is_root {
         return None;
     }
@@ -351,7 +367,9 @@ fn remove_at_exit(leftover: Leftover) {
 
 #[dtor::dtor(unsafe)]
 fn remove_leftovers() {
-    let Ok(mut all) = LEFTOVERS.lock() else { return };
+    let Ok(mut all) = LEFTOVERS.lock() else {
+        return;
+    };
     // Newest first: the server process goes before its data folder.
     while let Some(leftover) = all.pop() {
         match leftover {

@@ -92,7 +92,10 @@ pub struct ForeignKey {
 impl LogicalSchema {
     /// Reads the schema behind `conn`; `exclude` names tables to leave out (such as the
     /// migrations table).
-    pub async fn read<C: ConnectionTrait>(conn: &C, exclude: &[&str]) -> Result<Self, HarnessError> {
+    pub async fn read<C: ConnectionTrait>(
+        conn: &C,
+        exclude: &[&str],
+    ) -> Result<Self, HarnessError> {
         let mut schema = match conn.get_database_backend() {
             DbBackend::Sqlite => sqlite::logical(conn).await?,
             DbBackend::Postgres => postgres::logical(conn).await?,
@@ -103,7 +106,9 @@ impl LogicalSchema {
                 )));
             }
         };
-        schema.tables.retain(|name, _| !exclude.contains(&name.as_str()));
+        schema
+            .tables
+            .retain(|name, _| !exclude.contains(&name.as_str()));
         Ok(schema)
     }
 }
@@ -129,7 +134,10 @@ pub(crate) fn normalize_default(raw: &str) -> String {
     // PostgreSQL writes `'x'::character varying`, `'[]'::jsonb`, `'Header'::citext`.
     while let Some(pos) = value.rfind("::") {
         let tail = &value[pos + 2..];
-        if tail.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_' || c == '"') {
+        if tail
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_' || c == '"')
+        {
             value.truncate(pos);
         } else {
             break;
@@ -142,7 +150,10 @@ pub(crate) fn normalize_default(raw: &str) -> String {
     }
 }
 
-pub(crate) async fn rows<C: ConnectionTrait>(conn: &C, sql: &str) -> Result<Vec<QueryResult>, HarnessError> {
+pub(crate) async fn rows<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+) -> Result<Vec<QueryResult>, HarnessError> {
     Ok(conn
         .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await?)
@@ -162,7 +173,10 @@ mod tests {
 
     #[test]
     fn defaults_lose_casts_and_boolean_case() {
-        assert_eq!(normalize_default("'pending'::character varying"), "'pending'");
+        assert_eq!(
+            normalize_default("'pending'::character varying"),
+            "'pending'"
+        );
         assert_eq!(normalize_default("'[]'::jsonb"), "'[]'");
         assert_eq!(normalize_default("FALSE"), "false");
         assert_eq!(normalize_default("0"), "0");

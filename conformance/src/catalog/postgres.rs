@@ -9,7 +9,12 @@ use crate::error::HarnessError;
 /// of the schema (sequences, views, types, functions) that no extension owns.
 pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> {
     let mut out = String::new();
-    for row in rows(conn, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname").await? {
+    for row in rows(
+        conn,
+        "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname",
+    )
+    .await?
+    {
         let name: String = get(&row, "extname")?;
         out.push_str(&format!("CREATE EXTENSION {name};\n"));
     }
@@ -38,7 +43,9 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
         for row in rows(conn, &constraints_sql(oid)).await? {
             let constraint: String = get(&row, "name")?;
             let def: String = get(&row, "def")?;
-            out.push_str(&format!("ALTER TABLE {name} ADD CONSTRAINT {constraint} {def};\n"));
+            out.push_str(&format!(
+                "ALTER TABLE {name} ADD CONSTRAINT {constraint} {def};\n"
+            ));
         }
         for row in rows(conn, &indexes_sql(oid)).await? {
             let def: String = get(&row, "def")?;
@@ -219,6 +226,8 @@ fn action(code: &str) -> String {
 }
 
 fn split(list: &str) -> Vec<String> {
-    list.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    list.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
-

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use super::{Column, ForeignKey, Index, Kind, LogicalSchema, Table, get, normalize_default, quote_literal, rows};
+use super::{
+    Column, ForeignKey, Index, Kind, LogicalSchema, Table, get, normalize_default, quote_literal,
+    rows,
+};
 use crate::error::HarnessError;
 
 /// Every schema object's own `CREATE` text, tables first then indexes, triggers and
@@ -47,7 +50,12 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
     let t = quote_literal(name);
     let mut table = Table::default();
     let mut pk: Vec<(i64, String)> = Vec::new();
-    for row in rows(conn, &format!("SELECT * FROM pragma_table_xinfo({t}) ORDER BY cid")).await? {
+    for row in rows(
+        conn,
+        &format!("SELECT * FROM pragma_table_xinfo({t}) ORDER BY cid"),
+    )
+    .await?
+    {
         let column: String = get(&row, "name")?;
         let declared: String = get(&row, "type")?;
         let notnull: i64 = get(&row, "notnull")?;
@@ -92,7 +100,12 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
     }
 
     let mut fks: BTreeMap<i64, ForeignKey> = BTreeMap::new();
-    for row in rows(conn, &format!("SELECT * FROM pragma_foreign_key_list({t}) ORDER BY id, seq")).await? {
+    for row in rows(
+        conn,
+        &format!("SELECT * FROM pragma_foreign_key_list({t}) ORDER BY id, seq"),
+    )
+    .await?
+    {
         let id: i64 = get(&row, "id")?;
         let from: String = get(&row, "from")?;
         let to: String = get(&row, "to")?;
@@ -111,14 +124,22 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
     Ok(table)
 }
 
-async fn index_columns<C: ConnectionTrait>(conn: &C, index: &str) -> Result<Vec<String>, HarnessError> {
+async fn index_columns<C: ConnectionTrait>(
+    conn: &C,
+    index: &str,
+) -> Result<Vec<String>, HarnessError> {
     rows(
         conn,
-        &format!("SELECT name FROM pragma_index_info({}) ORDER BY seqno", quote_literal(index)),
+        &format!(
+            "SELECT name FROM pragma_index_info({}) ORDER BY seqno",
+            quote_literal(index)
+        ),
     )
     .await?
     .iter()
-    .map(|row| get::<Option<String>>(row, "name").map(|n| n.unwrap_or_else(|| "<expression>".to_owned())))
+    .map(|row| {
+        get::<Option<String>>(row, "name").map(|n| n.unwrap_or_else(|| "<expression>".to_owned()))
+    })
     .collect()
 }
 
