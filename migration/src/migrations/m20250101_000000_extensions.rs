@@ -3,6 +3,7 @@
 
 use sea_orm_migration::prelude::extension::postgres::Extension;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::schema::Backend;
 
@@ -21,7 +22,7 @@ impl MigrationTrait for Migration {
                 .name(CITEXT)
                 .if_not_exists()
                 .to_string(PostgresQueryBuilder);
-            manager.get_connection().execute_unprepared(&sql).await?;
+            run_postgres(manager, sql).await?;
         }
         Ok(())
     }
@@ -32,7 +33,7 @@ impl MigrationTrait for Migration {
                 .name(CITEXT)
                 .if_exists()
                 .to_string(PostgresQueryBuilder);
-            manager.get_connection().execute_unprepared(&sql).await?;
+            run_postgres(manager, sql).await?;
         }
         Ok(())
     }
@@ -40,4 +41,11 @@ impl MigrationTrait for Migration {
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
     }
+}
+
+/// Executes as a `Statement` rather than `execute_unprepared`, so that connection-level
+/// statement hooks (SQL capture, checksums) see it like every other statement.
+async fn run_postgres(manager: &SchemaManager<'_>, sql: String) -> Result<(), DbErr> {
+    let stmt = Statement::from_string(DbBackend::Postgres, sql);
+    manager.get_connection().execute_raw(stmt).await.map(|_| ())
 }
