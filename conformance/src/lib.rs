@@ -4,11 +4,20 @@
 //! real SQLite and PostgreSQL databases.
 
 pub mod backends;
+pub mod capture;
 pub mod catalog;
+pub mod checks;
+pub mod diff;
 pub mod error;
+pub mod report;
+pub mod snapshots;
+pub mod sqlfmt;
+pub mod suite;
 
 pub use backends::{Backend, TestDatabase};
 pub use error::HarnessError;
+pub use report::{Status, SuiteReport};
+pub use suite::{Suite, SuiteOutcome};
 
 /// A fresh database for a test. When PostgreSQL cannot be had, this fails the test
 /// (the default) or, with `CONFORMANCE_REQUIRE_POSTGRES=0`, says so loudly and returns

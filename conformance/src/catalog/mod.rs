@@ -16,9 +16,9 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use crate::error::HarnessError;
 
-/// The canonical DDL text of the database behind `conn`. The migrations table's
-/// structure is included, its rows are not.
-pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> {
+/// The canonical DDL of the database behind `conn`, object by object. The migrations
+/// table's structure is included, its rows are not.
+pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessError> {
     match conn.get_database_backend() {
         DbBackend::Sqlite => sqlite::dump(conn).await,
         DbBackend::Postgres => postgres::dump(conn).await,
@@ -26,6 +26,34 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> 
             "the {} backend is not supported by the catalog reader",
             other.as_str()
         ))),
+    }
+}
+
+/// A schema as DDL text, one entry per object, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaDump {
+    /// `(object, ddl)`, e.g. `("index idx_users_email", "CREATE INDEX ...;")`.
+    pub objects: Vec<(String, String)>,
+}
+
+impl SchemaDump {
+    pub(crate) fn push(&mut self, object: impl Into<String>, ddl: impl Into<String>) {
+        self.objects.push((object.into(), ddl.into()));
+    }
+
+    /// Object names, e.g. `table users`, `index idx_users_email`.
+    pub fn object_names(&self) -> impl Iterator<Item = &str> {
+        self.objects.iter().map(|(name, _)| name.as_str())
+    }
+}
+
+impl fmt::Display for SchemaDump {
+    /// The DDL text: what the snapshots hold and reviewers read.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (_, ddl) in &self.objects {
+            writeln!(f, "{ddl}")?;
+        }
+        Ok(())
     }
 }
 

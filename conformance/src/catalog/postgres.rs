@@ -2,13 +2,15 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::{Column, ForeignKey, Index, Kind, LogicalSchema, Table, get, normalize_default, rows};
+use super::{
+    Column, ForeignKey, Index, Kind, LogicalSchema, SchemaDump, Table, get, normalize_default, rows,
+};
 use crate::error::HarnessError;
 
 /// Extensions, then every table (columns, constraints, indexes), then any other object
 /// of the schema (sequences, views, types, functions) that no extension owns.
-pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> {
-    let mut out = String::new();
+pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessError> {
+    let mut dump = SchemaDump::default();
     for row in rows(
         conn,
         "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname",
@@ -16,12 +18,14 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
     .await?
     {
         let name: String = get(&row, "extname")?;
-        out.push_str(&format!("CREATE EXTENSION {name};\n"));
+        dump.push(
+            format!("extension {name}"),
+            format!("CREATE EXTENSION {name};"),
+        );
     }
     for (oid, name) in tables(conn).await? {
-        out.push_str(&format!("\nCREATE TABLE {name} (\n"));
-        let columns = rows(conn, &columns_sql(oid)).await?;
-        let lines = columns
+        let lines = rows(conn, &columns_sql(oid))
+            .await?
             .iter()
             .map(|row| {
                 let column: String = get(row, "name")?;
@@ -38,30 +42,30 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
                 Ok(line)
             })
             .collect::<Result<Vec<_>, HarnessError>>()?;
-        out.push_str(&lines.join(",\n"));
-        out.push_str("\n);\n");
+        dump.push(
+            format!("table {name}"),
+            format!("\nCREATE TABLE {name} (\n{}\n);", lines.join(",\n")),
+        );
         for row in rows(conn, &constraints_sql(oid)).await? {
             let constraint: String = get(&row, "name")?;
             let def: String = get(&row, "def")?;
-            out.push_str(&format!(
-                "ALTER TABLE {name} ADD CONSTRAINT {constraint} {def};\n"
-            ));
+            dump.push(
+                format!("constraint {name}.{constraint}"),
+                format!("ALTER TABLE {name} ADD CONSTRAINT {constraint} {def};"),
+            );
         }
         for row in rows(conn, &indexes_sql(oid)).await? {
+            let index: String = get(&row, "name")?;
             let def: String = get(&row, "def")?;
-            out.push_str(&format!("{def};\n"));
+            dump.push(format!("index {index}"), format!("{def};"));
         }
     }
-    let others = rows(conn, OTHER_OBJECTS_SQL).await?;
-    if !others.is_empty() {
-        out.push('\n');
-    }
-    for row in others {
+    for row in rows(conn, OTHER_OBJECTS_SQL).await? {
         let kind: String = get(&row, "kind")?;
         let name: String = get(&row, "name")?;
-        out.push_str(&format!("-- {kind} {name}\n"));
+        dump.push(format!("{kind} {name}"), format!("-- {kind} {name}"));
     }
-    Ok(out)
+    Ok(dump)
 }
 
 pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchema, HarnessError> {
@@ -147,7 +151,7 @@ fn constraints_sql(oid: i64) -> String {
 /// Indexes that no constraint owns (those are in the constraints' text already).
 fn indexes_sql(oid: i64) -> String {
     format!(
-        "SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i \
+        "SELECT c.relname::text AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i \
          JOIN pg_class c ON c.oid = i.indexrelid \
          WHERE i.indrelid = {oid} \
            AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = {oid}) \

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use super::{
-    Column, ForeignKey, Index, Kind, LogicalSchema, Table, get, normalize_default, quote_literal,
-    rows,
+    Column, ForeignKey, Index, Kind, LogicalSchema, SchemaDump, Table, get, normalize_default,
+    quote_literal, rows,
 };
 use crate::error::HarnessError;
 
 /// Every schema object's own `CREATE` text, tables first then indexes, triggers and
 /// views, each by name. Indexes SQLite makes for UNIQUE / PRIMARY KEY constraints have
 /// no text; they are implied by their table's.
-pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> {
+pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessError> {
     let objects = rows(
         conn,
         "SELECT type, name, tbl_name, sql FROM sqlite_master \
@@ -22,13 +22,17 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
                   tbl_name, name",
     )
     .await?;
-    let mut out = String::new();
+    let mut dump = SchemaDump::default();
     for row in objects {
+        let kind: String = get(&row, "type")?;
+        let name: String = get(&row, "name")?;
         let sql: String = get(&row, "sql")?;
-        out.push_str(sql.trim());
-        out.push_str(";\n");
+        dump.push(
+            format!("{kind} {name}"),
+            format!("{};", crate::sqlfmt::layout(&sql)),
+        );
     }
-    Ok(out)
+    Ok(dump)
 }
 
 pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchema, HarnessError> {

@@ -1,0 +1,127 @@
+//! The parity allow-list: the differences between backends a project accepts, each with
+//! its reason, in one commented file.
+//!
+//! ```text
+//! # PATH ASPECT  # REASON (required)
+//! events.payload kind  # SQLite has no JSON type; the app parses the text
+//! events.index:idx_events_fts exists  # full-text index exists on PostgreSQL only
+//! ```
+//!
+//! PATH is `table`, `table.column`, `table.index:NAME` or `table.fk:COL,COL`; ASPECT is
+//! what may differ there (see [`super::parity`]).
+
+use std::path::{Path, PathBuf};
+
+/// One accepted difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowance {
+    pub path: String,
+    pub aspect: String,
+    pub reason: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList {
+    pub entries: Vec<Allowance>,
+    /// Where it was read from, for messages.
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AllowListError {
+    #[error("cannot read the parity allow-list {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path}:{line}: {reason}; expected `PATH ASPECT  # REASON`")]
+    Syntax {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+}
+
+impl AllowList {
+    /// Reads `path`; a missing file is an empty list.
+    pub fn load(path: &Path) -> Result<Self, AllowListError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(AllowListError::Read {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let mut list = Self::parse(&text, &path.display().to_string())?;
+        list.source = Some(path.to_path_buf());
+        Ok(list)
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Self, AllowListError> {
+        let mut entries = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let syntax = |reason: &str| AllowListError::Syntax {
+                path: origin.to_owned(),
+                line: index + 1,
+                reason: reason.to_owned(),
+            };
+            let (entry, reason) = line
+                .split_once('#')
+                .ok_or_else(|| syntax("every entry needs a `# reason`"))?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(syntax("the reason after `#` is empty"));
+            }
+            let words: Vec<&str> = entry.split_whitespace().collect();
+            let [path, aspect] = words.as_slice() else {
+                return Err(syntax("an entry is a PATH and an ASPECT"));
+            };
+            entries.push(Allowance {
+                path: (*path).to_owned(),
+                aspect: (*aspect).to_owned(),
+                reason: reason.to_owned(),
+                line: index + 1,
+            });
+        }
+        Ok(Self {
+            entries,
+            source: None,
+        })
+    }
+
+    pub fn allows(&self, path: &str, aspect: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.path == path && e.aspect == aspect)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_entries_with_reasons() {
+        let list =
+            AllowList::parse("# header\n\nt.c kind  # SQLite has no JSON\n", "x").expect("parse");
+        assert_eq!(list.entries.len(), 1);
+        assert!(list.allows("t.c", "kind"));
+        assert!(!list.allows("t.c", "default"));
+    }
+
+    #[test]
+    fn refuses_entries_without_a_reason() {
+        let err = AllowList::parse("t.c kind\n", "list.txt").expect_err("no reason");
+        assert_eq!(
+            err.to_string(),
+            "list.txt:1: every entry needs a `# reason`; expected `PATH ASPECT  # REASON`"
+        );
+        assert!(AllowList::parse("t.c kind #  \n", "x").is_err());
+        assert!(AllowList::parse("t.c # why\n", "x").is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! The checks the harness runs, and what a failed one reports.
+
+mod allowlist;
+mod lint;
+mod parity;
+mod walk;
+
+use std::fmt;
+
+pub use allowlist::{AllowList, AllowListError};
+pub use lint::lint_transactions;
+pub use parity::parity;
+pub use walk::{BackendRun, StepRun, walk};
+
+use crate::backends::Backend;
+
+/// One property the harness proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Check {
+    /// Every migration's `down` restores exactly the schema before its `up`, and
+    /// re-applying it gives exactly the schema after it.
+    StepReversibility,
+    /// Up all, down all, up all: the same schema both times, and the same as one by one.
+    RoundTrip,
+    /// After down all, nothing but the migrations table is left.
+    CleanBase,
+    /// SQLite and PostgreSQL hold the same logical schema, but for allow-listed differences.
+    Parity,
+    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction.
+    Lint,
+    /// The DDL matches the reviewed snapshots.
+    Snapshots,
+}
+
+impl Check {
+    pub const ALL: [Check; 6] = [
+        Check::StepReversibility,
+        Check::RoundTrip,
+        Check::CleanBase,
+        Check::Parity,
+        Check::Lint,
+        Check::Snapshots,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::StepReversibility => "step-reversibility",
+            Check::RoundTrip => "round-trip",
+            Check::CleanBase => "clean-base",
+            Check::Parity => "parity",
+            Check::Lint => "lint",
+            Check::Snapshots => "snapshots",
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A failed check: which check, where, and what a reviewer needs to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: Check,
+    /// `None` for cross-backend findings.
+    pub backend: Option<Backend>,
+    pub migration: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(
+        check: Check,
+        backend: Option<Backend>,
+        migration: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            check,
+            backend,
+            migration: migration.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]", self.check)?;
+        if let Some(backend) = self.backend {
+            write!(f, " {backend}")?;
+        }
+        if let Some(migration) = &self.migration {
+            write!(f, " {migration}")?;
+        }
+        write!(f, ": {}", self.message.trim_end())
+    }
+}

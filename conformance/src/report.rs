@@ -1,0 +1,73 @@
+//! The outcome of a suite run as a check × backend table.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::backends::Backend;
+use crate::checks::{Check, Finding};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail(usize),
+    Skipped(String),
+}
+
+/// Every check's status on every backend, and the findings behind the failures.
+#[derive(Debug, Clone, Default)]
+pub struct SuiteReport {
+    pub statuses: BTreeMap<(Check, Backend), Status>,
+    pub findings: Vec<Finding>,
+    /// Backends that were asked for but could not be had, with the reason.
+    pub missing: Vec<(Backend, String)>,
+}
+
+impl SuiteReport {
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty() && !self.statuses.values().any(|s| matches!(s, Status::Fail(_)))
+    }
+
+    /// The findings of one check (all backends).
+    pub fn findings_of(&self, check: Check) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.check == check).collect()
+    }
+}
+
+impl fmt::Display for SuiteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backends = Backend::ALL;
+        write!(f, "{:<20}", "check")?;
+        for backend in backends {
+            write!(f, "{:<12}", backend.name())?;
+        }
+        writeln!(f)?;
+        for check in Check::ALL {
+            write!(f, "{:<20}", check.name())?;
+            for backend in backends {
+                let cell = match self.statuses.get(&(check, backend)) {
+                    Some(Status::Pass) => "pass".to_owned(),
+                    Some(Status::Fail(n)) => format!("FAIL ({n})"),
+                    Some(Status::Skipped(_)) | None => "skipped".to_owned(),
+                };
+                write!(f, "{cell:<12}")?;
+            }
+            writeln!(f)?;
+        }
+        let mut reasons: Vec<String> = self
+            .statuses
+            .iter()
+            .filter_map(|((check, backend), s)| match s {
+                Status::Skipped(why) => Some(format!("skipped {check} on {backend}: {why}")),
+                _ => None,
+            })
+            .collect();
+        reasons.dedup();
+        for reason in reasons {
+            writeln!(f, "{reason}")?;
+        }
+        for finding in &self.findings {
+            writeln!(f, "\n{finding}")?;
+        }
+        Ok(())
+    }
+}

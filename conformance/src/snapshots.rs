@@ -1,0 +1,214 @@
+//! The reviewed record of the schema: per backend, the final catalog dump and every
+//! migration's executed SQL (insta snapshots), plus a Mermaid ER diagram (`schema.md`).
+//!
+//! Tests assert them with insta (`INSTA_UPDATE=no` in CI fails on any change);
+//! `verify` compares the same files without insta, so that it can report instead of panic.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::LogicalSchema;
+use crate::checks::{BackendRun, Check, Finding};
+use crate::sqlfmt::layout;
+
+/// The name of the final-schema snapshot (the others are named after their migration).
+pub const SCHEMA: &str = "schema";
+
+/// `(name, content)` of every snapshot of one backend's run, schema first.
+pub fn contents(run: &BackendRun) -> Vec<(String, String)> {
+    let mut out = vec![(SCHEMA.to_owned(), run.final_dump.to_string())];
+    for step in &run.steps {
+        out.push((
+            step.migration.clone(),
+            step_text(&step.up_sql, &step.down_sql),
+        ));
+    }
+    out
+}
+
+fn step_text(up: &[String], down: &[String]) -> String {
+    let mut text = String::new();
+    for (direction, statements) in [("up", up), ("down", down)] {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let _ = writeln!(text, "-- {direction}");
+        if statements.is_empty() {
+            text.push_str("-- (nothing on this backend)\n");
+        }
+        for statement in statements {
+            let _ = writeln!(text, "{};", layout(statement));
+        }
+    }
+    text
+}
+
+/// Asserts every snapshot of `run` with insta, under `dir/<backend>/`.
+pub fn assert_snapshots(run: &BackendRun, dir: &Path) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir.join(run.backend.name()));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (name, content) in contents(run) {
+            insta::assert_snapshot!(name, content);
+        }
+    });
+}
+
+/// Findings for every snapshot of `run` that differs from (or is missing in) `dir`, and
+/// for snapshot files no migration produces any more.
+pub fn compare_files(run: &BackendRun, dir: &Path) -> Vec<Finding> {
+    let backend_dir = dir.join(run.backend.name());
+    let mut findings = Vec::new();
+    let produced = contents(run);
+    for (name, content) in &produced {
+        let path = backend_dir.join(format!("{name}.snap"));
+        let migration = (name != SCHEMA).then_some(name.as_str());
+        let finding =
+            |message: String| Finding::new(Check::Snapshots, Some(run.backend), migration, message);
+        match std::fs::read_to_string(&path) {
+            Err(_) => findings.push(finding(format!(
+                "no reviewed snapshot at {}; run `make snapshots`",
+                path.display()
+            ))),
+            Ok(file) if body(&file).trim_end() != content.trim_end() => {
+                let diff =
+                    similar::TextDiff::from_lines(body(&file).trim_end(), content.trim_end())
+                        .unified_diff()
+                        .header("reviewed", "now")
+                        .to_string();
+                findings.push(finding(format!(
+                    "differs from the reviewed snapshot {}; review it with `make snapshots`:\n{diff}",
+                    path.display()
+                )));
+            }
+            Ok(_) => {}
+        }
+    }
+    for stale in snapshot_files(&backend_dir) {
+        let name = stale
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if !produced.iter().any(|(n, _)| *n == name) {
+            findings.push(Finding::new(
+                Check::Snapshots,
+                Some(run.backend),
+                None,
+                format!(
+                    "{} belongs to no migration any more; delete it",
+                    stale.display()
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+/// The content of an insta snapshot file, without its `---` header.
+fn body(file: &str) -> &str {
+    file.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(file, |(_, body)| body)
+}
+
+fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "snap"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A Markdown page with a Mermaid ER diagram of `schema`: every table with its key
+/// columns (primary, foreign, unique), and every foreign key with its actions.
+pub fn schema_markdown(schema: &LogicalSchema, title: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {title}\n");
+    let _ = writeln!(
+        out,
+        "Generated by the conformance harness from the migrated PostgreSQL catalog; do not edit.\n\
+         Key columns only: PK primary key, FK foreign key, UK unique.\n"
+    );
+    out.push_str("```mermaid\nerDiagram\n");
+    for (name, table) in &schema.tables {
+        for fk in &table.foreign_keys {
+            let _ = writeln!(
+                out,
+                "    {} ||--o{{ {name} : \"{} ON DELETE {}\"",
+                fk.ref_table,
+                fk.columns.join(", "),
+                fk.on_delete
+            );
+        }
+    }
+    for (name, table) in &schema.tables {
+        let _ = writeln!(out, "    {name} {{");
+        for column in &table.columns {
+            let mut keys = Vec::new();
+            if table.primary_key.contains(&column.name) {
+                keys.push("PK");
+            }
+            if table
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.contains(&column.name))
+            {
+                keys.push("FK");
+            }
+            let unique = table
+                .unique_constraints
+                .iter()
+                .any(|u| u.contains(&column.name))
+                || table
+                    .indexes
+                    .values()
+                    .any(|i| i.unique && i.columns.contains(&column.name));
+            if unique {
+                keys.push("UK");
+            }
+            if !keys.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "        {} {} {}",
+                    column.kind,
+                    column.name,
+                    keys.join(", ")
+                );
+            }
+        }
+        let _ = writeln!(out, "    }}");
+    }
+    out.push_str("```\n");
+    let _ = writeln!(
+        out,
+        "\n{} tables, {} columns, {} foreign keys.",
+        schema.tables.len(),
+        schema
+            .tables
+            .values()
+            .map(|t| t.columns.len())
+            .sum::<usize>(),
+        schema
+            .tables
+            .values()
+            .map(|t| t.foreign_keys.len())
+            .sum::<usize>()
+    );
+    out
+}
+
+/// Whether this run should write snapshots rather than compare them.
+pub fn updating() -> bool {
+    matches!(std::env::var("INSTA_UPDATE").as_deref(), Ok("always"))
+        || matches!(
+            std::env::var("CONFORMANCE_UPDATE_SNAPSHOTS").as_deref(),
+            Ok("1")
+        )
+}
