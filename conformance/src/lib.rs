@@ -7,6 +7,7 @@ pub mod backends;
 pub mod capture;
 pub mod catalog;
 pub mod checks;
+pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod report;

@@ -6,6 +6,9 @@ use std::fmt;
 use crate::backends::Backend;
 use crate::checks::{Check, Finding};
 
+/// Why a backend the caller did not ask for shows as skipped (not worth a line).
+pub const NOT_REQUESTED: &str = "not requested";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     Pass,
@@ -36,28 +39,30 @@ impl SuiteReport {
 impl fmt::Display for SuiteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let backends = Backend::ALL;
-        write!(f, "{:<20}", "check")?;
+        let mut header = format!("{:<20}", "check");
         for backend in backends {
-            write!(f, "{:<12}", backend.name())?;
+            header.push_str(&format!("{:<12}", backend.name()));
         }
-        writeln!(f)?;
+        writeln!(f, "{}", header.trim_end())?;
         for check in Check::ALL {
-            write!(f, "{:<20}", check.name())?;
+            let mut line = format!("{:<20}", check.name());
             for backend in backends {
                 let cell = match self.statuses.get(&(check, backend)) {
                     Some(Status::Pass) => "pass".to_owned(),
                     Some(Status::Fail(n)) => format!("FAIL ({n})"),
                     Some(Status::Skipped(_)) | None => "skipped".to_owned(),
                 };
-                write!(f, "{cell:<12}")?;
+                line.push_str(&format!("{cell:<12}"));
             }
-            writeln!(f)?;
+            writeln!(f, "{}", line.trim_end())?;
         }
         let mut reasons: Vec<String> = self
             .statuses
             .iter()
             .filter_map(|((check, backend), s)| match s {
-                Status::Skipped(why) => Some(format!("skipped {check} on {backend}: {why}")),
+                Status::Skipped(why) if why != NOT_REQUESTED => {
+                    Some(format!("skipped {check} on {backend}: {why}"))
+                }
                 _ => None,
             })
             .collect();

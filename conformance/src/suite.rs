@@ -8,7 +8,7 @@ use sea_orm_migration::MigratorTrait;
 use crate::backends::Backend;
 use crate::checks::{AllowList, BackendRun, Check, Finding, lint_transactions, parity, walk};
 use crate::error::HarnessError;
-use crate::report::{Status, SuiteReport};
+use crate::report::{NOT_REQUESTED, Status, SuiteReport};
 use crate::snapshots;
 
 /// The whole suite for migrator `M`:
@@ -110,7 +110,7 @@ impl<M: MigratorTrait> Suite<M> {
 
     fn status(&self, check: Check, backend: Backend, report: &SuiteReport) -> Status {
         if !self.backends.contains(&backend) {
-            return Status::Skipped("not requested".to_owned());
+            return Status::Skipped(NOT_REQUESTED.to_owned());
         }
         if let Some((_, why)) = report.missing.iter().find(|(b, _)| *b == backend) {
             return Status::Skipped(why.clone());

@@ -101,6 +101,9 @@ async fn step_walk<M: MigratorTrait>(
             return Ok(());
         }
         let down_sql = log.take();
+        for message in lint_sql(&up_sql, &down_sql) {
+            run.findings.push(fail(Check::Lint, message));
+        }
         let rolled_back = dump().await?;
         let changes = compare(&before, &rolled_back);
         if !changes.is_empty() {
@@ -133,9 +136,6 @@ async fn step_walk<M: MigratorTrait>(
             ));
         }
 
-        for message in lint_sql(&up_sql, &down_sql) {
-            run.findings.push(fail(Check::Lint, message));
-        }
         run.steps.push(StepRun {
             migration: name,
             up_sql,

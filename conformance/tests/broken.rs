@@ -1,0 +1,417 @@
+//! The harness tested on migrators that are broken on purpose: each defect must be
+//! caught, by the right check, naming the right migration and object. A harness that
+//! has never failed proves nothing.
+
+use conformance::checks::{AllowList, Check, Finding};
+use conformance::snapshots::{assert_snapshots, contents};
+use conformance::{Backend, Suite, SuiteOutcome};
+use rstest::rstest;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+/// A migration of raw SQL, optionally different on PostgreSQL.
+struct Sql {
+    name: &'static str,
+    up: &'static [&'static str],
+    down: &'static [&'static str],
+    postgres_up: Option<&'static [&'static str]>,
+    transaction: Option<bool>,
+}
+
+const fn sql(
+    name: &'static str,
+    up: &'static [&'static str],
+    down: &'static [&'static str],
+) -> Sql {
+    Sql {
+        name,
+        up,
+        down,
+        postgres_up: None,
+        transaction: Some(true),
+    }
+}
+
+impl MigrationName for Sql {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Sql {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let statements = match (manager.get_database_backend(), self.postgres_up) {
+            (DbBackend::Postgres, Some(pg)) => pg,
+            _ => self.up,
+        };
+        run(manager, statements).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, self.down).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        self.transaction
+    }
+}
+
+async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    for sql in statements {
+        manager
+            .get_connection()
+            .execute_raw(Statement::from_string(backend, *sql))
+            .await?;
+    }
+    Ok(())
+}
+
+const CREATE_ITEMS: Sql = sql(
+    "m1_items",
+    &["CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL DEFAULT 'x')"],
+    &["DROP TABLE items"],
+);
+
+macro_rules! migrator {
+    ($name:ident, [$($migration:expr),* $(,)?]) => {
+        struct $name;
+        impl MigratorTrait for $name {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                vec![$(Box::new($migration)),*]
+            }
+        }
+    };
+}
+
+migrator!(
+    Sound,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_item_indexes",
+            &[
+                "CREATE INDEX idx_items_label ON items (label)",
+                "CREATE INDEX idx_items_id_label ON items (id, label)"
+            ],
+            &[
+                "DROP INDEX idx_items_id_label",
+                "DROP INDEX idx_items_label"
+            ],
+        ),
+    ]
+);
+
+migrator!(
+    ForgetsAnIndex,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_item_indexes",
+            &[
+                "CREATE INDEX idx_items_label ON items (label)",
+                "CREATE INDEX idx_items_id_label ON items (id, label)"
+            ],
+            &["DROP INDEX idx_items_label"],
+        ),
+    ]
+);
+
+// Rebuilds the table (SQLite's way to change a default); the down rebuilds it without
+// the default the column had before.
+migrator!(
+    DropsADefault,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_label_default",
+            &[
+                "DROP TABLE items",
+                "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL DEFAULT 'y')",
+            ],
+            &[
+                "DROP TABLE items",
+                "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL)"
+            ],
+        ),
+    ]
+);
+
+migrator!(
+    DiffersByBackend,
+    [
+        CREATE_ITEMS,
+        Sql {
+            name: "m2_payload",
+            up: &["ALTER TABLE items ADD COLUMN payload text NULL"],
+            down: &["ALTER TABLE items DROP COLUMN payload"],
+            postgres_up: Some(&["ALTER TABLE items ADD COLUMN payload jsonb NULL"]),
+            transaction: Some(true),
+        },
+    ]
+);
+
+migrator!(
+    ChangedUp,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_item_indexes",
+            &[
+                "CREATE INDEX idx_items_label ON items (label DESC)",
+                "CREATE INDEX idx_items_id_label ON items (id, label)"
+            ],
+            &[
+                "DROP INDEX idx_items_id_label",
+                "DROP INDEX idx_items_label"
+            ],
+        ),
+    ]
+);
+
+migrator!(
+    Sloppy,
+    [
+        Sql {
+            name: "m1_items",
+            up: &["CREATE TABLE IF NOT EXISTS items (id varchar NOT NULL PRIMARY KEY)"],
+            down: &["DROP TABLE IF EXISTS items"],
+            postgres_up: None,
+            transaction: None,
+        },
+        sql(
+            "m2_audit",
+            &["CREATE TABLE audit (id varchar NOT NULL PRIMARY KEY)"],
+            &[]
+        ),
+    ]
+);
+
+migrator!(
+    FailingDown,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_extra",
+            &["CREATE TABLE extra (id varchar NOT NULL PRIMARY KEY)"],
+            &["DROP TABLE no_such_table"]
+        ),
+    ]
+);
+
+async fn run_suite<M: MigratorTrait>(
+    backends: &[Backend],
+    allow: AllowList,
+) -> Option<SuiteOutcome> {
+    let outcome = Suite::<M>::new()
+        .backends(backends)
+        .allow_list(allow)
+        .run()
+        .await
+        .expect("suite");
+    if !outcome.report.missing.is_empty() {
+        assert!(
+            !conformance::backends::postgres_required(),
+            "{}",
+            outcome.report
+        );
+        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
+        return None;
+    }
+    Some(outcome)
+}
+
+fn findings(outcome: &SuiteOutcome, check: Check) -> Vec<Finding> {
+    outcome
+        .report
+        .findings_of(check)
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_sound_migrator_passes(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<Sound>(&[backend], AllowList::default()).await else {
+        return;
+    };
+    assert!(outcome.report.passed(), "{}", outcome.report);
+    assert_eq!(outcome.runs[0].steps.len(), 2);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_down_that_forgets_an_index_is_caught(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<ForgetsAnIndex>(&[backend], AllowList::default()).await else {
+        return;
+    };
+    let found = findings(&outcome, Check::StepReversibility);
+    assert_eq!(found[0].migration.as_deref(), Some("m2_item_indexes"));
+    assert_eq!(found[0].backend, Some(backend));
+    assert!(
+        found[0]
+            .message
+            .contains("left behind index idx_items_id_label"),
+        "{}",
+        found[0]
+    );
+    // Applying it again then trips over the leftover, and the walk stops there.
+    assert_eq!(found.len(), 2, "{}", outcome.report);
+    assert!(
+        found[1].message.contains("up failed after a rollback"),
+        "{}",
+        found[1]
+    );
+    // Down all drops the table, and the index with it: the base is clean, which is why
+    // the step walk is needed to see this defect at all.
+    assert_eq!(findings(&outcome, Check::CleanBase), vec![]);
+    assert!(!outcome.report.passed());
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_down_that_drops_a_default_is_caught(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<DropsADefault>(&[backend], AllowList::default()).await else {
+        return;
+    };
+    let found = findings(&outcome, Check::StepReversibility);
+    assert_eq!(found.len(), 1, "{}", outcome.report);
+    assert_eq!(found[0].migration.as_deref(), Some("m2_label_default"));
+    assert!(
+        found[0].message.contains("changed table items"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].message.contains("DEFAULT 'x'"),
+        "the lost default is shown: {}",
+        found[0]
+    );
+}
+
+#[tokio::test]
+async fn a_backend_specific_up_is_caught_unless_allow_listed() {
+    let both = [Backend::Sqlite, Backend::Postgres];
+    let Some(outcome) = run_suite::<DiffersByBackend>(&both, AllowList::default()).await else {
+        return;
+    };
+    let found = findings(&outcome, Check::Parity);
+    assert_eq!(found.len(), 1, "{}", outcome.report);
+    assert!(
+        found[0]
+            .message
+            .starts_with("items.payload kind: sqlite has string, postgres has json"),
+        "{}",
+        found[0]
+    );
+    assert_eq!(findings(&outcome, Check::StepReversibility), vec![]);
+
+    let allow = AllowList::parse("items.payload kind  # JSON is text on SQLite\n", "test")
+        .expect("allow-list");
+    let Some(outcome) = run_suite::<DiffersByBackend>(&both, allow).await else {
+        return;
+    };
+    assert!(outcome.report.passed(), "{}", outcome.report);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn an_up_changed_without_its_snapshot_is_caught(#[case] backend: Backend) {
+    let Some(reviewed) = run_suite::<Sound>(&[backend], AllowList::default()).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let backend_dir = dir.path().join(backend.name());
+    std::fs::create_dir_all(&backend_dir).expect("mkdir");
+    for (name, content) in contents(&reviewed.runs[0]) {
+        let file = format!("---\nsource: conformance/src/snapshots.rs\n---\n{content}");
+        std::fs::write(backend_dir.join(format!("{name}.snap")), file).expect("write snapshot");
+    }
+
+    // `verify` compares the files itself: the reviewed migrator passes, the changed one not.
+    let same = Suite::<Sound>::new()
+        .backends(&[backend])
+        .snapshots_in(dir.path().to_owned())
+        .run()
+        .await
+        .expect("suite");
+    assert!(same.report.passed(), "{}", same.report);
+    let changed = Suite::<ChangedUp>::new()
+        .backends(&[backend])
+        .snapshots_in(dir.path().to_owned())
+        .run()
+        .await
+        .expect("suite");
+    let found = findings(&changed, Check::Snapshots);
+    let names: Vec<Option<&str>> = found.iter().map(|f| f.migration.as_deref()).collect();
+    assert_eq!(names, [None, Some("m2_item_indexes")], "{}", changed.report);
+    assert!(
+        found[1].message.contains("DESC"),
+        "the diff shows the change: {}",
+        found[1]
+    );
+
+    // The tests assert them with insta, which fails on the same change (unless told to
+    // accept everything, as `make snapshots` does).
+    if conformance::snapshots::updating() || std::env::var_os("INSTA_FORCE_PASS").is_some() {
+        eprintln!(
+            "conformance: insta is accepting snapshots in this run; its failure path is not exercised"
+        );
+        return;
+    }
+    assert_snapshots(&reviewed.runs[0], dir.path());
+    let caught = std::panic::catch_unwind(|| assert_snapshots(&changed.runs[0], dir.path()));
+    assert!(
+        caught.is_err(),
+        "insta accepted a changed up without review"
+    );
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn lint_flags_if_exists_noop_and_failing_downs_and_missing_transactions(
+    #[case] backend: Backend,
+) {
+    let Some(outcome) = run_suite::<Sloppy>(&[backend], AllowList::default()).await else {
+        return;
+    };
+    let lint: Vec<String> = findings(&outcome, Check::Lint)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let has = |needle: &str| lint.iter().any(|f| f.contains(needle));
+    assert!(
+        has("m1_items: up uses IF NOT EXISTS on a table"),
+        "{lint:#?}"
+    );
+    assert!(has("m1_items: down uses IF EXISTS on a table"), "{lint:#?}");
+    assert!(has("m2_audit: down is a no-op"), "{lint:#?}");
+    // sea-orm-migration runs PostgreSQL migrations in a transaction by default, not SQLite's.
+    assert_eq!(
+        has("m1_items: does not run in a transaction"),
+        backend == Backend::Sqlite,
+        "{lint:#?}"
+    );
+    assert!(!outcome.report.passed());
+
+    let Some(outcome) = run_suite::<FailingDown>(&[backend], AllowList::default()).await else {
+        return;
+    };
+    let lint = findings(&outcome, Check::Lint);
+    assert_eq!(lint.len(), 1, "{}", outcome.report);
+    assert_eq!(lint[0].migration.as_deref(), Some("m2_extra"));
+    assert!(lint[0].message.starts_with("down failed"), "{}", lint[0]);
+    assert!(lint[0].message.contains("no_such_table"), "{}", lint[0]);
+}
