@@ -3,56 +3,17 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use common::*;
 use conformance::Backend;
+use conformance::backends::PgSource;
+use migration::sea_orm::DatabaseConnection;
 use rstest::rstest;
-
-/// Runs the binary in `dir` with no inherited DATABASE_URL.
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migration"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("DATABASE_SCHEMA")
-        .env_remove("MIGRATION_SQLITE_PATH")
-        .output()
-        .expect("run the migration binary")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts a failed run with exactly one `error:` line containing every `needle`.
-fn assert_fails_with(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(1), "exit code; stderr: {err}");
-    assert!(!err.contains("panicked"), "panicked: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected, got: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
-    for needle in needles {
-        assert!(err.contains(needle), "'{needle}' missing from: {err}");
-    }
-}
-
-fn assert_ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
 
 #[test]
 fn main_job_migrates_the_default_sqlite_file_then_finds_nothing_pending() {
@@ -257,7 +218,14 @@ async fn unknown_applied_versions_are_refused() {
     .await
     .expect("insert");
     conn.close().await.expect("close");
-    for args in [&[][..], &["down"][..], &["status"][..], &["fresh"][..]] {
+    for args in [
+        &[][..],
+        &["down"][..],
+        &["status"][..],
+        &["status", "--check"][..],
+        &["fresh"][..],
+        &["reset"][..],
+    ] {
         let out = run(dir.path(), args);
         assert_fails_with(&out, &["does not know: m20990101_000000_from_the_future"]);
     }
@@ -279,4 +247,233 @@ fn unknown_subcommand_is_a_usage_error() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Runs the binary as a user that permissions apply to. The tests run as root, which
+/// ignores permission bits, so as root the binary runs as `nobody` (uid and gid 65534;
+/// root's only supplementary group, 0, is given no write bit below).
+fn run_unprivileged(dir: &Path, args: &[&str]) -> Output {
+    use std::os::unix::fs::MetadataExt;
+    let mut command = command(dir, args);
+    let is_root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    if is_root {
+        command.uid(65534).gid(65534);
+    }
+    command.output().expect("run the migration binary")
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[tokio::test]
+async fn sqlite_in_a_read_only_folder_fails_in_one_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    chmod(dir.path(), 0o755);
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let file = folder.join("app.db");
+    let url = format!("sqlite://{}", file.display());
+    assert_ok(&run(dir.path(), &["-u", &url, "up", "-n", "2"]));
+    let conn = conformance::backends::connect(&url).await.expect("connect");
+    let before = conformance::catalog::dump(&conn)
+        .await
+        .expect("dump")
+        .to_string();
+    chmod(&folder, 0o555);
+
+    // A new database cannot be created there.
+    let new = folder.join("new.db");
+    let out = run_unprivileged(dir.path(), &["-u", &format!("sqlite://{}", new.display())]);
+    assert_fails_with(
+        &out,
+        &[
+            &format!("cannot connect to SQLite file {}", new.display()),
+            "unable to open database file",
+            "writable",
+        ],
+    );
+    assert!(!new.exists());
+
+    // An existing one whose lock file cannot be written: refused before any change.
+    let out = run_unprivileged(dir.path(), &["-u", &url, "up"]);
+    let lock = format!("{}.migration-lock", file.display());
+    assert_fails_with(
+        &out,
+        &[
+            &format!("cannot use the migration lock file {lock}"),
+            "Permission denied",
+        ],
+    );
+
+    // Database and lock file writable, folder not: SQLite cannot create its journal, so
+    // the first migration fails inside its transaction.
+    chmod(&file, 0o666);
+    chmod(Path::new(&lock), 0o666);
+    let out = run_unprivileged(dir.path(), &["-u", &url, "up"]);
+    assert_fails_with(
+        &out,
+        &[
+            "applying m20250101_000002_api_model_aliases failed",
+            "readonly database",
+        ],
+    );
+
+    let after = conformance::catalog::dump(&conn)
+        .await
+        .expect("dump")
+        .to_string();
+    assert_eq!(after, before, "no partial write");
+    assert_eq!(versions(&conn).await.len(), 2);
+    conn.close().await.expect("close");
+    chmod(&folder, 0o755);
+}
+
+/// Requires a password for one new role by putting a line for it first in the test
+/// server's `pg_hba.conf`, which otherwise trusts every connection (so a wrong password
+/// could never fail). Only on a server the harness started: a server given by
+/// `CONFORMANCE_PG_URL` is not ours to reconfigure.
+struct PasswordRole {
+    name: String,
+    hba_file: String,
+    original: Vec<String>,
+}
+
+impl PasswordRole {
+    async fn create(conn: &DatabaseConnection, password: &str) -> Self {
+        let name = format!("password_test_{}", std::process::id());
+        exec(
+            conn,
+            &format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"),
+        )
+        .await
+        .expect("create role");
+        let hba_file = strings(conn, "SELECT current_setting('hba_file') AS f", "f")
+            .await
+            .remove(0);
+        let original: Vec<String> = strings(
+            conn,
+            "SELECT pg_read_file(current_setting('hba_file')) AS content",
+            "content",
+        )
+        .await
+        .remove(0)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+        let mut lines = vec![format!("host all {name} all scram-sha-256")];
+        lines.extend(original.iter().cloned());
+        write_hba(conn, &hba_file, &lines).await;
+        Self {
+            name,
+            hba_file,
+            original,
+        }
+    }
+
+    async fn remove(self, conn: &DatabaseConnection) {
+        write_hba(conn, &self.hba_file, &self.original).await;
+        exec(conn, &format!("DROP ROLE {}", self.name))
+            .await
+            .expect("drop role");
+    }
+}
+
+/// Writes `lines` to the server's `pg_hba.conf` (as the server, through COPY) and reloads.
+async fn write_hba(conn: &DatabaseConnection, file: &str, lines: &[String]) {
+    exec(
+        conn,
+        "CREATE TEMP TABLE IF NOT EXISTS hba_lines (n int, line text)",
+    )
+    .await
+    .expect("temp table");
+    exec(conn, "DELETE FROM hba_lines").await.expect("clear");
+    for (n, line) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let line = line.replace('\'', "''");
+        exec(
+            conn,
+            &format!("INSERT INTO hba_lines VALUES ({n}, '{line}')"),
+        )
+        .await
+        .expect("insert line");
+    }
+    // CSV with a delimiter and a quote that never occur: each line is written verbatim.
+    exec(
+        conn,
+        &format!(
+            "COPY (SELECT line FROM hba_lines ORDER BY n) TO '{file}' \
+             WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+        ),
+    )
+    .await
+    .expect("write pg_hba.conf");
+    exec(conn, "SELECT pg_reload_conf()").await.expect("reload");
+    assert_eq!(
+        count(
+            conn,
+            "SELECT COUNT(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"
+        )
+        .await,
+        0,
+        "pg_hba.conf parses"
+    );
+}
+
+/// Waits until the server (which reloads asynchronously) refuses `url`.
+async fn until_refused(url: &str) {
+    for _ in 0..50 {
+        match conformance::backends::connect(url).await {
+            Err(_) => return,
+            Ok(conn) => {
+                let _ = conn.close().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("the server still accepts a wrong password");
+}
+
+#[tokio::test]
+async fn wrong_postgres_password_is_refused_with_a_hint() {
+    let Some(db) = conformance::fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let server = conformance::backends::postgres_server().expect("server");
+    if let PgSource::Url = server.source {
+        eprintln!(
+            "SKIPPED wrong_postgres_password: the server from CONFORMANCE_PG_URL is not ours to reconfigure"
+        );
+        db.close().await.expect("close");
+        return;
+    }
+    let role = PasswordRole::create(&db.conn, "right-password").await;
+    let mut url = url::Url::parse(&db.url).expect("url");
+    url.set_username(&role.name).expect("user");
+    url.set_password(Some("wrong-password")).expect("password");
+    until_refused(url.as_str()).await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(dir.path(), &["-u", url.as_str(), "up"]);
+    assert_fails_with(
+        &out,
+        &[
+            &format!("cannot connect to PostgreSQL postgres://{}:***@", role.name),
+            "password authentication failed",
+            "check the user name and password in the URL",
+        ],
+    );
+    assert!(!stderr(&out).contains("wrong-password"), "password leaked");
+    assert!(!stdout(&out).contains("wrong-password"), "password leaked");
+
+    // The control: the right password gets in, so it was the password that failed.
+    url.set_password(Some("right-password")).expect("password");
+    let text = assert_ok(&run(dir.path(), &["-u", url.as_str(), "status"]));
+    assert!(text.contains("0 applied, 14 pending"), "{text}");
+
+    role.remove(&db.conn).await;
+    db.close().await.expect("close");
 }

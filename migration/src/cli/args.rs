@@ -1,4 +1,5 @@
-//! Command-line arguments: the sea-orm-migration CLI's subcommands, plus `status --check`.
+//! Command-line arguments: the sea-orm-migration CLI's subcommands, plus `status --check`,
+//! the lock timeout and the checksum override.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,6 +40,10 @@ pub struct Args {
     #[arg(long, global = true, default_value = "5", value_parser = parse_seconds)]
     pub connect_timeout: Duration,
 
+    /// Seconds to wait for another migrator's lock on the database before giving up.
+    #[arg(long, global = true, default_value = "30", value_parser = parse_seconds)]
+    pub lock_timeout: Duration,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -50,6 +55,10 @@ pub enum Command {
         /// Number of pending migrations to apply.
         #[arg(short, long)]
         num: Option<u32>,
+        /// Apply pending migrations even though applied ones changed since they were
+        /// applied (their recorded checksums stay as they were).
+        #[arg(long)]
+        allow_checksum_mismatch: bool,
     },
     /// Roll back applied migrations, newest first (1 by default).
     Down {
@@ -59,7 +68,8 @@ pub enum Command {
     },
     /// Show which migrations are applied and which are pending.
     Status {
-        /// Exit with status 1 when any migration is pending or unknown (for CI).
+        /// Exit with status 1 when any migration is pending, unknown or changed since it
+        /// was applied (for CI).
         #[arg(long)]
         check: bool,
     },

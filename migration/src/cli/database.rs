@@ -93,7 +93,8 @@ impl Target {
         }
     }
 
-    /// Opens one connection: the CLI runs migrations one at a time on a single session.
+    /// Opens one connection: the CLI runs migrations one at a time on a single session,
+    /// which also holds the PostgreSQL migration lock.
     pub async fn connect(
         &self,
         pg_schema: &str,
@@ -113,12 +114,20 @@ impl Target {
             Self::Postgres { url } => {
                 let mut options = ConnectOptions::new(url.as_str());
                 options.set_schema_search_path(pg_schema);
+                // Names this session in `pg_stat_activity`, so that a migrator waiting
+                // for the lock can say who holds it.
+                let application = format!("migration CLI (pid {})", std::process::id());
+                options.map_sqlx_postgres_opts(move |o| o.application_name(&application));
                 options
             }
         };
+        // One session for the whole run: the PostgreSQL migration lock belongs to it.
+        // The pool must never retire it for age or idleness.
         options
             .max_connections(1)
             .min_connections(0)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_timeout(timeout)
             .acquire_timeout(timeout)
             .sqlx_logging(false);

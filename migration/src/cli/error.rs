@@ -41,4 +41,22 @@ pub enum CliError {
 
     #[error("{0}")]
     CheckFailed(String),
+
+    #[error("cannot take the migration lock on {target}: {source}")]
+    Lock { target: String, source: DbErr },
+
+    #[error("cannot use the migration lock file {}: {reason}; check that this user may write to the database's folder and files", path.display())]
+    LockFile { path: PathBuf, reason: String },
+
+    #[error(
+        "timed out after {waited} s waiting for the migration lock on {target}, held by {holder}; let that migrator finish, or raise --lock-timeout"
+    )]
+    LockTimeout {
+        target: String,
+        waited: u64,
+        holder: String,
+    },
+
+    #[error("applied migrations changed since they were applied (checksum mismatch): {}; restore their code, or roll them back and apply them again; `up --allow-checksum-mismatch` applies pending migrations anyway", versions.join(", "))]
+    ChecksumMismatch { versions: Vec<String> },
 }

@@ -2,6 +2,10 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod binary;
+#[allow(unused_imports)] // not every test binary runs the binary
+pub use binary::*;
+
 use std::collections::BTreeMap;
 
 use conformance::catalog::{Column, ForeignKey, Index, Kind, LogicalSchema, Table};
@@ -9,6 +13,7 @@ use conformance::{Backend, TestDatabase};
 use migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
+pub use migration::cli::checksum::CHECKSUM_TABLE;
 
 /// The spec's schema as written in `expected_schema.txt`, as `backend` reports it.
 pub fn expected_schema(backend: Backend) -> LogicalSchema {
@@ -98,9 +103,9 @@ fn parenthesised(text: &str) -> (Vec<String>, String) {
     (cols, text[close + 1..].trim().to_owned())
 }
 
-/// The schema in `conn`, without the migrations table.
+/// The schema in `conn`, without the bookkeeping tables (versions and checksums).
 pub async fn actual_schema(conn: &DatabaseConnection) -> LogicalSchema {
-    LogicalSchema::read(conn, &[MIGRATIONS_TABLE])
+    LogicalSchema::read(conn, &[MIGRATIONS_TABLE, CHECKSUM_TABLE])
         .await
         .expect("read the catalog")
 }
@@ -138,4 +143,34 @@ pub async fn migrated(backend: Backend) -> Option<TestDatabase> {
         .await
         .unwrap_or_else(|e| panic!("up on {backend}: {e}"));
     Some(db)
+}
+
+/// The strings in column `column` of `sql`'s rows, in order.
+pub async fn strings(conn: &DatabaseConnection, sql: &str, column: &str) -> Vec<String> {
+    conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|row| row.try_get::<String>("", column).expect("a string"))
+        .collect()
+}
+
+/// The applied versions, oldest first (empty when the table does not exist).
+pub async fn versions(conn: &DatabaseConnection) -> Vec<String> {
+    migration::cli::applied_versions::<migration::Migrator>(conn)
+        .await
+        .expect("read the applied versions")
+}
+
+/// The versions with a recorded checksum, oldest first (empty without the table).
+pub async fn checksummed_versions(conn: &DatabaseConnection) -> Vec<String> {
+    if !table_names(conn).await.iter().any(|t| t == CHECKSUM_TABLE) {
+        return Vec::new();
+    }
+    strings(
+        conn,
+        &format!("SELECT version FROM {CHECKSUM_TABLE} ORDER BY version"),
+        "version",
+    )
+    .await
 }

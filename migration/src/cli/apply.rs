@@ -1,0 +1,118 @@
+//! Applying and rolling back one migration together with its bookkeeping rows.
+//!
+//! sea-orm's `Migrator::up` writes the `seaql_migrations` row inside the migration's
+//! transaction, but offers no hook to write ours there too. So the CLI runs each
+//! migration itself, the same way (same transaction rule, same version row), and adds
+//! the checksum row and a lock check to that transaction: the schema change, the version
+//! row and the checksum row commit together or not at all.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
+
+use super::checksum::{Checksum, ChecksumTable, unix_now};
+use super::lock::MigrationLock;
+
+/// One migration's step, with what it needs to keep the bookkeeping consistent.
+pub struct Step<'a> {
+    pub migration: &'a dyn MigrationTrait,
+    pub versions_table: DynIden,
+    pub lock: &'a MigrationLock,
+}
+
+impl Step<'_> {
+    /// Runs `up`, then records the version and its checksum.
+    pub async fn apply(
+        &self,
+        db: &DatabaseConnection,
+        checksum: Option<&Checksum>,
+    ) -> Result<(), DbErr> {
+        if !self.uses_transaction(db.get_database_backend()) {
+            self.lock.verify(db).await?;
+            self.migration.up(&SchemaManager::new(db)).await?;
+            return self.record(db, checksum).await;
+        }
+        let txn = db.begin().await?;
+        let outcome = self.apply_in(&txn, checksum).await;
+        finish(txn, outcome).await
+    }
+
+    /// Runs `down`, then forgets the version and its checksum.
+    pub async fn roll_back(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        if !self.uses_transaction(db.get_database_backend()) {
+            self.lock.verify(db).await?;
+            self.migration.down(&SchemaManager::new(db)).await?;
+            return self.forget(db).await;
+        }
+        let txn = db.begin().await?;
+        let outcome = self.roll_back_in(&txn).await;
+        finish(txn, outcome).await
+    }
+
+    async fn apply_in(
+        &self,
+        txn: &DatabaseTransaction,
+        checksum: Option<&Checksum>,
+    ) -> Result<(), DbErr> {
+        self.lock.verify(txn).await?;
+        self.migration.up(&SchemaManager::new(txn)).await?;
+        self.record(txn, checksum).await
+    }
+
+    async fn roll_back_in(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        self.lock.verify(txn).await?;
+        self.migration.down(&SchemaManager::new(txn)).await?;
+        self.forget(txn).await
+    }
+
+    /// sea-orm's rule: the migration's own choice, else a transaction on PostgreSQL only.
+    fn uses_transaction(&self, backend: DbBackend) -> bool {
+        self.migration
+            .use_transaction()
+            .unwrap_or(backend == DbBackend::Postgres)
+    }
+
+    /// Without a checksum (its dry run failed) only the version is recorded.
+    async fn record<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        checksum: Option<&Checksum>,
+    ) -> Result<(), DbErr> {
+        let name = self.migration.name();
+        let insert = Query::insert()
+            .into_table(self.versions_table.clone())
+            .columns([Alias::new("version"), Alias::new("applied_at")])
+            .values([name.into(), unix_now().into()])
+            .map_err(|e| DbErr::Custom(format!("recording {name} as applied: {e}")))?
+            .to_owned();
+        conn.execute(&insert).await?;
+        match checksum {
+            Some(checksum) => ChecksumTable::record(conn, name, checksum).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn forget<C: ConnectionTrait>(&self, conn: &C) -> Result<(), DbErr> {
+        let name = self.migration.name();
+        let delete = Query::delete()
+            .from_table(self.versions_table.clone())
+            .and_where(Expr::col(Alias::new("version")).eq(name))
+            .to_owned();
+        conn.execute(&delete).await?;
+        ChecksumTable::delete(conn, name).await
+    }
+}
+
+/// Commits on success; rolls back explicitly on failure so that the connection is clean
+/// before the error is reported (the lock stays held on it until the run ends).
+async fn finish(txn: DatabaseTransaction, outcome: Result<(), DbErr>) -> Result<(), DbErr> {
+    match outcome {
+        Ok(()) => txn.commit().await,
+        Err(e) => {
+            // The original error is the one worth reporting.
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! What the database has applied, compared with what this binary knows.
+
+use std::collections::HashSet;
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use super::error::CliError;
+
+/// The known migrations (oldest first) and the versions the database records.
+pub struct State {
+    pub known: Vec<String>,
+    pub applied: Vec<String>,
+}
+
+impl State {
+    /// Reads the applied versions without creating anything.
+    pub async fn read<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Self, CliError> {
+        let known = M::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let applied = applied_versions::<M>(db)
+            .await
+            .map_err(|source| CliError::Migration {
+                action: "reading the applied migrations".to_owned(),
+                source,
+            })?;
+        Ok(Self { known, applied })
+    }
+
+    /// Known migrations not applied yet, oldest first.
+    pub fn pending(&self) -> Vec<&str> {
+        let applied: HashSet<&str> = self.applied.iter().map(String::as_str).collect();
+        self.known
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !applied.contains(name))
+            .collect()
+    }
+
+    /// Known migrations that are applied, oldest first.
+    pub fn applied_known(&self) -> Vec<&str> {
+        let applied: HashSet<&str> = self.applied.iter().map(String::as_str).collect();
+        self.known
+            .iter()
+            .map(String::as_str)
+            .filter(|name| applied.contains(name))
+            .collect()
+    }
+
+    /// Applied versions this binary does not know (a newer migrator's).
+    pub fn unknown(&self) -> Vec<String> {
+        let known: HashSet<&str> = self.known.iter().map(String::as_str).collect();
+        self.applied
+            .iter()
+            .filter(|name| !known.contains(name.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    pub fn refuse_unknown(&self) -> Result<(), CliError> {
+        let versions = self.unknown();
+        if versions.is_empty() {
+            Ok(())
+        } else {
+            Err(CliError::UnknownVersions { versions })
+        }
+    }
+}
+
+/// The versions recorded in the migrations table, without creating it when absent.
+pub async fn applied_versions<M: MigratorTrait>(
+    db: &DatabaseConnection,
+) -> Result<Vec<String>, DbErr> {
+    let table = M::migration_table_name();
+    if !SchemaManager::new(db).has_table(table.to_string()).await? {
+        return Ok(Vec::new());
+    }
+    let query = Query::select()
+        .column(Alias::new("version"))
+        .from(table)
+        .order_by(Alias::new("version"), Order::Asc)
+        .to_owned();
+    db.query_all(&query)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String>("", "version"))
+        .collect()
+}
