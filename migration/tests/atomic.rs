@@ -212,3 +212,43 @@ async fn without_a_transaction_the_same_failure_is_seen_half_applied(
     assert!(after.ddl.contains(PROBE_TABLE), "{}", after.ddl);
     assert_eq!(after.versions, before.versions, "no version row either way");
 }
+
+/// Our own migrations, made to fail part-way by the database: an index of the same name
+/// already exists (index names are per schema on both backends), so the migration's
+/// tables are created and then its `CREATE INDEX` fails. Nothing of it may remain.
+#[rstest]
+#[case::sqlite_sea_orm(Backend::Sqlite, Runner::SeaOrm)]
+#[case::sqlite_cli(Backend::Sqlite, Runner::Cli)]
+#[case::postgres_sea_orm(Backend::Postgres, Runner::SeaOrm)]
+#[case::postgres_cli(Backend::Postgres, Runner::Cli)]
+#[tokio::test]
+async fn a_real_migration_failing_part_way_changes_nothing(
+    #[case] backend: Backend,
+    #[case] runner: Runner,
+    #[values(
+        (2, "idx_api_model_aliases_prefix_unique"),
+        (6, "idx_toolsets_toolset_type"),
+        (9, "idx_mcps_mcp_server_id"),
+        (11, "idx_mcp_oauth_tokens_mcp_oauth_config_id")
+    )]
+    failing: (u32, &str),
+) {
+    let (k, index) = failing;
+    let Some(db) = conformance::fresh_database(backend).await else {
+        return;
+    };
+    assert_eq!(up::<Migrator>(runner, &db, Some(k)).await, "");
+    exec(&db.conn, "CREATE TABLE decoy (x varchar)")
+        .await
+        .expect("decoy table");
+    exec(&db.conn, &format!("CREATE INDEX {index} ON decoy (x)"))
+        .await
+        .expect("decoy index");
+    let before = Snapshot::take(&db.conn).await;
+
+    let error = up::<Migrator>(runner, &db, None).await;
+    let after = Snapshot::take(&db.conn).await;
+    db.close().await.expect("close");
+    assert!(error.contains("already exists"), "{error}");
+    assert_eq!(after, before, "migration {k} failed half-way on {backend}");
+}
