@@ -26,7 +26,6 @@ log() { echo "pg-image: $*" >&2; }
 
 # Talk to the real daemon socket, whatever the caller's DOCKER_HOST is.
 export DOCKER_HOST=unix:///var/run/docker.sock
-unset DOCKER_API_VERSION
 
 "$here/docker-up.sh"
 
@@ -58,22 +57,21 @@ cleanup() {
     # died half-way those are still mounted: unmount before deleting, and never
     # let rm cross into another filesystem.
     local m
-    for m in $(awk -v r="$rootfs" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do
-        umount -l "$m" 2>/dev/null || true
-    done
-    rm -rf --one-file-system "$rootfs"
+    awk -v r="$rootfs" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    rm -rf --one-file-system "$rootfs" "$rootfs.log"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so cleanup runs on Ctrl-C / kill too
 
 log "debootstrap $SUITE + postgresql-$PG_MAJOR from $mirror into $rootfs"
 start=$(date +%s)
 if ! debootstrap --variant=minbase --include="postgresql-$PG_MAJOR" \
     "$SUITE" "$rootfs" "$mirror" >"$rootfs.log" 2>&1; then
-    log "debootstrap failed; last lines of $rootfs.log:"
+    log "debootstrap failed; last lines of its log:"
     tail -n 30 "$rootfs.log" >&2
     exit 1
 fi
-rm -f "$rootfs.log"
 
 # The postgresql package's postinst creates a cluster under
 # /var/lib/postgresql/15/main; we init our own in PGDATA, so drop it and the
