@@ -4,13 +4,17 @@ CARGO ?= cargo
 # The PostgreSQL image testcontainers starts; CI builds conformance-postgres:15 locally.
 export CONFORMANCE_PG_IMAGE ?= postgres:15
 
-.PHONY: help run test lint fmt ci
+.PHONY: help run test lint fmt ci verify snapshots entities bench
 
 help:
 	@echo "make run        apply all migrations (SQLite file data/app.sqlite, or DATABASE_URL)"
 	@echo "make test       every test, on SQLite and PostgreSQL"
 	@echo "make lint       rustfmt check and clippy with warnings as errors"
 	@echo "make ci         what CI runs: lint, then test"
+	@echo "make verify     the conformance check table for the migrator (exit 1 on failure)"
+	@echo "make snapshots  regenerate the DDL snapshots and ER diagram, then show the diff to review"
+	@echo "make entities   regenerate entity/src/generated from the migrated schema"
+	@echo "make bench      time the conformance suite on SQLite and PostgreSQL"
 
 run:
 	$(CARGO) run -p migration
@@ -26,3 +30,21 @@ fmt:
 	$(CARGO) fmt --all
 
 ci: lint test
+
+verify:
+	$(CARGO) run -p conformance -- verify
+
+# Accepts every snapshot change, then shows it: review the diff and commit it (or
+# `git checkout snapshots` to throw it away). With cargo-insta installed,
+# `cargo insta test -p conformance --review` reviews them one by one instead.
+snapshots:
+	INSTA_UPDATE=always CONFORMANCE_UPDATE_SNAPSHOTS=1 $(CARGO) test -p conformance --test migrator
+	@git add --intent-to-add snapshots >/dev/null 2>&1 || true
+	@git --no-pager diff --stat -- snapshots
+	@git --no-pager diff -- snapshots
+
+entities:
+	$(CARGO) run -p entity-codegen
+
+bench:
+	$(CARGO) bench -p conformance --bench suite

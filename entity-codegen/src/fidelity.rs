@@ -194,8 +194,8 @@ impl FidelityReport {
             "These columns are `citext` on PostgreSQL and `text COLLATE NOCASE` on SQLite. \
              The entities map them to `String` with `save_as = \"citext\"` (every bound value \
              is cast to citext, so `Column::X.eq(..)` ignores case on PostgreSQL; on SQLite \
-             the cast has text affinity and the column collation ignores case) and \
-             `select_as = \"text\"`. Not expressed: the collation itself. A raw `Expr` \
+             the cast has text affinity and the column collation ignores case); \
+             they are read back as plain text. Not expressed: the collation itself. A raw `Expr` \
              comparison that bypasses `ColumnTrait` (e.g. `Expr::col(..).eq(..)`) binds a \
              `text` value and is case-**sensitive** on PostgreSQL. `LIKE` on citext ignores \
              case on PostgreSQL; on SQLite `LIKE` ignores ASCII case for every column."
