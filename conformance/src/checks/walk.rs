@@ -66,7 +66,7 @@ async fn step_walk<M: MigratorTrait>(
     log: &SqlLog,
     run: &mut BackendRun,
 ) -> Result<(), HarnessError> {
-    let backend = db.backend;
+    let backend = Some(db.backend);
     let conn = &db.conn;
     // The catalog queries run on the same connection: keep them out of the log.
     let dump = || async {
@@ -78,14 +78,15 @@ async fn step_walk<M: MigratorTrait>(
     let mut before = dump().await?;
     for migration in M::migrations() {
         let name = migration.name().to_owned();
-        let fail = |check: Check, message: String| {
-            Finding::new(check, Some(backend), Some(&name), message)
+        let finding = |check, message: String| Finding::new(check, backend, Some(&name), message);
+        let unchanged = |check, expected: &SchemaDump, actual: &SchemaDump, headline: &str| {
+            differs(expected, actual, headline).map(|message| finding(check, message))
         };
         log.take();
 
         if let Err(e) = M::up(conn, Some(1)).await {
             run.findings
-                .push(fail(Check::StepReversibility, format!("up failed: {e}")));
+                .push(finding(Check::StepReversibility, format!("up failed: {e}")));
             return Ok(());
         }
         let up_sql = log.take();
@@ -93,8 +94,8 @@ async fn step_walk<M: MigratorTrait>(
 
         if let Err(e) = M::down(conn, Some(1)).await {
             run.findings
-                .push(fail(Check::Lint, format!("down failed: {e}")));
-            run.findings.push(fail(
+                .push(finding(Check::Lint, format!("down failed: {e}")));
+            run.findings.push(finding(
                 Check::StepReversibility,
                 "cannot be rolled back (down failed); the walk stopped here".to_owned(),
             ));
@@ -102,22 +103,18 @@ async fn step_walk<M: MigratorTrait>(
         }
         let down_sql = log.take();
         for message in lint_sql(&up_sql, &down_sql) {
-            run.findings.push(fail(Check::Lint, message));
+            run.findings.push(finding(Check::Lint, message));
         }
         let rolled_back = dump().await?;
-        let changes = compare(&before, &rolled_back);
-        if !changes.is_empty() {
-            run.findings.push(fail(
-                Check::StepReversibility,
-                format!(
-                    "down did not restore the schema as it was before up:\n{}",
-                    describe(&changes)
-                ),
-            ));
-        }
+        run.findings.extend(unchanged(
+            Check::StepReversibility,
+            &before,
+            &rolled_back,
+            "down did not restore the schema as it was before up",
+        ));
 
         if let Err(e) = M::up(conn, Some(1)).await {
-            run.findings.push(fail(
+            run.findings.push(finding(
                 Check::StepReversibility,
                 format!("up failed after a rollback: {e}"),
             ));
@@ -125,16 +122,12 @@ async fn step_walk<M: MigratorTrait>(
         }
         log.take();
         let again = dump().await?;
-        let changes = compare(&after, &again);
-        if !changes.is_empty() {
-            run.findings.push(fail(
-                Check::StepReversibility,
-                format!(
-                    "applying again after down gave a different schema than the first time:\n{}",
-                    describe(&changes)
-                ),
-            ));
-        }
+        run.findings.extend(unchanged(
+            Check::StepReversibility,
+            &after,
+            &again,
+            "applying again after down gave a different schema than the first time",
+        ));
 
         run.steps.push(StepRun {
             migration: name,
@@ -152,78 +145,60 @@ async fn round_trip<M: MigratorTrait>(
 ) -> Result<(), HarnessError> {
     let backend = Some(db.backend);
     let conn = &db.conn;
+    let finding = |check, message: String| Finding::new(check, backend, None, message);
+    let unchanged = |check, expected: &SchemaDump, actual: &SchemaDump, headline: &str| {
+        differs(expected, actual, headline).map(|message| finding(check, message))
+    };
     M::install(conn).await?;
     let base = catalog::dump(conn).await?;
 
     if let Err(e) = M::up(conn, None).await {
-        run.findings.push(Finding::new(
-            Check::RoundTrip,
-            backend,
-            None,
-            format!("up all failed: {e}"),
-        ));
+        run.findings
+            .push(finding(Check::RoundTrip, format!("up all failed: {e}")));
         return Ok(());
     }
     let first = catalog::dump(conn).await?;
-    if !run.steps.is_empty() && run.steps.len() == M::migrations().len() {
-        let changes = compare(&run.final_dump, &first);
-        if !changes.is_empty() {
-            run.findings.push(Finding::new(
-                Check::RoundTrip,
-                backend,
-                None,
-                format!(
-                    "applying all at once differs from applying one by one:\n{}",
-                    describe(&changes)
-                ),
-            ));
-        }
+    if run.steps.len() == M::migrations().len() {
+        run.findings.extend(unchanged(
+            Check::RoundTrip,
+            &run.final_dump,
+            &first,
+            "applying all at once differs from applying one by one",
+        ));
     }
 
     if let Err(e) = M::down(conn, None).await {
-        run.findings.push(Finding::new(
-            Check::RoundTrip,
-            backend,
-            None,
-            format!("down all failed: {e}"),
-        ));
+        run.findings
+            .push(finding(Check::RoundTrip, format!("down all failed: {e}")));
         return Ok(());
     }
     let emptied = catalog::dump(conn).await?;
-    let leftovers = compare(&base, &emptied);
-    if !leftovers.is_empty() {
-        run.findings.push(Finding::new(
-            Check::CleanBase,
-            backend,
-            None,
-            format!(
-                "down all did not leave only the migrations table:\n{}",
-                describe(&leftovers)
-            ),
-        ));
-    }
+    run.findings.extend(unchanged(
+        Check::CleanBase,
+        &base,
+        &emptied,
+        "down all did not leave only the migrations table",
+    ));
 
     if let Err(e) = M::up(conn, None).await {
-        run.findings.push(Finding::new(
+        run.findings.push(finding(
             Check::RoundTrip,
-            backend,
-            None,
             format!("up all after down all failed: {e}"),
         ));
         return Ok(());
     }
     let second = catalog::dump(conn).await?;
-    let changes = compare(&first, &second);
-    if !changes.is_empty() {
-        run.findings.push(Finding::new(
-            Check::RoundTrip,
-            backend,
-            None,
-            format!(
-                "up all after down all gave a different schema:\n{}",
-                describe(&changes)
-            ),
-        ));
-    }
+    run.findings.extend(unchanged(
+        Check::RoundTrip,
+        &first,
+        &second,
+        "up all after down all gave a different schema",
+    ));
     Ok(())
+}
+
+/// `headline` and the object-by-object changes, when `actual` differs from `expected`.
+fn differs(expected: &SchemaDump, actual: &SchemaDump, headline: &str) -> Option<String> {
+    let changes = compare(expected, actual);
+    (!changes.is_empty()).then(|| format!("{headline}:\n{}", describe(&changes)))
 }

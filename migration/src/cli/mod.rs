@@ -286,6 +286,20 @@ impl<M: MigratorTrait> Runner<'_, M> {
     /// Records the checksums of migrations applied before checksums were kept (or by
     /// `Migrator::up` embedded in the application, which keeps none).
     async fn backfill(&self, versions: &[String]) -> Result<(), CliError> {
+        self.record_checksums(versions).await?;
+        if !versions.is_empty() {
+            println!(
+                "recorded the checksum{} of {} migration{} applied without one",
+                plural(versions.len()),
+                versions.len(),
+                plural(versions.len())
+            );
+        }
+        Ok(())
+    }
+
+    /// Records the expected checksum of each of `versions` (those it knows).
+    async fn record_checksums(&self, versions: &[String]) -> Result<(), CliError> {
         for version in versions {
             let Some(checksum) = self.expected.get(version) else {
                 continue;
@@ -295,14 +309,6 @@ impl<M: MigratorTrait> Runner<'_, M> {
                 .map_err(|source| {
                     failed(&format!("recording the checksum of {version}"), source)
                 })?;
-        }
-        if !versions.is_empty() {
-            println!(
-                "recorded the checksum{} of {} migration{} applied without one",
-                plural(versions.len()),
-                versions.len(),
-                plural(versions.len())
-            );
         }
         Ok(())
     }
@@ -387,16 +393,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
             .iter()
             .map(|v| (*v).to_owned())
             .collect();
-        for version in &versions {
-            let Some(checksum) = self.expected.get(version) else {
-                continue;
-            };
-            ChecksumTable::record(self.db, version, checksum)
-                .await
-                .map_err(|source| {
-                    failed(&format!("recording the checksum of {version}"), source)
-                })?;
-        }
+        self.record_checksums(&versions).await?;
         println!(
             "dropped every table, then applied all {} migrations",
             versions.len()
