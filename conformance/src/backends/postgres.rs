@@ -25,7 +25,10 @@ use crate::error::HarnessError;
 
 const DEFAULT_IMAGE: &str = "postgres:15";
 const READY_LINE: &str = "database system is ready to accept connections";
-const CONNECT_RETRY_FOR: Duration = Duration::from_secs(30);
+/// How long a server we started may take to accept connections after its ready line.
+const STARTED_SERVER_GRACE: Duration = Duration::from_secs(30);
+/// A server given by URL is already running: retry only briefly.
+const GIVEN_SERVER_GRACE: Duration = Duration::from_secs(5);
 
 /// Where the shared server came from.
 #[derive(Debug, Clone)]
@@ -155,7 +158,11 @@ fn start_server() -> Result<PgServer, String> {
 
 async fn from_url(raw: &str, source: PgSource) -> Result<PgServer, String> {
     let url = url::Url::parse(raw).map_err(|e| format!("'{raw}' is not a valid URL: {e}"))?;
-    let conn = connect_with_retries(url.as_str()).await?;
+    let grace = match source {
+        PgSource::Url => GIVEN_SERVER_GRACE,
+        _ => STARTED_SERVER_GRACE,
+    };
+    let conn = connect_with_retries(url.as_str(), grace).await?;
     let version = server_version(&conn).await?;
     let _ = conn.close().await;
     Ok(PgServer {
@@ -321,8 +328,8 @@ async fn connect_admin(url: &str) -> Result<DatabaseConnection, HarnessError> {
         })
 }
 
-async fn connect_with_retries(url: &str) -> Result<DatabaseConnection, String> {
-    let deadline = Instant::now() + CONNECT_RETRY_FOR;
+async fn connect_with_retries(url: &str, grace: Duration) -> Result<DatabaseConnection, String> {
+    let deadline = Instant::now() + grace;
     loop {
         match connect_admin(url).await {
             Ok(conn) => match conn.execute_unprepared("SELECT 1").await {
