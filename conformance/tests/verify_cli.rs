@@ -1,0 +1,128 @@
+//! `cargo run -p conformance -- verify` as CI runs it: the table, and the exit code.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn verify(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .arg("verify")
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("run the conformance binary")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_reviewed_schema_verifies_on_sqlite() {
+    let out = verify(&["--backend", "sqlite"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("step-reversibility  pass        skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("snapshots           pass"), "{stdout}");
+    assert!(
+        stdout.contains("skipped parity on sqlite: needs both SQLite and PostgreSQL"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("verify: all checks passed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unreviewed_snapshots_fail_with_a_table_and_exit_1() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let snapshots = empty.path().display().to_string();
+    let out = verify(&["--backend", "sqlite", "--snapshots", &snapshots]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("snapshots           FAIL (15)"), "{stdout}");
+    assert!(
+        stdout.contains("[snapshots] sqlite m20250101_000013_apps: no reviewed snapshot at"),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("verify: FAILED"), "{stdout}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let out = verify(&["--backend", "mysql"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'mysql' for '--backend <BACKEND>'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[possible values: all, sqlite, postgres]"),
+        "{stderr}"
+    );
+
+    let out = verify(&["--snapshots", "/no/such/folder"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: the snapshot folder /no/such/folder does not exist; run from the workspace root, give --snapshots DIR, or create them with `make snapshots`"
+    );
+
+    let list = tempfile::NamedTempFile::new().expect("tempfile");
+    std::fs::write(list.path(), "mcps.slug kind\n").expect("write");
+    let out = verify(&[
+        "--backend",
+        "sqlite",
+        "--allow-list",
+        &list.path().display().to_string(),
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(":1: every entry needs a `# reason`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_check_passes_on_both_backends() {
+    let out = verify(&[]);
+    let (stdout, stderr) = text(&out);
+    if !out.status.success() && stderr.contains("required backend postgres is missing") {
+        assert!(!conformance::backends::postgres_required(), "{stderr}");
+        eprintln!("conformance: SKIPPED verify on both backends: {stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for check in [
+        "step-reversibility",
+        "round-trip",
+        "clean-base",
+        "parity",
+        "lint",
+        "snapshots",
+    ] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(check))
+            .expect("a row per check");
+        assert_eq!(
+            row.split_whitespace().collect::<Vec<_>>(),
+            [check, "pass", "pass"],
+            "{stdout}"
+        );
+    }
+    assert!(stderr.contains("conformance: using PostgreSQL"), "{stderr}");
+}
