@@ -1,5 +1,6 @@
 //! `cargo run -p migration -- [COMMAND]`: see `--help`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,7 +12,8 @@ async fn main() -> ExitCode {
     match cli::run::<Migrator>(Args::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // Ignore a closed stderr: the exit code still tells.
+            let _ = writeln!(std::io::stderr(), "error: {error}");
             ExitCode::FAILURE
         }
     }

@@ -47,6 +47,23 @@ fn main_job_migrates_the_default_sqlite_file_then_finds_nothing_pending() {
 }
 
 #[test]
+fn a_closed_stdout_does_not_stop_the_run_half_way() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Like `cargo run -p migration | head -1`: the reader is gone before the first line.
+    let mut child = command(dir.path(), &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let status = assert_ok(&run(dir.path(), &["status", "--check"]));
+    assert!(status.contains("14 applied, 0 pending"), "{status}");
+}
+
+#[test]
 fn every_subcommand_works_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("app.db").display());

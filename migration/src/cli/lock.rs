@@ -289,7 +289,7 @@ impl FileLock {
 
 fn announce_wait(announced: &mut bool, holder: &str, timeout: Duration) {
     if !*announced {
-        println!(
+        super::say!(
             "waiting up to {} s for the migration lock, held by {holder}",
             timeout.as_secs()
         );

@@ -9,6 +9,16 @@
 //!   ([`apply`]);
 //! - the checksums ([`checksum`]) reveal migrations edited after they were applied.
 
+/// `println!` that ignores a closed stdout (`migration | head`): the run must finish
+/// what it started rather than panic between two migrations.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 mod apply;
 mod args;
 pub mod checksum;
@@ -40,7 +50,7 @@ pub async fn run<M: MigratorTrait>(args: Args) -> Result<(), CliError> {
     });
     validate(&command)?;
     let target = Target::resolve(args.database_url.as_deref(), &args.default_sqlite_path)?;
-    println!("database: {}", target.describe());
+    say!("database: {}", target.describe());
     let db = target
         .connect(&args.database_schema, args.connect_timeout)
         .await?;
@@ -196,13 +206,13 @@ impl Session<'_> {
             } else {
                 format!("{:<8} {name}", "applied")
             };
-            println!("{line}");
+            say!("{line}");
         }
         let unknown = state.unknown();
         for name in &unknown {
-            println!("{:<8} {name} (not in this binary)", "unknown");
+            say!("{:<8} {name} (not in this binary)", "unknown");
         }
-        println!(
+        say!(
             "{} applied, {} pending, {} unknown, {} changed",
             state.known.len() - pending.len(),
             pending.len(),
@@ -258,7 +268,7 @@ fn refuse_mismatch(report: &ChecksumReport, allowed: bool) -> Result<(), CliErro
         });
     }
     // The recorded checksums stay as they are: they say what was really applied.
-    println!(
+    say!(
         "warning: applied migrations changed since they were applied (checksum mismatch): {}; going on because of --allow-checksum-mismatch",
         report.mismatched.join(", ")
     );
@@ -289,7 +299,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
     async fn backfill(&self, versions: &[String]) -> Result<(), CliError> {
         self.record_checksums(versions).await?;
         if !versions.is_empty() {
-            println!(
+            say!(
                 "recorded the checksum{} of {} migration{} applied without one",
                 plural(versions.len()),
                 versions.len(),
@@ -325,7 +335,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
     async fn up(&self, state: &State, num: Option<u32>) -> Result<(), CliError> {
         let pending = state.pending();
         if pending.is_empty() {
-            println!(
+            say!(
                 "nothing pending: all {} migrations are applied",
                 state.known.len()
             );
@@ -337,15 +347,15 @@ impl<M: MigratorTrait> Runner<'_, M> {
             let started = Instant::now();
             let migration = find(&migrations, name)?;
             if let Some(reason) = self.expected.unavailable(name) {
-                println!("note: {name} gets no checksum, a dry run of its up() fails: {reason}");
+                say!("note: {name} gets no checksum, a dry run of its up() fails: {reason}");
             }
             self.step(migration)
                 .apply(self.db, self.expected.get(name))
                 .await
                 .map_err(|source| failed(&format!("applying {name}"), source))?;
-            println!("applied {name} ({} ms)", started.elapsed().as_millis());
+            say!("applied {name} ({} ms)", started.elapsed().as_millis());
         }
-        println!(
+        say!(
             "{take} migration{} applied, {} pending",
             plural(take),
             pending.len() - take
@@ -360,7 +370,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
 
     async fn roll_back(&self, newest_first: &[&str]) -> Result<(), CliError> {
         if newest_first.is_empty() {
-            println!("nothing to roll back: no migration is applied");
+            say!("nothing to roll back: no migration is applied");
             return Ok(());
         }
         let migrations = M::migrations();
@@ -371,9 +381,9 @@ impl<M: MigratorTrait> Runner<'_, M> {
                 .roll_back(self.db)
                 .await
                 .map_err(|source| failed(&format!("rolling back {name}"), source))?;
-            println!("rolled back {name} ({} ms)", started.elapsed().as_millis());
+            say!("rolled back {name} ({} ms)", started.elapsed().as_millis());
         }
-        println!(
+        say!(
             "{} migration{} rolled back",
             newest_first.len(),
             plural(newest_first.len())
@@ -395,7 +405,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
             .map(|v| (*v).to_owned())
             .collect();
         self.record_checksums(&versions).await?;
-        println!(
+        say!(
             "dropped every table, then applied all {} migrations",
             versions.len()
         );
