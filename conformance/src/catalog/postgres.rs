@@ -1,11 +1,25 @@
 //! PostgreSQL's catalog (`pg_catalog`), limited to the connection's current schema.
 
-use sea_orm::ConnectionTrait;
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::{
     Column, ForeignKey, Index, Kind, LogicalSchema, SchemaDump, Table, get, normalize_default, rows,
 };
 use crate::error::HarnessError;
+
+/// `concat!` for the queries below, with the shared schema filter spliced in.
+macro_rules! concat_sql {
+    ($head:literal, IN_SCHEMA, $tail:literal) => {
+        concat!(
+            $head,
+            "JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p')",
+            $tail
+        )
+    };
+}
 
 /// Extensions, then every table (columns, constraints, indexes), then any other object
 /// of the schema (sequences, views, types, functions) that no extension owns.
@@ -23,9 +37,15 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, Har
             format!("CREATE EXTENSION {name};"),
         );
     }
+    // One query per kind of object for all tables, not per table: the step walk dumps
+    // the schema three times per migration.
+    let mut columns = by_table(rows(conn, COLUMNS_SQL).await?)?;
+    let mut constraints = by_table(rows(conn, CONSTRAINTS_SQL).await?)?;
+    let mut indexes = by_table(rows(conn, INDEXES_SQL).await?)?;
     for (oid, name) in tables(conn).await? {
-        let lines = rows(conn, &columns_sql(oid))
-            .await?
+        let lines = columns
+            .remove(&oid)
+            .unwrap_or_default()
             .iter()
             .map(|row| {
                 let column: String = get(row, "name")?;
@@ -46,7 +66,7 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, Har
             format!("table {name}"),
             format!("\nCREATE TABLE {name} (\n{}\n);", lines.join(",\n")),
         );
-        for row in rows(conn, &constraints_sql(oid)).await? {
+        for row in constraints.remove(&oid).unwrap_or_default() {
             let constraint: String = get(&row, "name")?;
             let def: String = get(&row, "def")?;
             dump.push(
@@ -54,7 +74,7 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, Har
                 format!("ALTER TABLE {name} ADD CONSTRAINT {constraint} {def};"),
             );
         }
-        for row in rows(conn, &indexes_sql(oid)).await? {
+        for row in indexes.remove(&oid).unwrap_or_default() {
             let index: String = get(&row, "name")?;
             let def: String = get(&row, "def")?;
             dump.push(format!("index {index}"), format!("{def};"));
@@ -70,9 +90,12 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, Har
 
 pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchema, HarnessError> {
     let mut schema = LogicalSchema::default();
+    let mut columns = by_table(rows(conn, COLUMNS_SQL).await?)?;
+    let mut constraints = by_table(rows(conn, CONSTRAINT_FACTS_SQL).await?)?;
+    let mut indexes = by_table(rows(conn, INDEX_FACTS_SQL).await?)?;
     for (oid, name) in tables(conn).await? {
         let mut table = Table::default();
-        for row in rows(conn, &columns_sql(oid)).await? {
+        for row in columns.remove(&oid).unwrap_or_default() {
             let ty: String = get(&row, "type")?;
             let not_null: bool = get(&row, "not_null")?;
             let default: Option<String> = get(&row, "default")?;
@@ -83,7 +106,7 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
                 default: default.as_deref().map(normalize_default),
             });
         }
-        for row in rows(conn, &constraint_facts_sql(oid)).await? {
+        for row in constraints.remove(&oid).unwrap_or_default() {
             let contype: String = get(&row, "contype")?;
             let columns = split(&get::<String>(&row, "cols")?);
             match contype.as_str() {
@@ -104,7 +127,7 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
                 _ => {}
             }
         }
-        for row in rows(conn, &index_facts_sql(oid)).await? {
+        for row in indexes.remove(&oid).unwrap_or_default() {
             table.indexes.insert(
                 get(&row, "name")?,
                 Index {
@@ -132,58 +155,68 @@ async fn tables<C: ConnectionTrait>(conn: &C) -> Result<Vec<(i64, String)>, Harn
     .collect()
 }
 
-fn columns_sql(oid: i64) -> String {
-    format!(
-        "SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type, \
-                a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default \
-         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-         WHERE a.attrelid = {oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
-    )
+/// Rows grouped by their `table_oid` column, in query order.
+fn by_table(rows: Vec<QueryResult>) -> Result<BTreeMap<i64, Vec<QueryResult>>, HarnessError> {
+    let mut grouped: BTreeMap<i64, Vec<QueryResult>> = BTreeMap::new();
+    for row in rows {
+        grouped
+            .entry(get(&row, "table_oid")?)
+            .or_default()
+            .push(row);
+    }
+    Ok(grouped)
 }
 
-fn constraints_sql(oid: i64) -> String {
-    format!(
-        "SELECT conname::text AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint \
-         WHERE conrelid = {oid} AND contype IN ('p', 'u', 'f', 'c', 'x') ORDER BY conname"
-    )
-}
+const COLUMNS_SQL: &str = concat_sql!(
+    "SELECT t.oid::int8 AS table_oid, a.attname::text AS name, \
+            format_type(a.atttypid, a.atttypmod) AS type, \
+            a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default \
+     FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid \
+     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
+    IN_SCHEMA,
+    " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum"
+);
+
+const CONSTRAINTS_SQL: &str = concat_sql!(
+    "SELECT t.oid::int8 AS table_oid, k.conname::text AS name, pg_get_constraintdef(k.oid) AS def \
+     FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
+    IN_SCHEMA,
+    " AND k.contype IN ('p', 'u', 'f', 'c', 'x') ORDER BY t.oid, k.conname"
+);
 
 /// Indexes that no constraint owns (those are in the constraints' text already).
-fn indexes_sql(oid: i64) -> String {
-    format!(
-        "SELECT c.relname::text AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i \
-         JOIN pg_class c ON c.oid = i.indexrelid \
-         WHERE i.indrelid = {oid} \
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = {oid}) \
-         ORDER BY c.relname"
-    )
-}
+const INDEXES_SQL: &str = concat_sql!(
+    "SELECT t.oid::int8 AS table_oid, c.relname::text AS name, pg_get_indexdef(i.indexrelid) AS def \
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
+    IN_SCHEMA,
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
+     ORDER BY t.oid, c.relname"
+);
 
-fn constraint_facts_sql(oid: i64) -> String {
-    format!(
-        "SELECT k.conname::text AS name, k.contype::text AS contype, \
-           (SELECT string_agg(a.attname, ',' ORDER BY o) FROM unnest(k.conkey) WITH ORDINALITY u(n, o) \
-              JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n) AS cols, \
-           coalesce((SELECT relname::text FROM pg_class WHERE oid = k.confrelid), '') AS ref_table, \
-           coalesce((SELECT string_agg(a.attname, ',' ORDER BY o) FROM unnest(k.confkey) WITH ORDINALITY u(n, o) \
-              JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n), '') AS ref_cols, \
-           k.confdeltype::text AS on_delete, k.confupdtype::text AS on_update \
-         FROM pg_constraint k WHERE k.conrelid = {oid} AND k.contype IN ('p', 'u', 'f') ORDER BY k.conname"
-    )
-}
+const CONSTRAINT_FACTS_SQL: &str = concat_sql!(
+    "SELECT t.oid::int8 AS table_oid, k.conname::text AS name, k.contype::text AS contype, \
+       (SELECT string_agg(a.attname, ',' ORDER BY o) FROM unnest(k.conkey) WITH ORDINALITY u(n, o) \
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n) AS cols, \
+       coalesce((SELECT relname::text FROM pg_class WHERE oid = k.confrelid), '') AS ref_table, \
+       coalesce((SELECT string_agg(a.attname, ',' ORDER BY o) FROM unnest(k.confkey) WITH ORDINALITY u(n, o) \
+          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n), '') AS ref_cols, \
+       k.confdeltype::text AS on_delete, k.confupdtype::text AS on_update \
+     FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
+    IN_SCHEMA,
+    " AND k.contype IN ('p', 'u', 'f') ORDER BY t.oid, k.conname"
+);
 
-fn index_facts_sql(oid: i64) -> String {
-    format!(
-        "SELECT c.relname::text AS name, i.indisunique AS is_unique, i.indpred IS NOT NULL AS is_partial, \
-           (SELECT string_agg(coalesce(a.attname::text, '<expression>'), ',' ORDER BY o) \
-              FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) \
-              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n) AS cols \
-         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-         WHERE i.indrelid = {oid} \
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = {oid}) \
-         ORDER BY c.relname"
-    )
-}
+const INDEX_FACTS_SQL: &str = concat_sql!(
+    "SELECT t.oid::int8 AS table_oid, c.relname::text AS name, i.indisunique AS is_unique, \
+       i.indpred IS NOT NULL AS is_partial, \
+       (SELECT string_agg(coalesce(a.attname::text, '<expression>'), ',' ORDER BY o) \
+          FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(n, o) \
+          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n) AS cols \
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
+    IN_SCHEMA,
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
+     ORDER BY t.oid, c.relname"
+);
 
 /// Objects a migration might leave behind outside tables, excluding extension members.
 const OTHER_OBJECTS_SQL: &str = "\
