@@ -1,7 +1,7 @@
 //! Schema discovery: the migrated tables as sea-query `CREATE TABLE` statements, the
 //! form sea-orm-codegen takes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -25,6 +25,16 @@ pub struct ColumnRef {
     pub column: String,
 }
 
+/// What the enum mapping needs to know about a column's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnShape {
+    /// `varchar`, `char` or `text`. Not `citext`: its comparisons ignore case, which
+    /// an enum of exact strings must not.
+    pub is_plain_string: bool,
+    /// The type as sea-schema names it, for error messages.
+    pub type_name: String,
+}
+
 /// What the generator needs from the catalog.
 #[derive(Debug)]
 pub struct DiscoveredSchema {
@@ -32,6 +42,8 @@ pub struct DiscoveredSchema {
     pub tables: Vec<TableCreateStatement>,
     /// The `citext` columns, which sea-orm-codegen would otherwise leave unusable.
     pub citext_columns: BTreeSet<ColumnRef>,
+    /// Every column, to check the enum table against ([`crate::enums`]).
+    pub columns: BTreeMap<ColumnRef, ColumnShape>,
 }
 
 /// Reads the application tables of the `public` schema.
@@ -52,6 +64,7 @@ pub async fn discover(conn: &DatabaseConnection) -> anyhow::Result<DiscoveredSch
     // Catalog order is not guaranteed; the output must be.
     tables.sort_by(|a, b| a.info.name.cmp(&b.info.name));
     let citext_columns = tables.iter().flat_map(citext_columns_of).collect();
+    let columns = tables.iter().flat_map(column_shapes_of).collect();
     let tables = tables
         .into_iter()
         .map(|mut table| {
@@ -65,6 +78,27 @@ pub async fn discover(conn: &DatabaseConnection) -> anyhow::Result<DiscoveredSch
     Ok(DiscoveredSchema {
         tables,
         citext_columns,
+        columns,
+    })
+}
+
+fn column_shapes_of(table: &TableDef) -> impl Iterator<Item = (ColumnRef, ColumnShape)> + '_ {
+    table.columns.iter().map(|column| {
+        let column_ref = ColumnRef {
+            table: table.info.name.clone(),
+            column: column.name.clone(),
+        };
+        let shape = ColumnShape {
+            is_plain_string: matches!(
+                column.col_type,
+                Type::Varchar(_) | Type::Char(_) | Type::Text
+            ),
+            type_name: match &column.col_type {
+                Type::Unknown(name) => name.clone(),
+                other => format!("{other:?}"),
+            },
+        };
+        (column_ref, shape)
     })
 }
 

@@ -7,6 +7,8 @@
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Statement};
 
+use crate::enums::ENUM_COLUMNS;
+
 pub const FILE_NAME: &str = "FIDELITY.md";
 
 /// Filter shared by the queries: application tables in `public`.
@@ -165,7 +167,8 @@ impl std::fmt::Display for FidelityReport {
         self.write_indexes(md)?;
         self.write_defaults(md)?;
         self.write_checks(md)?;
-        self.write_foreign_keys(md)
+        self.write_foreign_keys(md)?;
+        write_enum_columns(md)
     }
 }
 
@@ -277,7 +280,7 @@ impl FidelityReport {
             writeln!(
                 md,
                 "None. Enum-like columns (status, api_format, ...) are plain strings: the \
-                 allowed values are in the spec, not in the schema or the entities."
+                 allowed values are enforced by the entities only (see the last section)."
             )?;
         } else {
             writeln!(md, "| table | constraint | definition |")?;
@@ -311,6 +314,37 @@ impl FidelityReport {
         }
         Ok(())
     }
+}
+
+/// The reverse of the rest of the report: enforced by the entities, not the database.
+fn write_enum_columns(md: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    writeln!(md)?;
+    writeln!(md, "## Enum-like columns: enforced by the application only")?;
+    writeln!(md)?;
+    writeln!(
+        md,
+        "The opposite case: these columns are plain strings in the database (no enum \
+         type, no CHECK constraint), so any string can be stored by SQL that bypasses the \
+         entities. The entities type them as the enums of `enums.rs` (`DeriveActiveEnum` \
+         stored as a string), listed in `entity-codegen/src/enums.rs`: only these values \
+         can be written, and reading a row that holds any other string fails with \
+         `DbErr::Type(\"unexpected value for <Enum> enum: <value>\")`."
+    )?;
+    writeln!(md)?;
+    writeln!(md, "| table | column | enum | values |")?;
+    writeln!(md, "|---|---|---|---|")?;
+    for c in ENUM_COLUMNS {
+        let values: Vec<String> = c.values.iter().map(|v| format!("`{v}`")).collect();
+        writeln!(
+            md,
+            "| {} | {} | `{}` | {} |",
+            c.table,
+            c.column,
+            c.enum_name,
+            values.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 impl IndexRow {

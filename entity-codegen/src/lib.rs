@@ -2,7 +2,8 @@
 //!
 //! The pipeline: migrate a throwaway PostgreSQL database with `migration::Migrator`
 //! ([`database`]), discover its tables with sea-schema ([`discover`]), turn them into
-//! SeaORM entities with sea-orm-codegen and fix what it gets wrong ([`render`]), and
+//! SeaORM entities with sea-orm-codegen and fix what it gets wrong ([`render`]), type
+//! the enum-like columns from the one table of their values ([`enums`], [`retype`]), and
 //! describe what the entities cannot express ([`fidelity`]). [`output`] writes the files
 //! and compares them with a committed copy (the drift check).
 //!
@@ -11,9 +12,11 @@
 
 pub mod database;
 pub mod discover;
+pub mod enums;
 pub mod fidelity;
 pub mod output;
 pub mod render;
+pub mod retype;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
 //! Entities from the discovered tables, with sea-orm-codegen, then made usable and
-//! stable: our header instead of its banner, citext columns mapped, rustfmt applied.
+//! stable: our header instead of its banner, citext columns mapped, enum-like columns
+//! typed (with `enums.rs` from [`crate::enums`]), rustfmt applied.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -11,7 +12,9 @@ use sea_orm_codegen::{
 };
 
 use crate::discover::DiscoveredSchema;
+use crate::enums::{self, ENUM_COLUMNS};
 use crate::output::GeneratedFiles;
+use crate::retype;
 
 /// The first lines of every generated Rust file.
 pub const HEADER: &str = "\
@@ -38,21 +41,40 @@ const CODEGEN_CITEXT_ATTRS: &str =
 /// `ActiveModel::insert`/`update` would fail with "Missing value for column".
 const CITEXT_ATTRS: &str = r#"column_type = "custom(\"citext\")" , save_as = "citext""#;
 
-/// Renders `mod.rs`, `prelude.rs` and one module per table.
+/// The module sea-orm-codegen writes the module declarations into.
+const MOD_RS: &str = "mod.rs";
+
+/// Renders `mod.rs`, `prelude.rs`, `enums.rs` and one module per table.
 pub fn render_entities(schema: &DiscoveredSchema) -> anyhow::Result<GeneratedFiles> {
+    enums::check_table(ENUM_COLUMNS)?;
+    enums::check_against_schema(ENUM_COLUMNS, schema)?;
     let writer = EntityTransformer::transform(schema.tables.clone())
         .context("sea-orm-codegen could not turn the discovered tables into entities")?;
     let output = writer.generate(&writer_context());
     let mut files = GeneratedFiles::default();
     let mut citext_fixed = 0;
+    let mut enums_typed = 0;
     for file in output.files {
         let (content, fixed) = map_citext(&file.content);
         citext_fixed += fixed;
         let content = replace_banner(&content)
             .with_context(|| format!("unexpected sea-orm-codegen output in {}", file.name))?;
         let content = rustfmt(&content).with_context(|| format!("cannot format {}", file.name))?;
+        let (content, typed) = add_enums(&file.name, content)
+            .with_context(|| format!("cannot type the enum-like columns in {}", file.name))?;
+        enums_typed += typed;
         files.insert(file.name, content);
     }
+    if enums_typed != ENUM_COLUMNS.len() {
+        bail!(
+            "{} enum-like columns are listed but {} were found in sea-orm-codegen's output",
+            ENUM_COLUMNS.len(),
+            enums_typed
+        );
+    }
+    let enums_rs = rustfmt(&enums::render_module(ENUM_COLUMNS))
+        .with_context(|| format!("cannot format {}", enums::FILE_NAME))?;
+    files.insert(enums::FILE_NAME, enums_rs);
     if citext_fixed != schema.citext_columns.len() {
         bail!(
             "the schema has {} citext columns but {} were found in sea-orm-codegen's output; \
@@ -63,6 +85,23 @@ pub fn render_entities(schema: &DiscoveredSchema) -> anyhow::Result<GeneratedFil
         );
     }
     Ok(files)
+}
+
+/// Types the enum-like columns of a table module, or declares the enums module in
+/// `mod.rs`; returns the (re-formatted) file and how many columns it typed.
+fn add_enums(file_name: &str, content: String) -> anyhow::Result<(String, usize)> {
+    if file_name == MOD_RS {
+        return Ok((rustfmt(&retype::declare_enums_module(&content)?)?, 0));
+    }
+    let Some(table) = file_name.strip_suffix(".rs") else {
+        return Ok((content, 0));
+    };
+    let columns: Vec<_> = enums::columns_of(table).collect();
+    if columns.is_empty() {
+        return Ok((content, 0));
+    }
+    let content = rustfmt(&retype::retype_fields(&content, &columns)?)?;
+    Ok((content, columns.len()))
 }
 
 fn writer_context() -> EntityWriterContext {

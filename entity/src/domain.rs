@@ -8,6 +8,7 @@
 use sea_orm::prelude::{DateTimeWithTimeZone, Json};
 use serde::{Deserialize, Serialize};
 
+use crate::generated::enums::{ApiFormat, AppStatus, McpRegistrationType};
 use crate::generated::{
     access_requests, api_tokens, app_access_requests, app_toolset_configs, download_requests,
     mcp_servers, mcps, model_metadata, settings, user_aliases,
@@ -31,7 +32,7 @@ pub type Setting = settings::Model;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiAlias {
     pub id: String,
-    pub api_format: String,
+    pub api_format: ApiFormat,
     pub base_url: String,
     pub models: Json,
     pub prefix: Option<String>,
@@ -64,7 +65,7 @@ pub struct McpOAuthConfig {
     pub id: String,
     pub name: String,
     pub mcp_server_id: String,
-    pub registration_type: String,
+    pub registration_type: McpRegistrationType,
     pub client_id: String,
     pub has_client_secret: bool,
     pub authorization_endpoint: String,
@@ -114,7 +115,7 @@ pub struct App {
     pub client_id: String,
     /// Always true: the secret column is NOT NULL.
     pub has_client_secret: bool,
-    pub app_status: String,
+    pub app_status: AppStatus,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
 }

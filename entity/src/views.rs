@@ -12,6 +12,7 @@ use sea_orm::prelude::{DateTimeWithTimeZone, Json};
 use sea_orm::{ColumnTrait, DerivePartialModel};
 
 use crate::domain::{ApiAlias, App, McpAuthHeader, McpOAuthConfig, McpOAuthToken, Toolset};
+use crate::generated::enums::{ApiFormat, AppStatus, McpRegistrationType};
 use crate::generated::{
     api_model_aliases, apps, mcp_auth_headers, mcp_oauth_configs, mcp_oauth_tokens, toolsets,
 };
@@ -21,7 +22,7 @@ use crate::generated::{
 #[sea_orm(entity = "api_model_aliases::Entity")]
 pub struct ApiAliasView {
     pub id: String,
-    pub api_format: String,
+    pub api_format: ApiFormat,
     pub base_url: String,
     pub models: Json,
     pub prefix: Option<String>,
@@ -89,7 +90,7 @@ pub struct McpOAuthConfigView {
     pub id: String,
     pub name: String,
     pub mcp_server_id: String,
-    pub registration_type: String,
+    pub registration_type: McpRegistrationType,
     pub client_id: String,
     #[sea_orm(from_expr = "mcp_oauth_configs::Column::EncryptedClientSecret.is_not_null()")]
     pub has_client_secret: bool,
@@ -201,7 +202,7 @@ impl From<ToolsetView> for Toolset {
 #[sea_orm(entity = "apps::Entity")]
 pub struct AppView {
     pub client_id: String,
-    pub app_status: String,
+    pub app_status: AppStatus,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
 }
