@@ -23,6 +23,8 @@ pub struct SuiteReport {
     pub findings: Vec<Finding>,
     /// Backends that were asked for but could not be had, with the reason.
     pub missing: Vec<(Backend, String)>,
+    /// How long each backend's checks took (database creation included).
+    pub durations: Vec<(Backend, std::time::Duration)>,
 }
 
 impl SuiteReport {
@@ -69,6 +71,14 @@ impl fmt::Display for SuiteReport {
         reasons.dedup();
         for reason in reasons {
             writeln!(f, "{reason}")?;
+        }
+        if !self.durations.is_empty() {
+            let times: Vec<String> = self
+                .durations
+                .iter()
+                .map(|(backend, took)| format!("{backend} {:.2} s", took.as_secs_f64()))
+                .collect();
+            writeln!(f, "time: {}", times.join(", "))?;
         }
         for finding in &self.findings {
             writeln!(f, "\n{finding}")?;

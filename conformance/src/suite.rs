@@ -72,8 +72,10 @@ impl<M: MigratorTrait> Suite<M> {
         let mut report = SuiteReport::default();
         let mut runs = Vec::new();
         for &backend in &self.backends {
+            let started = std::time::Instant::now();
             match walk::<M>(backend).await {
                 Ok(mut run) => {
+                    report.durations.push((backend, started.elapsed()));
                     run.findings.extend(lint_transactions::<M>(backend));
                     if let Some(dir) = &self.snapshot_dir {
                         run.findings.extend(snapshots::compare_files(&run, dir));
