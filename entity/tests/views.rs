@@ -35,6 +35,24 @@ fn view_sql<E: EntityTrait, V: PartialModelTrait>(backend: DbBackend) -> String 
         .to_string()
 }
 
+/// Every row of `E` read through view `V` and converted to its domain type `D`.
+async fn domain_rows<E, V, D>(conn: &sea_orm::DatabaseConnection, order: E::Column) -> Vec<D>
+where
+    E: EntityTrait,
+    V: PartialModelTrait + Send,
+    D: From<V>,
+{
+    E::find()
+        .order_by_asc(order)
+        .into_partial_model::<V>()
+        .all(conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(D::from)
+        .collect()
+}
+
 /// Every `"table"."column"` the statement mentions.
 fn referenced_columns(sql: &str, table: &str) -> BTreeSet<String> {
     let marker = format!("\"{table}\".\"");
@@ -177,15 +195,11 @@ async fn api_alias_flags_and_domain(#[case] backend: Backend) {
     };
     let rows = rows::api_model_aliases();
     insert_all::<api_model_aliases::Entity>(&db.conn, &rows).await;
-    let found: Vec<ApiAlias> = api_model_aliases::Entity::find()
-        .order_by_asc(api_model_aliases::Column::Id)
-        .into_partial_model::<ApiAliasView>()
-        .all(&db.conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(ApiAlias::from)
-        .collect();
+    let found: Vec<ApiAlias> = domain_rows::<api_model_aliases::Entity, ApiAliasView, ApiAlias>(
+        &db.conn,
+        api_model_aliases::Column::Id,
+    )
+    .await;
     let [with_key, without_key] = rows;
     let expected = |row: api_model_aliases::Model, has_api_key| ApiAlias {
         id: row.id,
@@ -217,15 +231,8 @@ async fn toolset_flags_and_domain(#[case] backend: Backend) {
     };
     let rows = rows::toolsets();
     insert_all::<toolsets::Entity>(&db.conn, &rows).await;
-    let found: Vec<Toolset> = toolsets::Entity::find()
-        .order_by_asc(toolsets::Column::Id)
-        .into_partial_model::<ToolsetView>()
-        .all(&db.conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(Toolset::from)
-        .collect();
+    let found: Vec<Toolset> =
+        domain_rows::<toolsets::Entity, ToolsetView, Toolset>(&db.conn, toolsets::Column::Id).await;
     let [with_key, without_key] = rows;
     let expected = |row: toolsets::Model, has_api_key| Toolset {
         id: row.id,
@@ -256,15 +263,12 @@ async fn mcp_oauth_config_flags_and_domain(#[case] backend: Backend) {
     insert_all::<mcp_servers::Entity>(&db.conn, &[parent_server()]).await;
     let rows = rows::mcp_oauth_configs();
     insert_all::<mcp_oauth_configs::Entity>(&db.conn, &rows).await;
-    let found: Vec<McpOAuthConfig> = mcp_oauth_configs::Entity::find()
-        .order_by_asc(mcp_oauth_configs::Column::Id)
-        .into_partial_model::<McpOAuthConfigView>()
-        .all(&db.conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(McpOAuthConfig::from)
-        .collect();
+    let found: Vec<McpOAuthConfig> = domain_rows::<
+        mcp_oauth_configs::Entity,
+        McpOAuthConfigView,
+        McpOAuthConfig,
+    >(&db.conn, mcp_oauth_configs::Column::Id)
+    .await;
     let [with_secrets, without] = rows;
     let expected = |row: mcp_oauth_configs::Model, has: bool| McpOAuthConfig {
         id: row.id,
@@ -321,15 +325,12 @@ async fn mcp_oauth_token_flags_and_domain(#[case] backend: Backend) {
     insert_all::<mcp_oauth_configs::Entity>(&db.conn, &[parent_config()]).await;
     let rows = rows::mcp_oauth_tokens();
     insert_all::<mcp_oauth_tokens::Entity>(&db.conn, &rows).await;
-    let found: Vec<McpOAuthToken> = mcp_oauth_tokens::Entity::find()
-        .order_by_asc(mcp_oauth_tokens::Column::Id)
-        .into_partial_model::<McpOAuthTokenView>()
-        .all(&db.conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(McpOAuthToken::from)
-        .collect();
+    let found: Vec<McpOAuthToken> = domain_rows::<
+        mcp_oauth_tokens::Entity,
+        McpOAuthTokenView,
+        McpOAuthToken,
+    >(&db.conn, mcp_oauth_tokens::Column::Id)
+    .await;
     let [with_refresh, without_refresh] = rows;
     let expected = |row: mcp_oauth_tokens::Model, has_refresh_token| McpOAuthToken {
         id: row.id,
@@ -363,15 +364,12 @@ async fn mcp_auth_header_and_app_always_have_their_secret(#[case] backend: Backe
     insert_all::<mcp_servers::Entity>(&db.conn, &[parent_server()]).await;
     let headers = rows::mcp_auth_headers();
     insert_all::<mcp_auth_headers::Entity>(&db.conn, &headers).await;
-    let found: Vec<McpAuthHeader> = mcp_auth_headers::Entity::find()
-        .order_by_asc(mcp_auth_headers::Column::Id)
-        .into_partial_model::<McpAuthHeaderView>()
-        .all(&db.conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(McpAuthHeader::from)
-        .collect();
+    let found: Vec<McpAuthHeader> = domain_rows::<
+        mcp_auth_headers::Entity,
+        McpAuthHeaderView,
+        McpAuthHeader,
+    >(&db.conn, mcp_auth_headers::Column::Id)
+    .await;
     let expected: Vec<McpAuthHeader> = headers
         .into_iter()
         .map(|row| McpAuthHeader {
@@ -389,15 +387,8 @@ async fn mcp_auth_header_and_app_always_have_their_secret(#[case] backend: Backe
 
     let apps = rows::apps();
     insert_all::<apps::Entity>(&db.conn, &apps).await;
-    let found: Vec<App> = apps::Entity::find()
-        .order_by_asc(apps::Column::ClientId)
-        .into_partial_model::<AppView>()
-        .all(&db.conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(App::from)
-        .collect();
+    let found: Vec<App> =
+        domain_rows::<apps::Entity, AppView, App>(&db.conn, apps::Column::ClientId).await;
     let expected: Vec<App> = apps
         .into_iter()
         .map(|row| App {
