@@ -32,13 +32,13 @@ fmt:
 ci: lint test
 
 verify:
-	$(CARGO) run -p conformance -- verify
+	$(CARGO) run -p schema-ci -- verify
 
 # Accepts every snapshot change, then shows it: review the diff and commit it (or
 # `git checkout snapshots` to throw it away). With cargo-insta installed,
-# `cargo insta test -p conformance --review` reviews them one by one instead.
+# `cargo insta test -p schema-ci --review` reviews them one by one instead.
 snapshots:
-	INSTA_UPDATE=always CONFORMANCE_UPDATE_SNAPSHOTS=1 $(CARGO) test -p conformance --test migrator
+	INSTA_UPDATE=always CONFORMANCE_UPDATE_SNAPSHOTS=1 $(CARGO) test -p schema-ci --test migrator
 	@git add --intent-to-add snapshots >/dev/null 2>&1 || true
 	@git --no-pager diff --stat -- snapshots
 	@git --no-pager diff -- snapshots
@@ -47,4 +47,4 @@ entities:
 	$(CARGO) run -p entity-codegen
 
 bench:
-	$(CARGO) bench -p conformance --bench suite
+	$(CARGO) bench -p schema-ci --bench suite

@@ -1,4 +1,4 @@
-//! `cargo run -p conformance -- verify` as CI runs it: the table, and the exit code.
+//! `cargo run -p schema-ci -- verify` as CI runs it: the table, and the exit code.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -8,7 +8,7 @@ fn workspace() -> PathBuf {
 }
 
 fn verify(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conformance"))
+    Command::new(env!("CARGO_BIN_EXE_schema-ci"))
         .arg("verify")
         .args(args)
         .current_dir(workspace())
