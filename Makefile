@@ -35,10 +35,9 @@ verify:
 	$(CARGO) run -p schema-ci -- verify
 
 # Accepts every snapshot change, then shows it: review the diff and commit it (or
-# `git checkout snapshots` to throw it away). With cargo-insta installed,
-# `cargo insta test -p schema-ci --review` reviews them one by one instead.
+# `git checkout snapshots` to throw it away). Any other failure still shows in the table.
 snapshots:
-	INSTA_UPDATE=always CONFORMANCE_UPDATE_SNAPSHOTS=1 $(CARGO) test -p schema-ci --test migrator
+	-$(CARGO) run -p schema-ci -- verify --accept
 	@git add --intent-to-add snapshots >/dev/null 2>&1 || true
 	@git --no-pager diff --stat -- snapshots
 	@git --no-pager diff -- snapshots

@@ -1,5 +1,15 @@
 //! `verify`: every check on every available backend, as a table, with an exit code for CI.
-//! Generic over the migrator, so any project can ship a three-line binary around it.
+//! Generic over the migrator, so any project can ship a three-line binary around it:
+//!
+//! ```no_run
+//! # use sea_orm_migration::prelude::*;
+//! # struct Migrator;
+//! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     conformance::cli::main::<Migrator>().await
+//! }
+//! ```
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,21 +18,22 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use sea_orm_migration::MigratorTrait;
 
-use crate::backends::{Backend, postgres_required};
-use crate::checks::AllowList;
+use crate::backends::Backend;
+use crate::checks::Check;
+use crate::snapshots::SnapshotMode;
 use crate::suite::Suite;
 
 /// Prove that a SeaORM migrator's migrations reverse exactly, agree across SQLite and
 /// PostgreSQL, and match the reviewed DDL snapshots.
 #[derive(Debug, Parser)]
 #[command(name = "conformance", version)]
-pub struct Args {
+struct Args {
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
     /// Run every check on every available backend; exit 1 on any failure.
     ///
     /// PostgreSQL comes from CONFORMANCE_PG_URL, Docker (CONFORMANCE_PG_IMAGE) or local
@@ -31,48 +42,92 @@ pub enum Command {
         /// Backends to run on.
         #[arg(long, value_enum, default_value = "all")]
         backend: BackendArg,
-        /// The reviewed snapshots (`<dir>/<backend>/*.snap`).
-        #[arg(long, default_value = "snapshots")]
-        snapshots: PathBuf,
-        /// The parity allow-list (a missing file allows nothing).
-        #[arg(long, default_value = "migration/parity-allowlist.txt")]
-        allow_list: PathBuf,
+        /// The reviewed snapshots (`<dir>/<backend>/*.snap`, `<dir>/schema.md`),
+        /// relative to the current folder [default: the project's, else `snapshots`].
+        #[arg(long)]
+        snapshots: Option<PathBuf>,
+        /// The parity allow-list file, relative to the current folder (a missing file is
+        /// an error); none by default.
+        #[arg(long)]
+        allow_list: Option<PathBuf>,
+        /// Write every missing or changed snapshot instead of failing on it, then review
+        /// the diff (the first run of a new project creates its snapshots this way).
+        #[arg(long)]
+        accept: bool,
+        /// Turn a check off (repeatable): step-reversibility, round-trip, clean-base,
+        /// parity, lint, snapshots.
+        #[arg(long, value_parser = parse_check)]
+        skip: Vec<Check>,
     },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum BackendArg {
+enum BackendArg {
     All,
     Sqlite,
     Postgres,
 }
 
-/// Parses the arguments, runs the command for `M`, prints the outcome.
+fn parse_check(name: &str) -> Result<Check, String> {
+    Check::ALL
+        .into_iter()
+        .find(|c| c.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Check::ALL.iter().map(|c| c.name()).collect();
+            format!(
+                "no check is named '{name}'; the checks are {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// Parses the process's arguments and runs the command for `M`, with the defaults of
+/// [`Suite::new`]; prints the outcome and returns the exit code.
 pub async fn main<M: MigratorTrait>() -> ExitCode {
+    main_with(Suite::<M>::new()).await
+}
+
+/// Like [`main`], starting from a suite a project configured (its allow-list, say);
+/// command-line arguments override it.
+pub async fn main_with<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
     let Command::Verify {
         backend,
         snapshots,
         allow_list,
-    } = Args::parse().command;
-    let backends: &[Backend] = match backend {
+        accept,
+        skip,
+    } = args.command;
+    let mut suite = suite.backends(match backend {
         BackendArg::All => &Backend::ALL,
         BackendArg::Sqlite => &[Backend::Sqlite],
         BackendArg::Postgres => &[Backend::Postgres],
-    };
-    let allow = match AllowList::load(&allow_list) {
-        Ok(allow) => allow,
-        Err(e) => return fail(&e.to_string()),
-    };
-    if !snapshots.is_dir() {
-        return fail(&format!(
-            "the snapshot folder {} does not exist; run from the workspace root, give --snapshots DIR, or create them with `make snapshots`",
-            snapshots.display()
-        ));
+    });
+    // Paths on the command line mean the current folder, as in any command.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Some(allow_list) = allow_list {
+        suite = suite.allow_list(cwd.join(allow_list));
     }
-    let suite = Suite::<M>::new()
-        .backends(backends)
-        .allow_list(allow)
-        .snapshots_in(snapshots);
+    match snapshots {
+        Some(dir) => suite = suite.snapshots(cwd.join(dir)),
+        None if suite.config().snapshots.is_none() => {
+            suite = suite.snapshots(cwd.join("snapshots"))
+        }
+        None => {}
+    }
+    if accept {
+        suite = suite.snapshot_mode(SnapshotMode::Accept);
+    }
+    for check in skip {
+        suite = suite.skip(check);
+    }
+    let required = suite.config().postgres.required;
     let outcome = match suite.run().await {
         Ok(outcome) => outcome,
         Err(e) => return fail(&e.to_string()),
@@ -82,7 +137,7 @@ pub async fn main<M: MigratorTrait>() -> ExitCode {
     let missing_required: Vec<&(Backend, String)> = report
         .missing
         .iter()
-        .filter(|(b, _)| *b == Backend::Sqlite || postgres_required())
+        .filter(|(b, _)| *b == Backend::Sqlite || required)
         .collect();
     for (backend, why) in &missing_required {
         let _ = writeln!(

@@ -8,16 +8,23 @@ pub mod capture;
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+mod config;
 pub mod diff;
 pub mod error;
+mod redact;
 pub mod report;
+mod settings;
 pub mod snapshots;
 pub mod sqlfmt;
 pub mod suite;
 
 pub use backends::{Backend, TestDatabase};
+pub use checks::{AllowList, Check, Finding};
+pub use config::{AllowListSource, Config};
 pub use error::HarnessError;
 pub use report::{Status, SuiteReport};
+pub use settings::{DEFAULT_PG_IMAGE, PostgresSettings};
+pub use snapshots::SnapshotMode;
 pub use suite::{Suite, SuiteOutcome};
 
 /// A fresh database for a test. When PostgreSQL cannot be had, this fails the test

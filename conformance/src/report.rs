@@ -25,6 +25,8 @@ pub struct SuiteReport {
     pub missing: Vec<(Backend, String)>,
     /// How long each backend's checks took (database creation included).
     pub durations: Vec<(Backend, std::time::Duration)>,
+    /// What the run did besides checking (snapshots it wrote), for the reader.
+    pub notes: Vec<String>,
 }
 
 impl SuiteReport {
@@ -79,6 +81,9 @@ impl fmt::Display for SuiteReport {
                 .map(|(backend, took)| format!("{backend} {:.2} s", took.as_secs_f64()))
                 .collect();
             writeln!(f, "time: {}", times.join(", "))?;
+        }
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
         }
         for finding in &self.findings {
             writeln!(f, "\n{finding}")?;

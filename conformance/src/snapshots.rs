@@ -43,6 +43,18 @@ fn step_text(up: &[String], down: &[String]) -> String {
     text
 }
 
+/// What the snapshot check does with files that are missing or differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// Report every missing or differing snapshot (CI).
+    Compare,
+    /// Write snapshots that do not exist yet (saying so), report those that differ.
+    CreateMissing,
+    /// Write every snapshot that is missing or differs (saying so): the change is then
+    /// reviewed as a diff of the snapshot folder.
+    Accept,
+}
+
 /// Asserts every snapshot of `run` with insta, under `dir/<backend>/`.
 pub fn assert_snapshots(run: &BackendRun, dir: &Path) {
     let mut settings = insta::Settings::clone_current();
@@ -56,30 +68,51 @@ pub fn assert_snapshots(run: &BackendRun, dir: &Path) {
     });
 }
 
-/// Findings for every snapshot of `run` that differs from (or is missing in) `dir`, and
-/// for snapshot files no migration produces any more.
-pub fn compare_files(run: &BackendRun, dir: &Path) -> Vec<Finding> {
+/// What the snapshot check found and did: findings for what differs, notes for what it
+/// wrote.
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotCheck {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+}
+
+/// Compares every snapshot of `run` with the files under `dir/<backend>/`, writing them
+/// as `mode` says; snapshot files no migration produces any more are findings (or, when
+/// accepting, removed).
+pub(crate) fn check(run: &BackendRun, dir: &Path, mode: SnapshotMode) -> SnapshotCheck {
     let backend_dir = dir.join(run.backend.name());
-    let mut findings = Vec::new();
+    let mut out = SnapshotCheck::default();
     let produced = contents(run);
+    let (mut created, mut updated, mut removed) = (0, 0, 0);
     for (name, content) in &produced {
         let path = backend_dir.join(format!("{name}.snap"));
         let migration = (name != SCHEMA).then_some(name.as_str());
         let finding =
             |message: String| Finding::new(Check::Snapshots, Some(run.backend), migration, message);
         match std::fs::read_to_string(&path) {
-            Err(_) => findings.push(finding(format!(
-                "no reviewed snapshot at {}; run `make snapshots`",
+            Err(_) if mode == SnapshotMode::Compare => out.findings.push(finding(format!(
+                "no reviewed snapshot at {}; create the snapshots with CONFORMANCE_SNAPSHOTS=create (or `verify --accept`), review and commit them",
                 path.display()
             ))),
+            Err(_) => match write(&path, content) {
+                Ok(()) => created += 1,
+                Err(e) => out.findings.push(finding(e)),
+            },
             Ok(file) if body(&file).trim_end() != content.trim_end() => {
+                if mode == SnapshotMode::Accept {
+                    match write(&path, content) {
+                        Ok(()) => updated += 1,
+                        Err(e) => out.findings.push(finding(e)),
+                    }
+                    continue;
+                }
                 let diff =
                     similar::TextDiff::from_lines(body(&file).trim_end(), content.trim_end())
                         .unified_diff()
                         .header("reviewed", "now")
                         .to_string();
-                findings.push(finding(format!(
-                    "differs from the reviewed snapshot {}; review it with `make snapshots`:\n{diff}",
+                out.findings.push(finding(format!(
+                    "differs from the reviewed snapshot {}; if the change is intended, accept it (CONFORMANCE_SNAPSHOTS=accept or `verify --accept`) and review the diff:\n{diff}",
                     path.display()
                 )));
             }
@@ -92,19 +125,84 @@ pub fn compare_files(run: &BackendRun, dir: &Path) -> Vec<Finding> {
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned();
-        if !produced.iter().any(|(n, _)| *n == name) {
-            findings.push(Finding::new(
-                Check::Snapshots,
-                Some(run.backend),
-                None,
-                format!(
-                    "{} belongs to no migration any more; delete it",
-                    stale.display()
-                ),
+        if produced.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        if mode == SnapshotMode::Accept && std::fs::remove_file(&stale).is_ok() {
+            removed += 1;
+            continue;
+        }
+        out.findings.push(Finding::new(
+            Check::Snapshots,
+            Some(run.backend),
+            None,
+            format!(
+                "{} belongs to no migration any more; delete it",
+                stale.display()
+            ),
+        ));
+    }
+    for (count, what) in [
+        (created, "created"),
+        (updated, "updated"),
+        (removed, "removed"),
+    ] {
+        if count > 0 {
+            out.notes.push(format!(
+                "{what} {count} {} snapshot{} in {}; review and commit them",
+                run.backend,
+                if count == 1 { "" } else { "s" },
+                backend_dir.display()
             ));
         }
     }
-    findings
+    out
+}
+
+/// Compares (or writes, as `mode` says) the ER diagram page `dir/schema.md`.
+pub(crate) fn check_diagram(
+    schema: &LogicalSchema,
+    dir: &Path,
+    mode: SnapshotMode,
+) -> SnapshotCheck {
+    let path = dir.join(DIAGRAM);
+    let page = schema_markdown(schema, "Schema");
+    let mut out = SnapshotCheck::default();
+    let finding = |message: String| Finding::new(Check::Snapshots, None, None, message);
+    match std::fs::read_to_string(&path) {
+        Ok(committed) if committed == page => {}
+        Ok(_) if mode != SnapshotMode::Accept => out.findings.push(finding(format!(
+            "the ER diagram {} is stale; accept it (CONFORMANCE_SNAPSHOTS=accept or `verify --accept`) and review the diff",
+            path.display()
+        ))),
+        Err(_) if mode == SnapshotMode::Compare => out.findings.push(finding(format!(
+            "no ER diagram at {}; create it with CONFORMANCE_SNAPSHOTS=create (or `verify --accept`)",
+            path.display()
+        ))),
+        _ => match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, &page)) {
+            Ok(()) => out.notes.push(format!("wrote the ER diagram {}", path.display())),
+            Err(e) => out.findings.push(finding(format!(
+                "cannot write {}: {e}",
+                path.display()
+            ))),
+        },
+    }
+    out
+}
+
+/// The ER diagram page's file name in the snapshot folder.
+pub const DIAGRAM: &str = "schema.md";
+
+/// Writes one snapshot in insta's file format, so that insta's tools read it too.
+fn write(path: &Path, content: &str) -> Result<(), String> {
+    let file = format!(
+        "---\nsource: conformance/src/snapshots.rs\n---\n{}\n",
+        content.trim_end()
+    );
+    path.parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, file))
+        .map_err(|e| format!("cannot write the snapshot {}: {e}", path.display()))
 }
 
 /// The content of an insta snapshot file, without its `---` header.
@@ -202,13 +300,4 @@ pub fn schema_markdown(schema: &LogicalSchema, title: &str) -> String {
             .sum::<usize>()
     );
     out
-}
-
-/// Whether this run should write snapshots rather than compare them.
-pub fn updating() -> bool {
-    matches!(std::env::var("INSTA_UPDATE").as_deref(), Ok("always"))
-        || matches!(
-            std::env::var("CONFORMANCE_UPDATE_SNAPSHOTS").as_deref(),
-            Ok("1")
-        )
 }

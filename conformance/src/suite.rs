@@ -1,15 +1,19 @@
 //! Runs every check of a migrator on every requested backend.
 
 use std::marker::PhantomData;
-use std::path::PathBuf;
+use std::path::Path;
 
 use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
-use crate::checks::{AllowList, BackendRun, Check, Finding, lint_transactions, parity, walk};
+use crate::checks::AllowList;
+use crate::checks::{BackendRun, Check, Finding, lint_transactions, parity, walk};
+use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::report::{NOT_REQUESTED, Status, SuiteReport};
+use crate::settings::PostgresSettings;
 use crate::snapshots;
+use crate::snapshots::SnapshotMode;
 
 /// The whole suite for migrator `M`:
 ///
@@ -23,9 +27,7 @@ use crate::snapshots;
 /// # Ok(()) }
 /// ```
 pub struct Suite<M> {
-    backends: Vec<Backend>,
-    allow_list: AllowList,
-    snapshot_dir: Option<PathBuf>,
+    pub(crate) config: Config,
     migrator: PhantomData<M>,
 }
 
@@ -42,43 +44,98 @@ impl<M: MigratorTrait> Default for Suite<M> {
 }
 
 impl<M: MigratorTrait> Suite<M> {
-    /// Both backends, an empty allow-list, no snapshot comparison.
+    /// Both backends, every check, no allow-list, no snapshots, PostgreSQL and the
+    /// snapshot mode from the environment ([`Config::from_env`]).
     pub fn new() -> Self {
+        Self::with_config(Config::from_env())
+    }
+
+    /// A suite with exactly this configuration (nothing read from the environment).
+    pub fn with_config(config: Config) -> Self {
         Self {
-            backends: Backend::ALL.to_vec(),
-            allow_list: AllowList::default(),
-            snapshot_dir: None,
+            config,
             migrator: PhantomData,
         }
     }
 
+    /// The configuration this suite runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs on these backends only.
     pub fn backends(mut self, backends: &[Backend]) -> Self {
-        self.backends = backends.to_vec();
+        self.config.backends = backends.to_vec();
         self
     }
 
-    pub fn allow_list(mut self, allow_list: AllowList) -> Self {
-        self.allow_list = allow_list;
+    /// Where PostgreSQL comes from (default: [`PostgresSettings::from_env`]).
+    pub fn postgres(mut self, postgres: PostgresSettings) -> Self {
+        self.config.postgres = postgres;
         self
     }
 
-    /// Compare against the snapshot files in `dir` (without insta) as check `snapshots`.
-    pub fn snapshots_in(mut self, dir: PathBuf) -> Self {
-        self.snapshot_dir = Some(dir);
+    /// The parity allow-list file; a relative path is resolved against the calling
+    /// crate's folder. A missing file is an error when the suite runs.
+    pub fn allow_list(mut self, path: impl AsRef<Path>) -> Self {
+        self.config.allow_list = AllowListSource::File(resolve(path.as_ref()));
         self
     }
 
+    /// An allow-list built in code (or loaded with [`AllowList::load`]).
+    pub fn allow_list_from(mut self, list: AllowList) -> Self {
+        self.config.allow_list = AllowListSource::Given(list);
+        self
+    }
+
+    /// The snapshot folder (`<dir>/<backend>/*.snap`, `<dir>/schema.md`); a relative path
+    /// is resolved against the calling crate's folder. Without one, `snapshots` is skipped.
+    pub fn snapshots(mut self, dir: impl AsRef<Path>) -> Self {
+        self.config.snapshots = Some(resolve(dir.as_ref()));
+        self
+    }
+
+    /// What the snapshot check does with missing or differing files
+    /// (default: [`SnapshotMode::from_env`]).
+    pub fn snapshot_mode(mut self, mode: SnapshotMode) -> Self {
+        self.config.snapshot_mode = mode;
+        self
+    }
+
+    /// Leaves `check` out: it shows as `skipped (turned off)` in the table.
+    pub fn skip(mut self, check: Check) -> Self {
+        self.config.skipped.insert(check);
+        self
+    }
+
+    /// Runs every check that is on, on every requested backend. `Err` only when the
+    /// harness itself cannot work (an allow-list that cannot be read, a database that
+    /// cannot be created); everything the migrations get wrong is a finding.
     pub async fn run(&self) -> Result<SuiteOutcome, HarnessError> {
+        let allow_list = self.config.load_allow_list()?;
         let mut report = SuiteReport::default();
         let mut runs = Vec::new();
-        for &backend in &self.backends {
+        if self.config.backends.contains(&Backend::Postgres) {
+            // Starts (or finds) the process's server with this suite's settings.
+            if let Err(HarnessError::PostgresUnavailable(reason)) =
+                crate::backends::postgres_server_with(&self.config.postgres)
+            {
+                report.missing.push((Backend::Postgres, reason));
+            }
+        }
+        for &backend in &self.config.backends {
+            if report.missing.iter().any(|(b, _)| *b == backend) {
+                continue;
+            }
             let started = std::time::Instant::now();
             match walk::<M>(backend).await {
                 Ok(mut run) => {
                     report.durations.push((backend, started.elapsed()));
                     run.findings.extend(lint_transactions::<M>(backend));
-                    if let Some(dir) = &self.snapshot_dir {
-                        run.findings.extend(snapshots::compare_files(&run, dir));
+                    if let Some(dir) = self.snapshot_dir() {
+                        let checked = snapshots::check(&run, dir, self.config.snapshot_mode);
+                        run.findings.extend(checked.findings);
+                        report.notes.extend(checked.notes);
                     }
                     report.findings.extend(run.findings.iter().cloned());
                     runs.push(run);
@@ -96,11 +153,20 @@ impl<M: MigratorTrait> Suite<M> {
         };
         if let (Some(sqlite), Some(postgres)) =
             (logical(Backend::Sqlite), logical(Backend::Postgres))
+            && !self.config.skipped.contains(&Check::Parity)
         {
             report
                 .findings
-                .extend(parity(sqlite, postgres, &self.allow_list));
+                .extend(parity(sqlite, postgres, &allow_list));
         }
+        // The ER diagram is drawn from PostgreSQL's catalog, the richer of the two.
+        if let (Some(dir), Some(postgres)) = (self.snapshot_dir(), logical(Backend::Postgres)) {
+            let checked = snapshots::check_diagram(postgres, dir, self.config.snapshot_mode);
+            report.findings.extend(checked.findings);
+            report.notes.extend(checked.notes);
+        }
+        let skipped = &self.config.skipped;
+        report.findings.retain(|f| !skipped.contains(&f.check));
         for check in Check::ALL {
             for backend in Backend::ALL {
                 let status = self.status(check, backend, &report);
@@ -110,21 +176,32 @@ impl<M: MigratorTrait> Suite<M> {
         Ok(SuiteOutcome { report, runs })
     }
 
+    /// The snapshot folder, unless there is none or the check is off.
+    fn snapshot_dir(&self) -> Option<&Path> {
+        if self.config.skipped.contains(&Check::Snapshots) {
+            return None;
+        }
+        self.config.snapshots.as_deref()
+    }
+
     fn status(&self, check: Check, backend: Backend, report: &SuiteReport) -> Status {
-        if !self.backends.contains(&backend) {
+        if !self.config.backends.contains(&backend) {
             return Status::Skipped(NOT_REQUESTED.to_owned());
+        }
+        if self.config.skipped.contains(&check) {
+            return Status::Skipped("turned off".to_owned());
         }
         if let Some((_, why)) = report.missing.iter().find(|(b, _)| *b == backend) {
             return Status::Skipped(why.clone());
         }
         if check == Check::Parity
-            && !Backend::ALL
-                .iter()
-                .all(|b| self.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b))
+            && !Backend::ALL.iter().all(|b| {
+                self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
+            })
         {
             return Status::Skipped("needs both SQLite and PostgreSQL".to_owned());
         }
-        if check == Check::Snapshots && self.snapshot_dir.is_none() {
+        if check == Check::Snapshots && self.config.snapshots.is_none() {
             return Status::Skipped("no snapshot folder given".to_owned());
         }
         let failures = report

@@ -206,7 +206,7 @@ async fn run_suite<M: MigratorTrait>(
 ) -> Option<SuiteOutcome> {
     let outcome = Suite::<M>::new()
         .backends(backends)
-        .allow_list(allow)
+        .allow_list_from(allow)
         .run()
         .await
         .expect("suite");
@@ -341,14 +341,14 @@ async fn an_up_changed_without_its_snapshot_is_caught(#[case] backend: Backend) 
     // `verify` compares the files itself: the reviewed migrator passes, the changed one not.
     let same = Suite::<Sound>::new()
         .backends(&[backend])
-        .snapshots_in(dir.path().to_owned())
+        .snapshots(dir.path())
         .run()
         .await
         .expect("suite");
     assert!(same.report.passed(), "{}", same.report);
     let changed = Suite::<ChangedUp>::new()
         .backends(&[backend])
-        .snapshots_in(dir.path().to_owned())
+        .snapshots(dir.path())
         .run()
         .await
         .expect("suite");
@@ -363,7 +363,9 @@ async fn an_up_changed_without_its_snapshot_is_caught(#[case] backend: Backend) 
 
     // The tests assert them with insta, which fails on the same change (unless told to
     // accept everything, as `make snapshots` does).
-    if conformance::snapshots::updating() || std::env::var_os("INSTA_FORCE_PASS").is_some() {
+    if std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
+        || std::env::var_os("INSTA_FORCE_PASS").is_some()
+    {
         eprintln!(
             "conformance: insta is accepting snapshots in this run; its failure path is not exercised"
         );

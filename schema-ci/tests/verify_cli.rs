@@ -3,15 +3,23 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use migration::{Migrator, MigratorTrait};
+
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// `verify ARGS` from the workspace root, comparing snapshots as CI does.
 fn verify(args: &[&str]) -> Output {
+    verify_in_mode("compare", args)
+}
+
+fn verify_in_mode(mode: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schema-ci"))
         .arg("verify")
         .args(args)
         .current_dir(workspace())
+        .env("CONFORMANCE_SNAPSHOTS", mode)
         .output()
         .expect("run the conformance binary")
 }
@@ -50,12 +58,41 @@ fn unreviewed_snapshots_fail_with_a_table_and_exit_1() {
     let out = verify(&["--backend", "sqlite", "--snapshots", &snapshots]);
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("snapshots           FAIL (15)"), "{stdout}");
+    // One per migration, and the final schema.
+    let expected = format!(
+        "snapshots           FAIL ({})",
+        Migrator::migrations().len() + 1
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
     assert!(
         stdout.contains("[snapshots] sqlite m20250101_000013_apps: no reviewed snapshot at"),
         "{stdout}"
     );
     assert!(stdout.trim_end().ends_with("verify: FAILED"), "{stdout}");
+}
+
+#[test]
+fn a_first_run_creates_the_snapshots_and_says_so_then_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshots = dir.path().join("snapshots");
+    let snapshots = snapshots.display().to_string();
+    let out = verify_in_mode(
+        "create",
+        &["--backend", "sqlite", "--snapshots", &snapshots],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let files = std::fs::read_dir(dir.path().join("snapshots/sqlite"))
+        .expect("the sqlite snapshot folder")
+        .count();
+    assert!(
+        stdout.contains(&format!("note: created {files} sqlite snapshots in")),
+        "{stdout}"
+    );
+    let again = verify(&["--backend", "sqlite", "--snapshots", &snapshots]);
+    let (stdout, _) = text(&again);
+    assert!(again.status.success(), "{stdout}");
+    assert!(!stdout.contains("note: created"), "{stdout}");
 }
 
 #[test]
@@ -72,12 +109,21 @@ fn bad_input_gets_a_clear_error() {
         "{stderr}"
     );
 
-    let out = verify(&["--snapshots", "/no/such/folder"]);
+    let out = verify(&["--backend", "sqlite", "--allow-list", "no/such/list.txt"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(
-        stderr.trim(),
-        "error: the snapshot folder /no/such/folder does not exist; run from the workspace root, give --snapshots DIR, or create them with `make snapshots`"
+    assert!(
+        stderr.contains("the parity allow-list")
+            && stderr.contains("no/such/list.txt does not exist"),
+        "{stderr}"
+    );
+
+    let out = verify(&["--skip", "everything"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no check is named 'everything'"),
+        "{stderr}"
     );
 
     let list = tempfile::NamedTempFile::new().expect("tempfile");

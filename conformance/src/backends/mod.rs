@@ -11,7 +11,7 @@ use std::fmt;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-pub use postgres::{PgServer, PgSource, postgres_required, postgres_server};
+pub use postgres::{PgServer, PgSource, postgres_required, postgres_server, postgres_server_with};
 
 use crate::error::HarnessError;
 
@@ -109,7 +109,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, HarnessError> {
     Database::connect(options)
         .await
         .map_err(|e| HarnessError::Connect {
-            url: url.to_owned(),
-            reason: e.to_string(),
+            url: crate::redact::url(url),
+            reason: crate::redact::url(&e.to_string()),
         })
 }

@@ -22,8 +22,9 @@ use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
 use crate::error::HarnessError;
+use crate::redact;
+use crate::settings::PostgresSettings;
 
-const DEFAULT_IMAGE: &str = "postgres:15";
 const READY_LINE: &str = "database system is ready to accept connections";
 /// How long a server we started may take to accept connections after its ready line.
 const STARTED_SERVER_GRACE: Duration = Duration::from_secs(30);
@@ -97,25 +98,31 @@ impl PgServer {
     }
 }
 
-/// Whether a missing PostgreSQL fails the run. Required unless
-/// `CONFORMANCE_REQUIRE_POSTGRES` is `0` or `false`: a PostgreSQL check that
-/// silently did not run would read as a pass.
+/// Whether a missing PostgreSQL fails the run, per the environment
+/// ([`PostgresSettings::from_env`]).
 pub fn postgres_required() -> bool {
-    !matches!(
-        std::env::var("CONFORMANCE_REQUIRE_POSTGRES").as_deref(),
-        Ok("0") | Ok("false")
-    )
+    PostgresSettings::from_env().required
 }
 
 static SERVER: OnceLock<Result<PgServer, String>> = OnceLock::new();
 
-/// The process's shared server, started on first use.
+/// The process's shared server, started on first use with the settings of the
+/// environment.
 pub fn postgres_server() -> Result<&'static PgServer, HarnessError> {
+    postgres_server_with(&PostgresSettings::from_env())
+}
+
+/// The process's shared server, started on first use with `settings`. There is one server
+/// per process: once started, later calls get it whatever their settings.
+pub fn postgres_server_with(
+    settings: &PostgresSettings,
+) -> Result<&'static PgServer, HarnessError> {
     SERVER
         .get_or_init(|| {
+            let settings = settings.clone();
             // Start on a thread of its own: callers run on many short-lived runtimes, and
             // the server must outlive all of them.
-            let started = std::thread::spawn(start_server)
+            let started = std::thread::spawn(move || start_server(&settings))
                 .join()
                 .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
             let mut err = std::io::stderr();
@@ -130,18 +137,18 @@ pub fn postgres_server() -> Result<&'static PgServer, HarnessError> {
         .map_err(|reason| HarnessError::PostgresUnavailable(reason.clone()))
 }
 
-fn start_server() -> Result<PgServer, String> {
+fn start_server(settings: &PostgresSettings) -> Result<PgServer, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async {
-        if let Ok(url) = std::env::var("CONFORMANCE_PG_URL") {
-            return from_url(&url, PgSource::Url)
+        if let Some(url) = &settings.url {
+            return from_url(url, PgSource::Url)
                 .await
                 .map_err(|e| format!("CONFORMANCE_PG_URL: {e}"));
         }
-        let docker = match from_container().await {
+        let docker = match from_container(&settings.image).await {
             Ok(server) => return Ok(server),
             Err(e) => e,
         };
@@ -157,7 +164,8 @@ fn start_server() -> Result<PgServer, String> {
 }
 
 async fn from_url(raw: &str, source: PgSource) -> Result<PgServer, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("'{raw}' is not a valid URL: {e}"))?;
+    let url = url::Url::parse(raw)
+        .map_err(|e| format!("'{}' is not a valid URL: {e}", redact::url(raw)))?;
     let grace = match source {
         PgSource::Url => GIVEN_SERVER_GRACE,
         _ => STARTED_SERVER_GRACE,
@@ -173,8 +181,8 @@ async fn from_url(raw: &str, source: PgSource) -> Result<PgServer, String> {
     })
 }
 
-async fn from_container() -> Result<PgServer, String> {
-    let image = std::env::var("CONFORMANCE_PG_IMAGE").unwrap_or_else(|_| DEFAULT_IMAGE.to_owned());
+async fn from_container(image: &str) -> Result<PgServer, String> {
+    let image = image.to_owned();
     let (name, tag) = image.split_once(':').unwrap_or((image.as_str(), "latest"));
     let container = GenericImage::new(name, tag)
         .with_exposed_port(5432.tcp())
@@ -323,8 +331,8 @@ async fn connect_admin(url: &str) -> Result<DatabaseConnection, HarnessError> {
     Database::connect(options)
         .await
         .map_err(|e| HarnessError::Connect {
-            url: url.to_owned(),
-            reason: e.to_string(),
+            url: redact::url(url),
+            reason: redact::url(&e.to_string()),
         })
 }
 
@@ -334,7 +342,7 @@ async fn connect_with_retries(url: &str, grace: Duration) -> Result<DatabaseConn
         match connect_admin(url).await {
             Ok(conn) => match conn.execute_unprepared("SELECT 1").await {
                 Ok(_) => return Ok(conn),
-                Err(e) if Instant::now() > deadline => return Err(e.to_string()),
+                Err(e) if Instant::now() > deadline => return Err(redact::url(&e.to_string())),
                 Err(_) => {}
             },
             Err(e) if Instant::now() > deadline => return Err(e.to_string()),

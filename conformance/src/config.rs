@@ -1,0 +1,114 @@
+//! What a suite runs: backends, PostgreSQL source, allow-list, snapshots, checks.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::backends::Backend;
+use crate::checks::{AllowList, Check};
+use crate::error::HarnessError;
+use crate::settings::PostgresSettings;
+use crate::snapshots::SnapshotMode;
+
+/// Everything a [`Suite`](crate::Suite) needs besides the migrator. Build it with the
+/// suite's builder methods; [`Config::from_env`] is where the environment is read.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The backends to run on, SQLite and PostgreSQL by default.
+    pub backends: Vec<Backend>,
+    /// Where PostgreSQL comes from, and whether it must be there.
+    pub postgres: PostgresSettings,
+    /// The parity allow-list.
+    pub allow_list: AllowListSource,
+    /// The snapshot folder, if any (absolute once set through the builder).
+    pub snapshots: Option<PathBuf>,
+    /// What the snapshot check does with missing or differing files.
+    pub snapshot_mode: SnapshotMode,
+    /// Checks turned off.
+    pub skipped: BTreeSet<Check>,
+}
+
+impl Default for Config {
+    /// Both backends, every check, no allow-list, no snapshots; PostgreSQL required and
+    /// started on demand; snapshots compared, never written.
+    fn default() -> Self {
+        Self {
+            backends: Backend::ALL.to_vec(),
+            postgres: PostgresSettings::default(),
+            allow_list: AllowListSource::None,
+            snapshots: None,
+            snapshot_mode: SnapshotMode::Compare,
+            skipped: BTreeSet::new(),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]) and the snapshot
+    /// mode ([`SnapshotMode::from_env`]) taken from the environment.
+    pub fn from_env() -> Self {
+        Self {
+            postgres: PostgresSettings::from_env(),
+            snapshot_mode: SnapshotMode::from_env(),
+            ..Self::default()
+        }
+    }
+
+    /// The allow-list, or an empty one when none is configured. A configured file that
+    /// does not exist is an error: a mistyped path must not silently allow nothing.
+    pub(crate) fn load_allow_list(&self) -> Result<AllowList, HarnessError> {
+        match &self.allow_list {
+            AllowListSource::None => Ok(AllowList::default()),
+            AllowListSource::Given(list) => Ok(list.clone()),
+            AllowListSource::File(path) if !path.is_file() => {
+                Err(HarnessError::MissingAllowList { path: path.clone() })
+            }
+            AllowListSource::File(path) => Ok(AllowList::load(path)?),
+        }
+    }
+}
+
+/// Where the parity allow-list comes from.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub enum AllowListSource {
+    /// No allow-list: every difference between the backends is a finding.
+    #[default]
+    None,
+    /// A file, read when the suite runs (absolute once set through the builder).
+    File(PathBuf),
+    /// A list built in code.
+    Given(AllowList),
+}
+
+/// A path as the calling crate means it: absolute paths as they are; relative ones
+/// against the folder of the crate `cargo test` / `cargo run` is running (cargo sets
+/// `CARGO_MANIFEST_DIR` for the process), else against the current folder.
+pub(crate) fn resolve(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return lexically_normal(path);
+    }
+    let base = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    lexically_normal(&base.join(path))
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system, so messages show plain paths.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

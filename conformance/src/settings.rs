@@ -1,0 +1,90 @@
+//! Every environment variable the harness reads, read here and nowhere else.
+//!
+//! | variable | effect |
+//! |---|---|
+//! | `CONFORMANCE_PG_URL` | an existing PostgreSQL server to create throwaway databases on |
+//! | `CONFORMANCE_PG_IMAGE` | the Docker image testcontainers starts (default `postgres:15`) |
+//! | `CONFORMANCE_REQUIRE_POSTGRES` | `0` or `false`: a missing PostgreSQL is a loud skip, not a failure |
+//! | `CONFORMANCE_SNAPSHOTS` | `compare`, `create` (write missing snapshots) or `accept` (write every change) |
+//! | `INSTA_UPDATE` | `always` means `accept`, `no` means `compare` (insta's own switch) |
+//! | `CI` | set: the default snapshot mode is `compare` (a missing snapshot fails) |
+
+use crate::snapshots::SnapshotMode;
+
+/// The PostgreSQL image testcontainers starts when no URL is given.
+pub const DEFAULT_PG_IMAGE: &str = "postgres:15";
+
+/// Where the harness gets its PostgreSQL server, and whether it must have one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresSettings {
+    /// An existing server (`postgres://USER:PASSWORD@HOST:PORT/DB`); `None` starts one,
+    /// with Docker (testcontainers) or else with the local `initdb` / `postgres` binaries.
+    pub url: Option<String>,
+    /// The image testcontainers starts.
+    pub image: String,
+    /// Whether a missing PostgreSQL fails the run (the default) rather than skipping loudly:
+    /// a PostgreSQL check that silently did not run would read as a pass.
+    pub required: bool,
+}
+
+impl Default for PostgresSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            image: DEFAULT_PG_IMAGE.to_owned(),
+            required: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for PostgresSettings {
+    // The URL may carry a password: never show it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresSettings")
+            .field("url", &self.url.as_deref().map(crate::redact::url))
+            .field("image", &self.image)
+            .field("required", &self.required)
+            .finish()
+    }
+}
+
+impl PostgresSettings {
+    /// From `CONFORMANCE_PG_URL`, `CONFORMANCE_PG_IMAGE` and `CONFORMANCE_REQUIRE_POSTGRES`.
+    pub fn from_env() -> Self {
+        Self {
+            url: var("CONFORMANCE_PG_URL"),
+            image: var("CONFORMANCE_PG_IMAGE").unwrap_or_else(|| DEFAULT_PG_IMAGE.to_owned()),
+            required: !matches!(
+                var("CONFORMANCE_REQUIRE_POSTGRES").as_deref(),
+                Some("0") | Some("false")
+            ),
+        }
+    }
+}
+
+impl SnapshotMode {
+    /// From `CONFORMANCE_SNAPSHOTS`, else `INSTA_UPDATE`, else `compare` under CI and
+    /// `create` elsewhere (like insta: new snapshots are written locally, never in CI).
+    pub fn from_env() -> Self {
+        match var("CONFORMANCE_SNAPSHOTS").as_deref() {
+            Some("accept") => return Self::Accept,
+            Some("create") => return Self::CreateMissing,
+            Some("compare") => return Self::Compare,
+            _ => {}
+        }
+        match var("INSTA_UPDATE").as_deref() {
+            Some("always") => return Self::Accept,
+            Some("no") => return Self::Compare,
+            _ => {}
+        }
+        if var("CI").is_some_and(|v| v != "0" && v != "false") {
+            Self::Compare
+        } else {
+            Self::CreateMissing
+        }
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
