@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
+use crate::checks::lint::{settle, stale_opt_outs};
 use crate::checks::{AllowList, BackendRun, Check, Finding, lint_transactions, parity, walk};
 use crate::error::HarnessError;
 use crate::report::{NOT_REQUESTED, Status, SuiteReport};
@@ -71,12 +72,18 @@ impl<M: MigratorTrait> Suite<M> {
     pub async fn run(&self) -> Result<SuiteOutcome, HarnessError> {
         let mut report = SuiteReport::default();
         let mut runs = Vec::new();
+        let mut used_opt_outs = std::collections::BTreeSet::new();
         for &backend in &self.backends {
             let started = std::time::Instant::now();
             match walk::<M>(backend).await {
                 Ok(mut run) => {
                     report.durations.push((backend, started.elapsed()));
                     run.findings.extend(lint_transactions::<M>(backend));
+                    run.findings = settle(
+                        std::mem::take(&mut run.findings),
+                        &self.allow_list.lint_opt_outs,
+                        &mut used_opt_outs,
+                    );
                     if let Some(dir) = &self.snapshot_dir {
                         run.findings.extend(snapshots::compare_files(&run, dir));
                     }
@@ -88,6 +95,17 @@ impl<M: MigratorTrait> Suite<M> {
                 }
                 Err(e) => return Err(e),
             }
+        }
+        // An opt-out for one backend's rule silences nothing on the other: judge it
+        // only when every backend ran.
+        if Backend::ALL
+            .iter()
+            .all(|b| runs.iter().any(|r: &BackendRun| r.backend == *b))
+        {
+            report.findings.extend(stale_opt_outs(
+                &self.allow_list.lint_opt_outs,
+                &used_opt_outs,
+            ));
         }
         let logical = |b: Backend| {
             runs.iter()
