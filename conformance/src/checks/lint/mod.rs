@@ -120,10 +120,10 @@ fn message<'a>(cause: &str, details: impl Iterator<Item = &'a str>) -> String {
     let mut text = cause.to_owned();
     let mut first = true;
     for detail in details {
-        if first {
+        if first && !cause.ends_with('.') {
             text.push(':');
-            first = false;
         }
+        first = false;
         text.push_str("\n  ");
         text.push_str(detail);
     }
