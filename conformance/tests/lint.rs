@@ -59,7 +59,9 @@ impl MigratorTrait for Hazardous {
         vec![
             Box::new(Sql {
                 name: "m1_items",
-                up: &["CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL)"],
+                up: &[
+                    "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL)",
+                ],
                 postgres_up: None,
                 down: &["DROP TABLE items"],
             }),
@@ -145,7 +147,11 @@ async fn lock_hazards_on_existing_tables_only_with_rule_and_statement() {
     assert_eq!(migrations(&index), [Some("m3_label_index")], "{report}");
     assert!(index[0].message.ends_with(&format!("\n  {INDEX_ITEMS}")));
     // The migration runs in a transaction: the advice says how to use CONCURRENTLY then.
-    assert!(index[0].message.contains("use_transaction()"), "{}", index[0]);
+    assert!(
+        index[0].message.contains("use_transaction()"),
+        "{}",
+        index[0]
+    );
     assert!(
         !report.to_string().contains("idx_tags_name"),
         "a table created in the same migration is exempt:\n{report}"
@@ -222,7 +228,11 @@ async fn an_opt_out_silences_one_migrations_rule_and_a_stale_one_is_reported() {
     assert_eq!(stale.len(), 1, "{report}");
     assert_eq!(stale[0].migration.as_deref(), Some("m4_tags"));
     assert_eq!(stale[0].backend, None, "it fails lint on every backend");
-    assert!(stale[0].message.contains("allow-list line 3"), "{}", stale[0]);
+    assert!(
+        stale[0].message.contains("allow-list line 3"),
+        "{}",
+        stale[0]
+    );
 }
 
 #[test]

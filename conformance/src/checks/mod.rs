@@ -26,7 +26,8 @@ pub enum Check {
     CleanBase,
     /// SQLite and PostgreSQL hold the same logical schema, but for allow-listed differences.
     Parity,
-    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction.
+    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction,
+    /// PostgreSQL lock hazards on existing tables (squawk's rules).
     Lint,
     /// The DDL matches the reviewed snapshots.
     Snapshots,
