@@ -361,7 +361,7 @@ mod tests {
         assert!(
             found[0]
                 .message
-                .ends_with(":\n  CREATE INDEX idx_t_a ON t (a)")
+                .ends_with(".\n  CREATE INDEX idx_t_a ON t (a)")
         );
         assert!(lint(Backend::Sqlite, &up, &down, &["t"]).is_empty());
         assert!(lint(Backend::Postgres, &up, &down, &[]).is_empty());
