@@ -6,8 +6,8 @@ use std::path::Path;
 use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
-use crate::checks::AllowList;
-use crate::checks::{BackendRun, Check, Finding, lint_transactions, parity, walk};
+use crate::checks::lint::{settle, stale_opt_outs};
+use crate::checks::{AllowList, BackendRun, Check, Finding, lint_transactions, parity, walk};
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::report::{NOT_REQUESTED, Status, SuiteReport};
@@ -115,6 +115,7 @@ impl<M: MigratorTrait> Suite<M> {
         let allow_list = self.config.load_allow_list()?;
         let mut report = SuiteReport::default();
         let mut runs = Vec::new();
+        let mut used_opt_outs = std::collections::BTreeSet::new();
         if self.config.backends.contains(&Backend::Postgres) {
             // Starts (or finds) the process's server with this suite's settings.
             if let Err(HarnessError::PostgresUnavailable(reason)) =
@@ -132,6 +133,11 @@ impl<M: MigratorTrait> Suite<M> {
                 Ok(mut run) => {
                     report.durations.push((backend, started.elapsed()));
                     run.findings.extend(lint_transactions::<M>(backend));
+                    run.findings = settle(
+                        std::mem::take(&mut run.findings),
+                        &allow_list.lint_opt_outs,
+                        &mut used_opt_outs,
+                    );
                     if let Some(dir) = self.snapshot_dir() {
                         let checked = snapshots::check(&run, dir, self.config.snapshot_mode);
                         run.findings.extend(checked.findings);
@@ -145,6 +151,17 @@ impl<M: MigratorTrait> Suite<M> {
                 }
                 Err(e) => return Err(e),
             }
+        }
+        // An opt-out for one backend's rule silences nothing on the other: judge it
+        // only when every backend ran.
+        if Backend::ALL
+            .iter()
+            .all(|b| runs.iter().any(|r: &BackendRun| r.backend == *b))
+        {
+            report.findings.extend(stale_opt_outs(
+                &allow_list.lint_opt_outs,
+                &used_opt_outs,
+            ));
         }
         let logical = |b: Backend| {
             runs.iter()

@@ -9,8 +9,19 @@
 //!
 //! PATH is `table`, `table.column`, `table.index:NAME` or `table.fk:COL,COL`; ASPECT is
 //! what may differ there (see [`super::parity`]).
+//!
+//! The same file holds the lint opt-outs: a line `lint MIGRATION RULE  # REASON` lets
+//! that one migration break that one lint rule (see [`super::lint::known_rules`]), e.g.
+//!
+//! ```text
+//! lint m20240301_000001_index_orders require-concurrent-index-creation  # 40 rows, internal
+//! ```
+//!
+//! An opt-out that matches no finding (on a run of every backend) is itself a finding.
 
 use std::path::{Path, PathBuf};
+
+use super::lint::LintOptOut;
 
 /// One accepted difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +35,8 @@ pub struct Allowance {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowList {
     pub entries: Vec<Allowance>,
+    /// `lint MIGRATION RULE  # REASON` lines.
+    pub lint_opt_outs: Vec<LintOptOut>,
     /// Where it was read from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -34,6 +47,12 @@ pub enum AllowListError {
     Read { path: String, reason: String },
     #[error("{path}:{line}: {reason}; expected `PATH ASPECT  # REASON`")]
     Syntax {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("{path}:{line}: {reason}; expected `lint MIGRATION RULE  # REASON`")]
+    LintSyntax {
         path: String,
         line: usize,
         reason: String,
@@ -60,9 +79,18 @@ impl AllowList {
 
     pub fn parse(text: &str, origin: &str) -> Result<Self, AllowListError> {
         let mut entries = Vec::new();
+        let mut lint_opt_outs = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(opt_out) = LintOptOut::parse(line, index + 1) {
+                lint_opt_outs.push(opt_out.map_err(|reason| AllowListError::LintSyntax {
+                    path: origin.to_owned(),
+                    line: index + 1,
+                    reason,
+                })?);
                 continue;
             }
             let syntax = |reason: &str| AllowListError::Syntax {
@@ -90,6 +118,7 @@ impl AllowList {
         }
         Ok(Self {
             entries,
+            lint_opt_outs,
             source: None,
         })
     }
@@ -123,5 +152,23 @@ mod tests {
         );
         assert!(AllowList::parse("t.c kind #  \n", "x").is_err());
         assert!(AllowList::parse("t.c # why\n", "x").is_err());
+    }
+
+    #[test]
+    fn keeps_lint_opt_outs_apart_from_parity_entries() {
+        let list = AllowList::parse(
+            "t.c kind  # SQLite has no JSON\nlint m1 no-transaction  # one statement\n",
+            "x",
+        )
+        .expect("parse");
+        assert_eq!(list.entries.len(), 1);
+        assert_eq!(list.lint_opt_outs.len(), 1);
+        assert_eq!(list.lint_opt_outs[0].migration, "m1");
+        assert_eq!(list.lint_opt_outs[0].line, 2);
+        let err = AllowList::parse("lint m1 no-transaction\n", "list.txt").expect_err("no reason");
+        assert_eq!(
+            err.to_string(),
+            "list.txt:1: every opt-out needs a `# reason`; expected `lint MIGRATION RULE  # REASON`"
+        );
     }
 }

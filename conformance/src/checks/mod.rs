@@ -1,14 +1,14 @@
 //! The checks the harness runs, and what a failed one reports.
 
 mod allowlist;
-mod lint;
+pub mod lint;
 mod parity;
 mod walk;
 
 use std::fmt;
 
 pub use allowlist::{AllowList, AllowListError};
-pub use lint::lint_transactions;
+pub use lint::{LintOptOut, lint_transactions};
 pub use parity::parity;
 pub use walk::{BackendRun, StepRun, walk};
 
@@ -26,7 +26,8 @@ pub enum Check {
     CleanBase,
     /// SQLite and PostgreSQL hold the same logical schema, but for allow-listed differences.
     Parity,
-    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction.
+    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction,
+    /// PostgreSQL lock hazards on existing tables (squawk's rules).
     Lint,
     /// The DDL matches the reviewed snapshots.
     Snapshots,
@@ -68,6 +69,8 @@ pub struct Finding {
     pub backend: Option<Backend>,
     pub migration: Option<String>,
     pub message: String,
+    /// The lint rule broken, e.g. `require-concurrent-index-creation`; `None` elsewhere.
+    pub rule: Option<String>,
 }
 
 impl Finding {
@@ -82,13 +85,22 @@ impl Finding {
             backend,
             migration: migration.map(str::to_owned),
             message: message.into(),
+            rule: None,
         }
+    }
+
+    pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
+        self.rule = Some(rule.into());
+        self
     }
 }
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}]", self.check)?;
+        match &self.rule {
+            Some(rule) => write!(f, "[{}:{rule}]", self.check)?,
+            None => write!(f, "[{}]", self.check)?,
+        }
         if let Some(backend) = self.backend {
             write!(f, " {backend}")?;
         }

@@ -6,7 +6,7 @@
 
 use sea_orm_migration::MigratorTrait;
 
-use super::lint::lint_sql;
+use super::lint::{existing_tables, lint_step};
 use super::{Check, Finding};
 use crate::backends::{Backend, TestDatabase};
 use crate::capture::SqlLog;
@@ -102,9 +102,13 @@ async fn step_walk<M: MigratorTrait>(
             return Ok(());
         }
         let down_sql = log.take();
-        for message in lint_sql(&up_sql, &down_sql) {
-            run.findings.push(finding(Check::Lint, message));
-        }
+        run.findings.extend(lint_step(
+            db.backend,
+            migration.as_ref(),
+            &up_sql,
+            &down_sql,
+            &existing_tables(&before),
+        ));
         let rolled_back = dump().await?;
         run.findings.extend(unchanged(
             Check::StepReversibility,

@@ -1,0 +1,437 @@
+//! Static rules on what migrations execute and how they are run.
+//!
+//! Each finding names its rule ([`Finding::rule`]) and the statements behind it. One
+//! cause in many migrations is one finding listing them ([`settle`]), and a migration
+//! may be opted out of one rule with a reason in the allow-list ([`LintOptOut`]).
+
+mod lock_hazards;
+mod opt_out;
+
+use std::collections::BTreeSet;
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+use super::{Check, Finding};
+use crate::backends::Backend;
+use crate::catalog::SchemaDump;
+
+pub use lock_hazards::RULES as SQUAWK_RULES;
+pub use opt_out::{LintOptOut, known_rules};
+
+/// `IF [NOT] EXISTS` on a table or an index.
+pub const IF_EXISTS: &str = "if-exists";
+/// A `down` that executes nothing after an `up` that did something.
+pub const NO_OP_DOWN: &str = "no-op-down";
+/// A migration not wrapped in a transaction.
+pub const NO_TRANSACTION: &str = "no-transaction";
+
+/// The lint of one migration's `up` and `down` statements on `backend`, one finding per
+/// rule and cause. `tables_before` are the tables that existed before its `up` (see
+/// [`existing_tables`]): PostgreSQL lock hazards are only looked for on them.
+pub fn lint_step(
+    backend: Backend,
+    migration: &dyn MigrationTrait,
+    up_sql: &[String],
+    down_sql: &[String],
+    tables_before: &BTreeSet<String>,
+) -> Vec<Finding> {
+    let mut found = Found::default();
+    for (direction, statements) in [("up", up_sql), ("down", down_sql)] {
+        for statement in statements {
+            if let Some(what) = masks_ordering_bugs(statement) {
+                found.add(
+                    IF_EXISTS,
+                    format!("{direction} uses {what} (it masks ordering bugs)"),
+                    Some(statement),
+                );
+            }
+        }
+    }
+    if !up_sql.is_empty() && down_sql.is_empty() {
+        found.add(
+            NO_OP_DOWN,
+            "down is a no-op: up changed the schema but down executed nothing".to_owned(),
+            None,
+        );
+    }
+    if backend == Backend::Postgres {
+        let in_transaction = runs_in_transaction(migration, backend);
+        for hazard in lock_hazards::lock_hazards(up_sql, tables_before, in_transaction) {
+            found.add_owned(hazard.rule, hazard.advice, Some(&hazard.statement));
+        }
+    }
+    found.into_findings(backend, migration.name())
+}
+
+/// The tables of a schema dump, by their unqualified names.
+pub fn existing_tables(dump: &SchemaDump) -> BTreeSet<String> {
+    dump.object_names()
+        .filter_map(|object| object.strip_prefix("table "))
+        .map(|name| name.rsplit('.').next().unwrap_or(name).to_owned())
+        .collect()
+}
+
+/// One migration's violations, by rule and cause, each with its statements.
+#[derive(Default)]
+struct Found {
+    causes: Vec<(String, String, Vec<String>)>,
+}
+
+impl Found {
+    fn add(&mut self, rule: &str, cause: String, statement: Option<&str>) {
+        self.add_owned(rule.to_owned(), cause, statement);
+    }
+
+    fn add_owned(&mut self, rule: String, cause: String, statement: Option<&str>) {
+        let index = match self
+            .causes
+            .iter()
+            .position(|(r, c, _)| *r == rule && *c == cause)
+        {
+            Some(index) => index,
+            None => {
+                self.causes.push((rule, cause, Vec::new()));
+                self.causes.len() - 1
+            }
+        };
+        if let Some(statement) = statement {
+            self.causes[index].2.push(statement.trim().to_owned());
+        }
+    }
+
+    fn into_findings(self, backend: Backend, migration: &str) -> Vec<Finding> {
+        self.causes
+            .into_iter()
+            .map(|(rule, cause, statements)| {
+                Finding::new(
+                    Check::Lint,
+                    Some(backend),
+                    Some(migration),
+                    message(&cause, statements.iter().map(String::as_str)),
+                )
+                .with_rule(rule)
+            })
+            .collect()
+    }
+}
+
+/// `cause`, then one indented line per detail.
+fn message<'a>(cause: &str, details: impl Iterator<Item = &'a str>) -> String {
+    let mut text = cause.to_owned();
+    let mut first = true;
+    for detail in details {
+        if first && !cause.ends_with('.') {
+            text.push(':');
+        }
+        first = false;
+        text.push_str("\n  ");
+        text.push_str(detail);
+    }
+    text
+}
+
+/// The cause (first line, without the colon introducing details) and the detail lines.
+fn split_message(message: &str) -> (&str, Vec<&str>) {
+    let mut lines = message.lines();
+    let first = lines.next().unwrap_or_default();
+    let details: Vec<&str> = lines.map(str::trim).collect();
+    let cause = if details.is_empty() {
+        first
+    } else {
+        first.strip_suffix(':').unwrap_or(first)
+    };
+    (cause, details)
+}
+
+/// `findings` with the lint opt-outs applied (the indexes of those that silenced a
+/// finding go into `used`) and one finding per rule, backend and cause, listing the
+/// migrations, where there were several. Other findings are left as they are.
+pub fn settle(
+    findings: Vec<Finding>,
+    opt_outs: &[LintOptOut],
+    used: &mut BTreeSet<usize>,
+) -> Vec<Finding> {
+    let mut settled: Vec<Finding> = Vec::new();
+    // (index in `settled`, members) of each group.
+    let mut groups: Vec<(usize, Vec<Finding>)> = Vec::new();
+    for finding in opt_out::apply(findings, opt_outs, used) {
+        let groupable = finding.check == Check::Lint && finding.rule.is_some();
+        let same_cause = |other: &Finding| {
+            other.backend == finding.backend
+                && other.rule == finding.rule
+                && split_message(&other.message).0 == split_message(&finding.message).0
+        };
+        match groups
+            .iter_mut()
+            .find(|(_, members)| groupable && same_cause(&members[0]))
+        {
+            Some((_, members)) => members.push(finding),
+            None if groupable => {
+                groups.push((settled.len(), vec![finding.clone()]));
+                settled.push(finding);
+            }
+            None => settled.push(finding),
+        }
+    }
+    for (index, members) in groups {
+        if members.len() > 1 {
+            settled[index] = grouped(&members);
+        }
+    }
+    settled
+}
+
+/// One finding for the same cause in several migrations.
+fn grouped(members: &[Finding]) -> Finding {
+    let first = &members[0];
+    let (cause, _) = split_message(&first.message);
+    let migrations: BTreeSet<&str> = members
+        .iter()
+        .filter_map(|m| m.migration.as_deref())
+        .collect();
+    let mut lines = Vec::new();
+    for member in members {
+        let name = member.migration.as_deref().unwrap_or("?");
+        let (_, details) = split_message(&member.message);
+        if details.is_empty() {
+            lines.push(name.to_owned());
+        }
+        lines.extend(details.iter().map(|detail| format!("{name}: {detail}")));
+    }
+    let headline = format!("{cause} (in {} migrations)", migrations.len());
+    let mut finding = Finding::new(
+        Check::Lint,
+        first.backend,
+        None,
+        message(&headline, lines.iter().map(String::as_str)),
+    );
+    finding.rule.clone_from(&first.rule);
+    finding
+}
+
+/// A finding for each opt-out that silenced nothing; judge only when every backend ran.
+pub fn stale_opt_outs(opt_outs: &[LintOptOut], used: &BTreeSet<usize>) -> Vec<Finding> {
+    opt_out::stale(opt_outs, used)
+}
+
+/// `IF NOT EXISTS` / `IF EXISTS` on a table or an index (extensions may use them).
+fn masks_ordering_bugs(statement: &str) -> Option<&'static str> {
+    let upper = statement.to_ascii_uppercase();
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let object = match words.as_slice() {
+        ["CREATE", "TABLE", ..] | ["DROP", "TABLE", ..] => "TABLE",
+        ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE", "INDEX", ..] | ["DROP", "INDEX", ..] => {
+            "INDEX"
+        }
+        _ => return None,
+    };
+    if upper.contains("IF NOT EXISTS") {
+        Some(if object == "TABLE" {
+            "IF NOT EXISTS on a table"
+        } else {
+            "IF NOT EXISTS on an index"
+        })
+    } else if upper.contains("IF EXISTS") {
+        Some(if object == "TABLE" {
+            "IF EXISTS on a table"
+        } else {
+            "IF EXISTS on an index"
+        })
+    } else {
+        None
+    }
+}
+
+/// sea-orm-migration wraps migrations in a transaction on PostgreSQL by default, not on
+/// SQLite.
+fn runs_in_transaction(migration: &dyn MigrationTrait, backend: Backend) -> bool {
+    migration
+        .use_transaction()
+        .unwrap_or(backend == Backend::Postgres)
+}
+
+/// Migrations that do not run in a transaction on `backend`, so a migration that fails
+/// part-way there leaves half its changes behind.
+pub fn lint_transactions<M: MigratorTrait>(backend: Backend) -> Vec<Finding> {
+    M::migrations()
+        .iter()
+        .filter(|migration| !runs_in_transaction(migration.as_ref(), backend))
+        .map(|migration| {
+            Finding::new(
+                Check::Lint,
+                Some(backend),
+                Some(migration.name()),
+                "does not run in a transaction here, so a failure part-way leaves half of it applied; \
+                 return Some(true) from use_transaction()",
+            )
+            .with_rule(NO_TRANSACTION)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::prelude::{DbErr, MigrationName, SchemaManager, async_trait};
+
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    struct Named(&'static str, Option<bool>);
+
+    impl MigrationName for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Named {
+        async fn up(&self, _: &SchemaManager) -> Result<(), DbErr> {
+            Ok(())
+        }
+
+        fn use_transaction(&self) -> Option<bool> {
+            self.1
+        }
+    }
+
+    fn lint(backend: Backend, up: &[String], down: &[String], before: &[&str]) -> Vec<Finding> {
+        let before = before.iter().map(|t| (*t).to_owned()).collect();
+        lint_step(backend, &Named("m1", None), up, down, &before)
+    }
+
+    #[test]
+    fn flags_if_not_exists_on_tables_and_indexes_only() {
+        let up = s(&[
+            "CREATE TABLE IF NOT EXISTS \"t\" ( \"a\" int )",
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"i\" ON \"t\" (\"a\")",
+            "CREATE EXTENSION IF NOT EXISTS citext",
+        ]);
+        let down = s(&["DROP TABLE IF EXISTS \"t\""]);
+        let found = lint(Backend::Sqlite, &up, &down, &[]);
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "up uses IF NOT EXISTS on a table (it masks ordering bugs):\n  CREATE TABLE IF NOT EXISTS \"t\" ( \"a\" int )",
+                "up uses IF NOT EXISTS on an index (it masks ordering bugs):\n  CREATE UNIQUE INDEX IF NOT EXISTS \"i\" ON \"t\" (\"a\")",
+                "down uses IF EXISTS on a table (it masks ordering bugs):\n  DROP TABLE IF EXISTS \"t\"",
+            ]
+        );
+        assert!(found.iter().all(|f| f.rule.as_deref() == Some(IF_EXISTS)));
+        assert_eq!(
+            found[0].to_string(),
+            "[lint:if-exists] sqlite m1: up uses IF NOT EXISTS on a table (it masks ordering bugs):\n  CREATE TABLE IF NOT EXISTS \"t\" ( \"a\" int )"
+        );
+    }
+
+    #[test]
+    fn flags_a_down_that_does_nothing() {
+        let found = lint(
+            Backend::Sqlite,
+            &s(&["CREATE TABLE \"t\" ( \"a\" int )"]),
+            &[],
+            &[],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule.as_deref(), Some(NO_OP_DOWN));
+        assert_eq!(
+            found[0].message,
+            "down is a no-op: up changed the schema but down executed nothing"
+        );
+        assert!(
+            lint(Backend::Sqlite, &[], &[], &[]).is_empty(),
+            "a migration that does nothing here needs no down"
+        );
+    }
+
+    #[test]
+    fn lock_hazards_only_on_postgresql_and_existing_tables() {
+        let up = s(&["CREATE INDEX idx_t_a ON t (a)"]);
+        let down = s(&["DROP INDEX idx_t_a"]);
+        let found = lint(Backend::Postgres, &up, &down, &["t"]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].rule.as_deref(),
+            Some("require-concurrent-index-creation")
+        );
+        assert!(
+            found[0]
+                .message
+                .ends_with(".\n  CREATE INDEX idx_t_a ON t (a)")
+        );
+        assert!(lint(Backend::Sqlite, &up, &down, &["t"]).is_empty());
+        assert!(lint(Backend::Postgres, &up, &down, &[]).is_empty());
+    }
+
+    #[test]
+    fn one_cause_in_many_migrations_is_one_finding() {
+        let finding = |migration: &str, message: &str| {
+            Finding::new(Check::Lint, Some(Backend::Sqlite), Some(migration), message)
+                .with_rule(IF_EXISTS)
+        };
+        let other = Finding::new(Check::Parity, None, None, "kind differs");
+        let findings = vec![
+            finding("m1", "up uses X:\n  CREATE A"),
+            other.clone(),
+            finding("m2", "up uses X:\n  CREATE B\n  CREATE C"),
+            finding("m3", "down uses Y:\n  DROP A"),
+        ];
+        let settled = settle(findings, &[], &mut BTreeSet::new());
+        assert_eq!(settled.len(), 3, "{settled:#?}");
+        assert_eq!(settled[0].migration, None);
+        assert_eq!(settled[0].rule.as_deref(), Some(IF_EXISTS));
+        assert_eq!(
+            settled[0].message,
+            "up uses X (in 2 migrations):\n  m1: CREATE A\n  m2: CREATE B\n  m2: CREATE C"
+        );
+        assert_eq!(settled[1], other);
+        assert_eq!(settled[2].migration.as_deref(), Some("m3"));
+    }
+
+    #[test]
+    fn groups_causes_without_statements_by_migration_name() {
+        struct Three;
+        impl MigratorTrait for Three {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                vec![
+                    Box::new(Named("m1", None)),
+                    Box::new(Named("m2", Some(true))),
+                    Box::new(Named("m3", None)),
+                ]
+            }
+        }
+        let sqlite = lint_transactions::<Three>(Backend::Sqlite);
+        assert_eq!(sqlite.len(), 2);
+        let settled = settle(sqlite, &[], &mut BTreeSet::new());
+        assert_eq!(settled.len(), 1);
+        assert!(
+            settled[0]
+                .to_string()
+                .starts_with("[lint:no-transaction] sqlite: does not run in a transaction here"),
+            "{}",
+            settled[0]
+        );
+        assert!(
+            settled[0]
+                .message
+                .ends_with("(in 2 migrations):\n  m1\n  m3")
+        );
+        assert!(lint_transactions::<Three>(Backend::Postgres).is_empty());
+    }
+
+    #[test]
+    fn reads_table_names_from_a_dump() {
+        let mut dump = SchemaDump::default();
+        dump.push("table users", "CREATE TABLE users ();");
+        dump.push("index idx_users", "CREATE INDEX idx_users ON users (id);");
+        dump.push("table audit.events", "CREATE TABLE audit.events ();");
+        assert_eq!(
+            existing_tables(&dump),
+            BTreeSet::from(["events".to_owned(), "users".to_owned()])
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! The lint on a migrator of raw SQL: PostgreSQL lock hazards on tables that existed
+//! before the migration (and none on a table it creates), one finding for one cause in
+//! many migrations, and the allow-list opt-outs, stale ones included.
+
+use conformance::checks::lint::NO_TRANSACTION;
+use conformance::checks::{AllowList, Check, Finding};
+use conformance::{Backend, Suite, SuiteOutcome};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+/// A migration of raw SQL, optionally different on PostgreSQL, in sea-orm-migration's
+/// default transaction mode (a transaction on PostgreSQL, none on SQLite).
+struct Sql {
+    name: &'static str,
+    up: &'static [&'static str],
+    postgres_up: Option<&'static [&'static str]>,
+    down: &'static [&'static str],
+}
+
+impl MigrationName for Sql {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Sql {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let statements = match (manager.get_database_backend(), self.postgres_up) {
+            (DbBackend::Postgres, Some(pg)) => pg,
+            _ => self.up,
+        };
+        run(manager, statements).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, self.down).await
+    }
+}
+
+async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    for sql in statements {
+        manager
+            .get_connection()
+            .execute_raw(Statement::from_string(backend, *sql))
+            .await?;
+    }
+    Ok(())
+}
+
+const ADD_WEIGHT: &str = "ALTER TABLE items ADD COLUMN weight integer NOT NULL";
+const INDEX_ITEMS: &str = "CREATE INDEX idx_items_label ON items (label)";
+
+struct Hazardous;
+
+impl MigratorTrait for Hazardous {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(Sql {
+                name: "m1_items",
+                up: &[
+                    "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL)",
+                ],
+                postgres_up: None,
+                down: &["DROP TABLE items"],
+            }),
+            // SQLite refuses a NOT NULL column without a default; PostgreSQL takes it on
+            // an empty table and fails the deploy on a full one.
+            Box::new(Sql {
+                name: "m2_weight",
+                up: &["ALTER TABLE items ADD COLUMN weight integer NOT NULL DEFAULT 0"],
+                postgres_up: Some(&[ADD_WEIGHT]),
+                down: &["ALTER TABLE items DROP COLUMN weight"],
+            }),
+            Box::new(Sql {
+                name: "m3_label_index",
+                up: &[INDEX_ITEMS],
+                postgres_up: None,
+                down: &["DROP INDEX idx_items_label"],
+            }),
+            // The same index on a table this migration creates: nobody uses it yet.
+            Box::new(Sql {
+                name: "m4_tags",
+                up: &[
+                    "CREATE TABLE tags (id varchar NOT NULL PRIMARY KEY, name varchar NOT NULL)",
+                    "CREATE INDEX idx_tags_name ON tags (name)",
+                ],
+                postgres_up: None,
+                down: &["DROP TABLE tags"],
+            }),
+        ]
+    }
+}
+
+async fn run_suite(backends: &[Backend], allow: AllowList) -> Option<SuiteOutcome> {
+    let outcome = Suite::<Hazardous>::new()
+        .backends(backends)
+        .allow_list_from(allow)
+        .run()
+        .await
+        .expect("suite");
+    if !outcome.report.missing.is_empty() {
+        assert!(
+            !conformance::backends::postgres_required(),
+            "{}",
+            outcome.report
+        );
+        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
+        return None;
+    }
+    Some(outcome)
+}
+
+fn lint(outcome: &SuiteOutcome, rule: &str) -> Vec<Finding> {
+    outcome
+        .report
+        .findings_of(Check::Lint)
+        .into_iter()
+        .filter(|f| f.rule.as_deref() == Some(rule))
+        .cloned()
+        .collect()
+}
+
+fn migrations(found: &[Finding]) -> Vec<Option<&str>> {
+    found.iter().map(|f| f.migration.as_deref()).collect()
+}
+
+#[tokio::test]
+async fn lock_hazards_on_existing_tables_only_with_rule_and_statement() {
+    let Some(outcome) = run_suite(&[Backend::Postgres], AllowList::default()).await else {
+        return;
+    };
+    let report = &outcome.report;
+
+    let required = lint(&outcome, "adding-required-field");
+    assert_eq!(migrations(&required), [Some("m2_weight")], "{report}");
+    assert_eq!(required[0].backend, Some(Backend::Postgres));
+    assert!(
+        required[0].message.ends_with(&format!("\n  {ADD_WEIGHT}")),
+        "{}",
+        required[0]
+    );
+
+    // One finding, for the index on `items`; `tags` is created by the same migration.
+    let index = lint(&outcome, "require-concurrent-index-creation");
+    assert_eq!(migrations(&index), [Some("m3_label_index")], "{report}");
+    assert!(index[0].message.ends_with(&format!("\n  {INDEX_ITEMS}")));
+    // The migration runs in a transaction: the advice says how to use CONCURRENTLY then.
+    assert!(
+        index[0].message.contains("use_transaction()"),
+        "{}",
+        index[0]
+    );
+    assert!(
+        !report.to_string().contains("idx_tags_name"),
+        "a table created in the same migration is exempt:\n{report}"
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("[lint:require-concurrent-index-creation] postgres m3_label_index: "),
+        "{report}"
+    );
+    assert!(lint(&outcome, NO_TRANSACTION).is_empty(), "{report}");
+}
+
+#[tokio::test]
+async fn one_cause_in_many_migrations_is_one_finding() {
+    let Some(outcome) = run_suite(&[Backend::Sqlite], AllowList::default()).await else {
+        return;
+    };
+    let report = &outcome.report;
+    let untransacted = lint(&outcome, NO_TRANSACTION);
+    assert_eq!(migrations(&untransacted), [None], "{report}");
+    assert_eq!(
+        untransacted[0].message.lines().skip(1).collect::<Vec<_>>(),
+        ["  m1_items", "  m2_weight", "  m3_label_index", "  m4_tags"],
+        "{report}"
+    );
+    assert!(
+        untransacted[0]
+            .message
+            .lines()
+            .next()
+            .is_some_and(|headline| headline.ends_with("(in 4 migrations):")),
+        "{}",
+        untransacted[0]
+    );
+    // PostgreSQL's rules are for PostgreSQL.
+    assert!(lint(&outcome, "require-concurrent-index-creation").is_empty());
+}
+
+#[tokio::test]
+async fn an_opt_out_silences_one_migrations_rule_and_a_stale_one_is_reported() {
+    let allow = AllowList::parse(
+        "# lint opt-outs\n\
+         lint m3_label_index require-concurrent-index-creation  # items holds a few rows\n\
+         lint m4_tags require-concurrent-index-creation  # nothing to silence: tags is new\n\
+         lint m1_items no-transaction  # one statement\n",
+        "allow.txt",
+    )
+    .expect("allow-list");
+    let Some(outcome) = run_suite(&Backend::ALL, allow).await else {
+        return;
+    };
+    let report = &outcome.report;
+    assert!(
+        lint(&outcome, "require-concurrent-index-creation").is_empty(),
+        "{report}"
+    );
+    // Other rules of the same migrator still report.
+    assert_eq!(
+        migrations(&lint(&outcome, "adding-required-field")),
+        [Some("m2_weight")]
+    );
+    // Only m1_items left the no-transaction finding.
+    let untransacted = lint(&outcome, NO_TRANSACTION);
+    assert_eq!(untransacted.len(), 1, "{report}");
+    assert!(untransacted[0].message.contains("(in 3 migrations)"));
+    assert!(!untransacted[0].message.contains("m1_items"));
+
+    let stale: Vec<&Finding> = report
+        .findings_of(Check::Lint)
+        .into_iter()
+        .filter(|f| f.message.starts_with("stale opt-out"))
+        .collect();
+    assert_eq!(stale.len(), 1, "{report}");
+    assert_eq!(stale[0].migration.as_deref(), Some("m4_tags"));
+    assert_eq!(stale[0].backend, None, "it fails lint on every backend");
+    assert!(
+        stale[0].message.contains("allow-list line 3"),
+        "{}",
+        stale[0]
+    );
+}
+
+#[test]
+fn an_opt_out_needs_a_known_rule_and_a_reason() {
+    let error = AllowList::parse("lint m3_label_index concurrently  # why\n", "allow.txt")
+        .expect_err("unknown rule");
+    assert!(
+        error
+            .to_string()
+            .starts_with("allow.txt:1: unknown lint rule `concurrently` (known: "),
+        "{error}"
+    );
+    assert!(AllowList::parse("lint m3_label_index no-transaction\n", "allow.txt").is_err());
+}
