@@ -8,7 +8,7 @@ export CONFORMANCE_PG_IMAGE ?= postgres:15
 
 help:
 	@echo "make run        apply all migrations (SQLite file data/app.sqlite, or DATABASE_URL)"
-	@echo "make test       every test, on SQLite and PostgreSQL"
+	@echo "make test       every test, on SQLite and PostgreSQL, and the adopter fixture project"
 	@echo "make lint       rustfmt check and clippy with warnings as errors"
 	@echo "make ci         what CI runs: lint, then test"
 	@echo "make verify     the conformance check table for the migrator (exit 1 on failure)"
@@ -21,6 +21,7 @@ run:
 
 test:
 	$(CARGO) test --workspace --locked
+	.ci/adopter.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
