@@ -84,7 +84,8 @@ pub(super) async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, 
     );
     let text_rows = match rows(conn, &with_counters).await {
         Ok(rows) => rows,
-        Err(_) => rows(conn, &format!("{BASE} AS text")).await?,
+        // The same text as with an empty `sqlite_sequence`, which is the same dump.
+        Err(_) => rows(conn, &format!("{BASE} || char(29) AS text")).await?,
     };
     let text: String = match text_rows.first() {
         Some(row) => get(row, "text")?,

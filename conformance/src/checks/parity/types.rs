@@ -72,12 +72,14 @@ pub fn column_type_samples() -> Vec<(&'static str, ColumnType)> {
     ]
 }
 
-/// Whether sea-query can render `ty` for SQLite and PostgreSQL both (it panics with
-/// `unimplemented!` on the others, so no migration can declare them on both backends).
+/// Whether a column of type `ty` can be created on SQLite and PostgreSQL both. sea-query
+/// panics (`unimplemented!`) rendering the others for one backend, and PostgreSQL
+/// refuses `money(p, s)`, so no migration declares them on both backends.
 pub fn portable(ty: &ColumnType) -> bool {
     !matches!(
         ty,
-        ColumnType::Year
+        ColumnType::Money(Some(_))
+            | ColumnType::Year
             | ColumnType::Interval(..)
             | ColumnType::Bit(_)
             | ColumnType::VarBit(_)
