@@ -308,7 +308,7 @@ async fn a_backend_specific_up_is_caught_unless_allow_listed() {
     assert!(
         found[0]
             .message
-            .starts_with("items.payload kind: sqlite has string, postgres has json"),
+            .starts_with("items.payload kind: sqlite has text, postgres has jsonb"),
         "{}",
         found[0]
     );
