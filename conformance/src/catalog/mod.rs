@@ -190,8 +190,12 @@ pub struct Table {
     /// Indexes created by name (`CREATE [UNIQUE] INDEX`), by name.
     pub indexes: BTreeMap<String, Index>,
     pub foreign_keys: BTreeSet<ForeignKey>,
-    /// CHECK constraints, by their expression as the backend prints it.
-    pub checks: BTreeSet<String>,
+    /// CHECK constraints: name (SQLite: the expression, when unnamed) → expression, as
+    /// the backend prints it.
+    pub checks: BTreeMap<String, String>,
+    /// The indexes behind UNIQUE (and exclusion) constraints, by name: not compared by
+    /// parity ([`Table::unique_constraints`] is), but part of what the database enforces.
+    pub constraint_indexes: BTreeMap<String, Index>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +205,8 @@ pub struct Column {
     pub nullable: bool,
     /// The default's literal, without casts (`'pending'`, `0`, `false`).
     pub default: Option<String>,
+    /// The default expression as the backend prints it (`'pending'::character varying`).
+    pub default_sql: Option<String>,
     /// The type as the backend names it (`character varying(20)`, `varchar(20)`).
     pub sql_type: String,
     /// A collation other than the type's default (`nocase`, `"C"`), lower-cased on SQLite.
@@ -233,6 +239,8 @@ pub struct Index {
     pub partial: bool,
     /// The `WHERE` predicate's text as the backend prints it.
     pub predicate: Option<String>,
+    /// The backend's own `CREATE INDEX` text (none for SQLite's automatic indexes).
+    pub definition: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -244,6 +252,25 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: FkAction,
     pub on_update: FkAction,
+}
+
+impl ForeignKey {
+    /// The constraint as PostgreSQL prints it: `FOREIGN KEY (a) REFERENCES t(id) ON
+    /// UPDATE CASCADE ON DELETE CASCADE` (`NO ACTION`, the default, left out).
+    pub fn sql(&self) -> String {
+        let mut sql = format!(
+            "FOREIGN KEY ({}) REFERENCES {}({})",
+            self.columns.join(", "),
+            self.ref_table,
+            self.ref_columns.join(", ")
+        );
+        for (event, action) in [("UPDATE", self.on_update), ("DELETE", self.on_delete)] {
+            if action != FkAction::NoAction {
+                sql.push_str(&format!(" ON {event} {action}"));
+            }
+        }
+        sql
+    }
 }
 
 /// What a foreign key does when its referenced row is deleted or updated.

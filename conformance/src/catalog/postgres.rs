@@ -417,6 +417,7 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
                 } else {
                     default.as_deref().map(normalize_default)
                 },
+                default_sql: if generated { None } else { default.clone() },
                 sql_type: ty,
                 collation,
                 generated: if generated { default } else { None },
@@ -441,7 +442,9 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
                     });
                 }
                 "c" => {
-                    table.checks.insert(get(&row, "check_expr")?);
+                    table
+                        .checks
+                        .insert(get(&row, "name")?, get(&row, "check_expr")?);
                 }
                 _ => {}
             }
@@ -454,15 +457,19 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
                 .map(str::to_owned)
                 .collect();
             let predicate: Option<String> = get(&row, "predicate")?;
-            table.indexes.insert(
-                get(&row, "name")?,
-                Index {
-                    columns,
-                    unique: get(&row, "is_unique")?,
-                    partial: predicate.is_some(),
-                    predicate,
-                },
-            );
+            let index = Index {
+                columns,
+                unique: get(&row, "is_unique")?,
+                partial: predicate.is_some(),
+                predicate,
+                definition: get(&row, "def")?,
+            };
+            let by_name = if get::<bool>(&row, "constraint_owned")? {
+                &mut table.constraint_indexes
+            } else {
+                &mut table.indexes
+            };
+            by_name.insert(get(&row, "name")?, index);
         }
         schema.tables.insert(name, table);
     }
@@ -505,16 +512,18 @@ const ENUMS_SQL: &str = concat!(
     " AND t.typtype = 'e' ORDER BY 1"
 );
 
-/// Per index key: the column's name, or the expression's text.
+/// Per index key: the column's name, or the expression's text. Primary keys are left
+/// out (`Table::primary_key` has them).
 const INDEX_FACTS_SQL: &str = concat!(
     "SELECT t.oid::int8 AS table_oid, c.relname::text AS name, i.indisunique AS is_unique, \
-       pg_get_expr(i.indpred, i.indrelid) AS predicate, \
+       pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS def, \
+       EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
+         AS constraint_owned, \
        (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), E'\\x1f' ORDER BY k) \
           FROM generate_series(1, i.indnkeyatts) k) AS cols \
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
     tables_of!("t"),
-    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
-     ORDER BY n.nspname, t.relname, c.relname"
+    " AND NOT i.indisprimary ORDER BY n.nspname, t.relname, c.relname"
 );
 
 fn kind(ty: &str) -> Kind {

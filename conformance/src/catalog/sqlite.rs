@@ -148,6 +148,7 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
             // A PRIMARY KEY column of a rowid table may hold NULL unless declared NOT NULL.
             nullable: notnull == 0,
             default: default.as_deref().map(normalize_default),
+            default_sql: default,
             sql_type,
             collation,
             generated,
@@ -155,28 +156,35 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
     }
     pk.sort();
     table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
-    table.checks = items.iter().filter_map(|item| check_of(item)).collect();
+    table.checks = items
+        .iter()
+        .filter_map(|item| {
+            let expression = check_of(item)?;
+            let name = constraint_name(item).unwrap_or_else(|| expression.clone());
+            Some((name, expression))
+        })
+        .collect();
 
     for row in rows(conn, &format!("SELECT * FROM pragma_index_list({t})")).await? {
         let index: String = get(&row, "name")?;
         let unique: i64 = get(&row, "unique")?;
         let origin: String = get(&row, "origin")?;
-        let (columns, predicate) = index_columns(conn, &index).await?;
+        let (columns, predicate, definition) = index_columns(conn, &index).await?;
+        let facts = Index {
+            columns: columns.clone(),
+            unique: unique != 0,
+            partial: predicate.is_some(),
+            predicate,
+            definition,
+        };
         match origin.as_str() {
             "pk" => {}
             "u" => {
                 table.unique_constraints.insert(columns);
+                table.constraint_indexes.insert(index, facts);
             }
             _ => {
-                table.indexes.insert(
-                    index,
-                    Index {
-                        columns,
-                        unique: unique != 0,
-                        partial: predicate.is_some(),
-                        predicate,
-                    },
-                );
+                table.indexes.insert(index, facts);
             }
         }
     }
@@ -214,12 +222,12 @@ fn fk_action(text: &str) -> Result<FkAction, HarnessError> {
         .map_err(|e| HarnessError::Setup(format!("SQLite's catalog: {e}")))
 }
 
-/// Key columns of an index (an expression's text where it has no column), and its
-/// `WHERE` predicate; both texts come from the index's own `CREATE INDEX`.
+/// Key columns of an index (an expression's text where it has no column), its `WHERE`
+/// predicate and its `CREATE INDEX` text (none for automatic indexes).
 async fn index_columns<C: ConnectionTrait>(
     conn: &C,
     index: &str,
-) -> Result<(Vec<String>, Option<String>), HarnessError> {
+) -> Result<(Vec<String>, Option<String>, Option<String>), HarnessError> {
     let name = quote_literal(index);
     let sql: Option<String> = match rows(
         conn,
@@ -246,7 +254,7 @@ async fn index_columns<C: ConnectionTrait>(
         })
     })
     .collect::<Result<_, _>>()?;
-    Ok((columns, predicate))
+    Ok((columns, predicate, sql))
 }
 
 /// `CREATE INDEX i ON t (a, lower(b)) WHERE c` → (`["a", "lower(b)"]`, `Some("c")`).
@@ -323,6 +331,20 @@ fn generation_of(definition: &str) -> Option<String> {
     balanced(rest).map(|e| e.trim().to_owned())
 }
 
+/// `CONSTRAINT name ...` → `name`.
+fn constraint_name(item: &str) -> Option<String> {
+    let mut words = item.split_whitespace();
+    let first = words.next()?;
+    first
+        .eq_ignore_ascii_case("constraint")
+        .then(|| words.next())
+        .flatten()
+        .map(|name| {
+            name.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'))
+                .to_owned()
+        })
+}
+
 /// The expression of a `CHECK (...)` in a column definition or table constraint.
 fn check_of(item: &str) -> Option<String> {
     let upper = item.to_ascii_uppercase();
@@ -360,6 +382,11 @@ mod tests {
         assert_eq!(generation_of(def("d")).as_deref(), Some("length(c) + 1"));
         let checks: Vec<String> = items.iter().filter_map(|i| check_of(i)).collect();
         assert_eq!(checks, ["length(b) > 0", "a <> 'x'"]);
+        assert_eq!(
+            constraint_name("CONSTRAINT \"positive\" CHECK (n > 0)").as_deref(),
+            Some("positive")
+        );
+        assert_eq!(constraint_name("CHECK (n > 0)"), None);
     }
 
     #[test]

@@ -196,14 +196,14 @@ fn table_differences(
         format!("{:?}", p.unique_constraints),
     );
     if s.checks.len() != p.checks.len() {
-        let show = |checks: &BTreeSet<String>| {
+        let show = |checks: &BTreeMap<String, String>| {
             if checks.is_empty() {
                 "no CHECK".to_owned()
             } else {
                 format!(
                     "{} CHECK ({})",
                     checks.len(),
-                    checks.iter().cloned().collect::<Vec<_>>().join("; ")
+                    checks.values().cloned().collect::<Vec<_>>().join("; ")
                 )
             }
         };
@@ -375,6 +375,7 @@ mod tests {
             kind: Kind::Other(sql_type.to_owned()),
             nullable: false,
             default: None,
+            default_sql: None,
             sql_type: sql_type.to_owned(),
             collation: collation.map(str::to_owned),
             generated: None,
@@ -466,7 +467,10 @@ mod tests {
         let s = schema("integer");
         let mut p = schema("integer");
         if let Some(table) = p.tables.get_mut("events") {
-            table.checks.insert("(payload > 0)".to_owned());
+            table.checks.insert(
+                "events_payload_check".to_owned(),
+                "(payload > 0)".to_owned(),
+            );
         }
         let findings = parity(&s, &p, &AllowList::default());
         assert_eq!(findings.len(), 1, "{findings:?}");

@@ -43,6 +43,7 @@ pub fn expected_schema(backend: Backend) -> LogicalSchema {
                         unique: flags.contains("unique"),
                         partial: flags.contains("partial"),
                         predicate: None,
+                        definition: None,
                     },
                 );
             }
@@ -86,6 +87,7 @@ pub fn expected_schema(backend: Backend) -> LogicalSchema {
                     kind,
                     nullable: words[2] == "NULL",
                     default,
+                    default_sql: None,
                     // The spec states conventions, not each backend's spelling: see
                     // `spec_view`.
                     sql_type: String::new(),
@@ -102,17 +104,21 @@ pub fn expected_schema(backend: Backend) -> LogicalSchema {
 }
 
 /// `schema` with only what the spec states: each backend's own spelling of types,
-/// collations and predicates, and its extensions, left out.
+/// collations, defaults and indexes, the indexes behind UNIQUE constraints (the spec
+/// lists the constraints) and the extensions left out.
 fn spec_view(mut schema: LogicalSchema) -> LogicalSchema {
     schema.extensions.clear();
     schema.enum_types.clear();
     for table in schema.tables.values_mut() {
+        table.constraint_indexes.clear();
         for column in &mut table.columns {
             column.sql_type.clear();
             column.collation = None;
+            column.default_sql = None;
         }
         for index in table.indexes.values_mut() {
             index.predicate = None;
+            index.definition = None;
         }
     }
     schema

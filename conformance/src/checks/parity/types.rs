@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, ColumnType, PostgresQueryBuilder, SqliteQueryBuilder, StringLen, Table,
+    Alias, ColumnDef, ColumnType, PostgresQueryBuilder, RcOrArc, SqliteQueryBuilder, StringLen,
+    Table,
 };
 
 /// One sample of every `ColumnType` variant (with and without its optional
@@ -62,7 +63,7 @@ pub fn column_type_samples() -> Vec<(&'static str, ColumnType)> {
         ),
         (
             "array",
-            ColumnType::Array(std::sync::Arc::new(ColumnType::Integer).into()),
+            ColumnType::Array(RcOrArc::new(ColumnType::Integer)),
         ),
         ("vector", ColumnType::Vector(Some(3))),
         ("cidr", ColumnType::Cidr),
