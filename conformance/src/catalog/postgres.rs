@@ -59,17 +59,14 @@ macro_rules! not_in_extension {
     };
 }
 
-/// Tables (ordinary and partitioned), filtered and named like every query below.
-macro_rules! tables_of {
-    ($t:literal) => {
+/// Joins and filters `pg_class t` to the tables (ordinary and partitioned) of the
+/// user's schemas, `pg_namespace n` being their schema.
+macro_rules! user_tables {
+    () => {
         concat!(
-            "JOIN pg_namespace n ON n.oid = ",
-            $t,
-            ".relnamespace WHERE ",
+            "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE ",
             user_schema!("n"),
-            " AND ",
-            $t,
-            ".relkind IN ('r', 'p') AND ",
+            " AND t.relkind IN ('r', 'p') AND ",
             not_in_extension!("pg_class", "t.oid")
         )
     };
@@ -100,7 +97,7 @@ const OBJECTS_SQL: &str = concat!(
          || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, E',\\n' ORDER BY a.attnum) AS lines \
        FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_type ty ON ty.oid = a.atttypid \
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
-    tables_of!("t"),
+    user_tables!(),
     " AND a.attnum > 0 AND NOT a.attisdropped GROUP BY a.attrelid) ",
     // Schemas other than public.
     "SELECT 0 AS grp, quote_ident(n.nspname) AS owner, 0 AS sub, 'schema' AS kind, \
@@ -185,7 +182,7 @@ const OBJECTS_SQL: &str = concat!(
        || CASE WHEN t.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(t.oid) ELSE '' END \
        || coalesce(' WITH (' || array_to_string(t.reloptions, ', ') || ')', '') || ';' \
      FROM pg_class t LEFT JOIN cols ON cols.attrelid = t.oid ",
-    tables_of!("t"),
+    user_tables!(),
     // Row-level security switches.
     " UNION ALL SELECT 4, ",
     qualified!("n", "t.relname"),
@@ -196,7 +193,7 @@ const OBJECTS_SQL: &str = concat!(
     " || ' ENABLE ROW LEVEL SECURITY;' END, CASE WHEN t.relforcerowsecurity THEN 'ALTER TABLE ' || ",
     qualified!("n", "t.relname"),
     " || ' FORCE ROW LEVEL SECURITY;' END) FROM pg_class t ",
-    tables_of!("t"),
+    user_tables!(),
     " AND (t.relrowsecurity OR t.relforcerowsecurity)",
     // Constraints.
     " UNION ALL SELECT 4, ",
@@ -207,7 +204,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.relname"),
     " || ' ADD CONSTRAINT ' || k.conname || ' ' || pg_get_constraintdef(k.oid) || ';' \
      FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
-    tables_of!("t"),
+    user_tables!(),
     " AND k.contype IN ('p', 'u', 'f', 'c', 'x')",
     // Indexes no constraint owns (those are in the constraints' text), on tables and
     // materialized views.
@@ -229,7 +226,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.relname"),
     " || '.' || quote_ident(g.tgname), pg_get_triggerdef(g.oid) || ';' \
      FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid ",
-    tables_of!("t"),
+    user_tables!(),
     " AND NOT g.tgisinternal",
     // Policies.
     " UNION ALL SELECT 4, ",
@@ -246,7 +243,7 @@ const OBJECTS_SQL: &str = concat!(
        || coalesce(' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', '') \
        || coalesce(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '') || ';' \
      FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid ",
-    tables_of!("t"),
+    user_tables!(),
     // Views, materialized views, foreign tables.
     " UNION ALL SELECT 5, ",
     qualified!("n", "c.relname"),
@@ -357,7 +354,7 @@ const TABLES_SQL: &str = concat!(
     "SELECT t.oid::int8 AS oid, ",
     qualified!("n", "t.relname"),
     " AS name FROM pg_class t ",
-    tables_of!("t"),
+    user_tables!(),
     " ORDER BY n.nspname COLLATE \"C\", t.relname COLLATE \"C\""
 );
 
@@ -373,7 +370,7 @@ const COLUMNS_SQL: &str = concat!(
      FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid \
      JOIN pg_type ty ON ty.oid = a.atttypid \
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
-    tables_of!("t"),
+    user_tables!(),
     " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum"
 );
 
@@ -498,7 +495,7 @@ const CONSTRAINT_FACTS_SQL: &str = concat!(
        k.confdeltype::text AS on_delete, k.confupdtype::text AS on_update, \
        CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END AS check_expr \
      FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
-    tables_of!("t"),
+    user_tables!(),
     " AND k.contype IN ('p', 'u', 'f', 'c') ORDER BY n.nspname, t.relname, k.conname"
 );
 
@@ -522,7 +519,7 @@ const INDEX_FACTS_SQL: &str = concat!(
        (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), E'\\x1f' ORDER BY k) \
           FROM generate_series(1, i.indnkeyatts) k) AS cols \
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
-    tables_of!("t"),
+    user_tables!(),
     " AND NOT i.indisprimary ORDER BY n.nspname, t.relname, c.relname"
 );
 

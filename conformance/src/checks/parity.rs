@@ -484,6 +484,24 @@ mod tests {
     }
 
     #[test]
+    fn a_generated_column_on_one_backend_is_a_finding() {
+        let s = schema("integer");
+        let mut p = schema("integer");
+        if let Some(table) = p.tables.get_mut("events") {
+            table.columns[0].generated = Some("(1 + 1)".to_owned());
+        }
+        let findings = parity(&s, &p, &AllowList::default());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].message.starts_with(
+                "events.payload generated: sqlite has a plain column, postgres has GENERATED AS ((1 + 1))"
+            ),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
     fn index_expressions_compare_without_casts() {
         assert_eq!(
             expression_shape("lower((email)::text)"),
