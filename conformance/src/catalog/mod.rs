@@ -4,7 +4,13 @@
 //! - [`dump`]: a canonical, deterministic text of the backend's DDL, for exact
 //!   before/after comparisons and for the insta snapshots reviewers read;
 //! - [`LogicalSchema`]: backend-neutral facts (kinds, nullability, keys, indexes) for
-//!   the cross-backend parity check and for asserting a spec.
+//!   the cross-backend parity check and for asserting a spec;
+//!
+//! and [`fingerprint`], one query whose result changes exactly when the dump does.
+//!
+//! On PostgreSQL every schema but the system ones is read; objects are named with
+//! their schema unless it is `public`. Owners and grants vary by environment and are
+//! left out; objects an extension owns are represented by the extension.
 
 mod postgres;
 mod sqlite;
