@@ -62,11 +62,13 @@ pub fn compare(expected: &SchemaDump, actual: &SchemaDump) -> Vec<ObjectChange> 
                 object: (*object).clone(),
                 ddl: (*ddl).to_owned(),
             }),
-            Some(other) if other != ddl => changes.push(ObjectChange::Changed {
-                object: (*object).clone(),
-                expected: (*ddl).to_owned(),
-                actual: (*other).to_owned(),
-            }),
+            Some(other) if other != ddl && !same_table_text(object, ddl, other) => {
+                changes.push(ObjectChange::Changed {
+                    object: (*object).clone(),
+                    expected: (*ddl).to_owned(),
+                    actual: (*other).to_owned(),
+                })
+            }
             Some(_) => {}
         }
     }
@@ -79,6 +81,41 @@ pub fn compare(expected: &SchemaDump, actual: &SchemaDump) -> Vec<ObjectChange> 
         }
     }
     changes
+}
+
+/// Whether two texts of one table differ only in a column's bare `NULL` constraint
+/// (`"a" varchar NULL` and `"a" varchar` are the same column: SQLite keeps the text a
+/// migration wrote, and a table rebuilt by hand often leaves the `NULL` out).
+fn same_table_text(object: &ObjectKey, expected: &str, actual: &str) -> bool {
+    object.kind == ObjectKind::Table && without_bare_null(expected) == without_bare_null(actual)
+}
+
+fn without_bare_null(ddl: &str) -> String {
+    ddl.lines()
+        .map(|line| {
+            if !line.starts_with("    ") {
+                return line.to_owned();
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let kept: Vec<&str> = words
+                .iter()
+                .enumerate()
+                .filter(|&(i, word)| {
+                    let bare = word.trim_end_matches(',').eq_ignore_ascii_case("null");
+                    let after = i.checked_sub(1).map(|p| words[p].to_ascii_uppercase());
+                    !(bare && !matches!(after.as_deref(), Some("NOT" | "DEFAULT")))
+                })
+                .map(|(_, word)| *word)
+                .collect();
+            let comma = if line.trim_end().ends_with(',') {
+                ","
+            } else {
+                ""
+            };
+            format!("    {}{comma}", kept.join(" ").trim_end_matches(','))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The column lines of a `CREATE TABLE` text (as both catalog readers lay it out: one
@@ -318,6 +355,30 @@ mod tests {
         )]);
         let text = describe(&compare(&sqlite, &sqlite_after));
         assert!(text.contains("changed column collation t.a"), "{text}");
+    }
+
+    #[test]
+    fn a_bare_null_is_no_change_but_not_null_and_default_null_are() {
+        let table = |column: &str| {
+            dump(&[(
+                "table t",
+                &format!("CREATE TABLE \"t\" (\n    {column},\n    \"b\" int\n);"),
+            )])
+        };
+        let with_null = table("\"a\" varchar NULL");
+        assert!(compare(&with_null, &table("\"a\" varchar")).is_empty());
+        assert_eq!(
+            compare(&with_null, &table("\"a\" varchar NOT NULL")).len(),
+            1
+        );
+        assert_eq!(
+            compare(
+                &table("\"a\" varchar DEFAULT NULL"),
+                &table("\"a\" varchar")
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
