@@ -103,7 +103,7 @@ fn without_bare_null(ddl: &str) -> String {
                 .filter(|&(i, word)| {
                     let bare = word.trim_end_matches(',').eq_ignore_ascii_case("null");
                     let after = i.checked_sub(1).map(|p| words[p].to_ascii_uppercase());
-                    !(bare && !matches!(after.as_deref(), Some("NOT" | "DEFAULT")))
+                    !bare || matches!(after.as_deref(), Some("NOT" | "DEFAULT"))
                 })
                 .map(|(_, word)| *word)
                 .collect();
