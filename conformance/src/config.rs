@@ -112,3 +112,39 @@ fn lexically_normal(path: &Path) -> PathBuf {
     }
     out
 }
+
+impl From<AllowList> for AllowListSource {
+    fn from(list: AllowList) -> Self {
+        Self::Given(list)
+    }
+}
+
+impl From<&Path> for AllowListSource {
+    fn from(path: &Path) -> Self {
+        Self::File(resolve(path))
+    }
+}
+
+impl From<PathBuf> for AllowListSource {
+    fn from(path: PathBuf) -> Self {
+        Self::File(resolve(&path))
+    }
+}
+
+impl From<&PathBuf> for AllowListSource {
+    fn from(path: &PathBuf) -> Self {
+        Self::File(resolve(path))
+    }
+}
+
+impl From<&str> for AllowListSource {
+    fn from(path: &str) -> Self {
+        Self::File(resolve(Path::new(path)))
+    }
+}
+
+impl From<String> for AllowListSource {
+    fn from(path: String) -> Self {
+        Self::File(resolve(Path::new(&path)))
+    }
+}

@@ -1,70 +1,242 @@
 //! Object-by-object differences between two schema dumps, for messages a reviewer can
-//! act on: which object is missing, extra, or changed, and how.
+//! act on: which object is missing, extra, or changed, and how. A changed table also
+//! names each changed column and what changed in it (`changed column collation t.c`).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::catalog::SchemaDump;
+use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObjectChange {
     /// In the expected schema, not in the actual one.
-    Missing { object: String, ddl: String },
+    Missing { object: ObjectKey, ddl: String },
     /// In the actual schema, not in the expected one.
-    Extra { object: String, ddl: String },
+    Extra { object: ObjectKey, ddl: String },
     Changed {
-        object: String,
+        object: ObjectKey,
         expected: String,
         actual: String,
     },
 }
 
 impl ObjectChange {
-    pub fn object(&self) -> &str {
+    pub fn object(&self) -> &ObjectKey {
         match self {
             Self::Missing { object, .. }
             | Self::Extra { object, .. }
             | Self::Changed { object, .. } => object,
         }
     }
+
+    /// For a changed table, one line per column that changed, was added or removed:
+    /// `changed column collation items.label`, `left behind column items.note`.
+    pub fn column_changes(&self) -> Vec<String> {
+        match self {
+            Self::Changed {
+                object,
+                expected,
+                actual,
+            } if object.kind == ObjectKind::Table => column_changes(&object.name, expected, actual),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// What differs in `actual` compared with `expected`; empty when they are identical.
 pub fn compare(expected: &SchemaDump, actual: &SchemaDump) -> Vec<ObjectChange> {
-    let expected_map: BTreeMap<&str, &str> = expected
+    let expected_map: BTreeMap<&ObjectKey, &str> = expected
         .objects
         .iter()
-        .map(|(o, d)| (o.as_str(), d.as_str()))
+        .map(|(o, d)| (o, d.as_str()))
         .collect();
-    let actual_map: BTreeMap<&str, &str> = actual
+    let actual_map: BTreeMap<&ObjectKey, &str> = actual
         .objects
         .iter()
-        .map(|(o, d)| (o.as_str(), d.as_str()))
+        .map(|(o, d)| (o, d.as_str()))
         .collect();
     let mut changes = Vec::new();
     for (object, ddl) in &expected_map {
         match actual_map.get(object) {
             None => changes.push(ObjectChange::Missing {
-                object: (*object).to_owned(),
+                object: (*object).clone(),
                 ddl: (*ddl).to_owned(),
             }),
-            Some(other) if other != ddl => changes.push(ObjectChange::Changed {
-                object: (*object).to_owned(),
-                expected: (*ddl).to_owned(),
-                actual: (*other).to_owned(),
-            }),
+            Some(other) if other != ddl && !same_table_text(object, ddl, other) => {
+                changes.push(ObjectChange::Changed {
+                    object: (*object).clone(),
+                    expected: (*ddl).to_owned(),
+                    actual: (*other).to_owned(),
+                })
+            }
             Some(_) => {}
         }
     }
     for (object, ddl) in &actual_map {
         if !expected_map.contains_key(object) {
             changes.push(ObjectChange::Extra {
-                object: (*object).to_owned(),
+                object: (*object).clone(),
                 ddl: (*ddl).to_owned(),
             });
         }
     }
     changes
+}
+
+/// Whether two texts of one table differ only in a column's bare `NULL` constraint
+/// (`"a" varchar NULL` and `"a" varchar` are the same column: SQLite keeps the text a
+/// migration wrote, and a table rebuilt by hand often leaves the `NULL` out).
+fn same_table_text(object: &ObjectKey, expected: &str, actual: &str) -> bool {
+    object.kind == ObjectKind::Table && without_bare_null(expected) == without_bare_null(actual)
+}
+
+fn without_bare_null(ddl: &str) -> String {
+    ddl.lines()
+        .map(|line| {
+            if !line.starts_with("    ") {
+                return line.to_owned();
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let kept: Vec<&str> = words
+                .iter()
+                .enumerate()
+                .filter(|&(i, word)| {
+                    let bare = word.trim_end_matches(',').eq_ignore_ascii_case("null");
+                    let after = i.checked_sub(1).map(|p| words[p].to_ascii_uppercase());
+                    !bare || matches!(after.as_deref(), Some("NOT" | "DEFAULT"))
+                })
+                .map(|(_, word)| *word)
+                .collect();
+            let comma = if line.trim_end().ends_with(',') {
+                ","
+            } else {
+                ""
+            };
+            format!("    {}{comma}", kept.join(" ").trim_end_matches(','))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The column lines of a `CREATE TABLE` text (as both catalog readers lay it out: one
+/// item per line), by column name; table constraints are left out.
+fn columns(ddl: &str) -> BTreeMap<String, ColumnFacts> {
+    ddl.lines()
+        .filter(|line| line.starts_with("    "))
+        .filter_map(|line| {
+            let line = line.trim().trim_end_matches(',');
+            let first = line.split_whitespace().next()?;
+            let keyword = first.to_ascii_uppercase();
+            if ["CONSTRAINT", "PRIMARY", "FOREIGN", "CHECK", "UNIQUE"].contains(&keyword.as_str()) {
+                return None;
+            }
+            let name = first.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'));
+            Some((
+                name.to_owned(),
+                ColumnFacts::parse(line[first.len()..].trim()),
+            ))
+        })
+        .collect()
+}
+
+/// What one column line says, split into the aspects a finding names.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ColumnFacts {
+    aspects: BTreeMap<&'static str, String>,
+    text: String,
+}
+
+impl ColumnFacts {
+    fn parse(definition: &str) -> Self {
+        let upper = definition.to_ascii_uppercase();
+        let words: Vec<&str> = definition.split_whitespace().collect();
+        let upper_words: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+        const KEYWORDS: [&str; 10] = [
+            "COLLATE",
+            "DEFAULT",
+            "NOT",
+            "NULL",
+            "GENERATED",
+            "AS",
+            "PRIMARY",
+            "REFERENCES",
+            "CHECK",
+            "UNIQUE",
+        ];
+        let type_end = upper_words
+            .iter()
+            .position(|w| KEYWORDS.contains(&w.as_str()))
+            .unwrap_or(words.len());
+        let after = |keyword: &str| -> String {
+            upper_words
+                .iter()
+                .position(|w| w == keyword)
+                .map(|at| {
+                    words[at + 1..]
+                        .iter()
+                        .zip(&upper_words[at + 1..])
+                        .take_while(|(_, u)| !KEYWORDS.contains(&u.as_str()))
+                        .map(|(w, _)| *w)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        };
+        let mut aspects = BTreeMap::new();
+        aspects.insert("type", words[..type_end].join(" ").to_ascii_lowercase());
+        aspects.insert("collation", after("COLLATE").to_ascii_lowercase());
+        aspects.insert("default", after("DEFAULT"));
+        aspects.insert("nullability", upper.contains("NOT NULL").to_string());
+        aspects.insert(
+            "identity",
+            if upper.contains("AS IDENTITY") {
+                after("GENERATED")
+            } else {
+                String::new()
+            },
+        );
+        let generated = match upper.find(" AS (").or_else(|| upper.find("AS (")) {
+            Some(at) if !upper.contains("AS IDENTITY") => definition[at..].trim().to_owned(),
+            _ => String::new(),
+        };
+        aspects.insert("generated expression", generated);
+        Self {
+            aspects,
+            text: definition.to_owned(),
+        }
+    }
+}
+
+fn column_changes(table: &str, expected: &str, actual: &str) -> Vec<String> {
+    let (before, after) = (columns(expected), columns(actual));
+    let mut lines = Vec::new();
+    for (name, facts) in &before {
+        match after.get(name) {
+            None => lines.push(format!("missing column {table}.{name}")),
+            Some(other) if other != facts => {
+                let mut aspects: Vec<&str> = facts
+                    .aspects
+                    .iter()
+                    .filter(|(aspect, value)| other.aspects.get(*aspect) != Some(*value))
+                    .map(|(aspect, _)| *aspect)
+                    .collect();
+                if aspects.is_empty() {
+                    aspects.push("definition");
+                }
+                lines.push(format!(
+                    "changed column {} {table}.{name}",
+                    aspects.join(", ")
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for name in after.keys() {
+        if !before.contains_key(name) {
+            lines.push(format!("left behind column {table}.{name}"));
+        }
+    }
+    lines
 }
 
 impl fmt::Display for ObjectChange {
@@ -88,6 +260,9 @@ impl fmt::Display for ObjectChange {
                 actual,
             } => {
                 writeln!(f, "  changed {object}:")?;
+                for line in self.column_changes() {
+                    writeln!(f, "    {line}")?;
+                }
                 let diff = similar::TextDiff::from_lines(expected.trim(), actual.trim());
                 for change in diff.iter_all_changes() {
                     let sign = match change.tag() {
@@ -119,7 +294,15 @@ mod tests {
         SchemaDump {
             objects: objects
                 .iter()
-                .map(|(o, d)| ((*o).to_owned(), (*d).to_owned()))
+                .map(|(o, d)| {
+                    let (kind, name) = o.split_once(' ').expect("kind name");
+                    let kind = match kind {
+                        "table" => ObjectKind::Table,
+                        "index" => ObjectKind::Index,
+                        _ => ObjectKind::Policy,
+                    };
+                    (ObjectKey::new(kind, name), (*d).to_owned())
+                })
                 .collect(),
         }
     }
@@ -135,13 +318,67 @@ mod tests {
             ("index j", "CREATE INDEX j;"),
         ]);
         let changes = compare(&expected, &actual);
-        let objects: Vec<&str> = changes.iter().map(ObjectChange::object).collect();
-        assert_eq!(objects, ["index i", "table t", "index j"]);
+        let objects: Vec<String> = changes.iter().map(|c| c.object().to_string()).collect();
+        assert_eq!(objects, ["table t", "index i", "index j"]);
         let text = describe(&changes);
         assert!(text.contains("missing index i"), "{text}");
         assert!(text.contains("left behind index j"), "{text}");
         assert!(text.contains("-     a int"), "{text}");
         assert!(text.contains("+     a bigint"), "{text}");
+        assert!(text.contains("changed column type t.a"), "{text}");
+    }
+
+    #[test]
+    fn a_changed_table_names_each_column_and_aspect() {
+        let expected = dump(&[(
+            "table items",
+            "CREATE TABLE items (\n    id integer NOT NULL,\n    label text DEFAULT 'x'::text NOT NULL\n);",
+        )]);
+        let actual = dump(&[(
+            "table items",
+            "CREATE TABLE items (\n    id integer GENERATED ALWAYS AS IDENTITY NOT NULL,\n    label text COLLATE \"C\" DEFAULT 'x'::text NOT NULL,\n    note text\n);",
+        )]);
+        let text = describe(&compare(&expected, &actual));
+        assert!(text.contains("changed column identity items.id"), "{text}");
+        assert!(
+            text.contains("changed column collation items.label"),
+            "{text}"
+        );
+        assert!(text.contains("left behind column items.note"), "{text}");
+        let sqlite = dump(&[(
+            "table t",
+            "CREATE TABLE \"t\" (\n    \"a\" text NOT NULL COLLATE NOCASE,\n    CHECK (a <> '')\n);",
+        )]);
+        let sqlite_after = dump(&[(
+            "table t",
+            "CREATE TABLE \"t\" (\n    \"a\" text NOT NULL,\n    CHECK (a <> '')\n);",
+        )]);
+        let text = describe(&compare(&sqlite, &sqlite_after));
+        assert!(text.contains("changed column collation t.a"), "{text}");
+    }
+
+    #[test]
+    fn a_bare_null_is_no_change_but_not_null_and_default_null_are() {
+        let table = |column: &str| {
+            dump(&[(
+                "table t",
+                &format!("CREATE TABLE \"t\" (\n    {column},\n    \"b\" int\n);"),
+            )])
+        };
+        let with_null = table("\"a\" varchar NULL");
+        assert!(compare(&with_null, &table("\"a\" varchar")).is_empty());
+        assert_eq!(
+            compare(&with_null, &table("\"a\" varchar NOT NULL")).len(),
+            1
+        );
+        assert_eq!(
+            compare(
+                &table("\"a\" varchar DEFAULT NULL"),
+                &table("\"a\" varchar")
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

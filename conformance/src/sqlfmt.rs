@@ -30,7 +30,7 @@ pub fn layout(statement: &str) -> String {
 }
 
 /// Splits on commas outside parentheses and quotes.
-fn split_top_level(body: &str) -> Vec<String> {
+pub(crate) fn split_top_level(body: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut depth = 0usize;
     let mut quote: Option<char> = None;

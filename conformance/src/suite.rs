@@ -7,7 +7,7 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
-use crate::checks::{AllowList, BackendRun, Check, Finding, lint_transactions, parity, walk};
+use crate::checks::{BackendRun, Check, Finding, lint_transactions, parity, walk};
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::report::{NOT_REQUESTED, Status, SuiteReport};
@@ -75,16 +75,11 @@ impl<M: MigratorTrait> Suite<M> {
         self
     }
 
-    /// The parity allow-list file; a relative path is resolved against the calling
-    /// crate's folder. A missing file is an error when the suite runs.
-    pub fn allow_list(mut self, path: impl AsRef<Path>) -> Self {
-        self.config.allow_list = AllowListSource::File(resolve(path.as_ref()));
-        self
-    }
-
-    /// An allow-list built in code (or loaded with [`AllowList::load`]).
-    pub fn allow_list_from(mut self, list: AllowList) -> Self {
-        self.config.allow_list = AllowListSource::Given(list);
+    /// The parity allow-list: a file (`"parity-allowlist.txt"`, a relative path meaning
+    /// the calling crate's folder; a missing file is an error when the suite runs) or an
+    /// [`AllowList`](crate::AllowList) built in code.
+    pub fn allow_list(mut self, source: impl Into<AllowListSource>) -> Self {
+        self.config.allow_list = source.into();
         self
     }
 
@@ -158,10 +153,9 @@ impl<M: MigratorTrait> Suite<M> {
             .iter()
             .all(|b| runs.iter().any(|r: &BackendRun| r.backend == *b))
         {
-            report.findings.extend(stale_opt_outs(
-                &allow_list.lint_opt_outs,
-                &used_opt_outs,
-            ));
+            report
+                .findings
+                .extend(stale_opt_outs(&allow_list.lint_opt_outs, &used_opt_outs));
         }
         let logical = |b: Backend| {
             runs.iter()

@@ -96,7 +96,7 @@ impl MigratorTrait for Hazardous {
 async fn run_suite(backends: &[Backend], allow: AllowList) -> Option<SuiteOutcome> {
     let outcome = Suite::<Hazardous>::new()
         .backends(backends)
-        .allow_list_from(allow)
+        .allow_list(allow)
         .run()
         .await
         .expect("suite");

@@ -1,57 +1,51 @@
 //! FIDELITY.md: what the PostgreSQL schema holds that the generated entities cannot
 //! express, read from the catalog so that it cannot go stale.
 //!
-//! Every query is ordered, and nothing server-specific (OIDs, versions) is printed, so
-//! the report is as deterministic as the entities and the drift check covers it.
+//! Everything is in name order, and nothing server-specific (OIDs, versions) is
+//! printed, so the report is as deterministic as the entities and the drift check
+//! covers it.
 
 use anyhow::Context;
-use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Statement};
+use conformance::catalog::LogicalSchema;
+use sea_orm::DatabaseConnection;
 
 use crate::enums::ENUM_COLUMNS;
 
 pub const FILE_NAME: &str = "FIDELITY.md";
 
-/// Filter shared by the queries: application tables in `public`.
-const APP_TABLES: &str = "n.nspname = 'public' AND t.relname <> 'seaql_migrations'";
+/// Bookkeeping, not application schema.
+const MIGRATIONS_TABLE: &str = "seaql_migrations";
 
-#[derive(Debug, FromQueryResult)]
-struct Extension {
-    name: String,
-}
-
-#[derive(Debug, FromQueryResult)]
 struct CitextColumn {
     table_name: String,
     column_name: String,
 }
 
-#[derive(Debug, FromQueryResult)]
 struct IndexRow {
     table_name: String,
     index_name: String,
     is_unique: bool,
-    column_count: i32,
+    column_count: usize,
     definition: String,
     predicate: Option<String>,
 }
 
-#[derive(Debug, FromQueryResult)]
 struct DefaultRow {
     table_name: String,
     column_name: String,
     default_expr: String,
 }
 
-#[derive(Debug, FromQueryResult)]
 struct ConstraintRow {
     table_name: String,
     name: String,
     definition: String,
 }
 
-/// The catalog facts the report is made of.
+/// The catalog facts the report is made of, read by the conformance harness's catalog
+/// reader (one reader of `pg_catalog` for the whole workspace).
 pub struct FidelityReport {
-    extensions: Vec<Extension>,
+    extensions: Vec<String>,
     citext_columns: Vec<CitextColumn>,
     indexes: Vec<IndexRow>,
     defaults: Vec<DefaultRow>,
@@ -59,88 +53,74 @@ pub struct FidelityReport {
     foreign_keys: Vec<ConstraintRow>,
 }
 
-async fn query<T: FromQueryResult>(
-    conn: &DatabaseConnection,
-    what: &str,
-    sql: String,
-) -> anyhow::Result<Vec<T>> {
-    T::find_by_statement(Statement::from_string(DbBackend::Postgres, sql))
-        .all(conn)
-        .await
-        .with_context(|| format!("cannot read the {what} from the PostgreSQL catalog"))
-}
-
 impl FidelityReport {
     pub async fn read(conn: &DatabaseConnection) -> anyhow::Result<Self> {
-        let extensions = query(
-            conn,
-            "extensions",
-            // plpgsql is in every database and irrelevant to the schema.
-            "SELECT extname::text AS name FROM pg_extension \
-             WHERE extname <> 'plpgsql' ORDER BY extname"
-                .to_owned(),
-        )
-        .await?;
-        let citext_columns = query(
-            conn,
-            "citext columns",
-            "SELECT table_name::text AS table_name, column_name::text AS column_name \
-             FROM information_schema.columns \
-             WHERE table_schema = 'public' AND udt_name = 'citext' \
-             ORDER BY table_name, ordinal_position"
-                .to_owned(),
-        )
-        .await?;
-        let indexes = query(
-            conn,
-            "indexes",
-            format!(
-                "SELECT t.relname::text AS table_name, i.relname::text AS index_name, \
-                        x.indisunique AS is_unique, x.indnatts::int4 AS column_count, \
-                        pg_get_indexdef(x.indexrelid) AS definition, \
-                        pg_get_expr(x.indpred, x.indrelid) AS predicate \
-                 FROM pg_index x \
-                 JOIN pg_class i ON i.oid = x.indexrelid \
-                 JOIN pg_class t ON t.oid = x.indrelid \
-                 JOIN pg_namespace n ON n.oid = t.relnamespace \
-                 WHERE {APP_TABLES} AND NOT x.indisprimary \
-                 ORDER BY t.relname, i.relname"
-            ),
-        )
-        .await?;
-        let defaults = query(
-            conn,
-            "column defaults",
-            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
-                    column_default::text AS default_expr \
-             FROM information_schema.columns \
-             WHERE table_schema = 'public' AND table_name <> 'seaql_migrations' \
-               AND column_default IS NOT NULL \
-             ORDER BY table_name, ordinal_position"
-                .to_owned(),
-        )
-        .await?;
-        let constraints = |kind: &str| {
-            format!(
-                "SELECT t.relname::text AS table_name, c.conname::text AS name, \
-                        pg_get_constraintdef(c.oid) AS definition \
-                 FROM pg_constraint c \
-                 JOIN pg_class t ON t.oid = c.conrelid \
-                 JOIN pg_namespace n ON n.oid = t.relnamespace \
-                 WHERE {APP_TABLES} AND c.contype = '{kind}' \
-                 ORDER BY t.relname, c.conname"
-            )
+        let schema = LogicalSchema::read(conn, &[MIGRATIONS_TABLE])
+            .await
+            .context("cannot read the PostgreSQL catalog")?;
+        Ok(Self::from_schema(&schema))
+    }
+
+    /// Application tables are those of `public`: the harness names others `schema.table`.
+    fn from_schema(schema: &LogicalSchema) -> Self {
+        let mut report = Self {
+            extensions: schema.extensions.keys().cloned().collect(),
+            citext_columns: Vec::new(),
+            indexes: Vec::new(),
+            defaults: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
         };
-        let checks = query(conn, "CHECK constraints", constraints("c")).await?;
-        let foreign_keys = query(conn, "foreign keys", constraints("f")).await?;
-        Ok(Self {
-            extensions,
-            citext_columns,
-            indexes,
-            defaults,
-            checks,
-            foreign_keys,
-        })
+        for (table_name, table) in schema.tables.iter().filter(|(name, _)| !name.contains('.')) {
+            for column in &table.columns {
+                if matches!(column.sql_type.as_str(), "citext" | "public.citext") {
+                    report.citext_columns.push(CitextColumn {
+                        table_name: table_name.clone(),
+                        column_name: column.name.clone(),
+                    });
+                }
+                if let Some(default_expr) = &column.default_sql {
+                    report.defaults.push(DefaultRow {
+                        table_name: table_name.clone(),
+                        column_name: column.name.clone(),
+                        default_expr: default_expr.clone(),
+                    });
+                }
+            }
+            let mut indexes: Vec<_> = table
+                .indexes
+                .iter()
+                .chain(&table.constraint_indexes)
+                .collect();
+            indexes.sort_by(|a, b| a.0.cmp(b.0));
+            for (index_name, index) in indexes {
+                report.indexes.push(IndexRow {
+                    table_name: table_name.clone(),
+                    index_name: index_name.clone(),
+                    is_unique: index.unique,
+                    column_count: index.columns.len(),
+                    definition: index.definition.clone().unwrap_or_default(),
+                    predicate: index.predicate.clone(),
+                });
+            }
+            for (name, expression) in &table.checks {
+                report.checks.push(ConstraintRow {
+                    table_name: table_name.clone(),
+                    name: name.clone(),
+                    definition: format!("CHECK ({expression})"),
+                });
+            }
+            let mut foreign_keys: Vec<_> = table.foreign_keys.iter().collect();
+            foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            for fk in foreign_keys {
+                report.foreign_keys.push(ConstraintRow {
+                    table_name: table_name.clone(),
+                    name: fk.name.clone().unwrap_or_default(),
+                    definition: fk.sql(),
+                });
+            }
+        }
+        report
     }
 
     pub fn to_markdown(&self) -> String {
@@ -180,7 +160,7 @@ impl FidelityReport {
         let names: Vec<String> = self
             .extensions
             .iter()
-            .map(|e| format!("`{}`", e.name))
+            .map(|name| format!("`{name}`"))
             .collect();
         writeln!(
             md,

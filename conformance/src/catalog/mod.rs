@@ -4,7 +4,13 @@
 //! - [`dump`]: a canonical, deterministic text of the backend's DDL, for exact
 //!   before/after comparisons and for the insta snapshots reviewers read;
 //! - [`LogicalSchema`]: backend-neutral facts (kinds, nullability, keys, indexes) for
-//!   the cross-backend parity check and for asserting a spec.
+//!   the cross-backend parity check and for asserting a spec;
+//!
+//! and [`fingerprint`], one query whose result changes exactly when the dump does.
+//!
+//! On PostgreSQL every schema but the system ones is read; objects are named with
+//! their schema unless it is `public`. Owners and grants vary by environment and are
+//! left out; objects an extension owns are represented by the extension.
 
 mod postgres;
 mod sqlite;
@@ -32,18 +38,23 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessErr
 /// A schema as DDL text, one entry per object, in a stable order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SchemaDump {
-    /// `(object, ddl)`, e.g. `("index idx_users_email", "CREATE INDEX ...;")`.
-    pub objects: Vec<(String, String)>,
+    /// `(object, ddl)`, e.g. `(index idx_users_email, "CREATE INDEX ...;")`.
+    pub objects: Vec<(ObjectKey, String)>,
 }
 
 impl SchemaDump {
-    pub(crate) fn push(&mut self, object: impl Into<String>, ddl: impl Into<String>) {
-        self.objects.push((object.into(), ddl.into()));
+    pub(crate) fn push(
+        &mut self,
+        kind: ObjectKind,
+        name: impl Into<String>,
+        ddl: impl Into<String>,
+    ) {
+        self.objects.push((ObjectKey::new(kind, name), ddl.into()));
     }
 
-    /// Object names, e.g. `table users`, `index idx_users_email`.
-    pub fn object_names(&self) -> impl Iterator<Item = &str> {
-        self.objects.iter().map(|(name, _)| name.as_str())
+    /// Object keys, e.g. `table users`, `index idx_users_email`.
+    pub fn object_keys(&self) -> impl Iterator<Item = &ObjectKey> {
+        self.objects.iter().map(|(key, _)| key)
     }
 }
 
@@ -57,10 +68,122 @@ impl fmt::Display for SchemaDump {
     }
 }
 
+/// Which object of a schema: its kind and its (schema-qualified unless `public`) name.
+/// Displays as a reviewer reads it: `index idx_items_label`, `policy items.p_items`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    pub kind: ObjectKind,
+    /// `table.name` for objects that live on a table (constraints, triggers, policies).
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(kind: ObjectKind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+/// Every kind of object the catalog readers report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    Schema,
+    Extension,
+    EnumType,
+    Domain,
+    CompositeType,
+    RangeType,
+    Sequence,
+    Table,
+    /// Row-level security switches (enabled, forced) of one table.
+    RowSecurity,
+    Constraint,
+    Index,
+    Trigger,
+    Policy,
+    View,
+    MaterializedView,
+    ForeignTable,
+    Function,
+    Procedure,
+    Aggregate,
+    /// A comment on any object; the name says which (`table items`, `column items.a`).
+    Comment,
+    /// A database-level setting kept in the schema file (SQLite `user_version`).
+    Setting,
+    /// The AUTOINCREMENT counter SQLite keeps for one table in `sqlite_sequence`.
+    AutoincrementCounter,
+    /// Any other object the backend reports (SQLite's own kinds, by its name).
+    Other,
+}
+
+impl ObjectKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Schema => "schema",
+            Self::Extension => "extension",
+            Self::EnumType => "enum type",
+            Self::Domain => "domain",
+            Self::CompositeType => "composite type",
+            Self::RangeType => "range type",
+            Self::Sequence => "sequence",
+            Self::Table => "table",
+            Self::RowSecurity => "row security on",
+            Self::Constraint => "constraint",
+            Self::Index => "index",
+            Self::Trigger => "trigger",
+            Self::Policy => "policy",
+            Self::View => "view",
+            Self::MaterializedView => "materialized view",
+            Self::ForeignTable => "foreign table",
+            Self::Function => "function",
+            Self::Procedure => "procedure",
+            Self::Aggregate => "aggregate",
+            Self::Comment => "comment on",
+            Self::Setting => "setting",
+            Self::AutoincrementCounter => "autoincrement counter of",
+            Self::Other => "object",
+        }
+    }
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fingerprint of everything [`dump`] reports, read with one query: equal
+/// fingerprints mean equal dumps (up to a hash collision), so a caller comparing
+/// schemas may skip the full dump when the fingerprint has not changed.
+pub async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> {
+    match conn.get_database_backend() {
+        DbBackend::Sqlite => sqlite::fingerprint(conn).await,
+        DbBackend::Postgres => postgres::fingerprint(conn).await,
+        other => Err(HarnessError::Setup(format!(
+            "the {} backend is not supported by the catalog reader",
+            other.as_str()
+        ))),
+    }
+}
+
 /// Backend-neutral facts about a schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogicalSchema {
     pub tables: BTreeMap<String, Table>,
+    /// Installed extensions (PostgreSQL), by name, with their version.
+    pub extensions: BTreeMap<String, String>,
+    /// Enum types (PostgreSQL), by (qualified) name, with their values in order.
+    pub enum_types: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,6 +196,12 @@ pub struct Table {
     /// Indexes created by name (`CREATE [UNIQUE] INDEX`), by name.
     pub indexes: BTreeMap<String, Index>,
     pub foreign_keys: BTreeSet<ForeignKey>,
+    /// CHECK constraints: name (SQLite: the expression, when unnamed) → expression, as
+    /// the backend prints it.
+    pub checks: BTreeMap<String, String>,
+    /// The indexes behind UNIQUE (and exclusion) constraints, by name: not compared by
+    /// parity ([`Table::unique_constraints`] is), but part of what the database enforces.
+    pub constraint_indexes: BTreeMap<String, Index>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +211,18 @@ pub struct Column {
     pub nullable: bool,
     /// The default's literal, without casts (`'pending'`, `0`, `false`).
     pub default: Option<String>,
+    /// The default expression as the backend prints it (`'pending'::character varying`).
+    pub default_sql: Option<String>,
+    /// The type as the backend names it (`character varying(20)`, `varchar(20)`).
+    pub sql_type: String,
+    /// A collation other than the type's default (`nocase`, `"C"`), lower-cased on SQLite.
+    pub collation: Option<String>,
+    /// The expression of a generated column.
+    pub generated: Option<String>,
 }
 
-/// The declared kinds of the spec's conventions table.
+/// The declared kinds of the spec's conventions table. A reading aid for people and
+/// the spec tests; parity compares [`Column::sql_type`] and [`Column::collation`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     String,
@@ -100,10 +238,15 @@ pub enum Kind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
+    /// Column names, or for an expression its text as the backend prints it.
     pub columns: Vec<String>,
     pub unique: bool,
     /// Whether the index has a `WHERE` predicate.
     pub partial: bool,
+    /// The `WHERE` predicate's text as the backend prints it.
+    pub predicate: Option<String>,
+    /// The backend's own `CREATE INDEX` text (none for SQLite's automatic indexes).
+    pub definition: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,8 +256,76 @@ pub struct ForeignKey {
     pub columns: Vec<String>,
     pub ref_table: String,
     pub ref_columns: Vec<String>,
-    pub on_delete: String,
-    pub on_update: String,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+}
+
+impl ForeignKey {
+    /// The constraint as PostgreSQL prints it: `FOREIGN KEY (a) REFERENCES t(id) ON
+    /// UPDATE CASCADE ON DELETE CASCADE` (`NO ACTION`, the default, left out).
+    pub fn sql(&self) -> String {
+        let mut sql = format!(
+            "FOREIGN KEY ({}) REFERENCES {}({})",
+            self.columns.join(", "),
+            self.ref_table,
+            self.ref_columns.join(", ")
+        );
+        for (event, action) in [("UPDATE", self.on_update), ("DELETE", self.on_delete)] {
+            if action != FkAction::NoAction {
+                sql.push_str(&format!(" ON {event} {action}"));
+            }
+        }
+        sql
+    }
+}
+
+/// What a foreign key does when its referenced row is deleted or updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::NoAction => "NO ACTION",
+            Self::Restrict => "RESTRICT",
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+impl fmt::Display for FkAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sql())
+    }
+}
+
+/// An action spelled neither as SQL nor as a PostgreSQL catalog code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a foreign key action (NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT)")]
+pub struct UnknownFkAction(pub String);
+
+impl std::str::FromStr for FkAction {
+    type Err = UnknownFkAction;
+
+    /// The SQL spelling, in any case (what SQLite's pragma reports).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "NO ACTION" => Ok(Self::NoAction),
+            "RESTRICT" => Ok(Self::Restrict),
+            "CASCADE" => Ok(Self::Cascade),
+            "SET NULL" => Ok(Self::SetNull),
+            "SET DEFAULT" => Ok(Self::SetDefault),
+            _ => Err(UnknownFkAction(text.to_owned())),
+        }
+    }
 }
 
 impl LogicalSchema {
@@ -189,6 +400,15 @@ pub(crate) async fn rows<C: ConnectionTrait>(
 
 pub(crate) fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<T, HarnessError> {
     Ok(row.try_get::<T>("", col)?)
+}
+
+/// A stable 64-bit FNV-1a hash, in hex: the same text gives the same hash in any
+/// process and release (unlike `std`'s hasher).
+pub(crate) fn fnv1a_hex(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 pub(crate) fn quote_literal(value: &str) -> String {

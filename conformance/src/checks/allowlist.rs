@@ -18,6 +18,17 @@
 //! ```
 //!
 //! An opt-out that matches no finding (on a run of every backend) is itself a finding.
+//!
+//! A second form declares two column types the project holds to be the same, wherever
+//! they meet (the types sea-query declares alike need no line: parity derives those):
+//!
+//! ```text
+//! # equivalent sqlite: TYPE [collate NAME] = postgres: TYPE [collate NAME]  # REASON
+//! equivalent sqlite: text collate nocase = postgres: citext  # case-insensitive text
+//! ```
+//!
+//! A column matches when its type (and collation, if the line names one) is spelled the
+//! same, ignoring case and repeated spaces. Type and collation are then both accepted.
 
 use std::path::{Path, PathBuf};
 
@@ -32,11 +43,43 @@ pub struct Allowance {
     pub line: usize,
 }
 
+/// Two column types, one per backend, that the project declares equivalent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Equivalence {
+    /// Normalised `type [collate name]`, as [`Equivalence::signature`] writes it.
+    pub sqlite: String,
+    pub postgres: String,
+    pub reason: String,
+    pub line: usize,
+}
+
+impl Equivalence {
+    /// `type [collate name]`, lower case, single spaces, without `public.`: the form a
+    /// column is matched in.
+    pub fn signature(sql_type: &str, collation: Option<&str>) -> String {
+        let ty = sql_type.trim().to_ascii_lowercase();
+        let ty = ty.strip_prefix("public.").unwrap_or(&ty).to_owned();
+        let text = match collation {
+            Some(collation) => format!("{ty} collate {}", collation.trim_matches('"')),
+            None => ty,
+        };
+        text.to_ascii_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn matches(&self, sqlite: &str, postgres: &str) -> bool {
+        self.sqlite == sqlite && self.postgres == postgres
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowList {
     pub entries: Vec<Allowance>,
     /// `lint MIGRATION RULE  # REASON` lines.
     pub lint_opt_outs: Vec<LintOptOut>,
+    pub equivalences: Vec<Equivalence>,
     /// Where it was read from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -45,7 +88,10 @@ pub struct AllowList {
 pub enum AllowListError {
     #[error("cannot read the parity allow-list {path}: {reason}")]
     Read { path: String, reason: String },
-    #[error("{path}:{line}: {reason}; expected `PATH ASPECT  # REASON`")]
+    #[error(
+        "{path}:{line}: {reason}; expected `PATH ASPECT  # REASON` or \
+         `equivalent sqlite: TYPE = postgres: TYPE  # REASON`"
+    )]
     Syntax {
         path: String,
         line: usize,
@@ -80,6 +126,7 @@ impl AllowList {
     pub fn parse(text: &str, origin: &str) -> Result<Self, AllowListError> {
         let mut entries = Vec::new();
         let mut lint_opt_outs = Vec::new();
+        let mut equivalences = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -105,6 +152,29 @@ impl AllowList {
             if reason.is_empty() {
                 return Err(syntax("the reason after `#` is empty"));
             }
+            if let Some(pair) = entry.trim().strip_prefix("equivalent ") {
+                let (sqlite, postgres) = pair
+                    .split_once('=')
+                    .ok_or_else(|| syntax("an equivalence needs `=` between its two types"))?;
+                let side = |text: &str, backend: &str| -> Result<String, AllowListError> {
+                    let ty = text
+                        .trim()
+                        .strip_prefix(backend)
+                        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+                        .ok_or_else(|| syntax(&format!("expected `{backend}:` before a type")))?;
+                    if ty.trim().is_empty() {
+                        return Err(syntax(&format!("the {backend} type is empty")));
+                    }
+                    Ok(Equivalence::signature(ty, None))
+                };
+                equivalences.push(Equivalence {
+                    sqlite: side(sqlite, "sqlite")?,
+                    postgres: side(postgres, "postgres")?,
+                    reason: reason.to_owned(),
+                    line: index + 1,
+                });
+                continue;
+            }
             let words: Vec<&str> = entry.split_whitespace().collect();
             let [path, aspect] = words.as_slice() else {
                 return Err(syntax("an entry is a PATH and an ASPECT"));
@@ -119,6 +189,7 @@ impl AllowList {
         Ok(Self {
             entries,
             lint_opt_outs,
+            equivalences,
             source: None,
         })
     }
@@ -148,7 +219,8 @@ mod tests {
         let err = AllowList::parse("t.c kind\n", "list.txt").expect_err("no reason");
         assert_eq!(
             err.to_string(),
-            "list.txt:1: every entry needs a `# reason`; expected `PATH ASPECT  # REASON`"
+            "list.txt:1: every entry needs a `# reason`; expected `PATH ASPECT  # REASON` \
+             or `equivalent sqlite: TYPE = postgres: TYPE  # REASON`"
         );
         assert!(AllowList::parse("t.c kind #  \n", "x").is_err());
         assert!(AllowList::parse("t.c # why\n", "x").is_err());
@@ -170,5 +242,29 @@ mod tests {
             err.to_string(),
             "list.txt:1: every opt-out needs a `# reason`; expected `lint MIGRATION RULE  # REASON`"
         );
+    }
+
+    #[test]
+    fn parses_equivalences() {
+        let list = AllowList::parse(
+            "equivalent sqlite: TEXT  Collate NOCASE = postgres: citext  # case-insensitive\n",
+            "x",
+        )
+        .expect("parse");
+        assert_eq!(list.equivalences.len(), 1);
+        let equivalence = &list.equivalences[0];
+        assert_eq!(equivalence.sqlite, "text collate nocase");
+        assert_eq!(equivalence.postgres, "citext");
+        assert!(equivalence.matches(
+            &Equivalence::signature("text", Some("nocase")),
+            &Equivalence::signature("public.citext", None)
+        ));
+        for bad in [
+            "equivalent sqlite: text postgres: citext  # no =\n",
+            "equivalent text = postgres: citext  # no backend\n",
+            "equivalent sqlite: = postgres: citext  # empty\n",
+        ] {
+            assert!(AllowList::parse(bad, "x").is_err(), "{bad}");
+        }
     }
 }

@@ -7,9 +7,9 @@ mod walk;
 
 use std::fmt;
 
-pub use allowlist::{AllowList, AllowListError};
+pub use allowlist::{AllowList, AllowListError, Equivalence};
 pub use lint::{LintOptOut, lint_transactions};
-pub use parity::parity;
+pub use parity::{column_type_samples, parity, portable_column_type};
 pub use walk::{BackendRun, StepRun, walk};
 
 use crate::backends::Backend;

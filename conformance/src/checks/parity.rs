@@ -1,13 +1,24 @@
 //! Cross-backend parity: SQLite and PostgreSQL must hold the same logical schema
-//! (tables, column order, kinds, nullability, defaults, keys, indexes, foreign keys),
-//! except where the allow-list says otherwise.
+//! (tables, column order, types, collations, generated columns, nullability, defaults,
+//! keys, CHECK constraints, indexes and their expressions, foreign keys), except where
+//! the allow-list says otherwise.
 //!
-//! Foreign key *names* are not compared: SQLite's catalog does not keep them.
+//! Column types are the same when sea-query declares them alike (see [`types`]) or when
+//! the allow-list declares them equivalent (`equivalent sqlite: ... = postgres: ...`).
+//! Foreign key *names* are not compared: SQLite's catalog does not keep them. CHECK
+//! constraints are compared by number per table, not by text: each backend prints the
+//! same expression its own way (`IN (...)` becomes `= ANY (ARRAY[...])`).
 
+mod types;
+
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use types::{column_type_samples, portable as portable_column_type};
+
+use super::allowlist::Equivalence;
 use super::{AllowList, Check, Finding};
-use crate::catalog::{ForeignKey, LogicalSchema, Table};
+use crate::catalog::{Column, ForeignKey, LogicalSchema, Table};
 
 /// One difference: where, which aspect, and what each backend has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +32,13 @@ struct Difference {
 /// Findings for every difference the allow-list does not accept, and for allow-list
 /// entries that no longer match anything (so the list cannot rot).
 pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowList) -> Vec<Finding> {
-    let differences = differences(sqlite, postgres);
+    let used = RefCell::new(BTreeSet::new());
+    let context = Context {
+        equivalences: &allow.equivalences,
+        used: &used,
+        postgres_enums: &postgres.enum_types,
+    };
+    let differences = differences(sqlite, postgres, &context);
     let mut findings: Vec<Finding> = differences
         .iter()
         .filter(|d| !allow.allows(&d.path, d.aspect))
@@ -41,6 +58,20 @@ pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowLis
         .source
         .as_ref()
         .map_or_else(|| "the allow-list".to_owned(), |p| p.display().to_string());
+    let used = used.into_inner();
+    for equivalence in &allow.equivalences {
+        if !used.contains(&equivalence.line) {
+            findings.push(Finding::new(
+                Check::Parity,
+                None,
+                None,
+                format!(
+                    "{source}:{}: `equivalent sqlite: {} = postgres: {}` matches no column any more; remove it",
+                    equivalence.line, equivalence.sqlite, equivalence.postgres
+                ),
+            ));
+        }
+    }
     for entry in &allow.entries {
         if !differences
             .iter()
@@ -60,12 +91,24 @@ pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowLis
     findings
 }
 
-fn differences(sqlite: &LogicalSchema, postgres: &LogicalSchema) -> Vec<Difference> {
+/// What column comparisons need besides the two columns.
+struct Context<'a> {
+    equivalences: &'a [Equivalence],
+    /// Lines of the equivalences that matched a column (the others are stale).
+    used: &'a RefCell<BTreeSet<usize>>,
+    postgres_enums: &'a BTreeMap<String, Vec<String>>,
+}
+
+fn differences(
+    sqlite: &LogicalSchema,
+    postgres: &LogicalSchema,
+    context: &Context<'_>,
+) -> Vec<Difference> {
     let mut out = Vec::new();
     let names: BTreeSet<&String> = sqlite.tables.keys().chain(postgres.tables.keys()).collect();
     for name in names {
         match (sqlite.tables.get(name), postgres.tables.get(name)) {
-            (Some(s), Some(p)) => table_differences(name, s, p, &mut out),
+            (Some(s), Some(p)) => table_differences(name, s, p, context, &mut out),
             (s, p) => out.push(Difference {
                 path: name.clone(),
                 aspect: "exists",
@@ -77,7 +120,13 @@ fn differences(sqlite: &LogicalSchema, postgres: &LogicalSchema) -> Vec<Differen
     out
 }
 
-fn table_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference>) {
+fn table_differences(
+    table: &str,
+    s: &Table,
+    p: &Table,
+    context: &Context<'_>,
+    out: &mut Vec<Difference>,
+) {
     let mut diff = |path: String, aspect: &'static str, sv: String, pv: String| {
         if sv != pv {
             out.push(Difference {
@@ -96,11 +145,18 @@ fn table_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference
         let path = format!("{table}.{name}");
         match (s_cols.get(name), p_cols.get(name)) {
             (Some(sc), Some(pc)) => {
+                let (kind, collation) = type_differences(sc, pc, context);
+                if let Some((sv, pv)) = kind {
+                    diff(path.clone(), "kind", sv, pv);
+                }
+                if let Some((sv, pv)) = collation {
+                    diff(path.clone(), "collation", sv, pv);
+                }
                 diff(
                     path.clone(),
-                    "kind",
-                    sc.kind.to_string(),
-                    pc.kind.to_string(),
+                    "generated",
+                    presence_of(&sc.generated),
+                    presence_of(&pc.generated),
                 );
                 diff(
                     path.clone(),
@@ -139,18 +195,40 @@ fn table_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference
         format!("{:?}", s.unique_constraints),
         format!("{:?}", p.unique_constraints),
     );
+    if s.checks.len() != p.checks.len() {
+        let show = |checks: &BTreeMap<String, String>| {
+            if checks.is_empty() {
+                "no CHECK".to_owned()
+            } else {
+                format!(
+                    "{} CHECK ({})",
+                    checks.len(),
+                    checks.values().cloned().collect::<Vec<_>>().join("; ")
+                )
+            }
+        };
+        diff(table.to_owned(), "checks", show(&s.checks), show(&p.checks));
+    }
 
     let indexes: BTreeSet<&String> = s.indexes.keys().chain(p.indexes.keys()).collect();
     for name in indexes {
         let path = format!("{table}.index:{name}");
         match (s.indexes.get(name), p.indexes.get(name)) {
             (Some(si), Some(pi)) => {
-                diff(
-                    path.clone(),
-                    "columns",
-                    si.columns.join(", "),
-                    pi.columns.join(", "),
-                );
+                let keys = |columns: &[String]| {
+                    columns
+                        .iter()
+                        .map(|c| expression_shape(c))
+                        .collect::<Vec<_>>()
+                };
+                if keys(&si.columns) != keys(&pi.columns) {
+                    diff(
+                        path.clone(),
+                        "columns",
+                        si.columns.join(", "),
+                        pi.columns.join(", "),
+                    );
+                }
                 diff(
                     path.clone(),
                     "unique",
@@ -191,14 +269,14 @@ fn table_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference
                 diff(
                     path.clone(),
                     "on-delete",
-                    sf.on_delete.clone(),
-                    pf.on_delete.clone(),
+                    sf.on_delete.to_string(),
+                    pf.on_delete.to_string(),
                 );
                 diff(
                     path,
                     "on-update",
-                    sf.on_update.clone(),
-                    pf.on_update.clone(),
+                    sf.on_update.to_string(),
+                    pf.on_update.to_string(),
                 );
             }
             (sf, pf) => diff(
@@ -208,6 +286,68 @@ fn table_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference
                 presence(pf.is_some()),
             ),
         }
+    }
+}
+
+/// The `(sqlite, postgres)` values of the type and of the collation where they differ.
+/// A configured equivalence accepts both; otherwise types are compared as sea-query
+/// maps them and collations as named (none for the default).
+#[allow(clippy::type_complexity)]
+fn type_differences(
+    s: &Column,
+    p: &Column,
+    context: &Context<'_>,
+) -> (Option<(String, String)>, Option<(String, String)>) {
+    let s_signature = Equivalence::signature(&s.sql_type, s.collation.as_deref());
+    let p_signature = Equivalence::signature(&p.sql_type, p.collation.as_deref());
+    if let Some(equivalence) = context
+        .equivalences
+        .iter()
+        .find(|e| e.matches(&s_signature, &p_signature))
+    {
+        context.used.borrow_mut().insert(equivalence.line);
+        return (None, None);
+    }
+    let is_enum = context.postgres_enums.contains_key(&p.sql_type);
+    let kind = (!types::same_type(&s.sql_type, &p.sql_type, is_enum))
+        .then(|| (s.sql_type.clone(), p.sql_type.clone()));
+    let collation = |c: &Option<String>| {
+        c.as_deref()
+            .map(|c| c.trim_matches('"').to_ascii_lowercase())
+            .unwrap_or_else(|| "the default collation".to_owned())
+    };
+    let (sc, pc) = (collation(&s.collation), collation(&p.collation));
+    (kind, (sc != pc).then_some((sc, pc)))
+}
+
+/// An index key or expression as both backends would print it alike: without casts,
+/// quotes, parentheses, spaces or case (`lower((email)::text)` → `loweremail`).
+fn expression_shape(expression: &str) -> String {
+    let mut out = String::new();
+    let mut chars = expression.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            // A cast: skip the type name (letters, digits, spaces, `_`, `"`).
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '"'))
+            {
+                chars.next();
+            }
+            continue;
+        }
+        if !matches!(c, '(' | ')' | '"' | '`') && !c.is_whitespace() {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+fn presence_of(generated: &Option<String>) -> String {
+    match generated {
+        Some(expression) => format!("GENERATED AS ({expression})"),
+        None => "a plain column".to_owned(),
     }
 }
 
@@ -224,28 +364,39 @@ mod tests {
     use super::*;
     use crate::catalog::{Column, Kind};
 
-    fn schema(kind: Kind) -> LogicalSchema {
+    fn schema(sql_type: &str) -> LogicalSchema {
+        typed(sql_type, None)
+    }
+
+    fn typed(sql_type: &str, collation: Option<&str>) -> LogicalSchema {
         let mut table = Table::default();
         table.columns.push(Column {
             name: "payload".to_owned(),
-            kind,
+            kind: Kind::Other(sql_type.to_owned()),
             nullable: false,
             default: None,
+            default_sql: None,
+            sql_type: sql_type.to_owned(),
+            collation: collation.map(str::to_owned),
+            generated: None,
         });
         LogicalSchema {
             tables: [("events".to_owned(), table)].into(),
+            ..LogicalSchema::default()
         }
     }
 
     #[test]
     fn a_kind_difference_is_a_finding_unless_allow_listed() {
-        let (s, p) = (schema(Kind::String), schema(Kind::Json));
+        let (s, p) = (schema("text"), schema("jsonb"));
         let findings = parity(&s, &p, &AllowList::default());
         assert_eq!(findings.len(), 1);
         assert!(
             findings[0]
                 .message
-                .starts_with("events.payload kind: sqlite has string, postgres has json")
+                .starts_with("events.payload kind: sqlite has text, postgres has jsonb"),
+            "{}",
+            findings[0]
         );
 
         let allow = AllowList::parse("events.payload kind  # SQLite has no JSON type\n", "x")
@@ -255,7 +406,7 @@ mod tests {
 
     #[test]
     fn a_stale_allowance_is_a_finding() {
-        let s = schema(Kind::Json);
+        let s = schema("jsonb");
         let allow =
             AllowList::parse("events.payload kind  # old reason\n", "list.txt").expect("parse");
         let findings = parity(&s, &s.clone(), &allow);
@@ -266,6 +417,99 @@ mod tests {
                 .contains("matches no difference any more"),
             "{}",
             findings[0]
+        );
+    }
+
+    #[test]
+    fn types_sea_query_declares_alike_are_no_finding() {
+        for (sqlite, postgres) in [
+            ("integer", "bigint"),
+            ("double", "double precision"),
+            ("varchar", "character varying"),
+            ("timestamp_with_timezone_text", "timestamp with time zone"),
+        ] {
+            let findings = parity(&schema(sqlite), &schema(postgres), &AllowList::default());
+            assert!(findings.is_empty(), "{sqlite} / {postgres}: {findings:?}");
+        }
+    }
+
+    #[test]
+    fn case_insensitive_text_is_equivalent_only_when_configured() {
+        let s = typed("text", Some("nocase"));
+        let p = typed("citext", None);
+        let findings = parity(&s, &p, &AllowList::default());
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(findings.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].starts_with("events.payload kind: sqlite has text, postgres has citext")
+        );
+        assert!(messages[1].starts_with(
+            "events.payload collation: sqlite has nocase, postgres has the default collation"
+        ));
+
+        let allow = AllowList::parse(
+            "equivalent sqlite: text collate nocase = postgres: citext  # case-insensitive\n",
+            "x",
+        )
+        .expect("parse");
+        assert!(parity(&s, &p, &allow).is_empty());
+        let stale = parity(&schema("text"), &schema("text"), &allow);
+        assert_eq!(stale.len(), 1);
+        assert!(
+            stale[0].message.contains("matches no column any more"),
+            "{}",
+            stale[0]
+        );
+    }
+
+    #[test]
+    fn a_postgres_only_check_is_a_finding() {
+        let s = schema("integer");
+        let mut p = schema("integer");
+        if let Some(table) = p.tables.get_mut("events") {
+            table.checks.insert(
+                "events_payload_check".to_owned(),
+                "(payload > 0)".to_owned(),
+            );
+        }
+        let findings = parity(&s, &p, &AllowList::default());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].message.starts_with(
+                "events checks: sqlite has no CHECK, postgres has 1 CHECK ((payload > 0))"
+            ),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
+    fn a_generated_column_on_one_backend_is_a_finding() {
+        let s = schema("integer");
+        let mut p = schema("integer");
+        if let Some(table) = p.tables.get_mut("events") {
+            table.columns[0].generated = Some("(1 + 1)".to_owned());
+        }
+        let findings = parity(&s, &p, &AllowList::default());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].message.starts_with(
+                "events.payload generated: sqlite has a plain column, postgres has GENERATED AS ((1 + 1))"
+            ),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
+    fn index_expressions_compare_without_casts() {
+        assert_eq!(
+            expression_shape("lower((email)::text)"),
+            expression_shape("lower(\"email\")")
+        );
+        assert_ne!(
+            expression_shape("lower(email)"),
+            expression_shape("upper(email)")
         );
     }
 }

@@ -13,7 +13,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 use super::{Check, Finding};
 use crate::backends::Backend;
-use crate::catalog::SchemaDump;
+use crate::catalog::{ObjectKind, SchemaDump};
 
 pub use lock_hazards::RULES as SQUAWK_RULES;
 pub use opt_out::{LintOptOut, known_rules};
@@ -65,9 +65,9 @@ pub fn lint_step(
 
 /// The tables of a schema dump, by their unqualified names.
 pub fn existing_tables(dump: &SchemaDump) -> BTreeSet<String> {
-    dump.object_names()
-        .filter_map(|object| object.strip_prefix("table "))
-        .map(|name| name.rsplit('.').next().unwrap_or(name).to_owned())
+    dump.object_keys()
+        .filter(|key| key.kind == ObjectKind::Table)
+        .map(|key| key.name.rsplit('.').next().unwrap_or(&key.name).to_owned())
         .collect()
 }
 
@@ -426,9 +426,17 @@ mod tests {
     #[test]
     fn reads_table_names_from_a_dump() {
         let mut dump = SchemaDump::default();
-        dump.push("table users", "CREATE TABLE users ();");
-        dump.push("index idx_users", "CREATE INDEX idx_users ON users (id);");
-        dump.push("table audit.events", "CREATE TABLE audit.events ();");
+        dump.push(ObjectKind::Table, "users", "CREATE TABLE users ();");
+        dump.push(
+            ObjectKind::Index,
+            "idx_users",
+            "CREATE INDEX idx_users ON users (id);",
+        );
+        dump.push(
+            ObjectKind::Table,
+            "audit.events",
+            "CREATE TABLE audit.events ();",
+        );
         assert_eq!(
             existing_tables(&dump),
             BTreeSet::from(["events".to_owned(), "users".to_owned()])
