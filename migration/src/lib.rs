@@ -1,11 +1,10 @@
-//! The application's schema as 14 SeaORM migrations, and the CLI that applies them.
+//! The application's schema as 14 SeaORM migrations; `migration_runner` applies them.
 //!
 //! `Migrator` is an ordinary [`MigratorTrait`]: embed it in the application
 //! (`Migrator::up(&db, None)`) or run it with `cargo run -p migration`.
 
 pub use sea_orm_migration::prelude::*;
 
-pub mod cli;
 pub mod migrations;
 pub mod schema;
 

@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use migration_runner::cli::Parser;
 use migration::Migrator;
-use migration::cli::{self, Args};
+use migration_runner::cli::{self, Args};
 
 #[tokio::main]
 async fn main() -> ExitCode {

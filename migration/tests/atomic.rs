@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use conformance::{Backend, TestDatabase};
-use migration::cli::{CliError, Command, Session, Target};
+use migration_runner::cli::{CliError, Command, Session, Target};
 use migration::sea_orm::DatabaseConnection;
 use migration::{
     Alias, ColumnDef, DbErr, Index, MigrationName, MigrationTrait, SchemaManager, Table,

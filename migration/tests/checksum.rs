@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use conformance::{Backend, TestDatabase};
-use migration::cli::{CliError, Command, Session, Target};
+use migration_runner::cli::{CliError, Command, Session, Target};
 use migration::{
     Alias, DbErr, Index, MigrationName, MigrationTrait, Migrator, MigratorTrait, SchemaManager,
     async_trait,

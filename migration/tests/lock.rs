@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use conformance::Backend;
-use migration::cli::Target;
-use migration::cli::lock::MigrationLock;
+use migration_runner::cli::Target;
+use migration_runner::cli::lock::MigrationLock;
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 

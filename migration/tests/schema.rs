@@ -98,7 +98,7 @@ async fn migrations_are_named_and_ordered_as_in_the_spec(#[case] backend: Backen
         "m20250101_000013_apps",
     ];
     assert_eq!(names, expected);
-    let applied = migration::cli::applied_versions::<Migrator>(&db.conn)
+    let applied = migration_runner::cli::applied_versions::<Migrator>(&db.conn)
         .await
         .expect("applied versions");
     assert_eq!(applied, expected);

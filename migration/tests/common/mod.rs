@@ -13,7 +13,7 @@ use conformance::{Backend, TestDatabase};
 use migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
-pub use migration::cli::checksum::CHECKSUM_TABLE;
+pub use migration_runner::cli::checksum::CHECKSUM_TABLE;
 
 /// The spec's schema as written in `expected_schema.txt`, as `backend` reports it.
 pub fn expected_schema(backend: Backend) -> LogicalSchema {
@@ -157,7 +157,7 @@ pub async fn strings(conn: &DatabaseConnection, sql: &str, column: &str) -> Vec<
 
 /// The applied versions, oldest first (empty when the table does not exist).
 pub async fn versions(conn: &DatabaseConnection) -> Vec<String> {
-    migration::cli::applied_versions::<migration::Migrator>(conn)
+    migration_runner::cli::applied_versions::<migration::Migrator>(conn)
         .await
         .expect("read the applied versions")
 }

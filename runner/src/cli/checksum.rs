@@ -278,33 +278,3 @@ mod tests {
         assert_eq!(report.unrecorded, vec!["c".to_owned()]);
     }
 }
-
-#[cfg(test)]
-mod dry_run_tests {
-    use super::*;
-    use crate::Migrator;
-
-    #[tokio::test]
-    async fn checksums_are_stable_and_differ_by_backend_and_migration() {
-        let sqlite = Expected::of::<Migrator>(DbBackend::Sqlite).await;
-        let again = Expected::of::<Migrator>(DbBackend::Sqlite).await;
-        let postgres = Expected::of::<Migrator>(DbBackend::Postgres).await;
-        let versions: Vec<&String> = sqlite.by_version.keys().collect();
-        assert_eq!(versions.len(), 14);
-        for version in &versions {
-            let ours = sqlite.get(version).expect("every migration dry-runs");
-            assert_eq!(Some(ours), again.get(version), "{version} is stable");
-            assert_ne!(
-                Some(ours),
-                postgres.get(version),
-                "{version} differs by backend"
-            );
-        }
-        let distinct: std::collections::BTreeSet<&str> = versions
-            .iter()
-            .filter_map(|v| postgres.get(v))
-            .map(Checksum::as_str)
-            .collect();
-        assert_eq!(distinct.len(), 14, "each migration has its own SQL");
-    }
-}

@@ -28,6 +28,7 @@ pub mod lock;
 mod state;
 
 pub use args::{Args, Command};
+pub use clap::Parser;
 pub use database::Target;
 pub use error::CliError;
 pub use state::applied_versions;
