@@ -1,21 +1,18 @@
 //! Fault injection: a migration that fails part-way leaves the schema and the
 //! bookkeeping exactly as they were, on both backends, whether it is run by sea-orm's
-//! `Migrator::up` (the embedded path) or by the CLI's own runner.
+//! sea-orm's `Migrator::up` or by the safe runner (`migration_runner::up`).
 
 mod common;
 
-use std::path::Path;
-use std::time::Duration;
-
 use common::*;
 use conformance::{Backend, TestDatabase};
-use migration_runner::cli::{CliError, Command, Session, Target};
 use migration::sea_orm::DatabaseConnection;
 use migration::{
     Alias, ColumnDef, DbErr, Index, MigrationName, MigrationTrait, SchemaManager, Table,
     async_trait,
 };
 use migration::{Migrator, MigratorTrait};
+use migration_runner::{Operation, Options};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 
@@ -89,8 +86,8 @@ impl<const K: usize, const TX: bool> MigratorTrait for FailsAfter<K, TX> {
 enum Runner {
     /// `Migrator::up`, as the application does when it embeds the migrator.
     SeaOrm,
-    /// The CLI's `up`, with its lock and checksum rows.
-    Cli,
+    /// The safe runner's `up`, with its lock and checksum rows.
+    Safe,
 }
 
 /// Everything a failed migration must not change.
@@ -115,20 +112,14 @@ impl Snapshot {
     }
 }
 
-async fn cli_up<M: MigratorTrait>(db: &TestDatabase, num: Option<u32>) -> Result<(), CliError> {
-    let target = Target::resolve(Some(&db.url), Path::new("unused.sqlite")).expect("target");
-    let session = Session {
-        db: &db.conn,
-        target: &target,
-        pg_schema: "public",
-        lock_timeout: Duration::from_secs(5),
-    };
-    session
-        .execute::<M>(Command::Up {
-            num,
-            allow_checksum_mismatch: false,
-        })
+async fn runner_up<M: MigratorTrait>(
+    db: &TestDatabase,
+    limit: Option<u32>,
+) -> Result<(), migration_runner::Error> {
+    let options = Options::default().sources(migration::SOURCES);
+    migration_runner::run::<M>(&db.conn, Operation::Up { limit }, &options)
         .await
+        .map(|_| ())
 }
 
 async fn up<M: MigratorTrait>(runner: Runner, db: &TestDatabase, num: Option<u32>) -> String {
@@ -137,7 +128,7 @@ async fn up<M: MigratorTrait>(runner: Runner, db: &TestDatabase, num: Option<u32
             .await
             .map(|()| String::new())
             .unwrap_or_else(|e| e.to_string()),
-        Runner::Cli => cli_up::<M>(db, num)
+        Runner::Safe => runner_up::<M>(db, num)
             .await
             .map(|()| String::new())
             .unwrap_or_else(|e| e.to_string()),
@@ -164,9 +155,9 @@ async fn fail_after<const K: usize, const TX: bool>(
 
 #[rstest]
 #[case::sqlite_sea_orm(Backend::Sqlite, Runner::SeaOrm)]
-#[case::sqlite_cli(Backend::Sqlite, Runner::Cli)]
+#[case::sqlite_safe(Backend::Sqlite, Runner::Safe)]
 #[case::postgres_sea_orm(Backend::Postgres, Runner::SeaOrm)]
-#[case::postgres_cli(Backend::Postgres, Runner::Cli)]
+#[case::postgres_safe(Backend::Postgres, Runner::Safe)]
 #[tokio::test]
 async fn a_migration_failing_part_way_changes_nothing(
     #[case] backend: Backend,
@@ -181,7 +172,7 @@ async fn a_migration_failing_part_way_changes_nothing(
         return;
     };
     assert!(error.contains(MISSING), "the failure is reported: {error}");
-    if let Runner::Cli = runner {
+    if let Runner::Safe = runner {
         assert!(
             error.contains(&format!("applying {FAILING} failed")),
             "{error}"
@@ -189,7 +180,7 @@ async fn a_migration_failing_part_way_changes_nothing(
     }
     assert_eq!(after, before, "migration {k} failed half-way on {backend}");
     assert!(!after.ddl.contains(PROBE_TABLE));
-    if let Runner::Cli = runner {
+    if let Runner::Safe = runner {
         assert_eq!(after.checksums, after.versions, "one checksum per version");
     }
 }
@@ -202,7 +193,7 @@ async fn a_migration_failing_part_way_changes_nothing(
 #[tokio::test]
 async fn without_a_transaction_the_same_failure_is_seen_half_applied(
     #[case] backend: Backend,
-    #[values(Runner::SeaOrm, Runner::Cli)] runner: Runner,
+    #[values(Runner::SeaOrm, Runner::Safe)] runner: Runner,
 ) {
     let Some((before, after, error)) = fail_after::<1, false>(backend, runner).await else {
         return;
@@ -218,9 +209,9 @@ async fn without_a_transaction_the_same_failure_is_seen_half_applied(
 /// tables are created and then its `CREATE INDEX` fails. Nothing of it may remain.
 #[rstest]
 #[case::sqlite_sea_orm(Backend::Sqlite, Runner::SeaOrm)]
-#[case::sqlite_cli(Backend::Sqlite, Runner::Cli)]
+#[case::sqlite_safe(Backend::Sqlite, Runner::Safe)]
 #[case::postgres_sea_orm(Backend::Postgres, Runner::SeaOrm)]
-#[case::postgres_cli(Backend::Postgres, Runner::Cli)]
+#[case::postgres_safe(Backend::Postgres, Runner::Safe)]
 #[tokio::test]
 async fn a_real_migration_failing_part_way_changes_nothing(
     #[case] backend: Backend,

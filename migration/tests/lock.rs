@@ -3,14 +3,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::*;
 use conformance::Backend;
-use migration_runner::cli::Target;
-use migration_runner::cli::lock::MigrationLock;
+use migration_runner::Options;
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 
@@ -47,18 +45,28 @@ async fn concurrent_ups_apply_every_migration_exactly_once(#[case] backend: Back
     let texts: Vec<String> = outputs.iter().map(assert_ok).collect();
     let winners = texts
         .iter()
-        .filter(|t| t.contains("14 migrations applied, 0 pending"))
+        .filter(|t| {
+            t.contains(&format!(
+                "{} migrations applied, 0 pending",
+                migration_count()
+            ))
+        })
         .count();
     let losers = texts
         .iter()
-        .filter(|t| t.contains("nothing pending: all 14 migrations are applied"))
+        .filter(|t| {
+            t.contains(&format!(
+                "nothing pending: all {} migrations are applied",
+                migration_count()
+            ))
+        })
         .count();
     assert_eq!((winners, losers), (1, PROCESSES - 1), "outputs: {texts:#?}");
     assert_eq!(
         count(&db.conn, "SELECT COUNT(*) FROM seaql_migrations").await,
-        14
+        migration_count() as i64
     );
-    assert_eq!(versions(&db.conn).await.len(), 14);
+    assert_eq!(versions(&db.conn).await.len(), migration_count());
     assert_eq!(
         checksummed_versions(&db.conn).await,
         versions(&db.conn).await
@@ -76,21 +84,16 @@ async fn a_held_lock_times_out_naming_its_holder_and_changes_nothing(#[case] bac
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let target = Target::resolve(Some(&db.url), Path::new("unused.sqlite")).expect("target");
-    // The test holds the lock the way a migrator would, on its own connection.
-    let holder_conn = conformance::backends::connect(&db.url)
-        .await
-        .expect("connect");
-    let lock = MigrationLock::acquire(&target, &holder_conn, "public", Duration::from_secs(1))
+    // The test holds the lock the way a migrator would, through the runner.
+    let holder_conn = connect(&db.url).await;
+    let lock = migration_runner::lock(&holder_conn, &Options::default())
         .await
         .expect("take the lock");
     let holder = match backend {
         Backend::Sqlite => format!("held by process {} since", std::process::id()),
-        Backend::Postgres => {
-            let pid = count(&holder_conn, "SELECT pg_backend_pid()::bigint").await;
-            format!("held by PostgreSQL session pid {pid} ")
-        }
+        Backend::Postgres => "held by PostgreSQL session pid ".to_owned(),
     };
+    let holder_application = format!("migration-runner (pid {})", std::process::id());
 
     let started = Instant::now();
     let out = run(dir.path(), &["-u", &db.url, "--lock-timeout", "1", "up"]);
@@ -103,6 +106,13 @@ async fn a_held_lock_times_out_naming_its_holder_and_changes_nothing(#[case] bac
             "raise --lock-timeout",
         ],
     );
+    if backend == Backend::Postgres {
+        assert!(
+            stderr(&out).contains(&holder_application),
+            "{}",
+            stderr(&out)
+        );
+    }
     assert!(
         stdout(&out).contains("waiting up to 1 s for the migration lock"),
         "{}",
@@ -119,13 +129,16 @@ async fn a_held_lock_times_out_naming_its_holder_and_changes_nothing(#[case] bac
     assert!(versions(&db.conn).await.is_empty(), "nothing applied");
 
     // Released, the same command goes through: the lock was what stopped it.
-    lock.release(&holder_conn).await.expect("release");
+    lock.release().await.expect("release");
     holder_conn.close().await.expect("close");
     let text = assert_ok(&run(
         dir.path(),
         &["-u", &db.url, "--lock-timeout", "1", "up"],
     ));
-    assert!(text.contains("14 migrations applied"), "{text}");
+    assert!(
+        text.contains(&format!("{} migrations applied", migration_count())),
+        "{text}"
+    );
     db.close().await.expect("close");
 }
 
@@ -137,8 +150,7 @@ async fn every_changing_command_waits_for_the_lock_and_status_does_not() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = db.url.as_str();
     assert_ok(&run(dir.path(), &["-u", url, "up", "-n", "2"]));
-    let target = Target::resolve(Some(url), Path::new("unused.sqlite")).expect("target");
-    let lock = MigrationLock::acquire(&target, &db.conn, "public", Duration::from_secs(1))
+    let lock = migration_runner::lock(&db.conn, &Options::default())
         .await
         .expect("take the lock");
     for command in ["up", "down", "fresh", "refresh", "reset"] {
@@ -146,7 +158,7 @@ async fn every_changing_command_waits_for_the_lock_and_status_does_not() {
         assert_fails_with(&out, &["waiting for the migration lock"]);
     }
     assert_ok(&run(dir.path(), &["-u", url, "status"]));
-    lock.release(&db.conn).await.expect("release");
+    lock.release().await.expect("release");
     assert_eq!(versions(&db.conn).await.len(), 2, "nothing changed");
     db.close().await.expect("close");
 }

@@ -1,77 +1,192 @@
-//! The `migration` binary's logic, generic over any [`MigratorTrait`].
+//! The command line over the engine: arguments ([`Args`]) and all printing.
 //!
-//! It mirrors sea-orm-migration's CLI (up, down, status, fresh, refresh, reset) but
-//! defaults to an embedded SQLite file, checks its input before touching the database,
-//! reports what it did, and turns every failure into a one-line error. On top of that:
-//! - every command that changes the database holds the migration lock ([`lock`]) for its
-//!   whole run, so that concurrent migrators apply each migration exactly once;
-//! - each migration, its version row and its checksum row commit in one transaction
-//!   ([`apply`]);
-//! - the checksums ([`checksum`]) reveal migrations edited after they were applied.
+//! It mirrors sea-orm-migration's CLI (up, down, status, fresh, refresh, reset) plus
+//! `status --check` and `accept-checksum`, defaults to an embedded SQLite file, checks
+//! its input before touching the database, reports what it did, and turns every failure
+//! into one `error:` line. Every line it prints goes through [`redact`]. Exit codes: 0
+//! success, 1 any error, 2 usage error.
+//!
+//! A project's whole binary:
+//!
+//! ```no_run
+//! # use sea_orm_migration::prelude::*;
+//! # struct Migrator;
+//! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     migration_runner::cli::main::<Migrator>(migration_runner::Sources::none()).await
+//! }
+//! ```
 
-/// `println!` that ignores a closed stdout (`migration | head`): the run must finish
-/// what it started rather than panic between two migrations.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-pub(crate) use say;
-
-mod apply;
 mod args;
-pub mod checksum;
-mod database;
-mod error;
-pub mod lock;
-mod state;
 
 pub use args::{Args, Command};
 pub use clap::Parser;
-pub use database::Target;
-pub use error::CliError;
-pub use state::applied_versions;
 
-use std::time::{Duration, Instant};
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
 
-use apply::Step;
-use checksum::{ChecksumReport, ChecksumTable, Expected};
-use lock::MigrationLock;
-use state::State;
+use crate::checksum::{CHECKSUM_HISTORY_TABLE, Sources};
+use crate::engine::{Operation, Report};
+use crate::error::Error;
+use crate::event::{Event, Observer};
+use crate::options::Options;
+use crate::pg_schema::PgSchema;
+use crate::redact::redact;
+use crate::status::{MigrationState, Status};
+use crate::target::{Access, Target};
 
-/// Runs the command in `args` against the database they name, printing progress.
-pub async fn run<M: MigratorTrait>(args: Args) -> Result<(), CliError> {
-    let command = args.command.unwrap_or(Command::Up {
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of any error (one `error:` line on stderr).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of a usage error (unknown subcommand, option or value).
+pub const EXIT_USAGE: u8 = 2;
+
+/// What the CLI fails with: the engine's errors, and `status --check`'s verdict.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The engine failed.
+    #[error(transparent)]
+    Runner(#[from] Error),
+    /// `status --check` found problems (named in the message).
+    #[error("{0}")]
+    CheckFailed(String),
+}
+
+/// The whole binary: parses the process's arguments, runs, prints to stdout and stderr.
+pub async fn main<M: MigratorTrait>(sources: Sources) -> ExitCode {
+    let code = run_from::<M, _, _>(
+        std::env::args_os(),
+        sources,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )
+    .await;
+    ExitCode::from(code)
+}
+
+/// Parses `argv` (program name first), runs, and prints progress to `stdout` and the
+/// error, usage or help text to `stderr` (help to `stdout`); returns the exit code.
+pub async fn run_from<M, I, T>(
+    argv: I,
+    sources: Sources,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8
+where
+    M: MigratorTrait,
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match Args::try_parse_from(argv) {
+        Ok(args) => args,
+        Err(error) => {
+            let code = error.exit_code();
+            // Clap echoes what it refuses: that may be a URL with a password.
+            let text = redact(&error.render().to_string());
+            let _ = if code == 0 {
+                write!(stdout, "{text}")
+            } else {
+                write!(stderr, "{text}")
+            };
+            return u8::try_from(code).unwrap_or(EXIT_USAGE);
+        }
+    };
+    match run::<M>(args, sources, stdout).await {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            // Ignore a closed stderr: the exit code still tells.
+            let _ = writeln!(
+                stderr,
+                "error: {}",
+                redact(&error.to_string().replace('\n', " "))
+            );
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Runs the command in `args`, printing progress to `out`.
+pub async fn run<M: MigratorTrait>(
+    args: Args,
+    sources: Sources,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let command = args.command.clone().unwrap_or(Command::Up {
         num: None,
         allow_checksum_mismatch: false,
     });
-    validate(&command)?;
-    let target = Target::resolve(args.database_url.as_deref(), &args.default_sqlite_path)?;
-    say!("database: {}", target.describe());
-    let db = target
-        .connect(&args.database_schema, args.connect_timeout)
-        .await?;
-    let session = Session {
-        db: &db,
-        target: &target,
-        pg_schema: &args.database_schema,
-        lock_timeout: args.lock_timeout,
+    let operation = operation(&command);
+    refuse_pointless(operation.as_ref())?;
+    let access = if operation.is_some() {
+        Access::ReadWrite
+    } else {
+        Access::ReadOnly
     };
-    let result = session.execute::<M>(command).await;
+    let target = Target::resolve(
+        args.database_url.as_deref(),
+        &args.default_sqlite_path,
+        access,
+    )?;
+    if let Target::Postgres { .. } = target {
+        // Refused before connecting: the schema is an identifier, never SQL.
+        PgSchema::parse(&args.database_schema)?;
+    }
+    say(out, &format!("database: {}", target.describe()));
+    let db = target.connect(access, args.connect_timeout).await?;
+    let mut options = Options::default()
+        .lock_timeout(args.lock_timeout)
+        .connect_timeout(args.connect_timeout)
+        .sources(sources);
+    if let Target::Postgres { .. } = target {
+        options = options.schema(args.database_schema.clone());
+    }
+    if let Command::Up {
+        allow_checksum_mismatch,
+        ..
+    } = command
+    {
+        options = options.allow_checksum_mismatch(allow_checksum_mismatch);
+    }
+    let result = match (operation, command) {
+        (Some(operation), _) => changing::<M>(&db, operation, options, out).await,
+        (None, Command::Status { check }) => {
+            let status = crate::status::<M>(&db, &options).await?;
+            print_status(&status, out);
+            verdict(&status, check)
+        }
+        (None, _) => Ok(()),
+    };
     // Closing is best effort: the outcome of the command is what matters.
     let _ = db.close().await;
     result
 }
 
-/// Refuses counts that can never be right, before touching the database.
-fn validate(command: &Command) -> Result<(), CliError> {
+/// The engine's operation for `command`; `None` for `status`.
+fn operation(command: &Command) -> Option<Operation> {
     match command {
-        Command::Up { num: Some(0), .. } => Err(CliError::ZeroUpCount),
-        Command::Down { num: 0 } => Err(CliError::BadDownCount {
+        Command::Up { num, .. } => Some(Operation::Up { limit: *num }),
+        Command::Down { num } => Some(Operation::Down { count: *num }),
+        Command::Status { .. } => None,
+        Command::Fresh => Some(Operation::Fresh),
+        Command::Refresh => Some(Operation::Refresh),
+        Command::Reset => Some(Operation::Reset),
+        Command::AcceptChecksum { version } => Some(Operation::AcceptChecksum {
+            version: version.clone(),
+        }),
+    }
+}
+
+/// Refuses counts that can never be right before anything is opened or created.
+fn refuse_pointless(operation: Option<&Operation>) -> Result<(), Error> {
+    match operation {
+        Some(Operation::Up { limit: Some(0) }) => Err(Error::ZeroUpCount),
+        Some(Operation::Down { count: 0 }) => Err(Error::BadDownCount {
             requested: 0,
             reason: "rolls back nothing; give -n 1 or more".to_owned(),
         }),
@@ -79,160 +194,177 @@ fn validate(command: &Command) -> Result<(), CliError> {
     }
 }
 
-/// An open connection to the target, and how to lock it.
-pub struct Session<'a> {
-    pub db: &'a DatabaseConnection,
-    pub target: &'a Target,
-    /// The PostgreSQL schema being migrated (it names the advisory lock).
-    pub pg_schema: &'a str,
-    pub lock_timeout: Duration,
+/// Runs a changing operation, printing its events as they come.
+async fn changing<M: MigratorTrait>(
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+    operation: Operation,
+    options: Options,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let options = options.observer(Observer::new(move |event| {
+        // The receiver lives as long as the run; a send can only fail after it.
+        let _ = sender.send(event.clone());
+    }));
+    let known = M::migrations().len();
+    let kind = operation.clone();
+    let work = crate::run::<M>(db, operation, &options);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            biased;
+            Some(event) = events.recv() => print_event(&event, out),
+            result = &mut work => break result,
+        }
+    };
+    while let Ok(event) = events.try_recv() {
+        print_event(&event, out);
+    }
+    let report = result?;
+    print_report(&kind, &report, known, out);
+    Ok(())
 }
 
-impl Session<'_> {
-    /// Runs one command. All but `status` hold the migration lock while they run.
-    pub async fn execute<M: MigratorTrait>(&self, command: Command) -> Result<(), CliError> {
-        validate(&command)?;
-        if let Command::Status { check } = command {
-            return self.status::<M>(check).await;
-        }
-        let lock =
-            MigrationLock::acquire(self.target, self.db, self.pg_schema, self.lock_timeout).await?;
-        let result = self.locked::<M>(&lock, command).await;
-        let released = lock.release(self.db).await;
-        result?;
-        released.map_err(|source| failed("releasing the migration lock", source))
-    }
+/// `println!` that ignores a closed stdout (`migration | head`): the run must finish
+/// what it started rather than panic between two migrations. Redacted, like every line.
+fn say(out: &mut dyn Write, line: &str) {
+    let _ = writeln!(out, "{}", redact(line));
+}
 
-    async fn locked<M: MigratorTrait>(
-        &self,
-        lock: &MigrationLock,
-        command: Command,
-    ) -> Result<(), CliError> {
-        // Read only now, under the lock: whoever held it before may have applied some.
-        let state = State::read::<M>(self.db).await?;
-        state.refuse_unknown()?;
-        let expected = self.expected_checksums::<M>().await;
-        let runner = Runner::<M> {
-            db: self.db,
-            lock,
-            expected: &expected,
-            migrator: std::marker::PhantomData,
+fn print_event(event: &Event, out: &mut dyn Write) {
+    let line = match event {
+        Event::WaitingForLock { holder, timeout } => format!(
+            "waiting up to {} s for the migration lock, held by {holder}",
+            timeout.as_secs()
+        ),
+        Event::ChecksumMismatchAllowed { versions } => format!(
+            "warning: applied migrations changed since they were applied (checksum mismatch): {}; going on because of --allow-checksum-mismatch",
+            versions.join(", ")
+        ),
+        Event::ChecksumsBackfilled { versions } => format!(
+            "recorded the checksum{} of {} migration{} applied without one",
+            plural(versions.len()),
+            versions.len(),
+            plural(versions.len())
+        ),
+        Event::Applied { name, elapsed } => format!("applied {name} ({} ms)", elapsed.as_millis()),
+        Event::RolledBack { name, elapsed } => {
+            format!("rolled back {name} ({} ms)", elapsed.as_millis())
+        }
+    };
+    say(out, &line);
+}
+
+fn print_report(operation: &Operation, report: &Report, known: usize, out: &mut dyn Write) {
+    let rolled_back = || {
+        if report.rolled_back.is_empty() {
+            "nothing to roll back: no migration is applied".to_owned()
+        } else {
+            let n = report.rolled_back.len();
+            format!("{n} migration{} rolled back", plural(n))
+        }
+    };
+    let applied = || {
+        if report.applied.is_empty() && report.pending.is_empty() {
+            format!("nothing pending: all {known} migrations are applied")
+        } else {
+            let n = report.applied.len();
+            format!(
+                "{n} migration{} applied, {} pending",
+                plural(n),
+                report.pending.len()
+            )
+        }
+    };
+    match operation {
+        Operation::Up { .. } => say(out, &applied()),
+        Operation::Down { .. } | Operation::Reset => say(out, &rolled_back()),
+        Operation::Refresh => {
+            say(out, &rolled_back());
+            say(out, &applied());
+        }
+        Operation::Fresh => say(
+            out,
+            &format!(
+                "dropped every table, then applied all {} migrations",
+                report.applied.len()
+            ),
+        ),
+        Operation::AcceptChecksum { .. } => {
+            if let Some(accepted) = &report.accepted {
+                say(
+                    out,
+                    &format!(
+                        "accepted the checksum of {}: was {}, now {} (both kept in {CHECKSUM_HISTORY_TABLE})",
+                        accepted.version, accepted.old, accepted.new
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn print_status(status: &Status, out: &mut dyn Write) {
+    for migration in &status.migrations {
+        let name = &migration.name;
+        let line = match &migration.state {
+            MigrationState::Pending => format!("{:<8} {name}", "pending"),
+            MigrationState::Changed { parts } => format!(
+                "{:<8} {name} (its {} changed since it was applied)",
+                "changed",
+                parts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            MigrationState::Unknown => format!("{:<8} {name} (not in this binary)", "unknown"),
+            MigrationState::AppliedUnrecorded => format!(
+                "{:<8} {name} (no checksum recorded yet; the next `up` records it)",
+                "applied"
+            ),
+            _ => format!("{:<8} {name}", "applied"),
         };
-        match command {
-            Command::Up {
-                num,
-                allow_checksum_mismatch,
-            } => {
-                let recorded = ChecksumTable::read(self.db)
-                    .await
-                    .map_err(|source| failed("reading the recorded checksums", source))?;
-                let report = ChecksumReport::compare(state.applied_known(), &expected, &recorded);
-                refuse_mismatch(&report, allow_checksum_mismatch)?;
-                runner.prepare().await?;
-                runner.backfill(&report.unrecorded).await?;
-                runner.up(&state, num).await
-            }
-            Command::Down { num } => {
-                let applied = state.applied_known();
-                if num as usize > applied.len() {
-                    return Err(CliError::BadDownCount {
-                        requested: num,
-                        reason: format!(
-                            "only {} migration{} applied; nothing was rolled back (use `reset` to roll back all)",
-                            applied.len(),
-                            if applied.len() == 1 { " is" } else { "s are" }
-                        ),
-                    });
-                }
-                runner.prepare().await?;
-                let newest_first: Vec<&str> =
-                    applied.iter().rev().take(num as usize).copied().collect();
-                runner.roll_back(&newest_first).await
-            }
-            Command::Fresh => runner.fresh().await,
-            Command::Refresh => {
-                runner.prepare().await?;
-                runner.roll_back_all(&state).await?;
-                let state = State::read::<M>(self.db).await?;
-                runner.up(&state, None).await
-            }
-            Command::Reset => {
-                runner.prepare().await?;
-                runner.roll_back_all(&state).await?;
-                M::uninstall(self.db)
-                    .await
-                    .map_err(|source| failed("dropping the migrations table", source))?;
-                ChecksumTable::drop(self.db)
-                    .await
-                    .map_err(|source| failed("dropping the checksum table", source))
-            }
-            // `execute` answers status without the lock; under it the answer is the same.
-            Command::Status { check } => self.status::<M>(check).await,
+        say(out, &line);
+        if migration.has_no_checksum() {
+            say(
+                out,
+                &format!("         {name} has no checksum: its edits cannot be seen"),
+            );
+        }
+        for gap in &migration.gaps {
+            say(out, &format!("         {name}: {gap}"));
         }
     }
-
-    async fn expected_checksums<M: MigratorTrait>(&self) -> Expected {
-        Expected::of::<M>(self.db.get_database_backend()).await
+    let mut summary = format!(
+        "{} applied, {} pending, {} unknown, {} changed",
+        status.applied().len(),
+        status.pending().len(),
+        status.unknown().len(),
+        status.changed().len()
+    );
+    let without = status.without_checksum().len();
+    if without > 0 {
+        summary.push_str(&format!(", {without} without checksum"));
     }
-
-    /// Prints every migration's state; fails for unknown versions, and with `check` for
-    /// pending or changed (checksum mismatch) migrations too.
-    async fn status<M: MigratorTrait>(&self, check: bool) -> Result<(), CliError> {
-        let state = State::read::<M>(self.db).await?;
-        let expected = self.expected_checksums::<M>().await;
-        let recorded = ChecksumTable::read(self.db)
-            .await
-            .map_err(|source| failed("reading the recorded checksums", source))?;
-        let report = ChecksumReport::compare(state.applied_known(), &expected, &recorded);
-        let pending = state.pending();
-        for name in &state.known {
-            let name = name.as_str();
-            let line = if pending.contains(&name) {
-                format!("{:<8} {name}", "pending")
-            } else if report.mismatched.iter().any(|v| v == name) {
-                format!(
-                    "{:<8} {name} (its SQL changed since it was applied)",
-                    "changed"
-                )
-            } else if let Some(reason) = expected.unavailable(name) {
-                format!(
-                    "{:<8} {name} (no checksum: a dry run of its up() fails: {reason})",
-                    "applied"
-                )
-            } else if report.unrecorded.iter().any(|v| v == name) {
-                format!(
-                    "{:<8} {name} (no checksum recorded yet; the next `up` records it)",
-                    "applied"
-                )
-            } else {
-                format!("{:<8} {name}", "applied")
-            };
-            say!("{line}");
-        }
-        let unknown = state.unknown();
-        for name in &unknown {
-            say!("{:<8} {name} (not in this binary)", "unknown");
-        }
-        say!(
-            "{} applied, {} pending, {} unknown, {} changed",
-            state.known.len() - pending.len(),
-            pending.len(),
-            unknown.len(),
-            report.mismatched.len()
-        );
-        if !unknown.is_empty() {
-            return Err(CliError::UnknownVersions { versions: unknown });
-        }
-        if check {
-            return check_failures(&pending, &report.mismatched);
-        }
-        Ok(())
-    }
+    say(out, &summary);
 }
 
-/// `status --check`'s verdict: one line naming every problem found.
-fn check_failures(pending: &[&str], changed: &[String]) -> Result<(), CliError> {
+/// Unknown versions always fail; with `check`, so do pending, changed and
+/// unchecksummed migrations, all named in one line.
+fn verdict(status: &Status, check: bool) -> Result<(), CliError> {
+    let unknown = status.unknown();
+    if !unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: unknown.iter().map(|v| (*v).to_owned()).collect(),
+        }
+        .into());
+    }
+    if !check {
+        return Ok(());
+    }
     let mut problems = Vec::new();
+    let pending = status.pending();
     if !pending.is_empty() {
         problems.push(format!(
             "{} migration{} pending: {}; run `up`",
@@ -241,12 +373,23 @@ fn check_failures(pending: &[&str], changed: &[String]) -> Result<(), CliError> 
             pending.join(", ")
         ));
     }
+    let changed = status.changed();
     if !changed.is_empty() {
         problems.push(format!(
-            "{} applied migration{} changed since applied (checksum mismatch): {}; restore the code, or roll back and apply again",
+            "{} applied migration{} changed since applied (checksum mismatch): {}; restore the code, roll back and apply again, or `accept-checksum VERSION`",
             changed.len(),
             plural(changed.len()),
             changed.join(", ")
+        ));
+    }
+    let without = status.without_checksum();
+    if !without.is_empty() {
+        problems.push(format!(
+            "{} migration{} without a checksum (edits to {} cannot be seen): {}; register the sources with migration_sources!",
+            without.len(),
+            plural(without.len()),
+            if without.len() == 1 { "it" } else { "them" },
+            without.join(", ")
         ));
     }
     if problems.is_empty() {
@@ -256,181 +399,6 @@ fn check_failures(pending: &[&str], changed: &[String]) -> Result<(), CliError> 
             "status --check: {}",
             problems.join("; ")
         )))
-    }
-}
-
-fn refuse_mismatch(report: &ChecksumReport, allowed: bool) -> Result<(), CliError> {
-    if report.mismatched.is_empty() {
-        return Ok(());
-    }
-    if !allowed {
-        return Err(CliError::ChecksumMismatch {
-            versions: report.mismatched.clone(),
-        });
-    }
-    // The recorded checksums stay as they are: they say what was really applied.
-    say!(
-        "warning: applied migrations changed since they were applied (checksum mismatch): {}; going on because of --allow-checksum-mismatch",
-        report.mismatched.join(", ")
-    );
-    Ok(())
-}
-
-/// Runs migrations of `M` one at a time, each with its bookkeeping, under the lock.
-struct Runner<'a, M> {
-    db: &'a DatabaseConnection,
-    lock: &'a MigrationLock,
-    expected: &'a Expected,
-    migrator: std::marker::PhantomData<M>,
-}
-
-impl<M: MigratorTrait> Runner<'_, M> {
-    /// Creates the two bookkeeping tables when missing.
-    async fn prepare(&self) -> Result<(), CliError> {
-        M::install(self.db)
-            .await
-            .map_err(|source| failed("creating the migrations table", source))?;
-        ChecksumTable::ensure(self.db)
-            .await
-            .map_err(|source| failed("creating the checksum table", source))
-    }
-
-    /// Records the checksums of migrations applied before checksums were kept (or by
-    /// `Migrator::up` embedded in the application, which keeps none).
-    async fn backfill(&self, versions: &[String]) -> Result<(), CliError> {
-        self.record_checksums(versions).await?;
-        if !versions.is_empty() {
-            say!(
-                "recorded the checksum{} of {} migration{} applied without one",
-                plural(versions.len()),
-                versions.len(),
-                plural(versions.len())
-            );
-        }
-        Ok(())
-    }
-
-    /// Records the expected checksum of each of `versions` (those it knows).
-    async fn record_checksums(&self, versions: &[String]) -> Result<(), CliError> {
-        for version in versions {
-            let Some(checksum) = self.expected.get(version) else {
-                continue;
-            };
-            ChecksumTable::record(self.db, version, checksum)
-                .await
-                .map_err(|source| {
-                    failed(&format!("recording the checksum of {version}"), source)
-                })?;
-        }
-        Ok(())
-    }
-
-    fn step<'m>(&'m self, migration: &'m dyn MigrationTrait) -> Step<'m> {
-        Step {
-            migration,
-            versions_table: M::migration_table_name(),
-            lock: self.lock,
-        }
-    }
-
-    async fn up(&self, state: &State, num: Option<u32>) -> Result<(), CliError> {
-        let pending = state.pending();
-        if pending.is_empty() {
-            say!(
-                "nothing pending: all {} migrations are applied",
-                state.known.len()
-            );
-            return Ok(());
-        }
-        let take = num.map_or(pending.len(), |n| (n as usize).min(pending.len()));
-        let migrations = M::migrations();
-        for name in &pending[..take] {
-            let started = Instant::now();
-            let migration = find(&migrations, name)?;
-            if let Some(reason) = self.expected.unavailable(name) {
-                say!("note: {name} gets no checksum, a dry run of its up() fails: {reason}");
-            }
-            self.step(migration)
-                .apply(self.db, self.expected.get(name))
-                .await
-                .map_err(|source| failed(&format!("applying {name}"), source))?;
-            say!("applied {name} ({} ms)", started.elapsed().as_millis());
-        }
-        say!(
-            "{take} migration{} applied, {} pending",
-            plural(take),
-            pending.len() - take
-        );
-        Ok(())
-    }
-
-    async fn roll_back_all(&self, state: &State) -> Result<(), CliError> {
-        let newest_first: Vec<&str> = state.applied_known().into_iter().rev().collect();
-        self.roll_back(&newest_first).await
-    }
-
-    async fn roll_back(&self, newest_first: &[&str]) -> Result<(), CliError> {
-        if newest_first.is_empty() {
-            say!("nothing to roll back: no migration is applied");
-            return Ok(());
-        }
-        let migrations = M::migrations();
-        for name in newest_first {
-            let started = Instant::now();
-            let migration = find(&migrations, name)?;
-            self.step(migration)
-                .roll_back(self.db)
-                .await
-                .map_err(|source| failed(&format!("rolling back {name}"), source))?;
-            say!("rolled back {name} ({} ms)", started.elapsed().as_millis());
-        }
-        say!(
-            "{} migration{} rolled back",
-            newest_first.len(),
-            plural(newest_first.len())
-        );
-        Ok(())
-    }
-
-    /// sea-orm's `fresh` drops every table (the checksum table too) and applies all
-    /// migrations; the checksums of what it applied are recorded right after.
-    async fn fresh(&self) -> Result<(), CliError> {
-        M::fresh(self.db)
-            .await
-            .map_err(|source| failed("fresh", source))?;
-        self.prepare().await?;
-        let applied = State::read::<M>(self.db).await?;
-        let versions: Vec<String> = applied
-            .applied_known()
-            .iter()
-            .map(|v| (*v).to_owned())
-            .collect();
-        self.record_checksums(&versions).await?;
-        say!(
-            "dropped every table, then applied all {} migrations",
-            versions.len()
-        );
-        Ok(())
-    }
-}
-
-fn find<'m>(
-    migrations: &'m [Box<dyn MigrationTrait>],
-    name: &str,
-) -> Result<&'m dyn MigrationTrait, CliError> {
-    migrations
-        .iter()
-        .find(|m| m.name() == name)
-        .map(|m| m.as_ref())
-        .ok_or_else(|| CliError::UnknownVersions {
-            versions: vec![name.to_owned()],
-        })
-}
-
-fn failed(action: &str, source: DbErr) -> CliError {
-    CliError::Migration {
-        action: action.to_owned(),
-        source,
     }
 }
 
