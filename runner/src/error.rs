@@ -11,7 +11,7 @@ use sea_orm_migration::DbErr;
 pub enum Error {
     /// The database URL does not parse.
     #[error(
-        "database URL '{url}' is not a valid URL ({reason}); expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
+        "database URL '{url}' is not a valid URL ({reason}); expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
     )]
     MalformedUrl {
         /// The URL, redacted.
@@ -22,7 +22,7 @@ pub enum Error {
 
     /// The URL names a backend the runner does not support.
     #[error(
-        "database URL '{url}' uses the unsupported backend '{scheme}'; use sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
+        "database URL '{url}' uses the unsupported backend '{scheme}'; use sqlite://PATH or postgres://USER@HOST:PORT/DB"
     )]
     UnsupportedBackend {
         /// The URL, redacted.

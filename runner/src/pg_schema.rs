@@ -31,6 +31,9 @@ impl PgSchema {
             given: given.to_owned(),
             reason: reason.to_owned(),
         };
+        if given.is_empty() {
+            return Err(refuse("the name is empty"));
+        }
         let name = if let Some(inner) = given.strip_prefix('"') {
             let inner = inner
                 .strip_suffix('"')

@@ -33,19 +33,31 @@ async fn an_edit_to_a_data_dependent_up_shows_as_changed(#[case] backend: Backen
         return;
     };
     let options = Options::default().sources(SOURCES);
-    migration_runner::up::<TestMigrator>(&db.conn, &options).await.expect("up");
+    migration_runner::up::<TestMigrator>(&db.conn, &options)
+        .await
+        .expect("up");
 
     // The dry-run SQL of the edited migration is the same (it sees no rows)...
     let sql_only = Options::default().sources(Sources::none());
-    let status = migration_runner::status::<EditedMigrator>(&db.conn, &sql_only).await.expect("status");
-    assert_eq!(state_of(&status, NAME_WIDGETS), MigrationState::Applied, "SQL alone cannot see it");
+    let status = migration_runner::status::<EditedMigrator>(&db.conn, &sql_only)
+        .await
+        .expect("status");
+    assert_eq!(
+        state_of(&status, NAME_WIDGETS),
+        MigrationState::Applied,
+        "SQL alone cannot see it"
+    );
 
     // ...but its source is not.
     let edited = Options::default().sources(EDITED_SOURCES);
-    let status = migration_runner::status::<EditedMigrator>(&db.conn, &edited).await.expect("status");
+    let status = migration_runner::status::<EditedMigrator>(&db.conn, &edited)
+        .await
+        .expect("status");
     assert_eq!(
         state_of(&status, NAME_WIDGETS),
-        MigrationState::Changed { parts: vec![ChecksumPart::Source] }
+        MigrationState::Changed {
+            parts: vec![ChecksumPart::Source]
+        }
     );
     match migration_runner::up::<EditedMigrator>(&db.conn, &edited).await {
         Err(Error::ChecksumMismatch { versions }) => assert_eq!(versions, vec![NAME_WIDGETS]),
@@ -73,18 +85,25 @@ async fn an_edit_to_a_down_shows_as_changed(#[case] backend: Backend) {
     .expect("status");
     assert_eq!(
         state_of(&status, NAME_WIDGETS),
-        MigrationState::Changed { parts: vec![ChecksumPart::Source, ChecksumPart::DownSql] }
+        MigrationState::Changed {
+            parts: vec![ChecksumPart::Source, ChecksumPart::DownSql]
+        }
     );
     // Through the CLI too, named in `status` and failing `status --check`.
     let run = cli::<DownEditedMigrator>(&["-u", &db.url, "status"]).await;
     // The CLI was given the original sources: only the down SQL differs.
     assert!(
-        assert_ok(&run).contains(&format!("changed  {NAME_WIDGETS} (its SQL of down changed since it was applied)")),
+        assert_ok(&run).contains(&format!(
+            "changed  {NAME_WIDGETS} (its SQL of down changed since it was applied)"
+        )),
         "{}",
         run.stdout
     );
     let run = cli::<DownEditedMigrator>(&["-u", &db.url, "status", "--check"]).await;
-    assert_fails_with(&run, &["changed since applied (checksum mismatch): m20240101_000003_name_widgets"]);
+    assert_fails_with(
+        &run,
+        &["changed since applied (checksum mismatch): m20240101_000003_name_widgets"],
+    );
     db.close().await.expect("close");
 }
 
@@ -97,7 +116,9 @@ async fn accept_checksum_records_the_old_and_new_checksum() {
         .await
         .expect("up");
     let edited = Options::default().sources(EDITED_SOURCES);
-    let operation = Operation::AcceptChecksum { version: NAME_WIDGETS.to_owned() };
+    let operation = Operation::AcceptChecksum {
+        version: NAME_WIDGETS.to_owned(),
+    };
     let report = migration_runner::run::<EditedMigrator>(&db.conn, operation.clone(), &edited)
         .await
         .expect("accept");
@@ -108,8 +129,13 @@ async fn accept_checksum_records_the_old_and_new_checksum() {
         &format!("SELECT old_checksum || ' -> ' || new_checksum FROM {CHECKSUM_HISTORY_TABLE}"),
     )
     .await;
-    assert_eq!(history, vec![format!("{} -> {}", accepted.old, accepted.new)]);
-    let status = migration_runner::status::<EditedMigrator>(&db.conn, &edited).await.expect("status");
+    assert_eq!(
+        history,
+        vec![format!("{} -> {}", accepted.old, accepted.new)]
+    );
+    let status = migration_runner::status::<EditedMigrator>(&db.conn, &edited)
+        .await
+        .expect("status");
     assert!(status.is_current(), "{status:?}");
     // Accepting again: nothing to accept.
     match migration_runner::run::<EditedMigrator>(&db.conn, operation, &edited).await {
@@ -130,10 +156,13 @@ impl MigrationName for ReadsARow {
 
 async fn needs_a_row(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = manager.get_connection();
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT 1 AS one"))
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| DbErr::Custom("expected a row".to_owned()))
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT 1 AS one",
+    ))
+    .await?
+    .map(|_| ())
+    .ok_or_else(|| DbErr::Custom("expected a row".to_owned()))
 }
 
 #[async_trait::async_trait]
@@ -162,9 +191,12 @@ impl MigrationTrait for NonDeterministic {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let n = CALLS.fetch_add(1, Ordering::SeqCst);
         let db = manager.get_connection();
-        db.execute_raw(Statement::from_string(db.get_database_backend(), format!("SELECT {n}")))
-            .await
-            .map(|_| ())
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT {n}"),
+        ))
+        .await
+        .map(|_| ())
     }
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         self.up(manager).await
@@ -185,19 +217,51 @@ async fn a_migration_without_a_checksum_is_reported_never_skipped() {
         return;
     };
     let options = Options::default();
-    let report = migration_runner::up::<GapMigrator>(&db.conn, &options).await.expect("up");
+    let report = migration_runner::up::<GapMigrator>(&db.conn, &options)
+        .await
+        .expect("up");
     assert_eq!(report.applied.len(), 2);
-    let status = migration_runner::status::<GapMigrator>(&db.conn, &options).await.expect("status");
-    assert_eq!(status.without_checksum(), vec!["m20240101_000004_reads_a_row", "m20240101_000005_non_deterministic"]);
+    let status = migration_runner::status::<GapMigrator>(&db.conn, &options)
+        .await
+        .expect("status");
+    assert_eq!(
+        status.without_checksum(),
+        vec![
+            "m20240101_000004_reads_a_row",
+            "m20240101_000005_non_deterministic"
+        ]
+    );
     let reads = &status.migrations[0];
-    assert!(reads.gaps.iter().any(|g| g.part == ChecksumPart::UpSql && g.reason.contains("expected a row")), "{reads:?}");
+    assert!(
+        reads
+            .gaps
+            .iter()
+            .any(|g| g.part == ChecksumPart::UpSql && g.reason.contains("expected a row")),
+        "{reads:?}"
+    );
     let varying = &status.migrations[1];
-    assert!(varying.gaps.iter().any(|g| g.reason.contains("different SQL")), "{varying:?}");
+    assert!(
+        varying
+            .gaps
+            .iter()
+            .any(|g| g.reason.contains("different SQL")),
+        "{varying:?}"
+    );
     assert!(!status.is_current());
 
     let run = cli::<GapMigrator>(&["-u", &db.url, "status"]).await;
-    assert!(assert_ok(&run).contains("m20240101_000004_reads_a_row has no checksum"), "{}", run.stdout);
+    assert!(
+        assert_ok(&run).contains("m20240101_000004_reads_a_row has no checksum"),
+        "{}",
+        run.stdout
+    );
     let run = cli::<GapMigrator>(&["-u", &db.url, "status", "--check"]).await;
-    assert_fails_with(&run, &["2 migrations without a checksum", "m20240101_000004_reads_a_row"]);
+    assert_fails_with(
+        &run,
+        &[
+            "2 migrations without a checksum",
+            "m20240101_000004_reads_a_row",
+        ],
+    );
     db.close().await.expect("close");
 }

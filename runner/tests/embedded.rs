@@ -39,14 +39,23 @@ async fn instances_starting_at_once_apply_each_migration_exactly_once(#[case] ba
         .collect();
     let mut applied_by: BTreeMap<String, usize> = BTreeMap::new();
     for start in starts {
-        let report = start.await.expect("join").unwrap_or_else(|e| panic!("up on {backend}: {e}"));
+        let report = start
+            .await
+            .expect("join")
+            .unwrap_or_else(|e| panic!("up on {backend}: {e}"));
         for name in report.applied {
             *applied_by.entry(name).or_default() += 1;
         }
     }
     let once: BTreeMap<String, usize> = migration_names().into_iter().map(|n| (n, 1)).collect();
-    assert_eq!(applied_by, once, "each migration applied by exactly one instance");
-    assert_eq!(applied(&db.conn, "seaql_migrations").await, migration_names());
+    assert_eq!(
+        applied_by, once,
+        "each migration applied by exactly one instance"
+    );
+    assert_eq!(
+        applied(&db.conn, "seaql_migrations").await,
+        migration_names()
+    );
     let status = migration_runner::status::<TestMigrator>(&db.conn, &options)
         .await
         .expect("status");
@@ -95,7 +104,9 @@ async fn spellings_of_one_postgres_schema_meet_the_same_lock() {
         .await
         .expect("take the lock");
     for spelling in ["public", "PUBLIC", "\"public\"", "Public"] {
-        let options = Options::default().schema(spelling).lock_timeout(Duration::ZERO);
+        let options = Options::default()
+            .schema(spelling)
+            .lock_timeout(Duration::ZERO);
         let outcome = migration_runner::up::<TestMigrator>(&db.conn, &options).await;
         assert!(
             matches!(outcome, Err(Error::LockTimeout { .. })),
@@ -103,8 +114,15 @@ async fn spellings_of_one_postgres_schema_meet_the_same_lock() {
         );
     }
     // The connection's current schema, with no spelling given at all, is the same too.
-    let outcome = migration_runner::up::<TestMigrator>(&db.conn, &Options::default().lock_timeout(Duration::ZERO)).await;
-    assert!(matches!(outcome, Err(Error::LockTimeout { .. })), "{outcome:?}");
+    let outcome = migration_runner::up::<TestMigrator>(
+        &db.conn,
+        &Options::default().lock_timeout(Duration::ZERO),
+    )
+    .await;
+    assert!(
+        matches!(outcome, Err(Error::LockTimeout { .. })),
+        "{outcome:?}"
+    );
     assert!(tables(&db.conn).await.is_empty(), "nothing applied");
     held.release().await.expect("release");
     db.close().await.expect("close");
@@ -125,8 +143,12 @@ async fn a_schema_is_an_identifier_and_injection_is_refused_or_inert() {
     for attempt in attempts {
         let options = Options::default().schema(attempt);
         for outcome in [
-            migration_runner::status::<TestMigrator>(&db.conn, &options).await.map(|_| ()),
-            migration_runner::up::<TestMigrator>(&db.conn, &options).await.map(|_| ()),
+            migration_runner::status::<TestMigrator>(&db.conn, &options)
+                .await
+                .map(|_| ()),
+            migration_runner::up::<TestMigrator>(&db.conn, &options)
+                .await
+                .map(|_| ()),
         ] {
             assert!(
                 matches!(outcome, Err(Error::InvalidSchemaName { .. })),
@@ -135,21 +157,33 @@ async fn a_schema_is_an_identifier_and_injection_is_refused_or_inert() {
         }
     }
     // A quoted name holding SQL is one (odd) identifier: bound, quoted, inert.
-    exec(&db.conn, "CREATE SCHEMA \"x; CREATE TABLE injected(x int); --\"").await;
+    exec(
+        &db.conn,
+        "CREATE SCHEMA \"x; CREATE TABLE injected(x int); --\"",
+    )
+    .await;
     let odd = Options::default().schema("\"x; CREATE TABLE injected(x int); --\"");
-    migration_runner::up::<TestMigrator>(&db.conn, &odd).await.expect("up in the odd schema");
+    migration_runner::up::<TestMigrator>(&db.conn, &odd)
+        .await
+        .expect("up in the odd schema");
     let injected = strings(
         &db.conn,
         "SELECT table_schema::text FROM information_schema.tables WHERE table_name = 'injected'",
     )
     .await;
-    assert!(injected.is_empty(), "injected table created in {injected:?}");
+    assert!(
+        injected.is_empty(),
+        "injected table created in {injected:?}"
+    );
     let widgets = strings(
         &db.conn,
         "SELECT table_schema::text FROM information_schema.tables WHERE table_name = 'widgets'",
     )
     .await;
-    assert_eq!(widgets, vec!["x; CREATE TABLE injected(x int); --".to_owned()]);
+    assert_eq!(
+        widgets,
+        vec!["x; CREATE TABLE injected(x int); --".to_owned()]
+    );
     db.close().await.expect("close");
 }
 

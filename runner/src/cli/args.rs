@@ -15,7 +15,7 @@ use crate::options::MAX_TIMEOUT;
 #[derive(Debug, Parser)]
 #[command(name = "migration")]
 pub struct Args {
-    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB` (a password as `USER:PASSWORD@`).
     #[arg(short = 'u', long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 

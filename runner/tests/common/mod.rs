@@ -53,9 +53,18 @@ impl MigratorTrait for EditedMigrator {
 }
 
 pub const EDITED_SOURCES: Sources = Sources::new(&[
-    ("m20240101_000001_widgets", include_str!("migrators/m20240101_000001_widgets.rs")),
-    ("m20240101_000002_gadgets", include_str!("migrators/m20240101_000002_gadgets.rs")),
-    (NAME_WIDGETS, include_str!("migrators/m20240101_000003_name_widgets_edited.rs")),
+    (
+        "m20240101_000001_widgets",
+        include_str!("migrators/m20240101_000001_widgets.rs"),
+    ),
+    (
+        "m20240101_000002_gadgets",
+        include_str!("migrators/m20240101_000002_gadgets.rs"),
+    ),
+    (
+        NAME_WIDGETS,
+        include_str!("migrators/m20240101_000003_name_widgets_edited.rs"),
+    ),
 ]);
 
 /// The migrator with migration 3's `down` edited.
@@ -72,9 +81,18 @@ impl MigratorTrait for DownEditedMigrator {
 }
 
 pub const DOWN_EDITED_SOURCES: Sources = Sources::new(&[
-    ("m20240101_000001_widgets", include_str!("migrators/m20240101_000001_widgets.rs")),
-    ("m20240101_000002_gadgets", include_str!("migrators/m20240101_000002_gadgets.rs")),
-    (NAME_WIDGETS, include_str!("migrators/m20240101_000003_name_widgets_down_edited.rs")),
+    (
+        "m20240101_000001_widgets",
+        include_str!("migrators/m20240101_000001_widgets.rs"),
+    ),
+    (
+        "m20240101_000002_gadgets",
+        include_str!("migrators/m20240101_000002_gadgets.rs"),
+    ),
+    (
+        NAME_WIDGETS,
+        include_str!("migrators/m20240101_000003_name_widgets_down_edited.rs"),
+    ),
 ]);
 
 pub fn migration_names() -> Vec<String> {
@@ -134,7 +152,11 @@ pub async fn tables(conn: &DatabaseConnection) -> Vec<String> {
 
 /// The applied versions in `schema_table` (e.g. `seaql_migrations` or `app.seaql_migrations`).
 pub async fn applied(conn: &DatabaseConnection, schema_table: &str) -> Vec<String> {
-    strings(conn, &format!("SELECT version FROM {schema_table} ORDER BY version")).await
+    strings(
+        conn,
+        &format!("SELECT version FROM {schema_table} ORDER BY version"),
+    )
+    .await
 }
 
 /// One in-process CLI run.
@@ -155,7 +177,8 @@ pub async fn cli<M: MigratorTrait>(args: &[&str]) -> Run {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let argv = std::iter::once("migration").chain(args.iter().copied());
-    let code = migration_runner::cli::run_from::<M, _, _>(argv, SOURCES, &mut stdout, &mut stderr).await;
+    let code =
+        migration_runner::cli::run_from::<M, _, _>(argv, SOURCES, &mut stdout, &mut stderr).await;
     Run {
         code,
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -165,12 +188,20 @@ pub async fn cli<M: MigratorTrait>(args: &[&str]) -> Run {
 
 /// Asserts exit code 1 with exactly one `error:` line containing every needle.
 pub fn assert_fails_with(run: &Run, needles: &[&str]) {
-    assert_eq!(run.code, 1, "exit code; stdout: {} stderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "exit code; stdout: {} stderr: {}",
+        run.stdout, run.stderr
+    );
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line expected, got: {}", run.stderr);
     assert!(lines[0].starts_with("error: "), "{}", run.stderr);
     for needle in needles {
-        assert!(run.stderr.contains(needle), "'{needle}' missing from: {}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "'{needle}' missing from: {}",
+            run.stderr
+        );
     }
 }
 

@@ -19,8 +19,18 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Alias::new("widgets"))
-                    .col(ColumnDef::new(Alias::new("id")).integer().not_null().primary_key())
-                    .col(ColumnDef::new(Alias::new("name")).string().not_null().default(""))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .integer()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("name"))
+                            .string()
+                            .not_null()
+                            .default(""),
+                    )
                     .to_owned(),
             )
             .await

@@ -17,7 +17,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Alias::new("gadgets"))
-                    .col(ColumnDef::new(Alias::new("id")).integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .integer()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Alias::new("kind")).string().not_null())
                     .to_owned(),
             )
