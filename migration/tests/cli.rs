@@ -544,3 +544,28 @@ async fn wrong_postgres_password_is_refused_with_a_hint() {
     role.remove(&db.conn).await;
     db.close().await.expect("close");
 }
+
+#[test]
+fn no_shape_of_password_reaches_the_binarys_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for url in [
+        "postgres://app:S3cretPw@127.0.0.1:99999/app",
+        "postgres://app@127.0.0.1:1/app?password=S3cretPw",
+        "postgres://app:S3cret%21Pw@127.0.0.1:1/app",
+        "postgres:///app?host=/nonexistent-socket-dir&password=S3cretPw",
+        "postgres://app:S3cretPw@/app",
+    ] {
+        for args in [
+            vec!["-u", url, "--connect-timeout", "2", "status"],
+            vec!["-u", url, "--connect-timeout", "2", "up"],
+            vec![url],
+        ] {
+            let out = run(dir.path(), &args);
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: {all}");
+            for secret in ["S3cretPw", "S3cret%21Pw", "S3cret!Pw"] {
+                assert!(!all.contains(secret), "{args:?} leaked: {all}");
+            }
+        }
+    }
+}
