@@ -44,7 +44,9 @@ pub enum Event {
 
 /// Receives the [`Event`]s of a run; by default nobody does.
 #[derive(Clone, Default)]
-pub struct Observer(Option<Arc<dyn Fn(&Event) + Send + Sync>>);
+pub struct Observer(Option<Arc<Callback>>);
+
+type Callback = dyn Fn(&Event) + Send + Sync;
 
 impl Observer {
     /// An observer calling `f` for each event.

@@ -42,12 +42,10 @@ impl PgSchema {
             let mut name = String::new();
             let mut chars = inner.chars().peekable();
             while let Some(c) = chars.next() {
-                if c == '"' {
-                    if chars.next() != Some('"') {
-                        return Err(refuse(
-                            "one identifier expected, found text after its closing quote",
-                        ));
-                    }
+                if c == '"' && chars.next() != Some('"') {
+                    return Err(refuse(
+                        "one identifier expected, found text after its closing quote",
+                    ));
                 }
                 name.push(c);
             }
