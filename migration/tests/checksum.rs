@@ -24,37 +24,6 @@ async fn assert_in_step(db: &TestDatabase, applied: usize) {
     assert_eq!(checksummed_versions(&db.conn).await, versions);
 }
 
-#[rstest]
-#[case::sqlite(Backend::Sqlite)]
-#[case::postgres(Backend::Postgres)]
-#[tokio::test]
-async fn every_command_keeps_checksums_in_step_with_applied_versions(#[case] backend: Backend) {
-    let Some(db) = conformance::fresh_database(backend).await else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = db.url.as_str();
-
-    assert_ok(&run(dir.path(), &["-u", url, "up", "-n", "5"]));
-    assert_in_step(&db, 5).await;
-    assert_ok(&run(dir.path(), &["-u", url, "up"]));
-    assert_in_step(&db, migration_count()).await;
-    assert_ok(&run(dir.path(), &["-u", url, "down", "-n", "3"]));
-    assert_in_step(&db, 11).await;
-    assert_ok(&run(dir.path(), &["-u", url, "refresh"]));
-    assert_in_step(&db, migration_count()).await;
-    assert_ok(&run(dir.path(), &["-u", url, "fresh"]));
-    assert_in_step(&db, migration_count()).await;
-    assert_ok(&run(dir.path(), &["-u", url, "status", "--check"]));
-    assert_ok(&run(dir.path(), &["-u", url, "reset"]));
-    assert!(
-        table_names(&db.conn).await.is_empty(),
-        "reset leaves neither bookkeeping table: {:?}",
-        table_names(&db.conn).await
-    );
-    db.close().await.expect("close");
-}
-
 #[tokio::test]
 async fn a_changed_checksum_is_named_by_status_and_refused_by_up() {
     let Some(db) = conformance::fresh_database(Backend::Sqlite).await else {

@@ -265,3 +265,46 @@ async fn a_migration_without_a_checksum_is_reported_never_skipped() {
     );
     db.close().await.expect("close");
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn every_command_keeps_checksums_in_step_with_applied_versions(#[case] backend: Backend) {
+    let Some(db) = conformance::fresh_database(backend).await else {
+        return;
+    };
+    let url = db.url.as_str();
+    let in_step = |expected: usize| {
+        let conn = db.conn.clone();
+        async move {
+            let versions = applied(&conn, "seaql_migrations").await;
+            assert_eq!(versions.len(), expected);
+            let checksummed = strings(
+                &conn,
+                "SELECT version FROM migration_checksums ORDER BY version",
+            )
+            .await;
+            assert_eq!(checksummed, versions);
+        }
+    };
+    let n = migration_count();
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "up", "-n", "1"]).await);
+    in_step(1).await;
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "up"]).await);
+    in_step(n).await;
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "down", "-n", "2"]).await);
+    in_step(n - 2).await;
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "refresh"]).await);
+    in_step(n).await;
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "fresh"]).await);
+    in_step(n).await;
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "status", "--check"]).await);
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "reset"]).await);
+    assert!(
+        tables(&db.conn).await.is_empty(),
+        "reset leaves no bookkeeping table: {:?}",
+        tables(&db.conn).await
+    );
+    db.close().await.expect("close");
+}
