@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use sea_orm_migration::sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, SqlxPostgresConnector, Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, SqlxPostgresConnector,
+    Statement,
 };
 
 use crate::error::Error;
@@ -53,11 +54,24 @@ impl Session {
         connect_timeout: Duration,
     ) -> Result<Self, Error> {
         match db.get_database_backend() {
-            DbBackend::Postgres => Self::postgres(db, schema, connect_timeout).await,
+            // Only a real pool has connect options to open the run's own session from;
+            // `get_postgres_connection_pool` would panic on a mock or proxy connection.
+            DbBackend::Postgres
+                if matches!(
+                    db.inner,
+                    DatabaseConnectionType::SqlxPostgresPoolConnection(_)
+                ) =>
+            {
+                Self::postgres(db, schema, connect_timeout).await
+            }
             DbBackend::Sqlite => Ok(Self {
                 conn: db.clone(),
                 scope: sqlite_scope(db).await?,
                 owned: false,
+            }),
+            DbBackend::Postgres => Err(Error::UnsupportedConnection {
+                backend: "a PostgreSQL connection that is not a sqlx pool (a mock or proxy)"
+                    .to_owned(),
             }),
             other => Err(Error::UnsupportedConnection {
                 backend: other.as_str().to_owned(),

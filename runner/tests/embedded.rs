@@ -217,3 +217,16 @@ async fn every_operation_reports_what_it_did(#[case] backend: Backend) {
     pool.close().await.expect("close");
     db.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn a_connection_without_a_pool_is_refused_not_a_panic() {
+    use sea_orm_migration::sea_orm::{DatabaseBackend, MockDatabase};
+    for backend in [DatabaseBackend::Postgres, DatabaseBackend::MySql] {
+        let mock = MockDatabase::new(backend).into_connection();
+        let outcome = migration_runner::up::<TestMigrator>(&mock, &Options::default()).await;
+        assert!(
+            matches!(outcome, Err(Error::UnsupportedConnection { .. })),
+            "{outcome:?}"
+        );
+    }
+}
