@@ -1,96 +1,24 @@
-//! Fault injection: a migration that fails part-way leaves the schema and the
-//! bookkeeping exactly as they were, on both backends, whether it is run by sea-orm's
-//! `Migrator::up` (the embedded path) or by the CLI's own runner.
+//! Fault injection on the application's own migrations: one that fails part-way leaves
+//! the schema and the bookkeeping exactly as they were, on both backends, whether it is
+//! run by sea-orm's `Migrator::up` or by the safe runner (`migration_runner::up`).
 
 mod common;
 
-use std::path::Path;
-use std::time::Duration;
-
 use common::*;
 use conformance::{Backend, TestDatabase};
-use migration::cli::{CliError, Command, Session, Target};
 use migration::sea_orm::DatabaseConnection;
-use migration::{
-    Alias, ColumnDef, DbErr, Index, MigrationName, MigrationTrait, SchemaManager, Table,
-    async_trait,
-};
 use migration::{Migrator, MigratorTrait};
+use migration_runner::{Operation, Options};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
-
-const PROBE_TABLE: &str = "atomicity_probe";
-const FAILING: &str = "m20250101_999999_creates_then_fails";
-/// The table the failing migration's second statement names, which does not exist:
-/// the database (not the migration code, nor a dry run) rejects it.
-const MISSING: &str = "no_such_table";
-
-/// Creates a table, then fails on a bad second statement.
-struct CreatesThenFails {
-    transactional: bool,
-}
-
-impl MigrationName for CreatesThenFails {
-    fn name(&self) -> &str {
-        FAILING
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreatesThenFails {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Alias::new(PROBE_TABLE))
-                    .col(ColumnDef::new(Alias::new("id")).string().primary_key())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_no_such_table_id")
-                    .table(Alias::new(MISSING))
-                    .col(Alias::new("id"))
-                    .to_owned(),
-            )
-            .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Alias::new(PROBE_TABLE)).to_owned())
-            .await
-    }
-
-    /// Ours say `Some(true)`; the control case turns it off to show the test can fail.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(self.transactional)
-    }
-}
-
-/// The first `K` real migrations, then one that fails half-way (in a transaction when
-/// `TX`, like every one of ours).
-struct FailsAfter<const K: usize, const TX: bool>;
-
-impl<const K: usize, const TX: bool> MigratorTrait for FailsAfter<K, TX> {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        let mut all: Vec<Box<dyn MigrationTrait>> = Migrator::migrations();
-        all.truncate(K);
-        all.push(Box::new(CreatesThenFails { transactional: TX }));
-        all.extend(Migrator::migrations().into_iter().skip(K));
-        all
-    }
-}
 
 /// Who runs the migrations.
 #[derive(Debug, Clone, Copy)]
 enum Runner {
     /// `Migrator::up`, as the application does when it embeds the migrator.
     SeaOrm,
-    /// The CLI's `up`, with its lock and checksum rows.
-    Cli,
+    /// The safe runner's `up`, with its lock and checksum rows.
+    Safe,
 }
 
 /// Everything a failed migration must not change.
@@ -115,20 +43,14 @@ impl Snapshot {
     }
 }
 
-async fn cli_up<M: MigratorTrait>(db: &TestDatabase, num: Option<u32>) -> Result<(), CliError> {
-    let target = Target::resolve(Some(&db.url), Path::new("unused.sqlite")).expect("target");
-    let session = Session {
-        db: &db.conn,
-        target: &target,
-        pg_schema: "public",
-        lock_timeout: Duration::from_secs(5),
-    };
-    session
-        .execute::<M>(Command::Up {
-            num,
-            allow_checksum_mismatch: false,
-        })
+async fn runner_up<M: MigratorTrait>(
+    db: &TestDatabase,
+    limit: Option<u32>,
+) -> Result<(), migration_runner::Error> {
+    let options = Options::default().sources(migration::SOURCES);
+    migration_runner::run::<M>(&db.conn, Operation::Up { limit }, &options)
         .await
+        .map(|_| ())
 }
 
 async fn up<M: MigratorTrait>(runner: Runner, db: &TestDatabase, num: Option<u32>) -> String {
@@ -137,80 +59,11 @@ async fn up<M: MigratorTrait>(runner: Runner, db: &TestDatabase, num: Option<u32
             .await
             .map(|()| String::new())
             .unwrap_or_else(|e| e.to_string()),
-        Runner::Cli => cli_up::<M>(db, num)
+        Runner::Safe => runner_up::<M>(db, num)
             .await
             .map(|()| String::new())
             .unwrap_or_else(|e| e.to_string()),
     }
-}
-
-/// Applies the first `K` migrations, runs the failing one, and returns the snapshots
-/// before and after it, with the error it reported.
-async fn fail_after<const K: usize, const TX: bool>(
-    backend: Backend,
-    runner: Runner,
-) -> Option<(Snapshot, Snapshot, String)> {
-    let db = conformance::fresh_database(backend).await?;
-    let setup = up::<Migrator>(runner, &db, Some(K as u32)).await;
-    assert_eq!(setup, "", "applying the first {K} migrations");
-    let before = Snapshot::take(&db.conn).await;
-    assert_eq!(before.versions.len(), K);
-
-    let error = up::<FailsAfter<K, TX>>(runner, &db, None).await;
-    let after = Snapshot::take(&db.conn).await;
-    db.close().await.expect("close");
-    Some((before, after, error))
-}
-
-#[rstest]
-#[case::sqlite_sea_orm(Backend::Sqlite, Runner::SeaOrm)]
-#[case::sqlite_cli(Backend::Sqlite, Runner::Cli)]
-#[case::postgres_sea_orm(Backend::Postgres, Runner::SeaOrm)]
-#[case::postgres_cli(Backend::Postgres, Runner::Cli)]
-#[tokio::test]
-async fn a_migration_failing_part_way_changes_nothing(
-    #[case] backend: Backend,
-    #[case] runner: Runner,
-    #[values(1, 9)] k: usize,
-) {
-    let outcome = match k {
-        1 => fail_after::<1, true>(backend, runner).await,
-        _ => fail_after::<9, true>(backend, runner).await,
-    };
-    let Some((before, after, error)) = outcome else {
-        return;
-    };
-    assert!(error.contains(MISSING), "the failure is reported: {error}");
-    if let Runner::Cli = runner {
-        assert!(
-            error.contains(&format!("applying {FAILING} failed")),
-            "{error}"
-        );
-    }
-    assert_eq!(after, before, "migration {k} failed half-way on {backend}");
-    assert!(!after.ddl.contains(PROBE_TABLE));
-    if let Runner::Cli = runner {
-        assert_eq!(after.checksums, after.versions, "one checksum per version");
-    }
-}
-
-/// The control: the same failure outside a transaction does leave the table behind, so
-/// the comparison above would see a half-applied migration.
-#[rstest]
-#[case::sqlite(Backend::Sqlite)]
-#[case::postgres(Backend::Postgres)]
-#[tokio::test]
-async fn without_a_transaction_the_same_failure_is_seen_half_applied(
-    #[case] backend: Backend,
-    #[values(Runner::SeaOrm, Runner::Cli)] runner: Runner,
-) {
-    let Some((before, after, error)) = fail_after::<1, false>(backend, runner).await else {
-        return;
-    };
-    assert!(error.contains(MISSING), "{error}");
-    assert_ne!(after.ddl, before.ddl);
-    assert!(after.ddl.contains(PROBE_TABLE), "{}", after.ddl);
-    assert_eq!(after.versions, before.versions, "no version row either way");
 }
 
 /// Our own migrations, made to fail part-way by the database: an index of the same name
@@ -218,9 +71,9 @@ async fn without_a_transaction_the_same_failure_is_seen_half_applied(
 /// tables are created and then its `CREATE INDEX` fails. Nothing of it may remain.
 #[rstest]
 #[case::sqlite_sea_orm(Backend::Sqlite, Runner::SeaOrm)]
-#[case::sqlite_cli(Backend::Sqlite, Runner::Cli)]
+#[case::sqlite_safe(Backend::Sqlite, Runner::Safe)]
 #[case::postgres_sea_orm(Backend::Postgres, Runner::SeaOrm)]
-#[case::postgres_cli(Backend::Postgres, Runner::Cli)]
+#[case::postgres_safe(Backend::Postgres, Runner::Safe)]
 #[tokio::test]
 async fn a_real_migration_failing_part_way_changes_nothing(
     #[case] backend: Backend,

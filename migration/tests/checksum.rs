@@ -4,16 +4,13 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::Duration;
-
 use common::*;
 use conformance::{Backend, TestDatabase};
-use migration::cli::{CliError, Command, Session, Target};
 use migration::{
     Alias, DbErr, Index, MigrationName, MigrationTrait, Migrator, MigratorTrait, SchemaManager,
     async_trait,
 };
+use migration_runner::{ChecksumPart, Error, Operation, Options};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 
@@ -25,37 +22,6 @@ async fn assert_in_step(db: &TestDatabase, applied: usize) {
     let versions = versions(&db.conn).await;
     assert_eq!(versions.len(), applied);
     assert_eq!(checksummed_versions(&db.conn).await, versions);
-}
-
-#[rstest]
-#[case::sqlite(Backend::Sqlite)]
-#[case::postgres(Backend::Postgres)]
-#[tokio::test]
-async fn every_command_keeps_checksums_in_step_with_applied_versions(#[case] backend: Backend) {
-    let Some(db) = conformance::fresh_database(backend).await else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = db.url.as_str();
-
-    assert_ok(&run(dir.path(), &["-u", url, "up", "-n", "5"]));
-    assert_in_step(&db, 5).await;
-    assert_ok(&run(dir.path(), &["-u", url, "up"]));
-    assert_in_step(&db, 14).await;
-    assert_ok(&run(dir.path(), &["-u", url, "down", "-n", "3"]));
-    assert_in_step(&db, 11).await;
-    assert_ok(&run(dir.path(), &["-u", url, "refresh"]));
-    assert_in_step(&db, 14).await;
-    assert_ok(&run(dir.path(), &["-u", url, "fresh"]));
-    assert_in_step(&db, 14).await;
-    assert_ok(&run(dir.path(), &["-u", url, "status", "--check"]));
-    assert_ok(&run(dir.path(), &["-u", url, "reset"]));
-    assert!(
-        table_names(&db.conn).await.is_empty(),
-        "reset leaves neither bookkeeping table: {:?}",
-        table_names(&db.conn).await
-    );
-    db.close().await.expect("close");
 }
 
 #[tokio::test]
@@ -76,9 +42,7 @@ async fn a_changed_checksum_is_named_by_status_and_refused_by_up() {
 
     let text = assert_ok(&run(dir.path(), &["-u", url, "status"]));
     assert!(
-        text.contains(&format!(
-            "changed  {API_TOKENS} (its SQL changed since it was applied)"
-        )),
+        text.contains(&format!("changed  {API_TOKENS} (its source file, SQL of up, SQL of down changed since it was applied)")),
         "{text}"
     );
     assert!(
@@ -189,40 +153,34 @@ async fn editing_an_applied_migration_is_detected(#[case] backend: Backend) {
     let Some(db) = conformance::fresh_database(backend).await else {
         return;
     };
-    let target = Target::resolve(Some(&db.url), Path::new("unused.sqlite")).expect("target");
-    let session = Session {
-        db: &db.conn,
-        target: &target,
-        pg_schema: "public",
-        lock_timeout: Duration::from_secs(5),
-    };
-    let up = Command::Up {
-        num: Some(13),
-        allow_checksum_mismatch: false,
-    };
-    session
-        .execute::<Migrator>(up.clone())
+    let options = Options::default().sources(migration::SOURCES);
+    migration_runner::run::<Migrator>(&db.conn, Operation::Up { limit: Some(13) }, &options)
         .await
         .expect("up 13");
-    session
-        .execute::<Migrator>(Command::Status { check: true })
+    let status = migration_runner::status::<Migrator>(&db.conn, &options)
         .await
-        .expect_err("one pending");
+        .expect("status");
+    assert!(status.changed().is_empty());
+    assert_eq!(status.pending().len(), 1);
 
-    let status = session
-        .execute::<EditedMigrator>(Command::Status { check: true })
-        .await;
-    match status {
-        Err(CliError::CheckFailed(message)) => {
-            assert!(
-                message.contains(&format!("checksum mismatch): {SETTINGS}")),
-                "{message}"
-            );
+    // Its source file is the same; the SQL of its up is not.
+    let status = migration_runner::status::<EditedMigrator>(&db.conn, &options)
+        .await
+        .expect("status");
+    assert_eq!(status.changed(), vec![SETTINGS]);
+    let edited = status
+        .migrations
+        .iter()
+        .find(|m| m.name == SETTINGS)
+        .expect("listed");
+    assert_eq!(
+        edited.state,
+        migration_runner::MigrationState::Changed {
+            parts: vec![ChecksumPart::UpSql]
         }
-        other => panic!("expected a failed check, got {other:?}"),
-    }
-    match session.execute::<EditedMigrator>(up).await {
-        Err(CliError::ChecksumMismatch { versions }) => assert_eq!(versions, vec![SETTINGS]),
+    );
+    match migration_runner::up::<EditedMigrator>(&db.conn, &options).await {
+        Err(Error::ChecksumMismatch { versions }) => assert_eq!(versions, vec![SETTINGS]),
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert_eq!(versions(&db.conn).await.len(), 13, "nothing applied");
@@ -262,14 +220,20 @@ async fn migrations_applied_without_checksums_get_them_on_the_next_up() {
 
     let text = assert_ok(&run(dir.path(), &["-u", url, "up"]));
     assert!(
-        text.contains("recorded the checksums of 14 migrations applied without one"),
+        text.contains(&format!(
+            "recorded the checksums of {} migrations applied without one",
+            migration_count()
+        )),
         "{text}"
     );
     assert!(text.contains("nothing pending"), "{text}");
-    assert_in_step(&db, 14).await;
+    assert_in_step(&db, migration_count()).await;
     let text = assert_ok(&run(dir.path(), &["-u", url, "status", "--check"]));
     assert!(
-        text.contains("14 applied, 0 pending, 0 unknown, 0 changed"),
+        text.contains(&format!(
+            "{} applied, 0 pending, 0 unknown, 0 changed",
+            migration_count()
+        )),
         "{text}"
     );
     assert!(!text.contains("no checksum"), "{text}");

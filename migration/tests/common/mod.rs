@@ -13,7 +13,13 @@ use conformance::{Backend, TestDatabase};
 use migration::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
-pub use migration::cli::checksum::CHECKSUM_TABLE;
+pub use migration_runner::{CHECKSUM_HISTORY_TABLE, CHECKSUM_TABLE};
+
+/// How many migrations the application has.
+pub fn migration_count() -> usize {
+    use migration::MigratorTrait;
+    migration::Migrator::migrations().len()
+}
 
 /// The spec's schema as written in `expected_schema.txt`, as `backend` reports it.
 pub fn expected_schema(backend: Backend) -> LogicalSchema {
@@ -135,12 +141,15 @@ fn parenthesised(text: &str) -> (Vec<String>, String) {
     (cols, text[close + 1..].trim().to_owned())
 }
 
-/// The schema in `conn`, without the bookkeeping tables (versions and checksums).
+/// The schema in `conn`, without the bookkeeping tables (versions, checksums, history).
 pub async fn actual_schema(conn: &DatabaseConnection) -> LogicalSchema {
     spec_view(
-        LogicalSchema::read(conn, &[MIGRATIONS_TABLE, CHECKSUM_TABLE])
-            .await
-            .expect("read the catalog"),
+        LogicalSchema::read(
+            conn,
+            &[MIGRATIONS_TABLE, CHECKSUM_TABLE, CHECKSUM_HISTORY_TABLE],
+        )
+        .await
+        .expect("read the catalog"),
     )
 }
 
@@ -189,11 +198,35 @@ pub async fn strings(conn: &DatabaseConnection, sql: &str, column: &str) -> Vec<
         .collect()
 }
 
+/// Opens `url` with the runner's connection builder, as the CLI does.
+pub async fn try_connect(url: &str) -> Result<DatabaseConnection, migration_runner::Error> {
+    use migration_runner::{Access, Target};
+    Target::parse(url, Access::ReadWrite)?
+        .connect(Access::ReadWrite, std::time::Duration::from_secs(5))
+        .await
+}
+
+pub async fn connect(url: &str) -> DatabaseConnection {
+    try_connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"))
+}
+
 /// The applied versions, oldest first (empty when the table does not exist).
 pub async fn versions(conn: &DatabaseConnection) -> Vec<String> {
-    migration::cli::applied_versions::<migration::Migrator>(conn)
+    if !table_names(conn)
         .await
-        .expect("read the applied versions")
+        .iter()
+        .any(|t| t == MIGRATIONS_TABLE)
+    {
+        return Vec::new();
+    }
+    strings(
+        conn,
+        &format!("SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version"),
+        "version",
+    )
+    .await
 }
 
 /// The versions with a recorded checksum, oldest first (empty without the table).

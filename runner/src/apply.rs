@@ -1,7 +1,7 @@
 //! Applying and rolling back one migration together with its bookkeeping rows.
 //!
 //! sea-orm's `Migrator::up` writes the `seaql_migrations` row inside the migration's
-//! transaction, but offers no hook to write ours there too. So the CLI runs each
+//! transaction, but offers no hook to write ours there too. So the runner runs each
 //! migration itself, the same way (same transaction rule, same version row), and adds
 //! the checksum row and a lock check to that transaction: the schema change, the version
 //! row and the checksum row commit together or not at all.
@@ -11,11 +11,11 @@ use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 
-use super::checksum::{Checksum, ChecksumTable, unix_now};
-use super::lock::MigrationLock;
+use crate::checksum::{Checksum, ChecksumTable, unix_now};
+use crate::lock::MigrationLock;
 
 /// One migration's step, with what it needs to keep the bookkeeping consistent.
-pub struct Step<'a> {
+pub(crate) struct Step<'a> {
     pub migration: &'a dyn MigrationTrait,
     pub versions_table: DynIden,
     pub lock: &'a MigrationLock,

@@ -5,27 +5,24 @@ use std::collections::HashSet;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::error::CliError;
+use crate::error::Error;
 
 /// The known migrations (oldest first) and the versions the database records.
-pub struct State {
+pub(crate) struct State {
     pub known: Vec<String>,
     pub applied: Vec<String>,
 }
 
 impl State {
     /// Reads the applied versions without creating anything.
-    pub async fn read<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Self, CliError> {
+    pub async fn read<M: MigratorTrait>(db: &DatabaseConnection) -> Result<Self, Error> {
         let known = M::migrations()
             .iter()
             .map(|m| m.name().to_owned())
             .collect();
         let applied = applied_versions::<M>(db)
             .await
-            .map_err(|source| CliError::Migration {
-                action: "reading the applied migrations".to_owned(),
-                source,
-            })?;
+            .map_err(|source| Error::failed("reading the applied migrations", source))?;
         Ok(Self { known, applied })
     }
 
@@ -59,18 +56,19 @@ impl State {
             .collect()
     }
 
-    pub fn refuse_unknown(&self) -> Result<(), CliError> {
+    /// Fails for applied versions this migrator does not know.
+    pub fn refuse_unknown(&self) -> Result<(), Error> {
         let versions = self.unknown();
         if versions.is_empty() {
             Ok(())
         } else {
-            Err(CliError::UnknownVersions { versions })
+            Err(Error::UnknownVersions { versions })
         }
     }
 }
 
 /// The versions recorded in the migrations table, without creating it when absent.
-pub async fn applied_versions<M: MigratorTrait>(
+pub(crate) async fn applied_versions<M: MigratorTrait>(
     db: &DatabaseConnection,
 ) -> Result<Vec<String>, DbErr> {
     let table = M::migration_table_name();

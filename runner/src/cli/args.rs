@@ -6,18 +6,20 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-/// Apply, roll back and inspect the application's schema migrations.
+use crate::options::MAX_TIMEOUT;
+
+/// Apply, roll back and inspect schema migrations.
 ///
 /// Without a database URL the migrations run on an embedded SQLite file
 /// (`data/app.sqlite` under the current directory, created if missing).
 #[derive(Debug, Parser)]
-#[command(name = "migration", version)]
+#[command(name = "migration")]
 pub struct Args {
-    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB` (a password as `USER:PASSWORD@`).
     #[arg(short = 'u', long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
-    /// PostgreSQL schema to migrate (ignored on SQLite).
+    /// PostgreSQL schema to migrate: one identifier, `app` or `"My App"` (ignored on SQLite).
     #[arg(
         short = 's',
         long,
@@ -44,11 +46,14 @@ pub struct Args {
     #[arg(long, global = true, default_value = "30", value_parser = parse_seconds)]
     pub lock_timeout: Duration,
 
+    /// What to do (default: `up`).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Command {
     /// Apply pending migrations (all of them, or the next N).
     Up {
@@ -66,10 +71,10 @@ pub enum Command {
         #[arg(short, long, default_value = "1")]
         num: u32,
     },
-    /// Show which migrations are applied and which are pending.
+    /// Show which migrations are applied, pending, changed or unknown (writes nothing).
     Status {
-        /// Exit with status 1 when any migration is pending, unknown or changed since it
-        /// was applied (for CI).
+        /// Exit with status 1 when any migration is pending, unknown, changed since it
+        /// was applied, or without a checksum (for CI).
         #[arg(long)]
         check: bool,
     },
@@ -77,13 +82,25 @@ pub enum Command {
     Fresh,
     /// Roll back all applied migrations, then apply all migrations.
     Refresh,
-    /// Roll back all applied migrations.
+    /// Roll back all applied migrations and drop the bookkeeping tables.
     Reset,
+    /// Accept an intended change to an applied migration: record its current checksum,
+    /// keeping the old and the new one in `migration_checksum_history`.
+    AcceptChecksum {
+        /// The migration's name, e.g. m20250101_000005_api_tokens.
+        version: String,
+    },
 }
 
+/// Whole seconds, at most [`MAX_TIMEOUT`]: a longer wait is surely a mistake.
 fn parse_seconds(value: &str) -> Result<Duration, String> {
-    value
-        .parse::<u64>()
-        .map(Duration::from_secs)
-        .map_err(|_| format!("'{value}' is not a whole number of seconds"))
+    let max = MAX_TIMEOUT.as_secs();
+    match value.trim().parse::<u64>() {
+        Ok(seconds) if seconds <= max => Ok(Duration::from_secs(seconds)),
+        Ok(_) => Err(format!("at most {max} seconds (a day) is accepted")),
+        Err(_) if !value.trim().is_empty() && value.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            Err(format!("at most {max} seconds (a day) is accepted"))
+        }
+        Err(_) => Err(format!("'{value}' is not a whole number of seconds")),
+    }
 }

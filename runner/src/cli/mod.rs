@@ -1,0 +1,407 @@
+//! The command line over the engine: arguments ([`Args`]) and all printing.
+//!
+//! It mirrors sea-orm-migration's CLI (up, down, status, fresh, refresh, reset) plus
+//! `status --check` and `accept-checksum`, defaults to an embedded SQLite file, checks
+//! its input before touching the database, reports what it did, and turns every failure
+//! into one `error:` line. Every line it prints goes through [`redact`]. Exit codes: 0
+//! success, 1 any error, 2 usage error.
+//!
+//! A project's whole binary:
+//!
+//! ```no_run
+//! # use sea_orm_migration::prelude::*;
+//! # struct Migrator;
+//! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     migration_runner::cli::main::<Migrator>(migration_runner::Sources::none()).await
+//! }
+//! ```
+
+mod args;
+
+pub use args::{Args, Command};
+pub use clap::Parser;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use sea_orm_migration::MigratorTrait;
+
+use crate::checksum::{CHECKSUM_HISTORY_TABLE, Sources};
+use crate::engine::{Operation, Report};
+use crate::error::Error;
+use crate::event::{Event, Observer};
+use crate::options::Options;
+use crate::pg_schema::PgSchema;
+use crate::redact::redact;
+use crate::status::{MigrationState, Status};
+use crate::target::{Access, Target};
+
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of any error (one `error:` line on stderr).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of a usage error (unknown subcommand, option or value).
+pub const EXIT_USAGE: u8 = 2;
+
+/// What the CLI fails with: the engine's errors, and `status --check`'s verdict.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The engine failed.
+    #[error(transparent)]
+    Runner(#[from] Error),
+    /// `status --check` found problems (named in the message).
+    #[error("{0}")]
+    CheckFailed(String),
+}
+
+/// The whole binary: parses the process's arguments, runs, prints to stdout and stderr.
+pub async fn main<M: MigratorTrait>(sources: Sources) -> ExitCode {
+    let code = run_from::<M, _, _>(
+        std::env::args_os(),
+        sources,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )
+    .await;
+    ExitCode::from(code)
+}
+
+/// Parses `argv` (program name first), runs, and prints progress to `stdout` and the
+/// error, usage or help text to `stderr` (help to `stdout`); returns the exit code.
+pub async fn run_from<M, I, T>(
+    argv: I,
+    sources: Sources,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8
+where
+    M: MigratorTrait,
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match Args::try_parse_from(argv) {
+        Ok(args) => args,
+        Err(error) => {
+            let code = error.exit_code();
+            // Clap echoes what it refuses: that may be a URL with a password.
+            let text = redact(&error.render().to_string());
+            let _ = if code == 0 {
+                write!(stdout, "{text}")
+            } else {
+                write!(stderr, "{text}")
+            };
+            return u8::try_from(code).unwrap_or(EXIT_USAGE);
+        }
+    };
+    match run::<M>(args, sources, stdout).await {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            // Ignore a closed stderr: the exit code still tells.
+            let _ = writeln!(
+                stderr,
+                "error: {}",
+                redact(&error.to_string().replace('\n', " "))
+            );
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Runs the command in `args`, printing progress to `out`.
+pub async fn run<M: MigratorTrait>(
+    args: Args,
+    sources: Sources,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let command = args.command.clone().unwrap_or(Command::Up {
+        num: None,
+        allow_checksum_mismatch: false,
+    });
+    let operation = operation(&command);
+    refuse_pointless(operation.as_ref())?;
+    let access = if operation.is_some() {
+        Access::ReadWrite
+    } else {
+        Access::ReadOnly
+    };
+    let target = Target::resolve(
+        args.database_url.as_deref(),
+        &args.default_sqlite_path,
+        access,
+    )?;
+    if let Target::Postgres { .. } = target {
+        // Refused before connecting: the schema is an identifier, never SQL.
+        PgSchema::parse(&args.database_schema)?;
+    }
+    say(out, &format!("database: {}", target.describe()));
+    let db = target.connect(access, args.connect_timeout).await?;
+    let mut options = Options::default()
+        .lock_timeout(args.lock_timeout)
+        .connect_timeout(args.connect_timeout)
+        .sources(sources);
+    if let Target::Postgres { .. } = target {
+        options = options.schema(args.database_schema.clone());
+    }
+    if let Command::Up {
+        allow_checksum_mismatch,
+        ..
+    } = command
+    {
+        options = options.allow_checksum_mismatch(allow_checksum_mismatch);
+    }
+    let result = match (operation, command) {
+        (Some(operation), _) => changing::<M>(&db, operation, options, out).await,
+        (None, Command::Status { check }) => {
+            let status = crate::status::<M>(&db, &options).await?;
+            print_status(&status, out);
+            verdict(&status, check)
+        }
+        (None, _) => Ok(()),
+    };
+    // Closing is best effort: the outcome of the command is what matters.
+    let _ = db.close().await;
+    result
+}
+
+/// The engine's operation for `command`; `None` for `status`.
+fn operation(command: &Command) -> Option<Operation> {
+    match command {
+        Command::Up { num, .. } => Some(Operation::Up { limit: *num }),
+        Command::Down { num } => Some(Operation::Down { count: *num }),
+        Command::Status { .. } => None,
+        Command::Fresh => Some(Operation::Fresh),
+        Command::Refresh => Some(Operation::Refresh),
+        Command::Reset => Some(Operation::Reset),
+        Command::AcceptChecksum { version } => Some(Operation::AcceptChecksum {
+            version: version.clone(),
+        }),
+    }
+}
+
+/// Refuses counts that can never be right before anything is opened or created.
+fn refuse_pointless(operation: Option<&Operation>) -> Result<(), Error> {
+    match operation {
+        Some(Operation::Up { limit: Some(0) }) => Err(Error::ZeroUpCount),
+        Some(Operation::Down { count: 0 }) => Err(Error::BadDownCount {
+            requested: 0,
+            reason: "rolls back nothing; give -n 1 or more".to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a changing operation, printing its events as they come.
+async fn changing<M: MigratorTrait>(
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+    operation: Operation,
+    options: Options,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let options = options.observer(Observer::new(move |event| {
+        // The receiver lives as long as the run; a send can only fail after it.
+        let _ = sender.send(event.clone());
+    }));
+    let known = M::migrations().len();
+    let kind = operation.clone();
+    let work = crate::run::<M>(db, operation, &options);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            biased;
+            Some(event) = events.recv() => print_event(&event, out),
+            result = &mut work => break result,
+        }
+    };
+    while let Ok(event) = events.try_recv() {
+        print_event(&event, out);
+    }
+    let report = result?;
+    print_report(&kind, &report, known, out);
+    Ok(())
+}
+
+/// `println!` that ignores a closed stdout (`migration | head`): the run must finish
+/// what it started rather than panic between two migrations. Redacted, like every line.
+fn say(out: &mut dyn Write, line: &str) {
+    let _ = writeln!(out, "{}", redact(line));
+}
+
+fn print_event(event: &Event, out: &mut dyn Write) {
+    let line = match event {
+        Event::WaitingForLock { holder, timeout } => format!(
+            "waiting up to {} s for the migration lock, held by {holder}",
+            timeout.as_secs()
+        ),
+        Event::ChecksumMismatchAllowed { versions } => format!(
+            "warning: applied migrations changed since they were applied (checksum mismatch): {}; going on because of --allow-checksum-mismatch",
+            versions.join(", ")
+        ),
+        Event::ChecksumsBackfilled { versions } => format!(
+            "recorded the checksum{} of {} migration{} applied without one",
+            plural(versions.len()),
+            versions.len(),
+            plural(versions.len())
+        ),
+        Event::Applied { name, elapsed } => format!("applied {name} ({} ms)", elapsed.as_millis()),
+        Event::RolledBack { name, elapsed } => {
+            format!("rolled back {name} ({} ms)", elapsed.as_millis())
+        }
+    };
+    say(out, &line);
+}
+
+fn print_report(operation: &Operation, report: &Report, known: usize, out: &mut dyn Write) {
+    let rolled_back = || {
+        if report.rolled_back.is_empty() {
+            "nothing to roll back: no migration is applied".to_owned()
+        } else {
+            let n = report.rolled_back.len();
+            format!("{n} migration{} rolled back", plural(n))
+        }
+    };
+    let applied = || {
+        if report.applied.is_empty() && report.pending.is_empty() {
+            format!("nothing pending: all {known} migrations are applied")
+        } else {
+            let n = report.applied.len();
+            format!(
+                "{n} migration{} applied, {} pending",
+                plural(n),
+                report.pending.len()
+            )
+        }
+    };
+    match operation {
+        Operation::Up { .. } => say(out, &applied()),
+        Operation::Down { .. } | Operation::Reset => say(out, &rolled_back()),
+        Operation::Refresh => {
+            say(out, &rolled_back());
+            say(out, &applied());
+        }
+        Operation::Fresh => say(
+            out,
+            &format!(
+                "dropped every table, then applied all {} migrations",
+                report.applied.len()
+            ),
+        ),
+        Operation::AcceptChecksum { .. } => {
+            if let Some(accepted) = &report.accepted {
+                say(
+                    out,
+                    &format!(
+                        "accepted the checksum of {}: was {}, now {} (both kept in {CHECKSUM_HISTORY_TABLE})",
+                        accepted.version, accepted.old, accepted.new
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn print_status(status: &Status, out: &mut dyn Write) {
+    for migration in &status.migrations {
+        let name = &migration.name;
+        let line = match &migration.state {
+            MigrationState::Pending => format!("{:<8} {name}", "pending"),
+            MigrationState::Changed { parts } => format!(
+                "{:<8} {name} (its {} changed since it was applied)",
+                "changed",
+                parts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            MigrationState::Unknown => format!("{:<8} {name} (not in this binary)", "unknown"),
+            MigrationState::AppliedUnrecorded => format!(
+                "{:<8} {name} (no checksum recorded yet; the next `up` records it)",
+                "applied"
+            ),
+            _ => format!("{:<8} {name}", "applied"),
+        };
+        say(out, &line);
+        if migration.has_no_checksum() {
+            say(
+                out,
+                &format!("         {name} has no checksum: its edits cannot be seen"),
+            );
+        }
+        for gap in &migration.gaps {
+            say(out, &format!("         {name}: {gap}"));
+        }
+    }
+    let mut summary = format!(
+        "{} applied, {} pending, {} unknown, {} changed",
+        status.applied().len(),
+        status.pending().len(),
+        status.unknown().len(),
+        status.changed().len()
+    );
+    let without = status.without_checksum().len();
+    if without > 0 {
+        summary.push_str(&format!(", {without} without checksum"));
+    }
+    say(out, &summary);
+}
+
+/// Unknown versions always fail; with `check`, so do pending, changed and
+/// unchecksummed migrations, all named in one line.
+fn verdict(status: &Status, check: bool) -> Result<(), CliError> {
+    let unknown = status.unknown();
+    if !unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: unknown.iter().map(|v| (*v).to_owned()).collect(),
+        }
+        .into());
+    }
+    if !check {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    let pending = status.pending();
+    if !pending.is_empty() {
+        problems.push(format!(
+            "{} migration{} pending: {}; run `up`",
+            pending.len(),
+            plural(pending.len()),
+            pending.join(", ")
+        ));
+    }
+    let changed = status.changed();
+    if !changed.is_empty() {
+        problems.push(format!(
+            "{} applied migration{} changed since applied (checksum mismatch): {}; restore the code, roll back and apply again, or `accept-checksum VERSION`",
+            changed.len(),
+            plural(changed.len()),
+            changed.join(", ")
+        ));
+    }
+    let without = status.without_checksum();
+    if !without.is_empty() {
+        problems.push(format!(
+            "{} migration{} without a checksum (edits to {} cannot be seen): {}; register the sources with migration_sources!",
+            without.len(),
+            plural(without.len()),
+            if without.len() == 1 { "it" } else { "them" },
+            without.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::CheckFailed(format!(
+            "status --check: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,467 @@
+//! The runs: every changing operation holds the lock for its whole run and reads what
+//! is applied only under it; each migration commits with its bookkeeping rows.
+
+use std::marker::PhantomData;
+use std::time::Instant;
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::apply::Step;
+use crate::checksum::{ChecksumTable, Expected};
+use crate::error::Error;
+use crate::event::Event;
+use crate::lock::MigrationLock;
+use crate::options::Options;
+use crate::session::Session;
+use crate::state::State;
+use crate::status::{MigrationState, MigrationStatus, Status};
+
+/// A changing operation for [`run`](crate::run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Apply pending migrations: all, or the next `limit`.
+    Up {
+        /// At most this many (at least 1).
+        limit: Option<u32>,
+    },
+    /// Roll back the newest `count` applied migrations (at least 1).
+    Down {
+        /// How many.
+        count: u32,
+    },
+    /// Drop every table of the database (schema), then apply all migrations.
+    Fresh,
+    /// Roll back all applied migrations, then apply all.
+    Refresh,
+    /// Roll back all applied migrations and drop the bookkeeping tables.
+    Reset,
+    /// Record the current checksum of an applied migration that was changed on purpose,
+    /// keeping the old and the new one in the checksum history.
+    AcceptChecksum {
+        /// The migration's name.
+        version: String,
+    },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// Migrations applied, in order.
+    pub applied: Vec<String>,
+    /// Migrations rolled back, in order (newest first).
+    pub rolled_back: Vec<String>,
+    /// Migrations applied earlier without a checksum, whose checksum this run recorded.
+    pub backfilled: Vec<String>,
+    /// Migrations still pending after the run.
+    pub pending: Vec<String>,
+    /// Whether every table was dropped first (`fresh`).
+    pub dropped_all_tables: bool,
+    /// The checksum change recorded by `accept-checksum`.
+    pub accepted: Option<AcceptedChecksum>,
+}
+
+/// A checksum change accepted on purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AcceptedChecksum {
+    /// The migration.
+    pub version: String,
+    /// The checksum recorded before.
+    pub old: String,
+    /// The checksum recorded now.
+    pub new: String,
+}
+
+pub(crate) async fn status<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    options: &Options,
+) -> Result<Status, Error> {
+    options.validate()?;
+    let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
+    let result = read_status::<M>(&session.conn, options).await;
+    session.close().await;
+    result
+}
+
+async fn read_status<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    options: &Options,
+) -> Result<Status, Error> {
+    let state = State::read::<M>(db).await?;
+    let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
+    let recorded = ChecksumTable::read(db)
+        .await
+        .map_err(|e| Error::failed("reading the recorded checksums", e))?;
+    let applied: Vec<&str> = state.applied_known();
+    let mut migrations = Vec::new();
+    for name in &state.known {
+        let computed = expected.get(name);
+        let gaps = computed.map(|c| c.gaps.clone()).unwrap_or_default();
+        let state = if !applied.contains(&name.as_str()) {
+            MigrationState::Pending
+        } else {
+            match (recorded.get(name), computed) {
+                (None, _) => MigrationState::AppliedUnrecorded,
+                (Some(found), Some(computed)) => {
+                    let parts = computed.checksum.changed_parts(found);
+                    if parts.is_empty() {
+                        MigrationState::Applied
+                    } else {
+                        MigrationState::Changed { parts }
+                    }
+                }
+                (Some(_), None) => MigrationState::Applied,
+            }
+        };
+        migrations.push(MigrationStatus {
+            name: name.clone(),
+            state,
+            gaps,
+        });
+    }
+    for name in state.unknown() {
+        migrations.push(MigrationStatus {
+            name,
+            state: MigrationState::Unknown,
+            gaps: Vec::new(),
+        });
+    }
+    Ok(Status { migrations })
+}
+
+pub(crate) async fn run<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    operation: Operation,
+    options: &Options,
+) -> Result<Report, Error> {
+    options.validate()?;
+    refuse_pointless(&operation)?;
+    let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
+    let result = locked_run::<M>(&session, operation, options).await;
+    session.close().await;
+    result
+}
+
+/// Refuses counts that can never be right, before touching the database.
+fn refuse_pointless(operation: &Operation) -> Result<(), Error> {
+    match operation {
+        Operation::Up { limit: Some(0) } => Err(Error::ZeroUpCount),
+        Operation::Down { count: 0 } => Err(Error::BadDownCount {
+            requested: 0,
+            reason: "rolls back nothing; give -n 1 or more".to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn locked_run<M: MigratorTrait>(
+    session: &Session,
+    operation: Operation,
+    options: &Options,
+) -> Result<Report, Error> {
+    let lock = MigrationLock::acquire(session, options.lock_timeout, &options.observer).await?;
+    let result = under_lock::<M>(session, &lock, operation, options).await;
+    let released = lock.release(&session.conn).await;
+    let report = result?;
+    released.map_err(|e| Error::failed("releasing the migration lock", e))?;
+    Ok(report)
+}
+
+async fn under_lock<M: MigratorTrait>(
+    session: &Session,
+    lock: &MigrationLock,
+    operation: Operation,
+    options: &Options,
+) -> Result<Report, Error> {
+    let db = &session.conn;
+    // Read only now, under the lock: whoever held it before may have applied some.
+    let state = State::read::<M>(db).await?;
+    state.refuse_unknown()?;
+    let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
+    let runner = Runner::<M> {
+        db,
+        lock,
+        expected: &expected,
+        options,
+        migrator: PhantomData,
+    };
+    let mut report = Report::default();
+    match operation {
+        Operation::Up { limit } => {
+            let status = read_status::<M>(db, options).await?;
+            let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
+            if !changed.is_empty() {
+                if !options.allow_checksum_mismatch {
+                    return Err(Error::ChecksumMismatch { versions: changed });
+                }
+                // The recorded checksums stay: they say what was really applied.
+                options
+                    .observer
+                    .notify(&Event::ChecksumMismatchAllowed { versions: changed });
+            }
+            runner.prepare().await?;
+            let unrecorded: Vec<String> = status
+                .migrations
+                .iter()
+                .filter(|m| m.state == MigrationState::AppliedUnrecorded)
+                .map(|m| m.name.clone())
+                .collect();
+            report.backfilled = runner.record_checksums(&unrecorded).await?;
+            if !report.backfilled.is_empty() {
+                options.observer.notify(&Event::ChecksumsBackfilled {
+                    versions: report.backfilled.clone(),
+                });
+            }
+            report.applied = runner.up(&state, limit).await?;
+        }
+        Operation::Down { count } => {
+            let applied = state.applied_known();
+            if count as usize > applied.len() {
+                return Err(Error::BadDownCount {
+                    requested: count,
+                    reason: format!(
+                        "only {} migration{} applied; nothing was rolled back (use `reset` to roll back all)",
+                        applied.len(),
+                        if applied.len() == 1 { " is" } else { "s are" }
+                    ),
+                });
+            }
+            runner.prepare().await?;
+            let newest_first: Vec<&str> =
+                applied.iter().rev().take(count as usize).copied().collect();
+            report.rolled_back = runner.roll_back(&newest_first).await?;
+        }
+        Operation::Fresh => {
+            M::fresh(db).await.map_err(|e| Error::failed("fresh", e))?;
+            report.dropped_all_tables = true;
+            runner.prepare().await?;
+            let after = State::read::<M>(db).await?;
+            let versions: Vec<String> = after
+                .applied_known()
+                .iter()
+                .map(|v| (*v).to_owned())
+                .collect();
+            runner.record_checksums(&versions).await?;
+            report.applied = versions;
+        }
+        Operation::Refresh => {
+            runner.prepare().await?;
+            report.rolled_back = runner.roll_back_all(&state).await?;
+            let state = State::read::<M>(db).await?;
+            report.applied = runner.up(&state, None).await?;
+        }
+        Operation::Reset => {
+            runner.prepare().await?;
+            report.rolled_back = runner.roll_back_all(&state).await?;
+            M::uninstall(db)
+                .await
+                .map_err(|e| Error::failed("dropping the migrations table", e))?;
+            ChecksumTable::drop(db)
+                .await
+                .map_err(|e| Error::failed("dropping the checksum tables", e))?;
+        }
+        Operation::AcceptChecksum { version } => {
+            report.accepted = Some(runner.accept(&state, &version).await?);
+        }
+    }
+    report.pending = State::read::<M>(db)
+        .await?
+        .pending()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    Ok(report)
+}
+
+/// Runs migrations of `M` one at a time, each with its bookkeeping, under the lock.
+struct Runner<'a, M> {
+    db: &'a DatabaseConnection,
+    lock: &'a MigrationLock,
+    expected: &'a Expected,
+    options: &'a Options,
+    migrator: PhantomData<M>,
+}
+
+impl<M: MigratorTrait> Runner<'_, M> {
+    /// Creates the bookkeeping tables when missing.
+    async fn prepare(&self) -> Result<(), Error> {
+        M::install(self.db)
+            .await
+            .map_err(|e| Error::failed("creating the migrations table", e))?;
+        ChecksumTable::ensure(self.db)
+            .await
+            .map_err(|e| Error::failed("creating the checksum tables", e))
+    }
+
+    /// Records the current checksum of each of `versions` that has one; returns those.
+    async fn record_checksums(&self, versions: &[String]) -> Result<Vec<String>, Error> {
+        let mut recorded = Vec::new();
+        for version in versions {
+            let Some(checksum) = self.expected.recordable(version) else {
+                continue;
+            };
+            ChecksumTable::record(self.db, version, checksum)
+                .await
+                .map_err(|e| Error::failed(format!("recording the checksum of {version}"), e))?;
+            recorded.push(version.clone());
+        }
+        Ok(recorded)
+    }
+
+    fn step<'m>(&'m self, migration: &'m dyn MigrationTrait) -> Step<'m> {
+        Step {
+            migration,
+            versions_table: M::migration_table_name(),
+            lock: self.lock,
+        }
+    }
+
+    async fn up(&self, state: &State, limit: Option<u32>) -> Result<Vec<String>, Error> {
+        let pending = state.pending();
+        let take = limit.map_or(pending.len(), |n| (n as usize).min(pending.len()));
+        let migrations = M::migrations();
+        let mut applied = Vec::new();
+        for name in &pending[..take] {
+            let started = Instant::now();
+            let migration = find(&migrations, name)?;
+            self.step(migration)
+                .apply(self.db, self.expected.recordable(name))
+                .await
+                .map_err(|e| Error::failed(format!("applying {name}"), e))?;
+            self.options.observer.notify(&Event::Applied {
+                name: (*name).to_owned(),
+                elapsed: started.elapsed(),
+            });
+            applied.push((*name).to_owned());
+        }
+        Ok(applied)
+    }
+
+    async fn roll_back_all(&self, state: &State) -> Result<Vec<String>, Error> {
+        let newest_first: Vec<&str> = state.applied_known().into_iter().rev().collect();
+        self.roll_back(&newest_first).await
+    }
+
+    async fn roll_back(&self, newest_first: &[&str]) -> Result<Vec<String>, Error> {
+        let migrations = M::migrations();
+        let mut rolled_back = Vec::new();
+        for name in newest_first {
+            let started = Instant::now();
+            let migration = find(&migrations, name)?;
+            self.step(migration)
+                .roll_back(self.db)
+                .await
+                .map_err(|e| Error::failed(format!("rolling back {name}"), e))?;
+            self.options.observer.notify(&Event::RolledBack {
+                name: (*name).to_owned(),
+                elapsed: started.elapsed(),
+            });
+            rolled_back.push((*name).to_owned());
+        }
+        Ok(rolled_back)
+    }
+
+    /// Replaces `version`'s recorded checksum with the current one, in one transaction
+    /// with its history row.
+    async fn accept(&self, state: &State, version: &str) -> Result<AcceptedChecksum, Error> {
+        if !state.known.iter().any(|v| v == version) {
+            return Err(Error::NotAMigration {
+                version: version.to_owned(),
+            });
+        }
+        if !state.applied_known().contains(&version) {
+            return Err(Error::NotApplied {
+                version: version.to_owned(),
+            });
+        }
+        let Some(new) = self.expected.recordable(version) else {
+            let reasons = self
+                .expected
+                .get(version)
+                .map(|c| {
+                    c.gaps
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            return Err(Error::NoChecksum {
+                version: version.to_owned(),
+                reasons,
+            });
+        };
+        self.prepare().await?;
+        let recorded = ChecksumTable::read(self.db)
+            .await
+            .map_err(|e| Error::failed("reading the recorded checksums", e))?;
+        let old = recorded
+            .get(version)
+            .cloned()
+            .unwrap_or_else(|| "-".to_owned());
+        if old == new.encode() {
+            return Err(Error::ChecksumAlreadyCurrent {
+                version: version.to_owned(),
+            });
+        }
+        let failed = |e| Error::failed(format!("accepting the checksum of {version}"), e);
+        let txn = self.db.begin().await.map_err(failed)?;
+        match ChecksumTable::accept(&txn, version, &old, new).await {
+            Ok(()) => txn.commit().await.map_err(failed)?,
+            Err(e) => {
+                // The original error is the one worth reporting.
+                let _ = txn.rollback().await;
+                return Err(failed(e));
+            }
+        }
+        Ok(AcceptedChecksum {
+            version: version.to_owned(),
+            old,
+            new: new.encode(),
+        })
+    }
+}
+
+fn find<'m>(
+    migrations: &'m [Box<dyn MigrationTrait>],
+    name: &str,
+) -> Result<&'m dyn MigrationTrait, Error> {
+    migrations
+        .iter()
+        .find(|m| m.name() == name)
+        .map(|m| m.as_ref())
+        .ok_or_else(|| Error::UnknownVersions {
+            versions: vec![name.to_owned()],
+        })
+}
+
+/// The migration lock, held by the caller (to run its own steps under it, or in tests).
+#[derive(Debug)]
+pub struct LockGuard {
+    session: Session,
+    lock: MigrationLock,
+}
+
+impl LockGuard {
+    pub(crate) async fn acquire(db: &DatabaseConnection, options: &Options) -> Result<Self, Error> {
+        options.validate()?;
+        let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
+        match MigrationLock::acquire(&session, options.lock_timeout, &options.observer).await {
+            Ok(lock) => Ok(Self { session, lock }),
+            Err(e) => {
+                session.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Releases the lock (dropping the guard releases it too, when its session closes).
+    pub async fn release(self) -> Result<(), Error> {
+        let released = self.lock.release(&self.session.conn).await;
+        self.session.close().await;
+        released.map_err(|e| Error::failed("releasing the migration lock", e))
+    }
+}

@@ -1,0 +1,221 @@
+//! The runner's errors: each says what was wrong and what to do, in one line, and names
+//! databases only in their redacted form.
+
+use std::path::PathBuf;
+
+use sea_orm_migration::DbErr;
+
+/// Everything the runner can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database URL does not parse.
+    #[error(
+        "database URL '{url}' is not a valid URL ({reason}); expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
+    )]
+    MalformedUrl {
+        /// The URL, redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The URL names a backend the runner does not support.
+    #[error(
+        "database URL '{url}' uses the unsupported backend '{scheme}'; use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+    )]
+    UnsupportedBackend {
+        /// The URL, redacted.
+        url: String,
+        /// Its scheme.
+        scheme: String,
+    },
+
+    /// The connection given is of a backend the runner does not support.
+    #[error("the runner supports SQLite and PostgreSQL connections, not {backend}")]
+    UnsupportedConnection {
+        /// The connection's backend.
+        backend: String,
+    },
+
+    /// A new SQLite database cannot be created: its folder is missing.
+    #[error("cannot create the SQLite database {}: the folder {} does not exist; create it or choose another path", path.display(), folder.display())]
+    MissingSqliteFolder {
+        /// The database file.
+        path: PathBuf,
+        /// Its missing folder.
+        folder: PathBuf,
+    },
+
+    /// A read-only command was given a SQLite database that does not exist.
+    #[error("the SQLite database {} does not exist; nothing was created (run `up` to create and migrate it)", path.display())]
+    MissingSqliteDatabase {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// The folder of the default SQLite database cannot be created.
+    #[error("cannot create the folder {} for the default SQLite database: {reason}", folder.display())]
+    DefaultFolder {
+        /// The folder.
+        folder: PathBuf,
+        /// Why.
+        reason: String,
+    },
+
+    /// Connecting failed.
+    #[error("cannot connect to {target}: {reason}")]
+    Connect {
+        /// The database, redacted.
+        target: String,
+        /// The driver's message, redacted, with a hint.
+        reason: String,
+    },
+
+    /// The PostgreSQL schema given is not one identifier.
+    #[error("invalid PostgreSQL schema name {given:?}: {reason}")]
+    InvalidSchemaName {
+        /// The name as given.
+        given: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The PostgreSQL schema does not exist.
+    #[error(
+        "the PostgreSQL schema \"{schema}\" does not exist in database {database}; create it first (CREATE SCHEMA), nothing was changed"
+    )]
+    SchemaNotFound {
+        /// The canonical schema name.
+        schema: String,
+        /// The database.
+        database: String,
+    },
+
+    /// The PostgreSQL connection has no current schema to migrate.
+    #[error(
+        "the PostgreSQL connection has no current schema (its search_path names none that exists); give the schema to migrate"
+    )]
+    NoCurrentSchema,
+
+    /// A duration is longer than the runner accepts.
+    #[error("{what} of {seconds} s is too long; give at most {max} s")]
+    DurationTooLong {
+        /// Which duration.
+        what: &'static str,
+        /// As given.
+        seconds: u64,
+        /// The limit.
+        max: u64,
+    },
+
+    /// The database has applied migrations this migrator does not know.
+    #[error("the database has applied migrations this binary does not know: {}; it was migrated by another (newer?) version of the migrator, so run that version instead", versions.join(", "))]
+    UnknownVersions {
+        /// The unknown versions.
+        versions: Vec<String>,
+    },
+
+    /// `down` was asked to roll back a number of migrations it cannot.
+    #[error("down -n {requested}: {reason}")]
+    BadDownCount {
+        /// The number asked for.
+        requested: u32,
+        /// Why it cannot.
+        reason: String,
+    },
+
+    /// `up` was asked to apply no migration.
+    #[error(
+        "up -n 0 applies nothing; give -n 1 or more, or leave -n out to apply all pending migrations"
+    )]
+    ZeroUpCount,
+
+    /// A database operation failed.
+    #[error("{action} failed: {source}")]
+    Migration {
+        /// What the runner was doing.
+        action: String,
+        /// The database's error.
+        source: DbErr,
+    },
+
+    /// Taking the PostgreSQL lock failed.
+    #[error("cannot take the migration lock on {target}: {source}")]
+    Lock {
+        /// The database, redacted.
+        target: String,
+        /// The database's error.
+        source: DbErr,
+    },
+
+    /// The SQLite lock file cannot be used.
+    #[error("cannot use the migration lock file {}: {reason}; check that this user may write to the database's folder and files", path.display())]
+    LockFile {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+
+    /// Another migrator held the lock for longer than the timeout.
+    #[error(
+        "timed out after {waited} s waiting for the migration lock on {target}, held by {holder}; let that migrator finish, or raise --lock-timeout"
+    )]
+    LockTimeout {
+        /// The database, redacted.
+        target: String,
+        /// Seconds waited.
+        waited: u64,
+        /// Who holds it, as far as can be seen.
+        holder: String,
+    },
+
+    /// Applied migrations changed since they were applied; `up` refuses to go on.
+    #[error("applied migrations changed since they were applied (checksum mismatch): {}; restore their code, or roll them back and apply them again, or accept the change with `accept-checksum VERSION`; `up --allow-checksum-mismatch` applies pending migrations anyway", versions.join(", "))]
+    ChecksumMismatch {
+        /// The changed versions, oldest first.
+        versions: Vec<String>,
+    },
+
+    /// `accept-checksum` was given a version this migrator does not have.
+    #[error("accept-checksum: {version} is not a migration of this binary")]
+    NotAMigration {
+        /// The version given.
+        version: String,
+    },
+
+    /// `accept-checksum` was given a version that is not applied.
+    #[error("accept-checksum: {version} is not applied, so it has no checksum to accept")]
+    NotApplied {
+        /// The version given.
+        version: String,
+    },
+
+    /// `accept-checksum` found the recorded checksum already current.
+    #[error(
+        "accept-checksum: the recorded checksum of {version} is already current; nothing to accept"
+    )]
+    ChecksumAlreadyCurrent {
+        /// The version given.
+        version: String,
+    },
+
+    /// No part of a migration's checksum can be computed.
+    #[error("accept-checksum: no checksum can be computed for {version}: {reasons}")]
+    NoChecksum {
+        /// The version given.
+        version: String,
+        /// Why each part is missing.
+        reasons: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn failed(action: impl Into<String>, source: DbErr) -> Self {
+        Self::Migration {
+            action: action.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! What a run reports while it goes: the engine prints nothing, it tells an observer.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Something that happened during a run, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Another migrator holds the lock; the run waits for it (reported once).
+    WaitingForLock {
+        /// Who holds it, as far as can be seen.
+        holder: String,
+        /// How long the run waits at most.
+        timeout: Duration,
+    },
+    /// Applied migrations changed since they were applied, and the run goes on because
+    /// it was told to ([`crate::Options::allow_checksum_mismatch`]).
+    ChecksumMismatchAllowed {
+        /// The changed versions.
+        versions: Vec<String>,
+    },
+    /// Checksums were recorded for migrations applied without one.
+    ChecksumsBackfilled {
+        /// Those versions.
+        versions: Vec<String>,
+    },
+    /// One migration was applied (with its version and checksum rows).
+    Applied {
+        /// Its name.
+        name: String,
+        /// How long it took.
+        elapsed: Duration,
+    },
+    /// One migration was rolled back (with its version and checksum rows).
+    RolledBack {
+        /// Its name.
+        name: String,
+        /// How long it took.
+        elapsed: Duration,
+    },
+}
+
+/// Receives the [`Event`]s of a run; by default nobody does.
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<Callback>>);
+
+type Callback = dyn Fn(&Event) + Send + Sync;
+
+impl Observer {
+    /// An observer calling `f` for each event.
+    pub fn new(f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(f)))
+    }
+
+    pub(crate) fn notify(&self, event: &Event) {
+        if let Some(f) = &self.0 {
+            f(event);
+        }
+    }
+}
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer(..)"
+        } else {
+            "Observer(none)"
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! No input makes the CLI panic: over arbitrary argument lists built from its own
+//! vocabulary and hostile values, the exit code is always 0, 1 or 2, and the secret in
+//! any URL given never reaches its output.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+
+const SECRET: &str = "S3cretPw";
+
+/// One folder for every case: the databases the cases create carry over between them,
+/// so later cases meet migrated, half-migrated and reset databases too.
+static DIR: std::sync::LazyLock<tempfile::TempDir> =
+    std::sync::LazyLock::new(|| tempfile::tempdir().expect("tempdir"));
+
+fn root() -> String {
+    DIR.path().display().to_string()
+}
+
+/// Words the CLI knows, and values that have broken CLIs before.
+fn token() -> impl Strategy<Value = String> {
+    let dir = root();
+    let sqlite = format!("sqlite://{dir}/db.sqlite");
+    let default = format!("{dir}/data/app.sqlite");
+    prop_oneof![
+        Just("up".to_owned()),
+        Just("down".to_owned()),
+        Just("status".to_owned()),
+        Just("fresh".to_owned()),
+        Just("refresh".to_owned()),
+        Just("reset".to_owned()),
+        Just("accept-checksum".to_owned()),
+        Just("--check".to_owned()),
+        Just("--allow-checksum-mismatch".to_owned()),
+        Just("-n".to_owned()),
+        Just("-s".to_owned()),
+        Just("--lock-timeout".to_owned()),
+        Just("--connect-timeout".to_owned()),
+        Just("--help".to_owned()),
+        Just("-u".to_owned()),
+        Just(sqlite),
+        Just(format!("--default-sqlite-path={default}")),
+        Just("sqlite::memory:".to_owned()),
+        Just("postgres://app:S3cretPw@127.0.0.1:1/app".to_owned()),
+        Just("postgres://app:S3cretPw@127.0.0.1:99999/app".to_owned()),
+        Just("postgres:///app?host=/nonexistent&password=S3cretPw".to_owned()),
+        Just("0".to_owned()),
+        Just("1".to_owned()),
+        Just("18446744073709551615".to_owned()),
+        Just("-1".to_owned()),
+        Just("".to_owned()),
+        Just("\"public\"; DROP TABLE x; --".to_owned()),
+        Just("m20240101_000001_widgets".to_owned()),
+        "[ -~]{0,12}",
+        any::<u64>().prop_map(|n| n.to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_exit_code_is_always_0_1_or_2(tokens in proptest::collection::vec(token(), 0..7)) {
+        let root = root();
+        // The default SQLite file (and --connect-timeout) first, so that an argument list
+        // without its own stays in the temporary folder and fails fast; later arguments
+        // may override both.
+        let mut args = vec![
+            format!("--default-sqlite-path={root}/data/app.sqlite"),
+            "--connect-timeout=1".to_owned(),
+        ];
+        args.extend(tokens);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = runtime.block_on(cli::<TestMigrator>(&refs));
+        prop_assert!(run.code <= 2, "{args:?} exited {}: {}", run.code, run.all());
+        prop_assert!(!run.all().contains(SECRET), "{args:?} leaked: {}", run.all());
+        if run.code == 1 {
+            prop_assert!(run.stderr.starts_with("error: ") && run.stderr.lines().count() == 1, "{args:?}: {}", run.stderr);
+        }
+    }
+}
