@@ -1,0 +1,560 @@
+//! Upstream `0002_consolidate_approval_sources`: the request tables become the single
+//! source of truth for allowed hosts and modules. Each gets a nullable `server_id`, a
+//! nullable `tool_id` (an admin's request has no tool) and a pending-unique index per
+//! origin; then every host in `servers.allowed_hosts` and every module in
+//! `global_config.allowed_modules` that no approved request covers gets one.
+//!
+//! The backfills differ from upstream's SQL on purpose (see the example's README):
+//! every missing module is inserted, not at most one; a `host:port` entry becomes a
+//! request for that host and port; duplicates give one row; and a host counts as
+//! covered only by an approved request for the same server, host and port.
+
+use sea_orm_migration::prelude::*;
+
+use super::m20260227_000001_initial_schema::{
+    IX_MODULE_REQUESTS_PENDING_UNIQUE, IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE, REQUEST_STATUS,
+};
+use crate::columns::KeyPart::{Column, PortOrZero};
+use crate::columns::{
+    Backend, KeyPart, Origin, base_model, create_pending_unique, drop_index, drop_table,
+    enumeration, exec, fk, uuid,
+};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const FK_NETWORK_ACCESS_REQUESTS_SERVER_ID: &str = "fk_network_access_requests_server_id";
+const FK_MODULE_REQUESTS_SERVER_ID: &str = "fk_module_requests_server_id";
+const IX_NAR_PENDING_TOOL_UNIQUE: &str = "ix_nar_pending_tool_unique";
+const IX_NAR_PENDING_ADMIN_UNIQUE: &str = "ix_nar_pending_admin_unique";
+const IX_MR_PENDING_TOOL_UNIQUE: &str = "ix_mr_pending_tool_unique";
+const IX_MR_PENDING_ADMIN_UNIQUE: &str = "ix_mr_pending_admin_unique";
+
+const NAR: &str = "network_access_requests";
+const MR: &str = "module_requests";
+
+/// The columns both shapes of each request table share, in 0001's order.
+const NAR_COLUMNS: &[&str] = &[
+    "tool_id",
+    "host",
+    "port",
+    "justification",
+    "requested_by",
+    "status",
+    "reviewed_at",
+    "reviewed_by",
+    "rejection_reason",
+    "id",
+    "created_at",
+    "updated_at",
+];
+const MR_COLUMNS: &[&str] = &[
+    "tool_id",
+    "module_name",
+    "justification",
+    "requested_by",
+    "status",
+    "reviewed_at",
+    "reviewed_by",
+    "rejection_reason",
+    "id",
+    "created_at",
+    "updated_at",
+];
+
+/// The shape of a request table: as 0001 made it, or as this migration leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    V0001,
+    V0002,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = Backend::of(manager, self.name())?;
+
+        // network_access_requests: N1-N5 (server_id, its FK and backfill, tool_id nullable,
+        // the old index gone), then N6-N7 (one pending index per origin), then N8.
+        match backend {
+            Backend::Postgres => {
+                add_server_id(manager, NAR, FK_NETWORK_ACCESS_REQUESTS_SERVER_ID).await?;
+                manager
+                    .drop_index(drop_index(
+                        Alias::new(NAR),
+                        IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
+                    ))
+                    .await?;
+            }
+            Backend::Sqlite => {
+                manager
+                    .drop_index(drop_index(
+                        Alias::new(NAR),
+                        IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
+                    ))
+                    .await?;
+                rebuild_sqlite(manager, NAR, Shape::V0002).await?;
+            }
+        }
+        let nar_key = |first| [Column(first), Column("host"), PortOrZero];
+        create_pending_unique(
+            manager,
+            backend,
+            IX_NAR_PENDING_TOOL_UNIQUE,
+            NAR,
+            &nar_key("tool_id"),
+            Origin::Tool,
+        )
+        .await?;
+        create_pending_unique(
+            manager,
+            backend,
+            IX_NAR_PENDING_ADMIN_UNIQUE,
+            NAR,
+            &nar_key("server_id"),
+            Origin::Admin,
+        )
+        .await?;
+        exec(manager, &backfill_hosts(backend)).await?;
+
+        // module_requests: the same steps M1-M8.
+        match backend {
+            Backend::Postgres => {
+                add_server_id(manager, MR, FK_MODULE_REQUESTS_SERVER_ID).await?;
+                manager
+                    .drop_index(drop_index(
+                        Alias::new(MR),
+                        IX_MODULE_REQUESTS_PENDING_UNIQUE,
+                    ))
+                    .await?;
+            }
+            Backend::Sqlite => {
+                manager
+                    .drop_index(drop_index(
+                        Alias::new(MR),
+                        IX_MODULE_REQUESTS_PENDING_UNIQUE,
+                    ))
+                    .await?;
+                rebuild_sqlite(manager, MR, Shape::V0002).await?;
+            }
+        }
+        create_pending_unique(
+            manager,
+            backend,
+            IX_MR_PENDING_TOOL_UNIQUE,
+            MR,
+            &[Column("tool_id"), Column("module_name")],
+            Origin::Tool,
+        )
+        .await?;
+        // Global, not per server: an admin's module request has no server either.
+        create_pending_unique(
+            manager,
+            backend,
+            IX_MR_PENDING_ADMIN_UNIQUE,
+            MR,
+            &[Column("module_name")],
+            Origin::Admin,
+        )
+        .await?;
+        exec(manager, &backfill_modules(backend)).await
+    }
+
+    /// Upstream's downgrade: module_requests first, then network_access_requests; each
+    /// loses its admin-originated rows (tool_id NULL), backfilled or not, and gets its
+    /// 0001 shape and index back. Tool-originated rows are kept.
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = Backend::of(manager, self.name())?;
+        restore_0001_shape(
+            manager,
+            backend,
+            MR,
+            [IX_MR_PENDING_ADMIN_UNIQUE, IX_MR_PENDING_TOOL_UNIQUE],
+            (
+                IX_MODULE_REQUESTS_PENDING_UNIQUE,
+                &[Column("tool_id"), Column("module_name")],
+            ),
+            FK_MODULE_REQUESTS_SERVER_ID,
+        )
+        .await?;
+        restore_0001_shape(
+            manager,
+            backend,
+            NAR,
+            [IX_NAR_PENDING_ADMIN_UNIQUE, IX_NAR_PENDING_TOOL_UNIQUE],
+            (
+                IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
+                &[Column("tool_id"), Column("host"), PortOrZero],
+            ),
+            FK_NETWORK_ACCESS_REQUESTS_SERVER_ID,
+        )
+        .await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// PostgreSQL, steps 1-4 of a request table: `server_id` appended with its named foreign
+/// key, filled from each request's tool, then `tool_id` made nullable.
+async fn add_server_id(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    fk_name: &str,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Alias::new(table))
+                .add_column(ColumnDef::new(Alias::new("server_id")).uuid().null())
+                .take(),
+        )
+        .await?;
+    manager
+        .create_foreign_key(
+            ForeignKey::create()
+                .name(fk_name)
+                .from(Alias::new(table), Alias::new("server_id"))
+                .to(Alias::new("servers"), Alias::new("id"))
+                .on_delete(ForeignKeyAction::Cascade)
+                .take(),
+        )
+        .await?;
+    exec(
+        manager,
+        &format!(
+            r#"UPDATE "{table}" AS r SET "server_id" = t."server_id" FROM "tools" AS t WHERE r."tool_id" = t."id" AND r."server_id" IS NULL"#
+        ),
+    )
+    .await?;
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Alias::new(table))
+                .modify_column(ColumnDef::new(Alias::new("tool_id")).null())
+                .take(),
+        )
+        .await
+}
+
+/// Steps of the downgrade for one request table.
+async fn restore_0001_shape(
+    manager: &SchemaManager<'_>,
+    backend: Backend,
+    table: &'static str,
+    new_indexes: [&str; 2],
+    (old_index, old_key): (&str, &[KeyPart]),
+    fk_name: &str,
+) -> Result<(), DbErr> {
+    manager
+        .exec_stmt(
+            Query::delete()
+                .from_table(Alias::new(table))
+                .and_where(Expr::col(Alias::new("tool_id")).is_null())
+                .take(),
+        )
+        .await?;
+    for name in new_indexes {
+        manager
+            .drop_index(drop_index(Alias::new(table), name))
+            .await?;
+    }
+    match backend {
+        Backend::Postgres => {
+            create_pending_unique(manager, backend, old_index, table, old_key, Origin::Any).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Alias::new(table))
+                        .modify_column(ColumnDef::new(Alias::new("tool_id")).not_null())
+                        .take(),
+                )
+                .await?;
+            manager
+                .drop_foreign_key(
+                    ForeignKey::drop()
+                        .name(fk_name)
+                        .table(Alias::new(table))
+                        .to_owned(),
+                )
+                .await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Alias::new(table))
+                        .drop_column(Alias::new("server_id"))
+                        .take(),
+                )
+                .await
+        }
+        Backend::Sqlite => {
+            // The index belongs to the rebuilt table: create it after the rebuild.
+            rebuild_sqlite(manager, table, Shape::V0001).await?;
+            create_pending_unique(manager, backend, old_index, table, old_key, Origin::Any).await
+        }
+    }
+}
+
+/// SQLite cannot change a column's nullability or add a foreign key to a table, so the
+/// table is rebuilt into `shape` (SQLite's documented procedure: create the new table,
+/// copy the rows, drop the old one, rename the new one). No foreign key points at the
+/// request tables, so dropping the old one cascades nowhere. Going to 0002's shape, the
+/// copy fills `server_id` from each request's tool (upstream's N3 / M3).
+async fn rebuild_sqlite(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    shape: Shape,
+) -> Result<(), DbErr> {
+    let staging = format!("{table}_rebuild");
+    let create = match table {
+        NAR => network_access_requests_sqlite(&staging, shape),
+        _ => module_requests_sqlite(&staging, shape),
+    };
+    manager.create_table(create).await?;
+    let shared = match table {
+        NAR => NAR_COLUMNS,
+        _ => MR_COLUMNS,
+    };
+    let columns = shared
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let copy = match shape {
+        Shape::V0002 => format!(
+            r#"INSERT INTO "{staging}" ({columns}, "server_id") SELECT {columns}, (SELECT t."server_id" FROM "tools" AS t WHERE t."id" = "{table}"."tool_id") FROM "{table}""#
+        ),
+        Shape::V0001 => {
+            format!(r#"INSERT INTO "{staging}" ({columns}) SELECT {columns} FROM "{table}""#)
+        }
+    };
+    exec(manager, &copy).await?;
+    manager.drop_table(drop_table(Alias::new(table))).await?;
+    manager
+        .rename_table(
+            Table::rename()
+                .table(Alias::new(&staging), Alias::new(table))
+                .take(),
+        )
+        .await
+}
+
+/// `tool_id` as the shape has it: NOT NULL in 0001, nullable after.
+fn tool_id(shape: Shape) -> ColumnDef {
+    let mut def = uuid(Alias::new("tool_id"), Backend::Sqlite);
+    match shape {
+        Shape::V0001 => def.not_null(),
+        Shape::V0002 => def.null(),
+    };
+    def
+}
+
+/// The shape's tail: in 0002, `server_id` after the BaseModel columns (where
+/// PostgreSQL's ALTER TABLE ADD COLUMN puts it) and its named foreign key.
+fn finish_sqlite(table: &mut TableCreateStatement, name: &str, shape: Shape, fk_name: &str) {
+    base_model(
+        table,
+        Backend::Sqlite,
+        Alias::new("id"),
+        Alias::new("created_at"),
+        Alias::new("updated_at"),
+    );
+    if shape == Shape::V0002 {
+        table.col(uuid(Alias::new("server_id"), Backend::Sqlite).null());
+    }
+    table.foreign_key(&mut fk(
+        Alias::new(name),
+        Alias::new("tool_id"),
+        Alias::new("tools"),
+        Alias::new("id"),
+        ForeignKeyAction::Cascade,
+    ));
+    if shape == Shape::V0002 {
+        table.foreign_key(
+            &mut fk(
+                Alias::new(name),
+                Alias::new("server_id"),
+                Alias::new("servers"),
+                Alias::new("id"),
+                ForeignKeyAction::Cascade,
+            )
+            .name(fk_name)
+            .take(),
+        );
+    }
+}
+
+fn string255(col: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(col)).string_len(255).take()
+}
+
+fn text(col: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(col)).text().take()
+}
+
+fn timestamptz(col: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(col))
+        .timestamp_with_time_zone()
+        .take()
+}
+
+/// `network_access_requests` on SQLite, column for column as 0001 creates it.
+fn network_access_requests_sqlite(name: &str, shape: Shape) -> TableCreateStatement {
+    let mut table = Table::create();
+    table
+        .table(Alias::new(name))
+        .col(tool_id(shape))
+        .col(string255("host").not_null())
+        .col(ColumnDef::new(Alias::new("port")).integer().null())
+        .col(text("justification").not_null())
+        .col(string255("requested_by").null())
+        .col(enumeration(
+            Alias::new("status"),
+            &REQUEST_STATUS,
+            Backend::Sqlite,
+        ))
+        .col(timestamptz("reviewed_at").null())
+        .col(string255("reviewed_by").null())
+        .col(text("rejection_reason").null());
+    finish_sqlite(
+        &mut table,
+        name,
+        shape,
+        FK_NETWORK_ACCESS_REQUESTS_SERVER_ID,
+    );
+    table
+}
+
+/// `module_requests` on SQLite, column for column as 0001 creates it.
+fn module_requests_sqlite(name: &str, shape: Shape) -> TableCreateStatement {
+    let mut table = Table::create();
+    table
+        .table(Alias::new(name))
+        .col(tool_id(shape))
+        .col(string255("module_name").not_null())
+        .col(text("justification").not_null())
+        .col(string255("requested_by").null())
+        .col(enumeration(
+            Alias::new("status"),
+            &REQUEST_STATUS,
+            Backend::Sqlite,
+        ))
+        .col(timestamptz("reviewed_at").null())
+        .col(string255("reviewed_by").null())
+        .col(text("rejection_reason").null());
+    finish_sqlite(&mut table, name, shape, FK_MODULE_REQUESTS_SERVER_ID);
+    table
+}
+
+/// Backend-specific pieces of the backfills.
+struct Dialect {
+    /// A fresh uuid per row.
+    new_id: &'static str,
+    now: &'static str,
+    approved: &'static str,
+    /// `FROM` items giving one row per element of an array column, as `e.value`.
+    elements: fn(&str) -> String,
+    /// What else an element must be to count (SQLite: a JSON string).
+    element_filter: &'static str,
+    /// Null-safe equality.
+    same: &'static str,
+    /// `(host, port)` of `e.value`: a `host:port` entry (one colon, 1-5 digits after it)
+    /// is split, anything else is a host with any port (NULL).
+    host: &'static str,
+    port: &'static str,
+}
+
+const POSTGRES: Dialect = Dialect {
+    new_id: "gen_random_uuid()",
+    now: "now()",
+    approved: "'approved'::request_status",
+    elements: |array| format!("CROSS JOIN LATERAL unnest({array}) AS e(value)"),
+    element_filter: "",
+    same: "IS NOT DISTINCT FROM",
+    host: "CASE WHEN e.value ~ '^[^:]+:[0-9]{1,5}$' THEN split_part(e.value, ':', 1) ELSE e.value END",
+    port: "CASE WHEN e.value ~ '^[^:]+:[0-9]{1,5}$' THEN split_part(e.value, ':', 2)::integer END",
+};
+
+/// SQLite: arrays are JSON text (`json_each`); a version-4 uuid from `randomblob`.
+const SQLITE: Dialect = Dialect {
+    new_id: "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
+             substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+             substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
+    now: "CURRENT_TIMESTAMP",
+    approved: "'approved'",
+    elements: |array| format!(", json_each({array}) AS e"),
+    element_filter: " AND e.type = 'text'",
+    same: "IS",
+    host: "CASE WHEN instr(e.value, ':') > 1 \
+             AND length(substr(e.value, instr(e.value, ':') + 1)) BETWEEN 1 AND 5 \
+             AND substr(e.value, instr(e.value, ':') + 1) NOT GLOB '*[^0-9]*' \
+           THEN substr(e.value, 1, instr(e.value, ':') - 1) ELSE e.value END",
+    port: "CASE WHEN instr(e.value, ':') > 1 \
+             AND length(substr(e.value, instr(e.value, ':') + 1)) BETWEEN 1 AND 5 \
+             AND substr(e.value, instr(e.value, ':') + 1) NOT GLOB '*[^0-9]*' \
+           THEN CAST(substr(e.value, instr(e.value, ':') + 1) AS INTEGER) END",
+};
+
+fn dialect(backend: Backend) -> &'static Dialect {
+    match backend {
+        Backend::Postgres => &POSTGRES,
+        Backend::Sqlite => &SQLITE,
+    }
+}
+
+/// N8: one approved admin request per distinct (server, host, port) of
+/// `servers.allowed_hosts` that no approved request of that server covers.
+fn backfill_hosts(backend: Backend) -> String {
+    let Dialect {
+        new_id,
+        now,
+        approved,
+        elements,
+        element_filter,
+        same,
+        host,
+        port,
+    } = dialect(backend);
+    let elements = elements("s.allowed_hosts");
+    format!(
+        "INSERT INTO network_access_requests \
+           (id, server_id, tool_id, host, port, justification, requested_by, status, \
+            reviewed_at, reviewed_by, created_at, updated_at) \
+         SELECT {new_id}, h.server_id, NULL, h.host, h.port, 'Pre-existing host (migrated)', \
+                'admin', {approved}, {now}, 'system-migration', {now}, {now} \
+         FROM (SELECT DISTINCT s.id AS server_id, {host} AS host, {port} AS port \
+               FROM servers AS s {elements} \
+               WHERE e.value IS NOT NULL AND e.value <> ''{element_filter}) AS h \
+         WHERE NOT EXISTS ( \
+           SELECT 1 FROM network_access_requests AS r \
+           WHERE r.server_id = h.server_id AND r.host = h.host AND r.port {same} h.port \
+             AND r.status = 'approved')"
+    )
+}
+
+/// M8: one approved global request (no tool, no server) per distinct module of
+/// `global_config.allowed_modules` that no approved request names.
+fn backfill_modules(backend: Backend) -> String {
+    let Dialect {
+        new_id,
+        now,
+        approved,
+        elements,
+        element_filter,
+        ..
+    } = dialect(backend);
+    let elements = elements("g.allowed_modules");
+    format!(
+        "INSERT INTO module_requests \
+           (id, server_id, tool_id, module_name, justification, requested_by, status, \
+            reviewed_at, reviewed_by, created_at, updated_at) \
+         SELECT {new_id}, NULL, NULL, m.module_name, 'Pre-existing module (migrated)', \
+                'admin', {approved}, {now}, 'system-migration', {now}, {now} \
+         FROM (SELECT DISTINCT e.value AS module_name FROM global_config AS g {elements} \
+               WHERE e.value IS NOT NULL AND e.value <> ''{element_filter}) AS m \
+         WHERE NOT EXISTS ( \
+           SELECT 1 FROM module_requests AS r \
+           WHERE r.module_name = m.module_name AND r.status = 'approved')"
+    )
+}
