@@ -55,6 +55,9 @@ async fn backfill_and_rollback(backend: Backend) {
         (S1, "rejected.a.com", None),
         // Two equal entries, one row; port 5433 approved does not cover 5432.
         (S2, "b.internal", Some(5432)),
+        (S2, "::1", None),
+        (S2, "cache.local:abc", None),
+        (S2, "db.local:123456", None),
     ]
     .into_iter()
     .map(|(s, h, p)| (uuid(s), h.to_owned(), p))
@@ -464,7 +467,18 @@ impl Seed {
                     "covered-port.a.com",
                 ],
             ),
-            self.server(S2, &["api.a.com", "b.internal:5432", "b.internal:5432"]),
+            // Not `host:port`: an IPv6 address, a non-numeric and a too long port.
+            self.server(
+                S2,
+                &[
+                    "api.a.com",
+                    "b.internal:5432",
+                    "b.internal:5432",
+                    "::1",
+                    "cache.local:abc",
+                    "db.local:123456",
+                ],
+            ),
             self.server(S3, &[]),
             self.server(S4, &generated),
             self.tool(T1, S1, "fetch"),

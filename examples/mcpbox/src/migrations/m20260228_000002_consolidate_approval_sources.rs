@@ -459,10 +459,12 @@ struct Dialect {
     element_filter: &'static str,
     /// Null-safe equality.
     same: &'static str,
-    /// `(host, port)` of `e.value`: a `host:port` entry (one colon, 1-5 digits after it)
-    /// is split, anything else is a host with any port (NULL).
-    host: &'static str,
-    port: &'static str,
+    /// `e.value` before and after its first colon.
+    head: &'static str,
+    tail: &'static str,
+    /// Whether `entry` is `host:port`: one colon, a host before it, 1-5 digits after it.
+    /// Anything else is a host with any port (NULL).
+    is_host_port: &'static str,
 }
 
 const POSTGRES: Dialect = Dialect {
@@ -472,8 +474,9 @@ const POSTGRES: Dialect = Dialect {
     elements: |array| format!("CROSS JOIN LATERAL unnest({array}) AS e(value)"),
     element_filter: "",
     same: "IS NOT DISTINCT FROM",
-    host: "CASE WHEN e.value ~ '^[^:]+:[0-9]{1,5}$' THEN split_part(e.value, ':', 1) ELSE e.value END",
-    port: "CASE WHEN e.value ~ '^[^:]+:[0-9]{1,5}$' THEN split_part(e.value, ':', 2)::integer END",
+    head: "split_part(e.value, ':', 1)",
+    tail: "split_part(e.value, ':', 2)",
+    is_host_port: "entry ~ '^[^:]+:[0-9]{1,5}$'",
 };
 
 /// SQLite: arrays are JSON text (`json_each`); a version-4 uuid from `randomblob`.
@@ -486,14 +489,9 @@ const SQLITE: Dialect = Dialect {
     elements: |array| format!(", json_each({array}) AS e"),
     element_filter: " AND e.type = 'text'",
     same: "IS",
-    host: "CASE WHEN instr(e.value, ':') > 1 \
-             AND length(substr(e.value, instr(e.value, ':') + 1)) BETWEEN 1 AND 5 \
-             AND substr(e.value, instr(e.value, ':') + 1) NOT GLOB '*[^0-9]*' \
-           THEN substr(e.value, 1, instr(e.value, ':') - 1) ELSE e.value END",
-    port: "CASE WHEN instr(e.value, ':') > 1 \
-             AND length(substr(e.value, instr(e.value, ':') + 1)) BETWEEN 1 AND 5 \
-             AND substr(e.value, instr(e.value, ':') + 1) NOT GLOB '*[^0-9]*' \
-           THEN CAST(substr(e.value, instr(e.value, ':') + 1) AS INTEGER) END",
+    head: "substr(e.value, 1, instr(e.value, ':') - 1)",
+    tail: "substr(e.value, instr(e.value, ':') + 1)",
+    is_host_port: "head <> '' AND length(tail) BETWEEN 1 AND 5 AND tail NOT GLOB '*[^0-9]*'",
 };
 
 fn dialect(backend: Backend) -> &'static Dialect {
@@ -513,24 +511,38 @@ fn backfill_hosts(backend: Backend) -> String {
         elements,
         element_filter,
         same,
-        host,
-        port,
+        head,
+        tail,
+        is_host_port,
     } = dialect(backend);
     let elements = elements("s.allowed_hosts");
-    format!(
-        "INSERT INTO network_access_requests \
-           (id, server_id, tool_id, host, port, justification, requested_by, status, \
-            reviewed_at, reviewed_by, created_at, updated_at) \
-         SELECT {new_id}, h.server_id, NULL, h.host, h.port, 'Pre-existing host (migrated)', \
-                'admin', {approved}, {now}, 'system-migration', {now}, {now} \
-         FROM (SELECT DISTINCT s.id AS server_id, {host} AS host, {port} AS port \
-               FROM servers AS s {elements} \
-               WHERE e.value IS NOT NULL AND e.value <> ''{element_filter}) AS h \
-         WHERE NOT EXISTS ( \
-           SELECT 1 FROM network_access_requests AS r \
-           WHERE r.server_id = h.server_id AND r.host = h.host AND r.port {same} h.port \
-             AND r.status = 'approved')"
-    )
+    [
+        "INSERT INTO network_access_requests (id, server_id, tool_id, host, port, justification,"
+            .to_owned(),
+        "    requested_by, status, reviewed_at, reviewed_by, created_at, updated_at)".to_owned(),
+        format!("SELECT {new_id},"),
+        "    h.server_id, NULL, h.host, h.port, 'Pre-existing host (migrated)', 'admin',"
+            .to_owned(),
+        format!("    {approved}, {now}, 'system-migration', {now}, {now}"),
+        "FROM (".to_owned(),
+        "    SELECT DISTINCT server_id,".to_owned(),
+        format!("        CASE WHEN {is_host_port} THEN head ELSE entry END AS host,"),
+        format!("        CASE WHEN {is_host_port} THEN CAST(tail AS integer) END AS port"),
+        "    FROM (".to_owned(),
+        format!(
+            "        SELECT s.id AS server_id, e.value AS entry, {head} AS head, {tail} AS tail"
+        ),
+        format!("        FROM servers AS s {elements}"),
+        format!("        WHERE e.value IS NOT NULL AND e.value <> ''{element_filter}"),
+        "    ) AS split".to_owned(),
+        ") AS h".to_owned(),
+        "WHERE NOT EXISTS (".to_owned(),
+        "    SELECT 1 FROM network_access_requests AS r".to_owned(),
+        format!("    WHERE r.server_id = h.server_id AND r.host = h.host AND r.port {same} h.port"),
+        "        AND r.status = 'approved'".to_owned(),
+        ")".to_owned(),
+    ]
+    .join("\n")
 }
 
 /// M8: one approved global request (no tool, no server) per distinct module of
@@ -545,16 +557,21 @@ fn backfill_modules(backend: Backend) -> String {
         ..
     } = dialect(backend);
     let elements = elements("g.allowed_modules");
-    format!(
-        "INSERT INTO module_requests \
-           (id, server_id, tool_id, module_name, justification, requested_by, status, \
-            reviewed_at, reviewed_by, created_at, updated_at) \
-         SELECT {new_id}, NULL, NULL, m.module_name, 'Pre-existing module (migrated)', \
-                'admin', {approved}, {now}, 'system-migration', {now}, {now} \
-         FROM (SELECT DISTINCT e.value AS module_name FROM global_config AS g {elements} \
-               WHERE e.value IS NOT NULL AND e.value <> ''{element_filter}) AS m \
-         WHERE NOT EXISTS ( \
-           SELECT 1 FROM module_requests AS r \
-           WHERE r.module_name = m.module_name AND r.status = 'approved')"
-    )
+    [
+        "INSERT INTO module_requests (id, server_id, tool_id, module_name, justification,"
+            .to_owned(),
+        "    requested_by, status, reviewed_at, reviewed_by, created_at, updated_at)".to_owned(),
+        format!("SELECT {new_id},"),
+        "    NULL, NULL, m.module_name, 'Pre-existing module (migrated)', 'admin',".to_owned(),
+        format!("    {approved}, {now}, 'system-migration', {now}, {now}"),
+        "FROM (".to_owned(),
+        format!("    SELECT DISTINCT e.value AS module_name FROM global_config AS g {elements}"),
+        format!("    WHERE e.value IS NOT NULL AND e.value <> ''{element_filter}"),
+        ") AS m".to_owned(),
+        "WHERE NOT EXISTS (".to_owned(),
+        "    SELECT 1 FROM module_requests AS r".to_owned(),
+        "    WHERE r.module_name = m.module_name AND r.status = 'approved'".to_owned(),
+        ")".to_owned(),
+    ]
+    .join("\n")
 }
