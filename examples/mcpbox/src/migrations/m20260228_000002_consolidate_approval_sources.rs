@@ -486,7 +486,7 @@ const SQLITE: Dialect = Dialect {
              substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
     now: "CURRENT_TIMESTAMP",
     approved: "'approved'",
-    elements: |array| format!(", json_each({array}) AS e"),
+    elements: |array| format!("CROSS JOIN json_each({array}) AS e"),
     element_filter: " AND e.type = 'text'",
     same: "IS",
     head: "substr(e.value, 1, instr(e.value, ':') - 1)",
