@@ -8,6 +8,7 @@ use mcpbox_migration::migrations::{
     m20260227_000001_initial_schema, m20260228_000002_consolidate_approval_sources,
 };
 use pretty_assertions::assert_eq;
+use sea_orm_migration::sea_orm::prelude::DateTimeUtc;
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, MockDatabase, Statement,
 };
@@ -220,6 +221,18 @@ async fn sqlite_checks_stand_in_for_enum_types_and_arrays() {
         .await,
         ["[]"]
     );
+    // CURRENT_TIMESTAMP's text reads back as the timestamptz it stands for.
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT created_at FROM servers WHERE id = 'd'",
+        ))
+        .await
+        .expect("query")
+        .expect("the row");
+    let created_at: DateTimeUtc = row.try_get("", "created_at").expect("a UTC timestamp");
+    assert!(created_at.timestamp() > 0);
     db.close().await.expect("close");
 }
 
