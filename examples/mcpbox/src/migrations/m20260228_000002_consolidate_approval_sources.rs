@@ -30,10 +30,38 @@ const IX_NAR_PENDING_ADMIN_UNIQUE: &str = "ix_nar_pending_admin_unique";
 const IX_MR_PENDING_TOOL_UNIQUE: &str = "ix_mr_pending_tool_unique";
 const IX_MR_PENDING_ADMIN_UNIQUE: &str = "ix_mr_pending_admin_unique";
 
-const NAR: &str = "network_access_requests";
-const MR: &str = "module_requests";
+/// One of the two request tables, and what 0002 changes about it.
+struct RequestTable {
+    name: &'static str,
+    /// The columns both shapes share, in 0001's order.
+    columns: &'static [&'static str],
+    /// 0001's pending index, which 0002 replaces.
+    old_index: &'static str,
+    old_key: &'static [KeyPart],
+    /// The named foreign key of the new `server_id`.
+    fk: &'static str,
+    /// Its `CREATE TABLE` on SQLite, under a given name, in either shape.
+    sqlite_table: fn(&str, Shape) -> TableCreateStatement,
+}
 
-/// The columns both shapes of each request table share, in 0001's order.
+const NAR: RequestTable = RequestTable {
+    name: "network_access_requests",
+    columns: NAR_COLUMNS,
+    old_index: IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
+    old_key: &[Column("tool_id"), Column("host"), PortOrZero],
+    fk: FK_NETWORK_ACCESS_REQUESTS_SERVER_ID,
+    sqlite_table: network_access_requests_sqlite,
+};
+
+const MR: RequestTable = RequestTable {
+    name: "module_requests",
+    columns: MR_COLUMNS,
+    old_index: IX_MODULE_REQUESTS_PENDING_UNIQUE,
+    old_key: &[Column("tool_id"), Column("module_name")],
+    fk: FK_MODULE_REQUESTS_SERVER_ID,
+    sqlite_table: module_requests_sqlite,
+};
+
 const NAR_COLUMNS: &[&str] = &[
     "tool_id",
     "host",
@@ -76,32 +104,13 @@ impl MigrationTrait for Migration {
 
         // network_access_requests: N1-N5 (server_id, its FK and backfill, tool_id nullable,
         // the old index gone), then N6-N7 (one pending index per origin), then N8.
-        match backend {
-            Backend::Postgres => {
-                add_server_id(manager, NAR, FK_NETWORK_ACCESS_REQUESTS_SERVER_ID).await?;
-                manager
-                    .drop_index(drop_index(
-                        Alias::new(NAR),
-                        IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
-                    ))
-                    .await?;
-            }
-            Backend::Sqlite => {
-                manager
-                    .drop_index(drop_index(
-                        Alias::new(NAR),
-                        IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
-                    ))
-                    .await?;
-                rebuild_sqlite(manager, NAR, Shape::V0002).await?;
-            }
-        }
+        detach_from_tools(manager, backend, &NAR).await?;
         let nar_key = |first| [Column(first), Column("host"), PortOrZero];
         create_pending_unique(
             manager,
             backend,
             IX_NAR_PENDING_TOOL_UNIQUE,
-            NAR,
+            NAR.name,
             &nar_key("tool_id"),
             Origin::Tool,
         )
@@ -110,7 +119,7 @@ impl MigrationTrait for Migration {
             manager,
             backend,
             IX_NAR_PENDING_ADMIN_UNIQUE,
-            NAR,
+            NAR.name,
             &nar_key("server_id"),
             Origin::Admin,
         )
@@ -118,31 +127,12 @@ impl MigrationTrait for Migration {
         exec(manager, &backfill_hosts(backend)).await?;
 
         // module_requests: the same steps M1-M8.
-        match backend {
-            Backend::Postgres => {
-                add_server_id(manager, MR, FK_MODULE_REQUESTS_SERVER_ID).await?;
-                manager
-                    .drop_index(drop_index(
-                        Alias::new(MR),
-                        IX_MODULE_REQUESTS_PENDING_UNIQUE,
-                    ))
-                    .await?;
-            }
-            Backend::Sqlite => {
-                manager
-                    .drop_index(drop_index(
-                        Alias::new(MR),
-                        IX_MODULE_REQUESTS_PENDING_UNIQUE,
-                    ))
-                    .await?;
-                rebuild_sqlite(manager, MR, Shape::V0002).await?;
-            }
-        }
+        detach_from_tools(manager, backend, &MR).await?;
         create_pending_unique(
             manager,
             backend,
             IX_MR_PENDING_TOOL_UNIQUE,
-            MR,
+            MR.name,
             &[Column("tool_id"), Column("module_name")],
             Origin::Tool,
         )
@@ -152,7 +142,7 @@ impl MigrationTrait for Migration {
             manager,
             backend,
             IX_MR_PENDING_ADMIN_UNIQUE,
-            MR,
+            MR.name,
             &[Column("module_name")],
             Origin::Admin,
         )
@@ -168,25 +158,15 @@ impl MigrationTrait for Migration {
         restore_0001_shape(
             manager,
             backend,
-            MR,
+            &MR,
             [IX_MR_PENDING_ADMIN_UNIQUE, IX_MR_PENDING_TOOL_UNIQUE],
-            (
-                IX_MODULE_REQUESTS_PENDING_UNIQUE,
-                &[Column("tool_id"), Column("module_name")],
-            ),
-            FK_MODULE_REQUESTS_SERVER_ID,
         )
         .await?;
         restore_0001_shape(
             manager,
             backend,
-            NAR,
+            &NAR,
             [IX_NAR_PENDING_ADMIN_UNIQUE, IX_NAR_PENDING_TOOL_UNIQUE],
-            (
-                IX_NETWORK_ACCESS_REQUESTS_PENDING_UNIQUE,
-                &[Column("tool_id"), Column("host"), PortOrZero],
-            ),
-            FK_NETWORK_ACCESS_REQUESTS_SERVER_ID,
         )
         .await
     }
@@ -196,13 +176,38 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// PostgreSQL, steps 1-4 of a request table: `server_id` appended with its named foreign
-/// key, filled from each request's tool, then `tool_id` made nullable.
-async fn add_server_id(
+/// Steps 1-5 of a request table: `server_id` with its named foreign key, filled from each
+/// request's tool; `tool_id` nullable; 0001's pending index gone.
+async fn detach_from_tools(
     manager: &SchemaManager<'_>,
-    table: &'static str,
-    fk_name: &str,
+    backend: Backend,
+    table: &RequestTable,
 ) -> Result<(), DbErr> {
+    match backend {
+        Backend::Postgres => {
+            add_server_id(manager, table).await?;
+            manager
+                .drop_index(drop_index(Alias::new(table.name), table.old_index))
+                .await
+        }
+        Backend::Sqlite => {
+            // The rebuild drops the old table with its index: drop it first, explicitly.
+            manager
+                .drop_index(drop_index(Alias::new(table.name), table.old_index))
+                .await?;
+            rebuild_sqlite(manager, table, Shape::V0002).await
+        }
+    }
+}
+
+/// PostgreSQL, steps 1-4: `server_id` appended with its named foreign key, filled from
+/// each request's tool, then `tool_id` made nullable.
+async fn add_server_id(manager: &SchemaManager<'_>, table: &RequestTable) -> Result<(), DbErr> {
+    let RequestTable {
+        name: table,
+        fk: fk_name,
+        ..
+    } = *table;
     manager
         .alter_table(
             Table::alter()
@@ -242,11 +247,16 @@ async fn add_server_id(
 async fn restore_0001_shape(
     manager: &SchemaManager<'_>,
     backend: Backend,
-    table: &'static str,
+    request_table: &RequestTable,
     new_indexes: [&str; 2],
-    (old_index, old_key): (&str, &[KeyPart]),
-    fk_name: &str,
 ) -> Result<(), DbErr> {
+    let RequestTable {
+        name: table,
+        old_index,
+        old_key,
+        fk: fk_name,
+        ..
+    } = *request_table;
     manager
         .exec_stmt(
             Query::delete()
@@ -290,7 +300,7 @@ async fn restore_0001_shape(
         }
         Backend::Sqlite => {
             // The index belongs to the rebuilt table: create it after the rebuild.
-            rebuild_sqlite(manager, table, Shape::V0001).await?;
+            rebuild_sqlite(manager, request_table, Shape::V0001).await?;
             create_pending_unique(manager, backend, old_index, table, old_key, Origin::Any).await
         }
     }
@@ -303,20 +313,16 @@ async fn restore_0001_shape(
 /// copy fills `server_id` from each request's tool (upstream's N3 / M3).
 async fn rebuild_sqlite(
     manager: &SchemaManager<'_>,
-    table: &'static str,
+    request_table: &RequestTable,
     shape: Shape,
 ) -> Result<(), DbErr> {
+    let table = request_table.name;
     let staging = format!("{table}_rebuild");
-    let create = match table {
-        NAR => network_access_requests_sqlite(&staging, shape),
-        _ => module_requests_sqlite(&staging, shape),
-    };
-    manager.create_table(create).await?;
-    let shared = match table {
-        NAR => NAR_COLUMNS,
-        _ => MR_COLUMNS,
-    };
-    let columns = shared
+    manager
+        .create_table((request_table.sqlite_table)(&staging, shape))
+        .await?;
+    let columns = request_table
+        .columns
         .iter()
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
