@@ -65,14 +65,18 @@ struct State {
     calls: Vec<Call>,
     /// Span id → index in `calls`, for the sea-orm call spans still open.
     open: Vec<(u64, usize)>,
-    /// The `execute_unprepared` call whose SQL the next sea-orm debug event carries.
-    awaiting_sql: Option<usize>,
+    /// Spans entered and not yet exited, innermost last.
+    entered: Vec<u64>,
+    /// The SQL of a sea-orm debug event seen outside any call span: a transaction
+    /// prints it just before opening the call's span.
+    printed_before: Option<String>,
 }
 
 struct Call {
     sql: Option<String>,
     kind: StatementKind,
     failed: bool,
+    unprepared: bool,
 }
 
 impl Recorder {
@@ -97,8 +101,7 @@ impl Recorder {
     pub fn take(&self) -> Vec<Executed> {
         let calls = match self.state.lock() {
             Ok(mut state) => {
-                state.open.clear();
-                state.awaiting_sql = None;
+                state.printed_before = None;
                 std::mem::take(&mut state.calls)
             }
             Err(_) => Vec::new(),
@@ -136,9 +139,11 @@ fn call_kind(span_name: &str) -> Option<StatementKind> {
     }
 }
 
-/// sea-orm's `debug-print` events (the SQL of `execute_unprepared`).
+/// sea-orm's `debug-print` events (the SQL of `execute_unprepared`), not
+/// sea-orm-migration's.
 fn is_sea_orm_event(metadata: &Metadata<'_>) -> bool {
-    metadata.is_event() && metadata.target().starts_with("sea_orm")
+    let target = metadata.target();
+    metadata.is_event() && (target == "sea_orm" || target.starts_with("sea_orm::"))
 }
 
 impl Subscriber for Tap {
@@ -161,16 +166,21 @@ impl Subscriber for Tap {
         if let (Some(kind), Ok(mut state)) = (call_kind(name), self.state.lock()) {
             let mut fields = Fields::default();
             span.record(&mut fields);
+            let printed_before = state.printed_before.take();
+            let sql = match name {
+                // On a transaction the SQL was printed just before; on a connection it
+                // is printed inside the span (see `event`).
+                EXECUTE_UNPREPARED => printed_before,
+                _ => fields.statement,
+            };
             let index = state.calls.len();
             state.calls.push(Call {
-                sql: fields.statement,
+                sql,
                 kind,
                 failed: false,
+                unprepared: name == EXECUTE_UNPREPARED,
             });
             state.open.push((id, index));
-            if name == EXECUTE_UNPREPARED {
-                state.awaiting_sql = Some(index);
-            }
         }
         Id::from_u64(id)
     }
@@ -202,16 +212,40 @@ impl Subscriber for Tap {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        if let Some(index) = state.awaiting_sql.take() {
-            let mut fields = Fields::default();
-            event.record(&mut fields);
-            state.calls[index].sql = fields.message;
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        // The innermost entered span, if it is a sea-orm call's.
+        let inside = state.entered.last().and_then(|entered| {
+            state
+                .open
+                .iter()
+                .find(|(id, _)| id == entered)
+                .map(|&(_, index)| index)
+        });
+        match inside {
+            Some(index) => {
+                let call = &mut state.calls[index];
+                if call.unprepared && call.sql.is_none() {
+                    call.sql = fields.message;
+                }
+            }
+            None => state.printed_before = fields.message,
         }
     }
 
-    fn enter(&self, _span: &Id) {}
+    fn enter(&self, span: &Id) {
+        if let Ok(mut state) = self.state.lock() {
+            state.entered.push(span.into_u64());
+        }
+    }
 
-    fn exit(&self, _span: &Id) {}
+    fn exit(&self, span: &Id) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(at) = state.entered.iter().rposition(|id| *id == span.into_u64())
+        {
+            state.entered.remove(at);
+        }
+    }
 
     fn try_close(&self, span: Id) -> bool {
         if let Ok(mut state) = self.state.lock() {

@@ -84,10 +84,10 @@ async fn postgres<C: ConnectionTrait>(
         let count: i64 = row.try_get("", "row_count")?;
         let hash: Option<String> = row.try_get("", "row_hash")?;
         let qualified = format!("{}.{}", quote(&schema), quote(&table));
-        let sample = if (1..=KEEP_ROWS).contains(&count) {
-            Some(pg_rows(conn, &qualified).await?)
-        } else {
-            None
+        let sample = match count {
+            0 => Some(Vec::new()),
+            1..=KEEP_ROWS => Some(pg_rows(conn, &qualified).await?),
+            _ => None,
         };
         let name = if schema == "public" {
             table

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::extension::postgres::Extension;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 use crate::schema::Backend;
 
@@ -43,9 +43,10 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Executes as a `Statement` rather than `execute_unprepared`, so that connection-level
-/// statement hooks (SQL capture, checksums) see it like every other statement.
 async fn run_postgres(manager: &SchemaManager<'_>, sql: String) -> Result<(), DbErr> {
-    let stmt = Statement::from_string(DbBackend::Postgres, sql);
-    manager.get_connection().execute_raw(stmt).await.map(|_| ())
+    manager
+        .get_connection()
+        .execute_unprepared(&sql)
+        .await
+        .map(|_| ())
 }
