@@ -15,8 +15,10 @@
 //!   reported, worded as possibly caused by the earlier failure), those that do not are
 //!   walked and checked as usual. So a migrator whose step 3 fails still has a defect in
 //!   its step 7 found.
+//!
 //! A fresh database rather than the failed one because a failed step may have left
 //! half its changes behind (SQLite, or a migration without a transaction).
+//!
 //! A walk that skipped a migration did not produce the migrator's real final schema:
 //! [`BackendRun::incomplete`] says why, and the suite reports parity and snapshots as
 //! not run rather than compare a half-migrated schema.
