@@ -540,6 +540,11 @@ migrator!(
     ]
 );
 
+/// A failed `assert!` in a user's closure.
+fn explode() {
+    panic!("an assert in a closure")
+}
+
 fn cases() -> [DataCase; 2] {
     [
         DataCase::new("prefixes are filled", "m2_split_label")
@@ -571,7 +576,13 @@ fn cases() -> [DataCase; 2] {
         DataCase::new("wrong expectations", "m2_split_label")
             .seed_sql(["INSERT INTO items (id, label) VALUES (1, 'apple')"])
             .after_up_sql("SELECT prefix FROM items", [["x"]])
-            .after_down(|_db| Box::pin(async { Err("always fails".into()) })),
+            .after_down(|_db| Box::pin(async { Err("always fails".into()) }))
+            .after_down(|_db| {
+                Box::pin(async {
+                    explode();
+                    Ok(())
+                })
+            }),
     ]
 }
 
@@ -603,7 +614,7 @@ async fn data_cases_pass_and_fail_as_asserted(#[case] backend: Backend) {
     };
     let found = findings(&outcome, Check::DataCases);
     let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
-    assert_eq!(found.len(), 2, "{messages:#?}");
+    assert_eq!(found.len(), 3, "{messages:#?}");
     assert!(
         found
             .iter()
@@ -618,9 +629,14 @@ async fn data_cases_pass_and_fail_as_asserted(#[case] backend: Backend) {
         messages[1].contains("case `wrong expectations`: after down: always fails"),
         "{messages:#?}"
     );
+    assert!(
+        messages[2]
+            .contains("case `wrong expectations`: after down: panicked: an assert in a closure"),
+        "{messages:#?}"
+    );
     assert_eq!(
         outcome.report.statuses[&(Check::DataCases, backend)],
-        Status::Fail(2)
+        Status::Fail(3)
     );
     assert!(outcome.report.to_string().contains("data-cases"));
 }

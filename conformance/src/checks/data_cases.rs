@@ -216,7 +216,10 @@ impl Action {
                     Err(format!("`{sql}` returned {actual:?}, expected {rows:?}"))
                 }
             }
-            Action::Closure(check) => check(db).await.map_err(|e| e.to_string()),
+            Action::Closure(check) => match super::walk::catch_panic(check(db)).await {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                Err(message) => Err(format!("panicked: {message}")),
+            },
         }
     }
 }

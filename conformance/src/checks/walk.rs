@@ -100,11 +100,18 @@ pub(crate) async fn guarded<F>(future: F) -> Result<(), StepFailure>
 where
     F: Future<Output = Result<(), DbErr>>,
 {
-    match CatchUnwind(Box::pin(future)).await {
+    match catch_panic(future).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(StepFailure::Error(e.to_string())),
-        Err(panic) => Err(StepFailure::Panic(panic_message(panic.as_ref()))),
+        Err(message) => Err(StepFailure::Panic(message)),
     }
+}
+
+/// Awaits `future`; a panic inside it becomes `Err` with the panic's message.
+pub(crate) async fn catch_panic<F: Future>(future: F) -> Result<F::Output, String> {
+    CatchUnwind(Box::pin(future))
+        .await
+        .map_err(|panic| panic_message(panic.as_ref()))
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> String {
