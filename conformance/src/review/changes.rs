@@ -366,9 +366,9 @@ fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Fl
             optional(&new.collation),
         ),
         (
-            "references",
-            optional(&old.references),
-            optional(&new.references),
+            "foreign key",
+            optional(&old.reference_clause),
+            optional(&new.reference_clause),
         ),
         (
             "unique",
@@ -412,7 +412,14 @@ fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Fl
             "collation" => risky(
                 "changes how values compare and sort; indexes on the column are rebuilt and unique keys may start to collide",
             ),
-            "references" if !aspect.after.is_empty() => risky(FK_ON_EXISTING),
+            "foreign key" if aspect.before.is_empty() => risky(FK_ON_EXISTING),
+            "foreign key" if aspect.after.is_empty() => {
+                destructive("stops enforcing the column's foreign key")
+            }
+            "foreign key" => changed_constraint_flag(
+                &format!("FOREIGN KEY (c) {}", aspect.before),
+                &format!("FOREIGN KEY (c) {}", aspect.after),
+            ),
             "unique" if aspect.after == "yes" => risky(UNIQUE_ON_EXISTING),
             "unique" => destructive("stops enforcing the column's uniqueness"),
             _ => None,
@@ -510,8 +517,16 @@ fn changed_constraint_flag(old: &str, new: &str) -> Option<Flag> {
     {
         let (old_delete, old_update) = fk_actions(old);
         let (new_delete, new_update) = fk_actions(new);
+        let mut what = Vec::new();
+        if old_delete != new_delete {
+            what.push(format!("ON DELETE {old_delete} → {new_delete}"));
+        }
+        if old_update != new_update {
+            what.push(format!("ON UPDATE {old_update} → {new_update}"));
+        }
         return risky(format!(
-            "changes what deleting or updating a referenced row does (ON DELETE {old_delete} → {new_delete}, ON UPDATE {old_update} → {new_update})"
+            "changes what deleting or updating a referenced row does ({})",
+            what.join(", ")
         ));
     }
     new_constraint_flag(new)

@@ -51,7 +51,7 @@ pub(super) fn touched(review: &BackendReview) -> Option<String> {
                     .columns
                     .insert(column.clone(), format!("changed: {}", names.join(", ")));
             }
-            _ => entry.other += 1,
+            other => entry.other.push(other_change(other)),
         }
     }
     if marks.is_empty() {
@@ -89,6 +89,18 @@ pub(super) fn touched(review: &BackendReview) -> Option<String> {
     Some(out)
 }
 
+/// `index i dropped`, `constraint c changed`: a change that is not a column's.
+fn other_change(change: &Change) -> String {
+    match change {
+        Change::ObjectAdded { object, .. } => format!("{object} added"),
+        Change::ObjectDropped { object, .. } => format!("{object} dropped"),
+        Change::ObjectChanged { object, .. } => format!("{object} changed"),
+        Change::InlineConstraintAdded { .. } => "constraint added".to_owned(),
+        Change::InlineConstraintDropped { .. } => "constraint dropped".to_owned(),
+        _ => "constraint changed".to_owned(),
+    }
+}
+
 /// What changed in one table, for its attributes' comments.
 #[derive(Default)]
 struct TableMarks {
@@ -96,8 +108,8 @@ struct TableMarks {
     renamed_from: Option<String>,
     columns: BTreeMap<String, String>,
     dropped: Vec<String>,
-    /// Index, constraint, trigger... changes: counted in the table's own line.
-    other: usize,
+    /// Index, constraint, trigger... changes, named on the table's first attribute.
+    other: Vec<String>,
 }
 
 fn touched_attributes(
@@ -138,12 +150,8 @@ fn touched_attributes(
             .cloned()
             .or_else(|| marks.table.clone())
             .unwrap_or_default();
-        if i == 0 && marks.other > 0 {
-            let more = format!(
-                "{} index or constraint change{} on the table",
-                marks.other,
-                if marks.other == 1 { "" } else { "s" }
-            );
+        if i == 0 && !marks.other.is_empty() {
+            let more = marks.other.join(", ");
             comment = if comment.is_empty() {
                 more
             } else {

@@ -24,6 +24,8 @@ pub struct ColumnText {
     pub unique: bool,
     /// `REFERENCES t (c)` declared on the column: the referenced table.
     pub references: Option<String>,
+    /// The whole `REFERENCES t (c) ON DELETE ...` clause, as written.
+    pub reference_clause: Option<String>,
 }
 
 /// A table: its columns in order and its table-level constraints (as written).
@@ -340,7 +342,12 @@ impl ColumnText {
         };
         let references = after("REFERENCES").map(|r| unqualify_public(&read_name(&r).0));
         let joined = upper.join(" ");
+        let reference_clause = upper
+            .iter()
+            .position(|w| w == "REFERENCES")
+            .map(|at| words[at..].join(" "));
         Self {
+            reference_clause,
             name,
             sql_type: words[..type_end].join(" ").to_ascii_lowercase(),
             not_null: joined.contains("NOT NULL"),
