@@ -144,20 +144,14 @@ fn touched_attributes(
     let keys = KeyColumns::of(schema, table);
     let mut out = Vec::new();
     for (i, (sql_type, column, _)) in rows.iter().enumerate() {
-        let mut comment = marks
-            .columns
-            .get(column)
-            .cloned()
-            .or_else(|| marks.table.clone())
-            .unwrap_or_default();
-        if i == 0 && !marks.other.is_empty() {
-            let more = marks.other.join(", ");
-            comment = if comment.is_empty() {
-                more
-            } else {
-                format!("{comment}; {more}")
-            };
+        // The table's own change and its other objects' are said once, first.
+        let mut notes: Vec<String> = Vec::new();
+        if i == 0 {
+            notes.extend(marks.table.clone());
+            notes.extend(marks.other.iter().cloned());
         }
+        notes.extend(marks.columns.get(column).cloned());
+        let comment = notes.join("; ");
         out.push(attribute(sql_type, column, &keys.marks(column), &comment));
     }
     out
