@@ -114,7 +114,7 @@ fn every_diagram_the_toolkit_writes_renders() {
         .map(|e| e.expect("entry").path())
         .filter(|p| {
             p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("review__"))
+                .is_some_and(|n| n.to_string_lossy().starts_with("review"))
         })
         .collect();
     files.sort();

@@ -426,7 +426,15 @@ fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Fl
         };
         flags.extend(flag);
     }
-    let worst = flags.into_iter().min_by_key(|f| f.level);
+    // One flag for the column: the worst level, every reason.
+    let worst = flags.iter().map(|f| f.level).min().map(|level| Flag {
+        level,
+        reason: flags
+            .iter()
+            .map(|f| f.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    });
     (aspects, worst)
 }
 
@@ -640,10 +648,33 @@ fn changed_object_flag(object: &ObjectKey, before: &str, after: &str) -> Option<
             destructive("the index no longer enforces uniqueness")
         }
         ObjectKind::Policy => risky("changes who sees or writes which rows"),
-        ObjectKind::EnumType | ObjectKind::Domain => {
-            risky("existing values must still fit the changed type")
+        ObjectKind::EnumType => {
+            let removed: Vec<String> = enum_values(before)
+                .into_iter()
+                .filter(|v| !enum_values(after).contains(v))
+                .collect();
+            if removed.is_empty() {
+                None
+            } else {
+                destructive(format!(
+                    "removes the value{} {} from the enum: rows holding one block the change",
+                    if removed.len() == 1 { "" } else { "s" },
+                    removed.join(", ")
+                ))
+            }
         }
+        ObjectKind::Domain => risky("existing values must still fit the changed type"),
         _ => None,
+    }
+}
+
+/// `CREATE TYPE t AS ENUM ('a', 'b');` → `['a', 'b']` (as written, quotes kept).
+fn enum_values(ddl: &str) -> Vec<String> {
+    match (ddl.find('('), ddl.rfind(')')) {
+        (Some(open), Some(close)) if open < close => {
+            crate::sqlfmt::split_top_level(&ddl[open + 1..close])
+        }
+        _ => Vec::new(),
     }
 }
 

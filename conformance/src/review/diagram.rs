@@ -13,11 +13,21 @@ use super::model::{Reference, SchemaText};
 
 /// The `erDiagram` text, or `None` when no table changed.
 pub(super) fn touched(review: &BackendReview) -> Option<String> {
+    // A renamed table's objects are drawn on it, under its new name.
+    let renamed: BTreeMap<&str, &str> = review
+        .items
+        .iter()
+        .filter_map(|item| match &item.change {
+            Change::TableRenamed { from, to } => Some((from.as_str(), to.as_str())),
+            _ => None,
+        })
+        .collect();
     let mut marks: BTreeMap<String, TableMarks> = BTreeMap::new();
     for item in &review.items {
         let Some(table) = item.change.table() else {
             continue;
         };
+        let table = renamed.get(table).copied().unwrap_or(table);
         let entry = marks.entry(table.to_owned()).or_default();
         match &item.change {
             Change::TableAdded { .. } => entry.table = Some("table added".to_owned()),
