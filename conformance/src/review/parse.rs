@@ -240,8 +240,11 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
             let signature = signature
                 .find('(')
                 .map_or(signature, |open| &signature[..open]);
-            let args = first_line(rest);
-            let name = format!("{}{}", unqualify_public(&name_of(signature)), args.trim());
+            let name = format!(
+                "{}({})",
+                unqualify_public(&name_of(signature)),
+                identity_arguments(first_line(rest))
+            );
             return ObjectKey::new(kind, name);
         }
         "INDEX" => {
@@ -267,6 +270,29 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
         _ => return other(),
     };
     ObjectKey::new(kind, unqualify_public(&name))
+}
+
+/// `(a integer, b integer DEFAULT 1)` → `a integer, b integer`: the arguments as
+/// PostgreSQL names a function by (`pg_get_function_identity_arguments`).
+fn identity_arguments(list: &str) -> String {
+    let inner = list
+        .trim()
+        .strip_prefix('(')
+        .and_then(|l| l.strip_suffix(')'))
+        .unwrap_or(list);
+    crate::sqlfmt::split_top_level(inner)
+        .iter()
+        .map(|arg| {
+            let upper = arg.to_ascii_uppercase();
+            let end = [" DEFAULT ", " = "]
+                .iter()
+                .filter_map(|k| upper.find(k))
+                .min()
+                .unwrap_or(arg.len());
+            arg[..end].trim().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `foreign table s.t`, `aggregate f(int)`, `sqlite_sequence: t = 5`.
