@@ -210,3 +210,27 @@ fn a_merged_migration_edited_or_removed_is_called_out() {
     );
     assert!(text.contains("+CREATE TABLE a (x int);"), "{text}");
 }
+
+#[test]
+fn a_run_that_did_not_finish_is_not_read_as_every_table_dropped() {
+    let mut head = snapshots(BASE_PG, &[("m1", "-- up\nCREATE TABLE accounts ();\n")]);
+    head.schema = None;
+    let report = report(
+        BTreeMap::from([(
+            Backend::Postgres,
+            snapshots(BASE_PG, &[("m1", "-- up\nCREATE TABLE accounts ();\n")]),
+        )]),
+        head,
+    );
+    assert!(report.backends[0].current_missing);
+    assert!(report.backends[0].items.is_empty());
+    assert!(report.has_changes());
+    let text = report.to_string();
+    assert!(
+        text.contains(
+            "The migrations did not all apply on postgres: there is no schema to compare"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("dropped"), "{text}");
+}

@@ -59,19 +59,25 @@ fn summary(out: &mut String, report: &Report) {
             .count()
     };
     let mut parts = Vec::new();
-    for (n, what) in [
-        (count(|s| *s == MigrationStatus::New), "new migration"),
+    for (n, one, many) in [
+        (
+            count(|s| *s == MigrationStatus::New),
+            "new migration",
+            "new migrations",
+        ),
         (
             count(|s| matches!(s, MigrationStatus::Edited(_))),
             "merged migration edited",
+            "merged migrations edited",
         ),
         (
             count(|s| *s == MigrationStatus::Removed),
             "merged migration removed",
+            "merged migrations removed",
         ),
     ] {
         if n > 0 {
-            parts.push(format!("{n} {what}{}", plural(n, what)));
+            parts.push(format!("{n} {}", if n == 1 { one } else { many }));
         }
     }
     let flagged = report.flagged();
@@ -97,13 +103,6 @@ fn summary(out: &mut String, report: &Report) {
         None => "",
     };
     let _ = writeln!(out, "{}{verify}.\n", parts.join(", "));
-}
-
-fn plural(n: usize, what: &str) -> &'static str {
-    match (n, what.ends_with("edited") || what.ends_with("removed")) {
-        (1, _) | (_, true) => "",
-        _ => "s",
-    }
 }
 
 fn edited_warning(out: &mut String, report: &Report) {
@@ -196,6 +195,14 @@ fn changes_section(out: &mut String, report: &Report) {
                 "_`{}` has no {} `schema.snap`: everything shows as added._\n",
                 report.base, review.backend
             );
+        }
+        if review.current_missing {
+            let _ = writeln!(
+                out,
+                "**The migrations did not all apply on {}: there is no schema to compare** (see Verify).\n",
+                review.backend
+            );
+            continue;
         }
         if review.items.is_empty() {
             let _ = writeln!(out, "No schema change.\n");

@@ -81,12 +81,14 @@ pub struct BackendSnapshots {
 }
 
 impl BackendSnapshots {
-    /// What a run of the suite would write as snapshots.
+    /// What a run of the suite would write as snapshots. A run that stopped before the
+    /// last migration has no final schema (`schema: None`): a successful dump always
+    /// holds at least the migrations table.
     pub fn of_run(run: &BackendRun) -> Self {
         let mut out = Self::default();
         for (name, content) in snapshots::contents(run) {
             if name == SCHEMA {
-                out.schema = Some(content);
+                out.schema = (!run.final_dump.objects.is_empty()).then_some(content);
             } else {
                 out.migrations.insert(name, content);
             }
@@ -163,6 +165,9 @@ pub struct BackendReview {
     pub items: Vec<Item>,
     /// The base had no `schema.snap` for this backend (everything shows as added).
     pub base_missing: bool,
+    /// The current run has no final schema (its migrations did not all apply): nothing
+    /// is compared, and the report says so.
+    pub current_missing: bool,
     base: SchemaText,
     current: SchemaText,
 }
@@ -245,10 +250,16 @@ impl Report {
                     SchemaText::new(parse_dump(s.as_deref().unwrap_or_default(), backend))
                 };
                 let (base_text, current_text) = (text(&then.schema), text(&now.schema));
+                let current_missing = now.schema.is_none();
                 BackendReview {
                     backend,
-                    items: changes::changes(&base_text, &current_text),
+                    items: if current_missing {
+                        Vec::new()
+                    } else {
+                        changes::changes(&base_text, &current_text)
+                    },
                     base_missing: then.schema.is_none(),
+                    current_missing,
                     base: base_text,
                     current: current_text,
                 }
@@ -262,9 +273,13 @@ impl Report {
         }
     }
 
-    /// Whether any migration or the schema changed.
+    /// Whether any migration or the schema changed (or could not be compared).
     pub fn has_changes(&self) -> bool {
-        !self.migrations.is_empty() || self.backends.iter().any(|b| !b.items.is_empty())
+        !self.migrations.is_empty()
+            || self
+                .backends
+                .iter()
+                .any(|b| !b.items.is_empty() || b.current_missing)
     }
 
     /// Every flagged change, per backend.
