@@ -230,14 +230,41 @@ async fn write_snapshots<M: MigratorTrait>(dir: &Path) -> bool {
     true
 }
 
+/// `Base`'s snapshots, written once for every case (`None` without PostgreSQL).
+static BASE_SNAPSHOTS: tokio::sync::OnceCell<Option<tempfile::TempDir>> =
+    tokio::sync::OnceCell::const_new();
+
+async fn base_snapshots() -> Option<&'static Path> {
+    BASE_SNAPSHOTS
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            write_snapshots::<Base>(dir.path()).await.then_some(dir)
+        })
+        .await
+        .as_ref()
+        .map(|dir| dir.path())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
 /// The report of `Head` against a base commit holding `Base`'s snapshots (tag `base`).
 async fn review<Head: MigratorTrait>() -> Option<String> {
+    let base = base_snapshots().await?;
     let repo = tempfile::tempdir().expect("temp dir");
     let snapshots = repo.path().join("snapshots");
     git(repo.path(), &["init", "-q"]);
-    if !write_snapshots::<Base>(&snapshots).await {
-        return None;
-    }
+    copy_dir(base, &snapshots);
     git(repo.path(), &["add", "-A"]);
     git(repo.path(), &["commit", "-qm", "base"]);
     git(repo.path(), &["tag", "base"]);
