@@ -1,4 +1,6 @@
 //! `verify`: every check on every available backend, as a table, with an exit code for CI.
+//! `report --base <ref>`: the schema review of the changes since a commit, as Markdown
+//! ([`crate::review`]), for a pull request's summary and comment.
 //! Generic over the migrator, so any project can ship a three-line binary around it:
 //!
 //! ```no_run
