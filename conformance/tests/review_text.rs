@@ -234,3 +234,39 @@ fn a_run_that_did_not_finish_is_not_read_as_every_table_dropped() {
     );
     assert!(!text.contains("dropped"), "{text}");
 }
+
+#[test]
+fn text_that_is_not_a_dump_never_panics() {
+    let odd = [
+        "",
+        ")(",
+        "CREATE TABLE t ) x (;",
+        "CREATE TABLE \"unterminated (\n    \"a;\n",
+        "ALTER TABLE",
+        "COMMENT ON IS 'x';",
+        "CREATE FUNCTION f(\n$$ never closed",
+        "CREATE INDEX ON;\nCREATE TRIGGER t BEGIN\nEND;",
+        "-- \n--",
+        "CREATE TYPE e AS ENUM );",
+        "ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY ( REFERENCES;",
+        "CREATE TABLE é (\n    ü integer REFERENCES\n);",
+    ];
+    for base in odd {
+        for head in odd {
+            for backend in Backend::ALL {
+                let report = Report::build(
+                    &BaseSnapshots {
+                        reference: "main".to_owned(),
+                        backends: BTreeMap::from([(backend, snapshots(base, &[]))]),
+                    },
+                    &Current {
+                        migrations: Vec::new(),
+                        backends: BTreeMap::from([(backend, snapshots(head, &[]))]),
+                        verify: None,
+                    },
+                );
+                let _ = report.to_string();
+            }
+        }
+    }
+}

@@ -259,6 +259,12 @@ impl TableText {
                 ..Self::default()
             };
         };
+        if close < open {
+            return Self {
+                frame: ddl.trim().to_owned(),
+                ..Self::default()
+            };
+        }
         let frame = format!("{} (…){}", ddl[..open].trim(), &ddl[close + 1..])
             .trim_end_matches(';')
             .trim()
