@@ -265,7 +265,25 @@ impl TableText {
                 ..Self::default()
             };
         }
-        let frame = format!("{} (…){}", ddl[..open].trim(), &ddl[close + 1..])
+        // The kind of table and its options, not how its name is spelled (SQLite keeps
+        // `items`, `"items"` or `IF NOT EXISTS items` as the migration wrote it).
+        let kind: Vec<String> = ddl[..open]
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .filter(|w| {
+                [
+                    "CREATE",
+                    "TABLE",
+                    "UNLOGGED",
+                    "TEMP",
+                    "TEMPORARY",
+                    "GLOBAL",
+                    "LOCAL",
+                ]
+                .contains(&w.as_str())
+            })
+            .collect();
+        let frame = format!("{} (…){}", kind.join(" "), &ddl[close + 1..])
             .trim_end_matches(';')
             .trim()
             .to_owned();
@@ -391,6 +409,23 @@ mod tests {
         assert_eq!(
             fk_actions(&table.constraints[0]),
             ("CASCADE".to_owned(), "NO ACTION".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_spelling_of_a_tables_name_is_no_change_its_kind_is() {
+        let frame = |ddl: &str| TableText::parse(ddl).frame;
+        assert_eq!(
+            frame("CREATE TABLE \"items\" (a int)"),
+            frame("CREATE TABLE IF NOT EXISTS items (a int);")
+        );
+        assert_ne!(
+            frame("CREATE TABLE items (a int)"),
+            frame("CREATE UNLOGGED TABLE items (a int)")
+        );
+        assert_ne!(
+            frame("CREATE TABLE items (a int)"),
+            frame("CREATE TABLE items (a int) WITHOUT ROWID")
         );
     }
 
