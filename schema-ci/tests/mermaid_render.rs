@@ -1,5 +1,5 @@
 //! Every Mermaid diagram the toolkit writes renders with mermaid's own renderer
-//! (`mmdc`): the committed ER diagram `snapshots/schema.md`, the diagrams of the review
+//! (`mmdc`): every committed ER diagram (`**/snapshots/schema.md`), the diagrams of the review
 //! reports snapshotted in `conformance/tests/snapshots/`, and a report's diagram built
 //! here from this repository's snapshots with a dropped column, a renamed table and a
 //! new table. A diagram GitHub would refuse fails here first.
@@ -93,6 +93,34 @@ fn changed_report() -> String {
     report.to_string()
 }
 
+/// Every ER diagram page the harness wrote in this workspace (`**/snapshots/schema.md`:
+/// this repository's, the example's, the adopter fixture's).
+fn diagram_pages(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if path.is_dir()
+            && depth < 4
+            && !name.starts_with('.')
+            && name != "target"
+            && name != "node_modules"
+        {
+            out.extend(diagram_pages(&path, depth + 1));
+        } else if name == "schema.md" && dir.file_name().is_some_and(|d| d == "snapshots") {
+            out.push(path);
+        }
+    }
+    out
+}
+
 #[test]
 fn every_diagram_the_toolkit_writes_renders() {
     if !renderer_here() {
@@ -106,8 +134,15 @@ fn every_diagram_the_toolkit_writes_renders() {
             diagrams.push((label.clone(), block));
         }
     };
-    let schema = std::fs::read_to_string(root().join("snapshots/schema.md")).expect("schema.md");
-    add("snapshots/schema.md".to_owned(), &schema);
+    let pages = diagram_pages(&root(), 0);
+    assert!(
+        pages.iter().any(|p| p.ends_with("snapshots/schema.md")),
+        "{pages:?}"
+    );
+    for page in pages {
+        let text = std::fs::read_to_string(&page).expect("schema.md");
+        add(page.display().to_string(), &text);
+    }
     let reports = root().join("conformance/tests/snapshots");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&reports)
         .expect("report snapshots")
