@@ -14,6 +14,10 @@ pub enum RenderError {
     NotInstalled(String),
     #[error("mermaid refused a diagram:\n{0}")]
     Refused(String),
+    #[error(
+        "mmdc could not render (is chromium installed? set CONFORMANCE_CHROMIUM to its path): {0}"
+    )]
+    RendererFailed(String),
     #[error("cannot prepare the render: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -97,7 +101,15 @@ pub fn render_all(diagrams: &[(String, String)], work_dir: &Path) -> Result<(), 
         .take_while(|l| !l.trim_start().starts_with("at "))
         .collect::<Vec<_>>()
         .join("\n");
-    Err(RenderError::Refused(format!("{label}: {reason}")))
+    // Mermaid's parser names its errors; anything else is the renderer's own trouble.
+    if ["Parse error", "Lexical error", "Syntax error"]
+        .iter()
+        .any(|e| reason.contains(e))
+    {
+        Err(RenderError::Refused(format!("{label}: {reason}")))
+    } else {
+        Err(RenderError::RendererFailed(reason))
+    }
 }
 
 /// Puppeteer's settings: the system's chromium where there is one (puppeteer's own
