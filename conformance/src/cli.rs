@@ -1,4 +1,6 @@
 //! `verify`: every check on every available backend, as a table, with an exit code for CI.
+//! `report --base <ref>`: the schema review of the changes since a commit, as Markdown
+//! ([`crate::review`]), for a pull request's summary and comment.
 //! Generic over the migrator, so any project can ship a three-line binary around it:
 //!
 //! ```no_run
@@ -59,6 +61,32 @@ enum Command {
         #[arg(long, value_parser = parse_check)]
         skip: Vec<Check>,
     },
+    /// Write the schema review of the changes since a base commit as Markdown: new and
+    /// edited migrations, the schema change per backend with destructive and risky
+    /// changes flagged, the verify table and its findings, a diagram of the touched
+    /// tables, and the SQL of each new migration.
+    ///
+    /// Printed on stdout, and appended to $GITHUB_STEP_SUMMARY when it is set. Exits 0
+    /// once the report is written, whatever it says (`verify` is the gate).
+    Report {
+        /// The commit to compare with (a branch, tag or hash, e.g. `origin/main`); its
+        /// committed snapshots are read with git.
+        #[arg(long)]
+        base: String,
+        /// Backends to run on.
+        #[arg(long, value_enum, default_value = "all")]
+        backend: BackendArg,
+        /// The reviewed snapshots, relative to the current folder [default: the
+        /// project's, else `snapshots`].
+        #[arg(long)]
+        snapshots: Option<PathBuf>,
+        /// The parity allow-list file, relative to the current folder.
+        #[arg(long)]
+        allow_list: Option<PathBuf>,
+        /// Turn a check off (repeatable).
+        #[arg(long, value_parser = parse_check)]
+        skip: Vec<Check>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,13 +125,44 @@ pub async fn main_with<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let Command::Verify {
-        backend,
-        snapshots,
-        allow_list,
-        accept,
-        skip,
-    } = args.command;
+    match args.command {
+        Command::Verify {
+            backend,
+            snapshots,
+            allow_list,
+            accept,
+            skip,
+        } => {
+            let mut suite = configure(suite, backend, snapshots, allow_list, skip);
+            if accept {
+                suite = suite.snapshot_mode(SnapshotMode::Accept);
+            }
+            verify(suite).await
+        }
+        Command::Report {
+            base,
+            backend,
+            snapshots,
+            allow_list,
+            skip,
+        } => {
+            report(
+                configure(suite, backend, snapshots, allow_list, skip),
+                &base,
+            )
+            .await
+        }
+    }
+}
+
+/// Applies the options `verify` and `report` share.
+fn configure<M: MigratorTrait>(
+    suite: Suite<M>,
+    backend: BackendArg,
+    snapshots: Option<PathBuf>,
+    allow_list: Option<PathBuf>,
+    skip: Vec<Check>,
+) -> Suite<M> {
     let mut suite = suite.backends(match backend {
         BackendArg::All => &Backend::ALL,
         BackendArg::Sqlite => &[Backend::Sqlite],
@@ -121,12 +180,36 @@ pub async fn main_with<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
         }
         None => {}
     }
-    if accept {
-        suite = suite.snapshot_mode(SnapshotMode::Accept);
-    }
     for check in skip {
         suite = suite.skip(check);
     }
+    suite
+}
+
+/// `report`: the review on stdout and, in a GitHub Actions job, in its summary.
+async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
+    let report = match crate::review::run(suite, base).await {
+        Ok(report) => report.to_string(),
+        Err(e) => return fail(&e.to_string()),
+    };
+    print!("{report}");
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| writeln!(file, "{report}"));
+        if let Err(e) = appended {
+            return fail(&format!(
+                "cannot append the report to GITHUB_STEP_SUMMARY ({}): {e}",
+                std::path::Path::new(&path).display()
+            ));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
     let required = suite.config().postgres.required;
     let outcome = match suite.run().await {
         Ok(outcome) => outcome,

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 mod redact;
 pub mod report;
+pub mod review;
 mod settings;
 pub mod snapshots;
 pub mod sqlfmt;

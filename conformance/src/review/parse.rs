@@ -1,0 +1,492 @@
+//! A committed `schema.snap` back into objects: the dump's text is each object's DDL
+//! joined by newlines, so it splits at the end of each top-level statement (outside
+//! quotes and dollar quotes; a SQLite trigger's body runs to its `END;`) and each
+//! statement says what it creates.
+//!
+//! Both sides of a review are parsed the same way (the current run's dump through its
+//! own text too), so an object's key is the same on both sides whatever the statement.
+
+use crate::backends::Backend;
+use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
+
+/// The body of an insta snapshot file (without its `---` header), or the text itself.
+pub fn snapshot_body(file: &str) -> &str {
+    file.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(file, |(_, body)| body)
+}
+
+/// The objects of a dump's text (`schema.snap`'s body), keyed as the catalog keys them.
+pub fn parse_dump(text: &str, backend: Backend) -> SchemaDump {
+    let mut dump = SchemaDump::default();
+    for statement in statements(text) {
+        let key = classify(&statement, backend);
+        // PostgreSQL writes ENABLE and FORCE ROW LEVEL SECURITY as one object.
+        match dump.objects.last_mut() {
+            Some((last, ddl)) if *last == key && key.kind == ObjectKind::RowSecurity => {
+                ddl.push('\n');
+                ddl.push_str(&statement);
+            }
+            _ => dump.objects.push((key, statement)),
+        }
+    }
+    dump
+}
+
+/// The statements of `text`, each without surrounding blank lines.
+fn statements(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut scanner = Scanner::default();
+    for line in text.lines() {
+        if current.is_empty() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            // Objects the catalog shows as a comment line (`-- aggregate f(int)`).
+            if line.starts_with("--") {
+                out.push(line.trim_end().to_owned());
+                continue;
+            }
+        }
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(line);
+        scanner.feed(line);
+        if scanner.at_statement_end(&current, line) {
+            out.push(current.trim().to_owned());
+            current.clear();
+            scanner = Scanner::default();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+/// Quote state across the lines of one statement.
+#[derive(Default)]
+struct Scanner {
+    /// `'`, `"` or `` ` `` while inside such a quote.
+    quote: Option<char>,
+    /// The tag of an open dollar quote (`$function$` → `function`).
+    dollar: Option<String>,
+}
+
+impl Scanner {
+    fn feed(&mut self, line: &str) {
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if let Some(tag) = &self.dollar {
+                let closing = format!("${tag}$");
+                if line[char_offset(line, i)..].starts_with(&closing) {
+                    i += closing.chars().count();
+                    self.dollar = None;
+                    continue;
+                }
+            } else if let Some(q) = self.quote {
+                if c == q {
+                    self.quote = None;
+                }
+            } else if matches!(c, '\'' | '"' | '`') {
+                self.quote = Some(c);
+            } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+                break;
+            } else if c == '$'
+                && let Some(tag) = dollar_tag(&chars[i + 1..])
+            {
+                i += tag.chars().count() + 2;
+                self.dollar = Some(tag);
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    fn at_statement_end(&self, statement: &str, line: &str) -> bool {
+        if self.quote.is_some() || self.dollar.is_some() || !line.trim_end().ends_with(';') {
+            return false;
+        }
+        // A SQLite trigger's body holds statements of its own, up to `END;`.
+        let upper = statement.to_ascii_uppercase();
+        let is_trigger = upper.trim_start().starts_with("CREATE TRIGGER")
+            || upper.trim_start().starts_with("CREATE TEMP TRIGGER");
+        if is_trigger && has_word(&upper, "BEGIN") {
+            return line.trim().eq_ignore_ascii_case("END;")
+                || line.to_ascii_uppercase().trim_end().ends_with(" END;");
+        }
+        true
+    }
+}
+
+fn char_offset(line: &str, chars: usize) -> usize {
+    line.char_indices()
+        .nth(chars)
+        .map_or(line.len(), |(at, _)| at)
+}
+
+/// `tag$...` → `tag` when `after` (what follows a `$`) opens a dollar quote.
+fn dollar_tag(after: &[char]) -> Option<String> {
+    let end = after.iter().position(|c| *c == '$')?;
+    let tag: String = after[..end].iter().collect();
+    let valid = tag
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()));
+    valid.then_some(tag)
+}
+
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|w| w == word)
+}
+
+/// Which object a statement of the dump stands for.
+fn classify(statement: &str, backend: Backend) -> ObjectKey {
+    let words = Words::new(statement);
+    let other = || ObjectKey::new(ObjectKind::Other, first_line(statement));
+    let upper = words.upper();
+    let starts = |prefix: &[&str]| upper.len() >= prefix.len() && upper[..prefix.len()] == *prefix;
+    if let Some(rest) = statement.strip_prefix("-- ") {
+        return comment_line_object(rest).unwrap_or_else(other);
+    }
+    if starts(&["COMMENT", "ON"]) {
+        let Some(is) = upper.iter().rposition(|w| w == "IS") else {
+            return other();
+        };
+        let target: Vec<&str> = words.raw[2..is].to_vec();
+        let kind = target.first().map(|k| k.to_ascii_lowercase());
+        let ident = target
+            .get(1..)
+            .map(|rest| rest.join(" "))
+            .unwrap_or_default();
+        return ObjectKey::new(
+            ObjectKind::Comment,
+            format!("{} {ident}", kind.unwrap_or_default()),
+        );
+    }
+    if starts(&["PRAGMA"]) {
+        let name = words.raw.get(1).map_or("", |w| w.trim_end_matches(';'));
+        return ObjectKey::new(ObjectKind::Setting, name);
+    }
+    if starts(&["ALTER", "TABLE"]) {
+        let (table, rest) = read_name(after_words(statement, 2));
+        let rest_upper = rest.trim_start().to_ascii_uppercase();
+        if rest_upper.starts_with("ADD CONSTRAINT") {
+            let (constraint, _) = read_name(&rest.trim_start()["ADD CONSTRAINT".len()..]);
+            return ObjectKey::new(ObjectKind::Constraint, format!("{table}.{constraint}"));
+        }
+        if rest_upper.contains("ROW LEVEL SECURITY") {
+            return ObjectKey::new(ObjectKind::RowSecurity, table);
+        }
+        return other();
+    }
+    if !starts(&["CREATE"]) {
+        return other();
+    }
+    // CREATE [OR REPLACE] [UNIQUE | UNLOGGED | TEMP | MATERIALIZED ...] <what> ...
+    let mut at = 1;
+    let mut modifiers = Vec::new();
+    while let Some(word) = upper.get(at) {
+        match word.as_str() {
+            "OR" | "REPLACE" | "UNIQUE" | "UNLOGGED" | "TEMP" | "TEMPORARY" | "MATERIALIZED"
+            | "CONSTRAINT" | "RECURSIVE" | "TRUSTED" | "PROCEDURAL" | "VIRTUAL" => {
+                modifiers.push(word.clone());
+                at += 1;
+            }
+            _ => break,
+        }
+    }
+    let what = upper.get(at).cloned().unwrap_or_default();
+    let mut name_start = at + 1;
+    // IF NOT EXISTS; CONCURRENTLY.
+    while let Some(word) = upper.get(name_start) {
+        match word.as_str() {
+            "IF" | "NOT" | "EXISTS" | "CONCURRENTLY" => name_start += 1,
+            _ => break,
+        }
+    }
+    let tail = after_words(statement, name_start);
+    let (name, rest) = read_name(tail);
+    let kind = match what.as_str() {
+        "SCHEMA" => ObjectKind::Schema,
+        "EXTENSION" => ObjectKind::Extension,
+        "DOMAIN" => ObjectKind::Domain,
+        "SEQUENCE" => ObjectKind::Sequence,
+        "TABLE" => ObjectKind::Table,
+        "VIEW" if modifiers.iter().any(|m| m == "MATERIALIZED") => ObjectKind::MaterializedView,
+        "VIEW" => ObjectKind::View,
+        "TYPE" => {
+            let rest = rest.trim_start().to_ascii_uppercase();
+            if rest.starts_with("AS ENUM") {
+                ObjectKind::EnumType
+            } else if rest.starts_with("AS RANGE") {
+                ObjectKind::RangeType
+            } else {
+                ObjectKind::CompositeType
+            }
+        }
+        "FUNCTION" | "PROCEDURE" => {
+            let kind = if what == "FUNCTION" {
+                ObjectKind::Function
+            } else {
+                ObjectKind::Procedure
+            };
+            let signature = first_line(tail);
+            let signature = signature
+                .find('(')
+                .map_or(signature, |open| &signature[..open]);
+            let name = format!(
+                "{}({})",
+                unqualify_public(&name_of(signature)),
+                identity_arguments(first_line(rest))
+            );
+            return ObjectKey::new(kind, name);
+        }
+        "INDEX" => {
+            let name = match (backend, table_after_on(rest)) {
+                // The index's schema is its table's.
+                (Backend::Postgres, Some(table)) => match table.rsplit_once('.') {
+                    Some((schema, _)) => format!("{schema}.{name}"),
+                    None => name,
+                },
+                _ => name,
+            };
+            return ObjectKey::new(ObjectKind::Index, name);
+        }
+        "TRIGGER" if backend == Backend::Postgres => {
+            let table = table_after_on(rest).unwrap_or_default();
+            return ObjectKey::new(ObjectKind::Trigger, format!("{table}.{name}"));
+        }
+        "TRIGGER" => ObjectKind::Trigger,
+        "POLICY" => {
+            let table = table_after_on(rest).unwrap_or_default();
+            return ObjectKey::new(ObjectKind::Policy, format!("{table}.{name}"));
+        }
+        _ => return other(),
+    };
+    ObjectKey::new(kind, unqualify_public(&name))
+}
+
+/// `(a integer, b integer DEFAULT 1)` → `a integer, b integer`: the arguments as
+/// PostgreSQL names a function by (`pg_get_function_identity_arguments`).
+fn identity_arguments(list: &str) -> String {
+    let inner = list
+        .trim()
+        .strip_prefix('(')
+        .and_then(|l| l.strip_suffix(')'))
+        .unwrap_or(list);
+    crate::sqlfmt::split_top_level(inner)
+        .iter()
+        .map(|arg| {
+            let upper = arg.to_ascii_uppercase();
+            let end = [" DEFAULT ", " = "]
+                .iter()
+                .filter_map(|k| upper.find(k))
+                .min()
+                .unwrap_or(arg.len());
+            arg[..end].trim().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `foreign table s.t`, `aggregate f(int)`, `sqlite_sequence: t = 5`.
+fn comment_line_object(rest: &str) -> Option<ObjectKey> {
+    if let Some(name) = rest.strip_prefix("foreign table ") {
+        return Some(ObjectKey::new(ObjectKind::ForeignTable, name.trim()));
+    }
+    if let Some(name) = rest.strip_prefix("aggregate ") {
+        return Some(ObjectKey::new(ObjectKind::Aggregate, name.trim()));
+    }
+    let counter = rest.strip_prefix("sqlite_sequence: ")?;
+    let (table, _) = counter.rsplit_once(" = ")?;
+    Some(ObjectKey::new(ObjectKind::AutoincrementCounter, table))
+}
+
+/// The table a statement names after its top-level `ON` (`CREATE INDEX i ON t (a)`,
+/// `... ON ONLY public.t USING btree`), without `public.`.
+pub(crate) fn table_after_on(text: &str) -> Option<String> {
+    let words = Words::new(text);
+    let on = words.upper().iter().position(|w| w == "ON")?;
+    let mut rest = after_words(text, on + 1);
+    if rest.to_ascii_uppercase().starts_with("ONLY ") {
+        rest = &rest[5..];
+    }
+    let (name, _) = read_name(rest);
+    (!name.is_empty()).then(|| unqualify_public(&name))
+}
+
+/// `public.t` → `t`, `main.t` → `t` (the default schemas the catalog leaves unnamed).
+pub(crate) fn unqualify_public(name: &str) -> String {
+    name.strip_prefix("public.")
+        .or_else(|| name.strip_prefix("main."))
+        .unwrap_or(name)
+        .to_owned()
+}
+
+fn name_of(text: &str) -> String {
+    read_name(text).0
+}
+
+/// Reads a possibly qualified, possibly quoted name at the start of `text`; returns it
+/// unquoted (parts joined by `.`) and what follows.
+pub(crate) fn read_name(text: &str) -> (String, &str) {
+    let mut rest = text.trim_start();
+    let mut parts = Vec::new();
+    loop {
+        let (part, after) = read_identifier(rest);
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+        rest = after;
+        match rest.strip_prefix('.') {
+            Some(after_dot) => rest = after_dot,
+            None => break,
+        }
+    }
+    (parts.join("."), rest)
+}
+
+fn read_identifier(text: &str) -> (String, &str) {
+    let closing = match text.chars().next() {
+        Some('"') => Some('"'),
+        Some('`') => Some('`'),
+        Some('[') => Some(']'),
+        _ => None,
+    };
+    if let Some(close) = closing {
+        let body = &text[1..];
+        let mut out = String::new();
+        let mut chars = body.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if c == close {
+                // A doubled quote is a quote inside the name.
+                if chars.peek().is_some_and(|(_, next)| *next == close) {
+                    out.push(c);
+                    chars.next();
+                    continue;
+                }
+                return (out, &body[at + c.len_utf8()..]);
+            }
+            out.push(c);
+        }
+        return (out, "");
+    }
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .unwrap_or(text.len());
+    (text[..end].to_owned(), &text[end..])
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default().trim()
+}
+
+/// Whitespace-separated words of a statement, as written and upper-cased.
+struct Words<'a> {
+    raw: Vec<&'a str>,
+}
+
+impl<'a> Words<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            raw: text.split_whitespace().collect(),
+        }
+    }
+
+    fn upper(&self) -> Vec<String> {
+        self.raw.iter().map(|w| w.to_ascii_uppercase()).collect()
+    }
+}
+
+/// The text after the first `n` whitespace-separated words.
+fn after_words(text: &str, n: usize) -> &str {
+    let mut rest = text.trim_start();
+    for _ in 0..n {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = rest[end..].trim_start();
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(text: &str, backend: Backend) -> Vec<String> {
+        parse_dump(text, backend)
+            .objects
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn postgres_objects_get_the_catalog_keys() {
+        let text = "CREATE EXTENSION citext WITH SCHEMA public VERSION '1.6';\n\
+            CREATE TYPE mood AS ENUM ('a', 'b');\n\
+            \nCREATE TABLE items (\n    id integer NOT NULL,\n    note text DEFAULT 'x;y'::text\n);\n\
+            ALTER TABLE items ENABLE ROW LEVEL SECURITY;\nALTER TABLE items FORCE ROW LEVEL SECURITY;\n\
+            ALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY (id);\n\
+            CREATE UNIQUE INDEX idx_items_note ON public.items USING btree (note);\n\
+            CREATE INDEX idx_s ON s.other USING btree (a);\n\
+            CREATE TRIGGER trg BEFORE INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION f();\n\
+            CREATE POLICY p_items ON items AS PERMISSIVE FOR ALL TO PUBLIC USING (true);\n\
+            \nCREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\nbegin\nALTER TABLE x ADD COLUMN y int;\nreturn new;\nend;\n$function$;\n\
+            -- aggregate public.agg(integer)\n\
+            COMMENT ON TABLE items IS 'a\nCREATE TABLE not_a_table (\n);';\n";
+        assert_eq!(
+            keys(text, Backend::Postgres),
+            [
+                "extension citext",
+                "enum type mood",
+                "table items",
+                "row security on items",
+                "constraint items.items_pkey",
+                "index idx_items_note",
+                "index s.idx_s",
+                "trigger items.trg",
+                "policy items.p_items",
+                "function f()",
+                "aggregate public.agg(integer)",
+                "comment on table items",
+            ]
+        );
+    }
+
+    #[test]
+    fn sqlite_objects_get_the_catalog_keys() {
+        let text = "CREATE TABLE \"items\" (\n    \"id\" integer NOT NULL PRIMARY KEY\n);\n\
+            CREATE INDEX IF NOT EXISTS \"idx_items\" ON \"items\" (\"id\");\n\
+            CREATE TRIGGER trg AFTER INSERT ON items BEGIN\n  UPDATE items SET id = id;\nEND;\n\
+            CREATE VIEW v AS SELECT 1;\n\
+            PRAGMA user_version = 3;\n\
+            -- sqlite_sequence: items = 4\n";
+        assert_eq!(
+            keys(text, Backend::Sqlite),
+            [
+                "table items",
+                "index idx_items",
+                "trigger trg",
+                "view v",
+                "setting user_version",
+                "autoincrement counter of items",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_insta_header_is_not_part_of_the_body() {
+        assert_eq!(
+            snapshot_body("---\nsource: x\n---\nCREATE TABLE t ();\n"),
+            "CREATE TABLE t ();\n"
+        );
+        assert_eq!(snapshot_body("plain"), "plain");
+    }
+}
