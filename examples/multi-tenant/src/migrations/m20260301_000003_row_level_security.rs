@@ -2,10 +2,11 @@
 //! see and write only the rows of the organization in `app.current_org_id`.
 //!
 //! Defence in depth behind the repositories' `org_id` parameters. `current_setting` without
-//! `missing_ok` makes a query of a session that never set the organization an error rather
-//! than an empty (or full) result. The table owner (who runs migrations) is not subject to
-//! the policies (no FORCE), so the application must connect as a role that does not own
-//! the tables. SQLite has no row-level security: nothing happens there (see the README).
+//! `missing_ok` makes a query of a session that never set the organization an error (or,
+//! on a pooled connection where an earlier transaction set it with SET LOCAL, a match on
+//! '' that no row has): never another organization's rows. The table owner (who runs
+//! migrations) is not subject to the policies (no FORCE), so the application must connect
+//! as a role that does not own the tables. SQLite has no row-level security: nothing happens there (see the README).
 
 use migration::schema::Backend;
 use sea_orm_migration::prelude::*;
