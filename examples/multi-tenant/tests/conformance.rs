@@ -8,14 +8,16 @@ use multi_tenant_migration::{DEFAULT_ORG_ID, Migrator, ORG_SCOPED_TABLES};
 
 const T: &str = "'2026-01-02T03:04:05+00:00'";
 
-/// Per org-scoped table: the rows seeded (as `INSERT`s) and the text columns that identify
-/// them, so that `down` can be checked to give back exactly these rows.
-fn seed() -> Vec<(
+/// One org-scoped table's seed: `(table, INSERTs, identifying text columns, their rows)`,
+/// so that `down` can be checked to give back exactly these rows.
+type TableSeed = (
     &'static str,
     Vec<String>,
     &'static str,
     Vec<Vec<&'static str>>,
-)> {
+);
+
+fn seed() -> Vec<TableSeed> {
     vec![
         (
             "download_requests",
