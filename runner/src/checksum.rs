@@ -41,21 +41,46 @@ const DRY_RUN_BUDGET: usize = 4096;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sources {
     files: &'static [(&'static str, &'static str)],
+    /// Another migrator's sources, for a migrator that reuses its migrations.
+    also: Option<&'static Sources>,
 }
 
 impl Sources {
     /// `(migration name, source text)` pairs.
     pub const fn new(files: &'static [(&'static str, &'static str)]) -> Self {
-        Self { files }
+        Self { files, also: None }
     }
 
     /// No sources: checksums then cover the dry-run SQL only, and say so.
     pub const fn none() -> Self {
-        Self { files: &[] }
+        Self::new(&[])
+    }
+
+    /// These sources and `other`'s, for a migrator whose list reuses another migrator's
+    /// migrations:
+    ///
+    /// ```ignore
+    /// pub const SOURCES: migration_runner::Sources =
+    ///     migration_runner::migration_sources!("src/migrations" => m20260301_000001_orgs)
+    ///         .and(&base_migration::SOURCES);
+    /// ```
+    pub const fn and(self, other: &'static Sources) -> Self {
+        assert!(
+            self.also.is_none(),
+            "Sources::and takes one other list; chain it on that list instead"
+        );
+        Self {
+            files: self.files,
+            also: Some(other),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&'static str> {
-        self.files.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+        self.files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| *s)
+            .or_else(|| self.also.and_then(|other| other.get(name)))
     }
 }
 

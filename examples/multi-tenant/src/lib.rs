@@ -39,17 +39,16 @@ pub const ORG_SCOPED_TABLES: [&str; 14] = [
     "mcp_oauth_tokens",
 ];
 
-/// This example's own migrations' source files, compiled in: part of the runner's
-/// checksums. `migration_runner::Sources` holds one static list and cannot be joined
-/// with `migration::SOURCES`, so the 14 reused migrations are checksummed by their SQL
-/// only (the runner's `status --check` says so).
+/// Every migration's source file, compiled in: part of the runner's checksums. This
+/// example's own, and the reused application migrations' (`migration::SOURCES`).
 pub const SOURCES: migration_runner::Sources = migration_runner::migration_sources!(
     "src/migrations" =>
     m20260301_000001_organizations,
     m20260301_000002_org_id,
     m20260301_000003_row_level_security,
     m20260301_000004_sessions,
-);
+)
+.and(&migration::SOURCES);
 
 /// The 14 migrations of the application schema, then the multi-tenant ones.
 pub struct Migrator;
