@@ -16,11 +16,9 @@ const READS_DATA: &str = "-- this migration reads data; statements after this po
 fn planned(out: &str) -> Vec<(String, Vec<String>)> {
     let mut found: Vec<(String, Vec<String>)> = Vec::new();
     for line in out.lines() {
-        if let Some(header) = line.strip_prefix("-- m") {
-            if let Some((name, _)) = header.split_once(": ") {
-                found.push((format!("m{name}"), Vec::new()));
-                continue;
-            }
+        if let Some((name, _)) = line.strip_prefix("-- m").and_then(|h| h.split_once(": ")) {
+            found.push((format!("m{name}"), Vec::new()));
+            continue;
         }
         if line.is_empty() || line.starts_with("--") || line.starts_with("database: ") {
             continue;
