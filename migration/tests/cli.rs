@@ -569,3 +569,171 @@ fn no_shape_of_password_reaches_the_binarys_output() {
         }
     }
 }
+
+/// The statements a dry run printed, per migration, in order.
+fn planned(out: &str) -> Vec<(String, Vec<String>)> {
+    let mut found: Vec<(String, Vec<String>)> = Vec::new();
+    for line in out.lines() {
+        if let Some((name, _)) = line.strip_prefix("-- m").and_then(|h| h.split_once(": ")) {
+            found.push((format!("m{name}"), Vec::new()));
+        } else if !(line.is_empty() || line.starts_with("--") || line.starts_with("database: ")) {
+            found
+                .last_mut()
+                .expect("a migration first")
+                .1
+                .push(line.to_owned());
+        }
+    }
+    found
+}
+
+/// The statements `-v` printed as sent by each migration (not the runner's), in order.
+fn ran(out: &str) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut current = Vec::new();
+    for line in out.lines() {
+        if let Some((_, sql)) = line.split_once(" ms  ").filter(|_| line.starts_with("  ")) {
+            if !sql.starts_with("[runner] ") {
+                current.push(sql.to_owned());
+            }
+        } else if let Some((name, _)) = line
+            .strip_prefix("applied ")
+            .and_then(|rest| rest.split_once(" ("))
+        {
+            found.push((name.to_owned(), std::mem::take(&mut current)));
+        }
+    }
+    found
+}
+
+/// The acceptance: on a fresh database `up --dry-run` prints every migration's
+/// SQL for that backend and leaves the database empty; `up -v` then shows that SQL
+/// running.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn up_dry_run_prints_every_migrations_sql_and_up_v_runs_exactly_that(
+    #[case] backend: Backend,
+) {
+    let Some(db) = conformance::fresh_database(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let printed = assert_ok(&run(dir.path(), &["-u", &db.url, "up", "--dry-run"]));
+    assert_eq!(
+        actual_schema(&db.conn).await.tables.len(),
+        0,
+        "the dry run created nothing: {printed}"
+    );
+    let plan = planned(&printed);
+    assert_eq!(plan.len(), migration_count(), "{printed}");
+    assert!(
+        plan.iter().any(|(_, sql)| sql
+            .iter()
+            .any(|s| s.starts_with("CREATE TABLE \"settings\""))),
+        "{printed}"
+    );
+    let shown = assert_ok(&run(dir.path(), &["-u", &db.url, "-v", "up"]));
+    assert_eq!(ran(&shown), plan, "{shown}");
+    assert_eq!(actual_schema(&db.conn).await, expected_schema(backend));
+    db.close().await.expect("close");
+}
+
+/// Like `sea-orm-cli migrate generate` from a workspace root: the crate is found in
+/// `migration/`, and the next steps are printed.
+#[test]
+fn generate_finds_the_migration_crate_from_the_workspace_root_and_from_inside_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let crate_dir = root.path().join("migration");
+    let migrations = crate_dir.join("src/migrations");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["Cargo.toml", "src/lib.rs", "src/migrations/mod.rs"] {
+        std::fs::copy(manifest.join(file), crate_dir.join(file)).expect("copy");
+    }
+    let out = assert_ok(&run(root.path(), &["generate", "add_widget"]));
+    assert!(out.contains("created migration/src/migrations/m"), "{out}");
+    assert!(out.contains("make snapshots"), "{out}");
+    let out = assert_ok(&run(
+        &crate_dir,
+        &["generate", "add_gadget", "--universal-time"],
+    ));
+    assert!(out.contains("created src/migrations/m"), "{out}");
+    let modules = std::fs::read_to_string(migrations.join("mod.rs")).expect("mod.rs");
+    // Both last, in the order of their names (the same second sorts by name).
+    let added: Vec<&str> = modules.lines().rev().take(2).collect();
+    assert!(
+        added.iter().any(|l| l.ends_with("_add_gadget;"))
+            && added.iter().any(|l| l.ends_with("_add_widget;")),
+        "{modules}"
+    );
+    assert!(
+        !root.path().join("data").exists(),
+        "generate touches no database"
+    );
+}
+
+/// The README's CLI reference and `--help` name the same subcommands and flags.
+#[test]
+fn the_readme_cli_reference_matches_help() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("## The migration CLI").expect("the section");
+    let section = &readme[start..];
+    let section = &section[..section[3..]
+        .find("\n## ")
+        .map_or(section.len(), |end| end + 3)];
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let help = |args: &[&str]| assert_ok(&run(dir.path(), args));
+    let main = help(&["--help"]);
+    let commands: Vec<String> = main
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| *word != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(commands.len() >= 8, "{main}");
+    let mut helps = vec![main.clone()];
+    for command in &commands {
+        assert!(
+            section.contains(&format!("`{command}")),
+            "README's CLI section lacks the subcommand {command}"
+        );
+        helps.push(help(&[command.as_str(), "--help"]));
+    }
+    let flags = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|word| {
+                word.strip_prefix("--")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let in_help: std::collections::BTreeSet<String> = helps.iter().flat_map(|h| flags(h)).collect();
+    let in_readme = flags(section);
+    let missing: Vec<&String> = in_help.difference(&in_readme).collect();
+    assert!(
+        missing.is_empty(),
+        "flags of --help missing from the README: {missing:?}"
+    );
+    let stale: Vec<&String> = in_readme.difference(&in_help).collect();
+    assert!(
+        stale.is_empty(),
+        "README flags that --help does not know: {stale:?}"
+    );
+    for short in ["-u", "-s", "-v", "-n", "-h"] {
+        assert!(
+            helps.iter().any(|h| h.contains(&format!("{short}, --"))),
+            "{short} missing from help"
+        );
+        assert!(
+            section.contains(&format!("`{short}")),
+            "{short} missing from the README"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use crate::options::Options;
 use crate::session::Session;
 use crate::state::State;
 use crate::status::{MigrationState, MigrationStatus, Status};
+use crate::trace::Traced;
 
 /// A changing operation for [`run`](crate::run).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +87,7 @@ pub(crate) async fn status<M: MigratorTrait>(
     result
 }
 
-async fn read_status<M: MigratorTrait>(
+pub(crate) async fn read_status<M: MigratorTrait>(
     db: &DatabaseConnection,
     options: &Options,
 ) -> Result<Status, Error> {
@@ -139,7 +140,10 @@ pub(crate) async fn run<M: MigratorTrait>(
 ) -> Result<Report, Error> {
     options.validate()?;
     refuse_pointless(&operation)?;
-    let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
+    let mut session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
+    if options.report_statements {
+        crate::trace::watch(&mut session.conn, &options.observer);
+    }
     let result = locked_run::<M>(&session, operation, options).await;
     session.close().await;
     result
@@ -311,7 +315,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
         Ok(recorded)
     }
 
-    fn step<'m>(&'m self, migration: &'m dyn MigrationTrait) -> Step<'m> {
+    fn step<'m>(&'m self, migration: &'m Traced<'m>) -> Step<'m> {
         Step {
             migration,
             versions_table: M::migration_table_name(),
@@ -326,8 +330,8 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let mut applied = Vec::new();
         for name in &pending[..take] {
             let started = Instant::now();
-            let migration = find(&migrations, name)?;
-            self.step(migration)
+            let migration = Traced(find(&migrations, name)?);
+            self.step(&migration)
                 .apply(self.db, self.expected.recordable(name))
                 .await
                 .map_err(|e| Error::failed(format!("applying {name}"), e))?;
@@ -350,8 +354,8 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let mut rolled_back = Vec::new();
         for name in newest_first {
             let started = Instant::now();
-            let migration = find(&migrations, name)?;
-            self.step(migration)
+            let migration = Traced(find(&migrations, name)?);
+            self.step(&migration)
                 .roll_back(self.db)
                 .await
                 .map_err(|e| Error::failed(format!("rolling back {name}"), e))?;

@@ -131,6 +131,13 @@ pub enum Error {
     )]
     ZeroUpCount,
 
+    /// A dry run was asked of an operation that has none (only `up` and `down` do).
+    #[error("a dry run shows the SQL of `up` and `down` only, not of {operation}")]
+    DryRunUnsupported {
+        /// The operation asked for.
+        operation: String,
+    },
+
     /// A database operation failed.
     #[error("{action} failed: {source}")]
     Migration {

@@ -40,6 +40,18 @@ pub enum Event {
         /// How long it took.
         elapsed: Duration,
     },
+    /// One statement was sent (only with [`crate::Options::report_statements`]): its SQL
+    /// with bound values inlined, as sea-orm shows it.
+    Statement {
+        /// The SQL.
+        sql: String,
+        /// How long it took.
+        elapsed: Duration,
+        /// Whether the database refused it.
+        failed: bool,
+        /// The migration whose `up` or `down` sent it; `None`: the runner's bookkeeping.
+        migration: Option<String>,
+    },
 }
 
 /// Receives the [`Event`]s of a run; by default nobody does.

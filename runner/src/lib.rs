@@ -38,11 +38,13 @@ mod event;
 mod lock;
 mod options;
 mod pg_schema;
+mod plan;
 mod redact;
 mod session;
 mod state;
 mod status;
 mod target;
+mod trace;
 
 pub use checksum::{
     CHECKSUM_HISTORY_TABLE, CHECKSUM_TABLE, Checksum, ChecksumGap, ChecksumPart, Sources,
@@ -53,6 +55,7 @@ pub use event::{Event, Observer};
 pub use lock::sqlite_lock_path;
 pub use options::{MAX_TIMEOUT, Options, check_timeout};
 pub use pg_schema::PgSchema;
+pub use plan::{Direction, Plan, PlannedMigration, PlannedStatement};
 pub use redact::{MASK, redact};
 pub use status::{MigrationState, MigrationStatus, Status};
 pub use target::{Access, Target};
@@ -128,4 +131,33 @@ pub async fn status<M: MigratorTrait>(
 /// [`LockGuard::release`]: for work that must not overlap a migration run.
 pub async fn lock(db: &DatabaseConnection, options: &Options) -> Result<LockGuard, Error> {
     LockGuard::acquire(db, options).await
+}
+
+/// The SQL that `operation` ([`Operation::Up`] or [`Operation::Down`]) would send, per
+/// migration and in order, on `db`'s backend, without changing the database: no lock,
+/// no table (not even the migrations table), no row. A migration that reads data is
+/// dry-run against no rows; [`PlannedMigration::reads_data_from`] says from where its
+/// statements may differ on the real database.
+///
+/// ```no_run
+/// # use sea_orm_migration::prelude::*;
+/// # struct Migrator;
+/// # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
+/// # async fn review(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), migration_runner::Error> {
+/// use migration_runner::{Operation, Options};
+/// let plan = migration_runner::plan::<Migrator>(db, &Operation::Up { limit: None }, &Options::default()).await?;
+/// for migration in &plan.migrations {
+///     println!("-- {}", migration.name);
+///     for statement in &migration.statements {
+///         println!("{};", statement.sql);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn plan<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    operation: &Operation,
+    options: &Options,
+) -> Result<Plan, Error> {
+    plan::plan::<M>(db, operation, options).await
 }

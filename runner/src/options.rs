@@ -29,6 +29,8 @@ pub struct Options {
     pub allow_checksum_mismatch: bool,
     /// Who hears about the run's progress.
     pub observer: Observer,
+    /// Whether the observer hears about each statement ([`crate::Event::Statement`]).
+    pub report_statements: bool,
 }
 
 impl Default for Options {
@@ -40,6 +42,7 @@ impl Default for Options {
             sources: Sources::none(),
             allow_checksum_mismatch: false,
             observer: Observer::default(),
+            report_statements: false,
         }
     }
 }
@@ -78,6 +81,12 @@ impl Options {
     /// Reports the run's progress to `observer`.
     pub fn observer(mut self, observer: Observer) -> Self {
         self.observer = observer;
+        self
+    }
+
+    /// Reports each statement the run sends, with its duration, to the observer.
+    pub fn report_statements(mut self, report: bool) -> Self {
+        self.report_statements = report;
         self
     }
 

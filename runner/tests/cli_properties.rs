@@ -33,6 +33,8 @@ fn token() -> impl Strategy<Value = String> {
         Just("accept-checksum".to_owned()),
         Just("--check".to_owned()),
         Just("--allow-checksum-mismatch".to_owned()),
+        Just("--dry-run".to_owned()),
+        Just("-v".to_owned()),
         Just("-n".to_owned()),
         Just("-s".to_owned()),
         Just("--lock-timeout".to_owned()),

@@ -46,6 +46,10 @@ pub struct Args {
     #[arg(long, global = true, default_value = "30", value_parser = parse_seconds)]
     pub lock_timeout: Duration,
 
+    /// Print each statement as it runs, with its duration.
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+
     /// What to do (default: `up`).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -64,12 +68,18 @@ pub enum Command {
         /// applied (their recorded checksums stay as they were).
         #[arg(long)]
         allow_checksum_mismatch: bool,
+        /// Print the SQL each pending migration would run, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Roll back applied migrations, newest first (1 by default).
     Down {
         /// Number of applied migrations to roll back.
         #[arg(short, long, default_value = "1")]
         num: u32,
+        /// Print the SQL each migration would run to roll back, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Show which migrations are applied, pending, changed or unknown (writes nothing).
     Status {
@@ -89,6 +99,22 @@ pub enum Command {
     AcceptChecksum {
         /// The migration's name, e.g. m20250101_000005_api_tokens.
         version: String,
+    },
+    /// Write a new migration file `mYYYYMMDD_HHMMSS_NAME.rs` and register it in the
+    /// migrator's list (touches no database).
+    Generate {
+        /// The migration's name: lowercase snake_case, e.g. add_widget.
+        name: String,
+        /// Name the file by the current UTC time (the default).
+        #[arg(long, conflicts_with = "local_time")]
+        universal_time: bool,
+        /// Name the file by the current local time.
+        #[arg(long)]
+        local_time: bool,
+        /// The folder of the migration files. Default: `migration/src/migrations` or
+        /// `migration/src` under the current folder, else `src/migrations` or `src`.
+        #[arg(long)]
+        migration_dir: Option<PathBuf>,
     },
 }
 

@@ -19,9 +19,12 @@
 //! ```
 
 mod args;
+mod dry_run;
+pub mod generate;
 
 pub use args::{Args, Command};
 pub use clap::Parser;
+pub use generate::GenerateError;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -56,6 +59,9 @@ pub enum CliError {
     /// `status --check` found problems (named in the message).
     #[error("{0}")]
     CheckFailed(String),
+    /// `generate` wrote nothing.
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
 }
 
 /// The whole binary: parses the process's arguments, runs, prints to stdout and stderr.
@@ -120,9 +126,26 @@ pub async fn run<M: MigratorTrait>(
     let command = args.command.clone().unwrap_or(Command::Up {
         num: None,
         allow_checksum_mismatch: false,
+        dry_run: false,
     });
+    if let Command::Generate {
+        name,
+        local_time,
+        migration_dir,
+        ..
+    } = &command
+    {
+        return generate_command(name, *local_time, migration_dir.as_deref(), out);
+    }
     let operation = operation(&command);
     refuse_pointless(operation.as_ref())?;
+    let dry_run = matches!(
+        command,
+        Command::Up { dry_run: true, .. } | Command::Down { dry_run: true, .. }
+    );
+    if dry_run {
+        return dry_run::run::<M>(&args, operation, sources, out).await;
+    }
     let access = if operation.is_some() {
         Access::ReadWrite
     } else {
@@ -139,20 +162,7 @@ pub async fn run<M: MigratorTrait>(
     }
     say(out, &format!("database: {}", target.describe()));
     let db = target.connect(access, args.connect_timeout).await?;
-    let mut options = Options::default()
-        .lock_timeout(args.lock_timeout)
-        .connect_timeout(args.connect_timeout)
-        .sources(sources);
-    if let Target::Postgres { .. } = target {
-        options = options.schema(args.database_schema.clone());
-    }
-    if let Command::Up {
-        allow_checksum_mismatch,
-        ..
-    } = command
-    {
-        options = options.allow_checksum_mismatch(allow_checksum_mismatch);
-    }
+    let options = options_for(&args, &target, sources);
     let result = match (operation, command) {
         (Some(operation), _) => changing::<M>(&db, operation, options, out).await,
         (None, Command::Status { check }) => {
@@ -167,11 +177,93 @@ pub async fn run<M: MigratorTrait>(
     result
 }
 
+/// The engine's options for `args` on `target`.
+fn options_for(args: &Args, target: &Target, sources: Sources) -> Options {
+    let mut options = Options::default()
+        .lock_timeout(args.lock_timeout)
+        .connect_timeout(args.connect_timeout)
+        .sources(sources)
+        .report_statements(args.verbose);
+    if let Target::Postgres { .. } = target {
+        options = options.schema(args.database_schema.clone());
+    }
+    if let Some(Command::Up {
+        allow_checksum_mismatch,
+        ..
+    }) = args.command
+    {
+        options = options.allow_checksum_mismatch(allow_checksum_mismatch);
+    }
+    options
+}
+
+/// `generate`: writes the file, registers it, and says what to do next.
+fn generate_command(
+    name: &str,
+    local_time: bool,
+    migration_dir: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let format = "%Y%m%d_%H%M%S";
+    let stamp = if local_time {
+        chrono::Local::now().format(format).to_string()
+    } else {
+        chrono::Utc::now().format(format).to_string()
+    };
+    let cwd = std::env::current_dir().map_err(|source| GenerateError::Io {
+        action: "cannot read the current folder",
+        path: ".".into(),
+        source,
+    })?;
+    let generated = generate::generate(name, &stamp, migration_dir, &cwd)?;
+    let shown = |path: &std::path::Path| {
+        path.strip_prefix(&cwd)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    say(out, &format!("created {}", shown(&generated.file)));
+    say(
+        out,
+        &format!(
+            "registered {} in {}",
+            generated.module,
+            generated
+                .registered_in
+                .iter()
+                .map(|p| shown(p))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    );
+    match &generated.formatted {
+        Ok(()) => say(out, "formatted with rustfmt"),
+        Err(why) => say(out, &format!("not formatted: {why}")),
+    }
+    say(out, "next:");
+    say(
+        out,
+        &format!(
+            "  1. write its up and down in {} (down undoes exactly what up does); until then both fail with \"not written yet\"",
+            shown(&generated.file)
+        ),
+    );
+    say(
+        out,
+        "  2. run `make snapshots` (or `CONFORMANCE_SNAPSHOTS=accept cargo test`) to check it on SQLite and PostgreSQL and record the schema it makes",
+    );
+    say(
+        out,
+        "  3. review the diff (`git diff`, the snapshots included) before committing",
+    );
+    Ok(())
+}
+
 /// The engine's operation for `command`; `None` for `status`.
 fn operation(command: &Command) -> Option<Operation> {
     match command {
         Command::Up { num, .. } => Some(Operation::Up { limit: *num }),
-        Command::Down { num } => Some(Operation::Down { count: *num }),
+        Command::Down { num, .. } => Some(Operation::Down { count: *num }),
         Command::Status { .. } => None,
         Command::Fresh => Some(Operation::Fresh),
         Command::Refresh => Some(Operation::Refresh),
@@ -179,6 +271,7 @@ fn operation(command: &Command) -> Option<Operation> {
         Command::AcceptChecksum { version } => Some(Operation::AcceptChecksum {
             version: version.clone(),
         }),
+        Command::Generate { .. } => None,
     }
 }
 
@@ -251,8 +344,28 @@ fn print_event(event: &Event, out: &mut dyn Write) {
         Event::RolledBack { name, elapsed } => {
             format!("rolled back {name} ({} ms)", elapsed.as_millis())
         }
+        Event::Statement {
+            sql,
+            elapsed,
+            failed,
+            migration,
+        } => statement_line(sql, *elapsed, *failed, migration.as_deref()),
     };
     say(out, &line);
+}
+
+/// `-v`: `  1.234 ms  SQL;`, the runner's own statements marked `[runner]`, failed ones
+/// `[failed]`.
+fn statement_line(
+    sql: &str,
+    elapsed: std::time::Duration,
+    failed: bool,
+    migration: Option<&str>,
+) -> String {
+    let millis = elapsed.as_secs_f64() * 1000.0;
+    let by = if migration.is_some() { "" } else { "[runner] " };
+    let outcome = if failed { "[failed] " } else { "" };
+    format!("  {millis:>9.3} ms  {outcome}{by}{sql};")
 }
 
 fn print_report(operation: &Operation, report: &Report, known: usize, out: &mut dyn Write) {

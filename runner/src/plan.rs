@@ -1,0 +1,263 @@
+//! Dry runs: the SQL that `up` or `down` would send, per migration, without changing the
+//! database.
+//!
+//! What is applied is read like `status` reads it (no lock, no table, no row); each
+//! migration then runs against a mock connection of the same backend, which records the
+//! statements instead of sending them. A query sent to the mock returns no rows: what
+//! follows it may differ on the real database, and the plan says where that starts.
+//! The runner's own bookkeeping (the lock, the version and checksum rows) is not part of
+//! the plan.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{
+    DatabaseConnection, DatabaseConnectionType, DbBackend, ExecResult, MockDatabase,
+    MockDatabaseConnection, MockDatabaseTrait, MockExecResult, MockRow, QueryResult, Statement,
+    Transaction,
+};
+
+use crate::engine::{Operation, read_status};
+use crate::error::Error;
+use crate::options::Options;
+use crate::session::Session;
+use crate::state::State;
+
+/// More statements (and queries) than any migration issues.
+const BUDGET: usize = 4096;
+
+/// Which way a planned migration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Direction {
+    /// Its `up`.
+    Up,
+    /// Its `down`.
+    Down,
+}
+
+/// What a dry run of `up` or `down` found: the migrations it would run, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The way they run.
+    pub direction: Direction,
+    /// The migrations, in the order they would run.
+    pub migrations: Vec<PlannedMigration>,
+}
+
+/// One migration of a [`Plan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlannedMigration {
+    /// Its name.
+    pub name: String,
+    /// Whether it runs in one transaction with its bookkeeping rows.
+    pub in_transaction: bool,
+    /// The statements it sends, in order.
+    pub statements: Vec<PlannedStatement>,
+    /// Why the dry run stopped early (the migration failed against the mock); the
+    /// statements before that point are kept.
+    pub failure: Option<String>,
+}
+
+impl PlannedMigration {
+    /// The index of the first statement that reads data: the statements after it depend
+    /// on what the real database returns, which the dry run cannot know.
+    pub fn reads_data_from(&self) -> Option<usize> {
+        self.statements.iter().position(|s| s.reads_data)
+    }
+}
+
+/// One statement of a [`PlannedMigration`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlannedStatement {
+    /// The SQL with bound values inlined, as sea-orm shows it (and as
+    /// [`crate::Event::Statement`] reports it when it really runs).
+    pub sql: String,
+    /// Whether it is a query, whose rows the dry run does not have.
+    pub reads_data: bool,
+}
+
+/// The SQL `operation` (`Up` or `Down`) would send on `db`'s backend, per migration,
+/// without changing the database: no lock, no table, no row.
+pub(crate) async fn plan<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    operation: &Operation,
+    options: &Options,
+) -> Result<Plan, Error> {
+    options.validate()?;
+    let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
+    let result = plan_on::<M>(&session.conn, operation, options).await;
+    session.close().await;
+    result
+}
+
+async fn plan_on<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    operation: &Operation,
+    options: &Options,
+) -> Result<Plan, Error> {
+    let state = State::read::<M>(db).await?;
+    state.refuse_unknown()?;
+    let (direction, names): (Direction, Vec<String>) = match operation {
+        Operation::Up { limit } => {
+            if *limit == Some(0) {
+                return Err(Error::ZeroUpCount);
+            }
+            // As `up` itself would: changed migrations stop it unless allowed.
+            let status = read_status::<M>(db, options).await?;
+            let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
+            if !changed.is_empty() && !options.allow_checksum_mismatch {
+                return Err(Error::ChecksumMismatch { versions: changed });
+            }
+            let pending = state.pending();
+            let take = limit.map_or(pending.len(), |n| (n as usize).min(pending.len()));
+            (
+                Direction::Up,
+                pending[..take].iter().map(|s| (*s).to_owned()).collect(),
+            )
+        }
+        Operation::Down { count } => {
+            let applied = state.applied_known();
+            if *count == 0 || *count as usize > applied.len() {
+                return Err(Error::BadDownCount {
+                    requested: *count,
+                    reason: if *count == 0 {
+                        "rolls back nothing; give -n 1 or more".to_owned()
+                    } else {
+                        format!(
+                            "only {} migration{} applied (use `reset` to roll back all)",
+                            applied.len(),
+                            if applied.len() == 1 { " is" } else { "s are" }
+                        )
+                    },
+                });
+            }
+            (
+                Direction::Down,
+                applied
+                    .iter()
+                    .rev()
+                    .take(*count as usize)
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            )
+        }
+        other => {
+            return Err(Error::DryRunUnsupported {
+                operation: format!("{other:?}"),
+            });
+        }
+    };
+    let backend = db.get_database_backend();
+    let migrations = M::migrations();
+    let mut planned = Vec::new();
+    for name in names {
+        let Some(migration) = migrations.iter().find(|m| m.name() == name) else {
+            return Err(Error::UnknownVersions {
+                versions: vec![name],
+            });
+        };
+        planned.push(dry_run(migration.as_ref(), backend, direction).await);
+    }
+    Ok(Plan {
+        direction,
+        migrations: planned,
+    })
+}
+
+async fn dry_run(
+    migration: &dyn MigrationTrait,
+    backend: DbBackend,
+    direction: Direction,
+) -> PlannedMigration {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Recorder {
+        mock: MockDatabase::new(backend)
+            .append_exec_results(
+                std::iter::repeat_with(|| MockExecResult {
+                    last_insert_id: 0,
+                    rows_affected: 0,
+                })
+                .take(BUDGET),
+            )
+            .append_query_results(std::iter::repeat_with(Vec::<MockRow>::new).take(BUDGET)),
+        log: Arc::clone(&log),
+    };
+    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
+        MockDatabaseConnection::new(recorder),
+    ))
+    .into();
+    let manager = SchemaManager::new(&conn);
+    let outcome = match direction {
+        Direction::Up => migration.up(&manager).await,
+        Direction::Down => migration.down(&manager).await,
+    };
+    let statements = log.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    PlannedMigration {
+        name: migration.name().to_owned(),
+        // The runner's rule (apply.rs): PostgreSQL wraps unless told not to.
+        in_transaction: migration
+            .use_transaction()
+            .unwrap_or(backend == DbBackend::Postgres),
+        statements,
+        failure: outcome.err().map(|e| e.to_string().replace('\n', " ")),
+    }
+}
+
+/// A mock connection that also notes which statements are queries.
+#[derive(Debug)]
+struct Recorder {
+    mock: MockDatabase,
+    log: Arc<Mutex<Vec<PlannedStatement>>>,
+}
+
+impl Recorder {
+    fn note(&self, statement: &Statement, reads_data: bool) {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(PlannedStatement {
+                sql: statement.to_string(),
+                reads_data,
+            });
+    }
+}
+
+impl MockDatabaseTrait for Recorder {
+    fn execute(&mut self, counter: usize, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.note(&statement, false);
+        self.mock.execute(counter, statement)
+    }
+
+    fn query(&mut self, counter: usize, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.note(&statement, true);
+        self.mock.query(counter, statement)
+    }
+
+    fn begin(&mut self) {
+        self.mock.begin();
+    }
+
+    fn commit(&mut self) {
+        self.mock.commit();
+    }
+
+    fn rollback(&mut self) {
+        self.mock.rollback();
+    }
+
+    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
+        self.mock.drain_transaction_log()
+    }
+
+    fn get_database_backend(&self) -> DbBackend {
+        self.mock.get_database_backend()
+    }
+
+    fn ping(&self) -> Result<(), DbErr> {
+        self.mock.ping()
+    }
+}
