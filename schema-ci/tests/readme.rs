@@ -37,7 +37,7 @@ fn the_readme_shows_the_adopter_fixture_as_it_is() {
     let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README.md");
     let blocks = file_blocks(&readme);
     assert!(
-        blocks.len() >= 2,
+        blocks.len() >= 4,
         "the README shows the fixture's files: {blocks:#?}"
     );
     for (file, block) in blocks {
