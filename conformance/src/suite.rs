@@ -215,6 +215,12 @@ impl<M: MigratorTrait> Suite<M> {
                 report.statuses.insert((check, backend), status);
             }
         }
+        // Files written in the caller's tree are said out loud, past the test harness's
+        // output capture, even when the run passes: a first run creates the snapshots.
+        for note in &report.notes {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "conformance: note: {note}");
+        }
         Ok(SuiteOutcome { report, runs })
     }
 
