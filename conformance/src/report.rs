@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::backends::Backend;
-use crate::checks::{Check, Finding};
+use crate::checks::{Check, Finding, NotRun};
 
 /// Why a backend the caller did not ask for shows as skipped (not worth a line).
 pub const NOT_REQUESTED: &str = "not requested";
@@ -13,6 +13,9 @@ pub const NOT_REQUESTED: &str = "not requested";
 pub enum Status {
     Pass,
     Fail(usize),
+    /// Requested, but it could not run (e.g. an earlier step failed): never a pass.
+    NotRun(String),
+    /// Not requested, or its backend could not be had.
     Skipped(String),
 }
 
@@ -21,6 +24,8 @@ pub enum Status {
 pub struct SuiteReport {
     pub statuses: BTreeMap<(Check, Backend), Status>,
     pub findings: Vec<Finding>,
+    /// Checks, or parts of them, that could not run.
+    pub not_run: Vec<NotRun>,
     /// Backends that were asked for but could not be had, with the reason.
     pub missing: Vec<(Backend, String)>,
     /// How long each backend's checks took (database creation included).
@@ -31,7 +36,12 @@ pub struct SuiteReport {
 
 impl SuiteReport {
     pub fn passed(&self) -> bool {
-        self.findings.is_empty() && !self.statuses.values().any(|s| matches!(s, Status::Fail(_)))
+        self.findings.is_empty()
+            && self.not_run.is_empty()
+            && !self
+                .statuses
+                .values()
+                .any(|s| matches!(s, Status::Fail(_) | Status::NotRun(_)))
     }
 
     /// The findings of one check (all backends).
@@ -54,6 +64,7 @@ impl fmt::Display for SuiteReport {
                 let cell = match self.statuses.get(&(check, backend)) {
                     Some(Status::Pass) => "pass".to_owned(),
                     Some(Status::Fail(n)) => format!("FAIL ({n})"),
+                    Some(Status::NotRun(_)) => "not run".to_owned(),
                     Some(Status::Skipped(_)) | None => "skipped".to_owned(),
                 };
                 line.push_str(&format!("{cell:<12}"));
@@ -67,6 +78,7 @@ impl fmt::Display for SuiteReport {
                 Status::Skipped(why) if why != NOT_REQUESTED => {
                     Some(format!("skipped {check} on {backend}: {why}"))
                 }
+                Status::NotRun(why) => Some(format!("not run {check} on {backend}: {why}")),
                 _ => None,
             })
             .collect();

@@ -20,7 +20,7 @@ pub fn contents(run: &BackendRun) -> Vec<(String, String)> {
     for step in &run.steps {
         out.push((
             step.migration.clone(),
-            step_text(&step.up_sql, &step.down_sql),
+            step_text(&step.up_sql(), &step.down_sql()),
         ));
     }
     out

@@ -7,7 +7,9 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
-use crate::checks::{BackendRun, Check, Finding, lint_transactions, parity, walk};
+use crate::checks::{
+    BackendRun, Check, DataCase, Finding, NotRun, lint_transactions, parity, walk,
+};
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::report::{NOT_REQUESTED, Status, SuiteReport};
@@ -28,6 +30,7 @@ use crate::snapshots::SnapshotMode;
 /// ```
 pub struct Suite<M> {
     pub(crate) config: Config,
+    data_cases: Vec<DataCase>,
     migrator: PhantomData<M>,
 }
 
@@ -54,6 +57,7 @@ impl<M: MigratorTrait> Suite<M> {
     pub fn with_config(config: Config) -> Self {
         Self {
             config,
+            data_cases: Vec::new(),
             migrator: PhantomData,
         }
     }
@@ -126,6 +130,12 @@ impl<M: MigratorTrait> Suite<M> {
             let started = std::time::Instant::now();
             match walk::<M>(backend).await {
                 Ok(mut run) => {
+                    if !self.data_cases.is_empty() {
+                        let (findings, not_run) =
+                            crate::checks::run_data_cases::<M>(backend, &self.data_cases).await?;
+                        run.findings.extend(findings);
+                        run.not_run.extend(not_run);
+                    }
                     report.durations.push((backend, started.elapsed()));
                     run.findings.extend(lint_transactions::<M>(backend));
                     run.findings = settle(
@@ -134,11 +144,23 @@ impl<M: MigratorTrait> Suite<M> {
                         &mut used_opt_outs,
                     );
                     if let Some(dir) = self.snapshot_dir() {
-                        let checked = snapshots::check(&run, dir, self.config.snapshot_mode);
-                        run.findings.extend(checked.findings);
-                        report.notes.extend(checked.notes);
+                        match &run.incomplete {
+                            None => {
+                                let checked =
+                                    snapshots::check(&run, dir, self.config.snapshot_mode);
+                                run.findings.extend(checked.findings);
+                                report.notes.extend(checked.notes);
+                            }
+                            Some(why) => run.not_run.push(NotRun::new(
+                                Check::Snapshots,
+                                Some(backend),
+                                None,
+                                format!("{why}, so its snapshots describe a half-migrated schema"),
+                            )),
+                        }
                     }
                     report.findings.extend(run.findings.iter().cloned());
+                    report.not_run.extend(run.not_run.iter().cloned());
                     runs.push(run);
                 }
                 Err(HarnessError::PostgresUnavailable(reason)) => {
@@ -157,22 +179,31 @@ impl<M: MigratorTrait> Suite<M> {
                 .findings
                 .extend(stale_opt_outs(&allow_list.lint_opt_outs, &used_opt_outs));
         }
-        let logical = |b: Backend| {
-            runs.iter()
-                .find(|r| r.backend == b)
-                .map(|r| &r.final_logical)
-        };
-        if let (Some(sqlite), Some(postgres)) =
-            (logical(Backend::Sqlite), logical(Backend::Postgres))
+        let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
+        if let (Some(sqlite), Some(postgres)) = (run_of(Backend::Sqlite), run_of(Backend::Postgres))
             && !self.config.skipped.contains(&Check::Parity)
         {
-            report
-                .findings
-                .extend(parity(sqlite, postgres, &allow_list));
+            match sqlite.incomplete.as_ref().or(postgres.incomplete.as_ref()) {
+                None => report.findings.extend(parity(
+                    &sqlite.final_logical,
+                    &postgres.final_logical,
+                    &allow_list,
+                )),
+                Some(why) => report.not_run.push(NotRun::new(
+                    Check::Parity,
+                    None,
+                    None,
+                    format!("{why}, so there is no final schema to compare"),
+                )),
+            }
         }
         // The ER diagram is drawn from PostgreSQL's catalog, the richer of the two.
-        if let (Some(dir), Some(postgres)) = (self.snapshot_dir(), logical(Backend::Postgres)) {
-            let checked = snapshots::check_diagram(postgres, dir, self.config.snapshot_mode);
+        if let (Some(dir), Some(postgres)) = (
+            self.snapshot_dir(),
+            run_of(Backend::Postgres).filter(|r| r.incomplete.is_none()),
+        ) {
+            let checked =
+                snapshots::check_diagram(&postgres.final_logical, dir, self.config.snapshot_mode);
             report.findings.extend(checked.findings);
             report.notes.extend(checked.notes);
         }
@@ -203,7 +234,12 @@ impl<M: MigratorTrait> Suite<M> {
             return Status::Skipped("turned off".to_owned());
         }
         if let Some((_, why)) = report.missing.iter().find(|(b, _)| *b == backend) {
-            return Status::Skipped(why.clone());
+            // A required backend that could not be had did not pass anything.
+            return if backend == Backend::Postgres && !self.config.postgres.required {
+                Status::Skipped(why.clone())
+            } else {
+                Status::NotRun(why.clone())
+            };
         }
         if check == Check::Parity
             && !Backend::ALL.iter().all(|b| {
@@ -215,15 +251,49 @@ impl<M: MigratorTrait> Suite<M> {
         if check == Check::Snapshots && self.config.snapshots.is_none() {
             return Status::Skipped("no snapshot folder given".to_owned());
         }
+        if check == Check::DataCases && self.data_cases.is_empty() {
+            return Status::Skipped("no data cases given".to_owned());
+        }
+        let here = |b: Option<Backend>| b.is_none_or(|b| b == backend);
         let failures = report
             .findings
             .iter()
-            .filter(|f: &&Finding| f.check == check && f.backend.is_none_or(|b| b == backend))
+            .filter(|f: &&Finding| f.check == check && here(f.backend))
             .count();
-        if failures == 0 {
-            Status::Pass
-        } else {
+        let mut not_run = report
+            .not_run
+            .iter()
+            .filter(|n| n.check == check && here(n.backend));
+        if failures > 0 {
             Status::Fail(failures)
+        } else if let Some(first) = not_run.next() {
+            let more = not_run.count();
+            let mut why = match &first.migration {
+                Some(migration) => format!("{migration}: {}", first.why),
+                None => first.why.clone(),
+            };
+            if more > 0 {
+                why.push_str(&format!(" (and {more} more)"));
+            }
+            Status::NotRun(why)
+        } else {
+            Status::Pass
         }
+    }
+}
+
+/// Data cases (see [`DataCase`]).
+impl<M: MigratorTrait> Suite<M> {
+    /// Adds a data case: rows seeded before one migration, asserted after its `up` and
+    /// after its `down`, on every backend (check `data-cases`).
+    pub fn data_case(mut self, case: DataCase) -> Self {
+        self.data_cases.push(case);
+        self
+    }
+
+    /// Adds several data cases.
+    pub fn data_cases(mut self, cases: impl IntoIterator<Item = DataCase>) -> Self {
+        self.data_cases.extend(cases);
+        self
     }
 }

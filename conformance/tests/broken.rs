@@ -274,7 +274,7 @@ async fn a_down_that_forgets_an_index_is_caught(#[case] backend: Backend) {
     // Applying it again then trips over the leftover, and the walk stops there.
     assert_eq!(found.len(), 2, "{}", outcome.report);
     assert!(
-        found[1].message.contains("up failed after a rollback"),
+        found[1].message.contains("when applied again after down"),
         "{}",
         found[1]
     );

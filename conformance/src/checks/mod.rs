@@ -1,6 +1,8 @@
 //! The checks the harness runs, and what a failed one reports.
 
 mod allowlist;
+pub mod data;
+mod data_cases;
 pub mod lint;
 mod parity;
 mod walk;
@@ -8,6 +10,8 @@ mod walk;
 use std::fmt;
 
 pub use allowlist::{AllowList, AllowListError, Equivalence};
+pub(crate) use data_cases::run_cases as run_data_cases;
+pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub use lint::{LintOptOut, lint_transactions};
 pub use parity::{column_type_samples, parity, portable_column_type};
 pub use walk::{BackendRun, StepRun, walk};
@@ -17,8 +21,8 @@ use crate::backends::Backend;
 /// One property the harness proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Check {
-    /// Every migration's `down` restores exactly the schema before its `up`, and
-    /// re-applying it gives exactly the schema after it.
+    /// Every migration's `down` restores exactly the schema and the data before its `up`,
+    /// and re-applying it gives exactly the schema and the data after it.
     StepReversibility,
     /// Up all, down all, up all: the same schema both times, and the same as one by one.
     RoundTrip,
@@ -31,16 +35,19 @@ pub enum Check {
     Lint,
     /// The DDL matches the reviewed snapshots.
     Snapshots,
+    /// The data cases given to the suite: seeded rows migrate up and down as asserted.
+    DataCases,
 }
 
 impl Check {
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 7] = [
         Check::StepReversibility,
         Check::RoundTrip,
         Check::CleanBase,
         Check::Parity,
         Check::Lint,
         Check::Snapshots,
+        Check::DataCases,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +58,7 @@ impl Check {
             Check::Parity => "parity",
             Check::Lint => "lint",
             Check::Snapshots => "snapshots",
+            Check::DataCases => "data-cases",
         }
     }
 }
@@ -108,5 +116,44 @@ impl fmt::Display for Finding {
             write!(f, " {migration}")?;
         }
         write!(f, ": {}", self.message.trim_end())
+    }
+}
+
+/// A check (or part of it) that could not run, and why: shown as `not run`, never `pass`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRun {
+    pub check: Check,
+    /// `None` for cross-backend checks.
+    pub backend: Option<Backend>,
+    pub migration: Option<String>,
+    pub why: String,
+}
+
+impl NotRun {
+    pub fn new(
+        check: Check,
+        backend: Option<Backend>,
+        migration: Option<&str>,
+        why: impl Into<String>,
+    ) -> Self {
+        Self {
+            check,
+            backend,
+            migration: migration.map(str::to_owned),
+            why: why.into(),
+        }
+    }
+}
+
+impl fmt::Display for NotRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not run {}", self.check)?;
+        if let Some(backend) = self.backend {
+            write!(f, " on {backend}")?;
+        }
+        if let Some(migration) = &self.migration {
+            write!(f, " for {migration}")?;
+        }
+        write!(f, ": {}", self.why)
     }
 }

@@ -1,58 +1,157 @@
-//! One backend's run: the step-by-step walk (step reversibility, lint of the captured
-//! SQL) and the full round trip on a second fresh database (round trip, clean base).
+//! One backend's run: the step-by-step walk (step reversibility of schema and data,
+//! lint of the captured SQL) and the full round trip on a second fresh database (round
+//! trip, clean base).
 //!
 //! The walk applies each migration, rolls it back and applies it again before moving
 //! on: 3·N migrations applied, not O(N²), and every dump is compared with the one before.
+//!
+//! It keeps going after a failure. When a step fails (an error or a panic in `up`, in
+//! `down`, or in the second `up`), the finding is recorded and the walk goes on from a
+//! fresh database rebuilt to the state the next migration expects:
+//! - every earlier migration that applied cleanly is applied again, one by one;
+//! - a migration whose `up` failed (on its first try, or again while rebuilding) is
+//!   *marked* applied in the migrations table without running it. The later
+//!   migrations then run without its changes: those that depend on it fail too (each
+//!   reported, worded as possibly caused by the earlier failure), those that do not are
+//!   walked and checked as usual. So a migrator whose step 3 fails still has a defect in
+//!   its step 7 found.
+//!
+//! A fresh database rather than the failed one because a failed step may have left
+//! half its changes behind (SQLite, or a migration without a transaction).
+//!
+//! A walk that skipped a migration did not produce the migrator's real final schema:
+//! [`BackendRun::incomplete`] says why, and the suite reports parity and snapshots as
+//! not run rather than compare a half-migrated schema.
 
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 
+use super::data::{self, DataSnapshot};
 use super::lint::{existing_tables, lint_step};
-use super::{Check, Finding};
+use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
-use crate::capture::SqlLog;
+use crate::capture::{Executed, Recorder, sql_of};
 use crate::catalog::{self, LogicalSchema, SchemaDump};
 use crate::diff::{compare, describe};
 use crate::error::HarnessError;
 
-/// What one migration executed on one backend.
+/// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRun {
     pub migration: String,
-    pub up_sql: Vec<String>,
-    pub down_sql: Vec<String>,
+    pub up: Vec<Executed>,
+    pub down: Vec<Executed>,
+}
+
+impl StepRun {
+    /// The SQL of `up`, in order.
+    pub fn up_sql(&self) -> Vec<String> {
+        sql_of(&self.up)
+    }
+
+    /// The SQL of `down`, in order.
+    pub fn down_sql(&self) -> Vec<String> {
+        sql_of(&self.down)
+    }
 }
 
 /// Everything one backend's run found and recorded.
 #[derive(Debug, Clone)]
 pub struct BackendRun {
     pub backend: Backend,
+    /// The migrations walked to the end (a failed step has none).
     pub steps: Vec<StepRun>,
     /// The schema after all migrations, applied one by one.
     pub final_dump: SchemaDump,
     pub final_logical: LogicalSchema,
     pub findings: Vec<Finding>,
+    /// Checks, or parts of them, that could not run.
+    pub not_run: Vec<NotRun>,
+    /// Why the walk did not apply every migration, when it did not: then `final_dump`
+    /// is not the migrator's final schema.
+    pub incomplete: Option<String>,
+}
+
+/// How one migration call ended when it did not succeed.
+#[derive(Debug, Clone)]
+pub(crate) enum StepFailure {
+    Error(String),
+    Panic(String),
+}
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepFailure::Error(e) => write!(f, "failed: {e}"),
+            StepFailure::Panic(message) => write!(f, "panicked: {message}"),
+        }
+    }
+}
+
+/// Awaits `future`, turning a panic inside it into a [`StepFailure::Panic`].
+pub(crate) async fn guarded<F>(future: F) -> Result<(), StepFailure>
+where
+    F: Future<Output = Result<(), DbErr>>,
+{
+    match catch_panic(future).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(StepFailure::Error(e.to_string())),
+        Err(message) => Err(StepFailure::Panic(message)),
+    }
+}
+
+/// Awaits `future`; a panic inside it becomes `Err` with the panic's message.
+pub(crate) async fn catch_panic<F: Future>(future: F) -> Result<F::Output, String> {
+    CatchUnwind(Box::pin(future))
+        .await
+        .map_err(|panic| panic_message(panic.as_ref()))
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic without a message)".to_owned()
+    }
+}
+
+/// A future that catches a panic raised while polling the inner one.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 /// Runs the walk and the round trip of `M` on fresh databases of `backend`.
 pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
-    let table = M::migration_table_name().to_string();
     let mut run = BackendRun {
         backend,
         steps: Vec::new(),
         final_dump: SchemaDump::default(),
         final_logical: LogicalSchema::default(),
         findings: Vec::new(),
+        not_run: Vec::new(),
+        incomplete: None,
     };
-
-    let mut db = TestDatabase::fresh(backend).await?;
-    let log = SqlLog::attach(&mut db.conn, &table);
-    let walked = step_walk::<M>(&db, &log, &mut run).await;
-    if walked.is_ok() {
-        run.final_dump = catalog::dump(&db.conn).await?;
-        run.final_logical = LogicalSchema::read(&db.conn, &[table.as_str()]).await?;
-    }
-    db.close().await?;
-    walked?;
+    step_walk::<M>(backend, &mut run).await?;
 
     let db = TestDatabase::fresh(backend).await?;
     let result = round_trip::<M>(&db, &mut run).await;
@@ -61,85 +160,248 @@ pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, Harn
     Ok(run)
 }
 
+/// The schema and the data at one moment of the walk.
+struct State {
+    schema: SchemaDump,
+    data: DataSnapshot,
+}
+
+async fn state(conn: &DatabaseConnection, table: &str) -> Result<State, HarnessError> {
+    Ok(State {
+        schema: catalog::dump(conn).await?,
+        data: data::snapshot(conn, table).await?,
+    })
+}
+
+/// How each migration walked so far is to be rebuilt after a failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    Applied,
+    /// Its `up` failed: marked applied, never run.
+    Skipped,
+}
+
 async fn step_walk<M: MigratorTrait>(
-    db: &TestDatabase,
-    log: &SqlLog,
+    backend: Backend,
     run: &mut BackendRun,
 ) -> Result<(), HarnessError> {
-    let backend = Some(db.backend);
-    let conn = &db.conn;
-    // The catalog queries run on the same connection: keep them out of the log.
-    let dump = || async {
-        let dump = catalog::dump(conn).await;
-        log.take();
-        dump
-    };
-    M::install(conn).await?;
-    let mut before = dump().await?;
-    for migration in M::migrations() {
-        let name = migration.name().to_owned();
-        let finding = |check, message: String| Finding::new(check, backend, Some(&name), message);
-        let unchanged = |check, expected: &SchemaDump, actual: &SchemaDump, headline: &str| {
-            differs(expected, actual, headline).map(|message| finding(check, message))
+    let table = M::migration_table_name().to_string();
+    let recorder = Recorder::new(&table);
+    let migrations = M::migrations();
+    let names: Vec<String> = migrations.iter().map(|m| m.name().to_owned()).collect();
+    let mut prefix: Vec<Prefix> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+
+    let mut db = TestDatabase::fresh(backend).await?;
+    M::install(&db.conn).await?;
+    let mut before = state(&db.conn, &table).await?;
+
+    for (index, name) in names.iter().enumerate() {
+        let migration = Some(name.as_str());
+        let finding =
+            |check, message: String| Finding::new(check, Some(backend), migration, message);
+        let not_run =
+            |check, why: &str| NotRun::new(check, Some(backend), migration, why.to_owned());
+        // Said of failures after an earlier one: they may be its consequence.
+        let context = match skipped.last() {
+            Some(earlier) => format!(" (possibly because {earlier} failed before it)"),
+            None => String::new(),
         };
-        log.take();
+        recorder.take();
 
-        if let Err(e) = M::up(conn, Some(1)).await {
-            run.findings
-                .push(finding(Check::StepReversibility, format!("up failed: {e}")));
-            return Ok(());
-        }
-        let up_sql = log.take();
-        let after = dump().await?;
-
-        if let Err(e) = M::down(conn, Some(1)).await {
-            run.findings
-                .push(finding(Check::Lint, format!("down failed: {e}")));
+        // up
+        if let Err(failure) = guarded(recorder.record(M::up(&db.conn, Some(1)))).await {
             run.findings.push(finding(
                 Check::StepReversibility,
-                "cannot be rolled back (down failed); the walk stopped here".to_owned(),
+                format!("up {failure}{context}; walked on without it"),
             ));
-            return Ok(());
+            let why = "its up failed";
+            run.not_run.push(not_run(Check::Lint, why));
+            run.not_run.push(not_run(Check::Snapshots, why));
+            prefix.push(Prefix::Skipped);
+            skipped.push(name.clone());
+            match rebuild::<M>(db, &names, &mut prefix).await {
+                Ok((fresh, next)) => {
+                    db = fresh;
+                    before = next;
+                    continue;
+                }
+                Err(why) => return stop(run, &names[index + 1..], backend, why),
+            }
         }
-        let down_sql = log.take();
+        let up = recorder.take();
+        let after = state(&db.conn, &table).await?;
+
+        // down
+        if let Err(failure) = guarded(recorder.record(M::down(&db.conn, Some(1)))).await {
+            let down = recorder.take();
+            run.findings
+                .push(finding(Check::Lint, format!("down {failure}{context}")));
+            run.findings.push(finding(
+                Check::StepReversibility,
+                format!("cannot be rolled back (down {failure}); walked on with it applied"),
+            ));
+            run.steps.push(StepRun {
+                migration: name.clone(),
+                up,
+                down,
+            });
+            prefix.push(Prefix::Applied);
+            match rebuild::<M>(db, &names, &mut prefix).await {
+                Ok((fresh, next)) => {
+                    db = fresh;
+                    before = next;
+                    continue;
+                }
+                Err(why) => return stop(run, &names[index + 1..], backend, why),
+            }
+        }
+        let down = recorder.take();
+        let commands = |all: &[Executed]| -> Vec<String> {
+            all.iter()
+                .filter(|s| !s.is_query())
+                .map(|s| s.sql.clone())
+                .collect()
+        };
         run.findings.extend(lint_step(
-            db.backend,
-            migration.as_ref(),
-            &up_sql,
-            &down_sql,
-            &existing_tables(&before),
+            backend,
+            migrations[index].as_ref(),
+            &commands(&up),
+            &commands(&down),
+            &existing_tables(&before.schema),
         ));
-        let rolled_back = dump().await?;
-        run.findings.extend(unchanged(
-            Check::StepReversibility,
-            &before,
-            &rolled_back,
-            "down did not restore the schema as it was before up",
-        ));
+        let rolled_back = state(&db.conn, &table).await?;
+        run.findings.extend(
+            differs(
+                &before,
+                &rolled_back,
+                "down did not restore the schema as it was before up",
+                "down did not restore the data as it was before up",
+            )
+            .map(|m| finding(Check::StepReversibility, m)),
+        );
 
-        if let Err(e) = M::up(conn, Some(1)).await {
+        // up again
+        let again = guarded(recorder.record(M::up(&db.conn, Some(1)))).await;
+        recorder.take();
+        run.steps.push(StepRun {
+            migration: name.clone(),
+            up,
+            down,
+        });
+        prefix.push(Prefix::Applied);
+        if let Err(failure) = again {
             run.findings.push(finding(
                 Check::StepReversibility,
-                format!("up failed after a rollback: {e}"),
+                format!(
+                    "up {failure} when applied again after down; walked on from a fresh database"
+                ),
             ));
-            return Ok(());
+            match rebuild::<M>(db, &names, &mut prefix).await {
+                Ok((fresh, next)) => {
+                    db = fresh;
+                    before = next;
+                    continue;
+                }
+                Err(why) => return stop(run, &names[index + 1..], backend, why),
+            }
         }
-        log.take();
-        let again = dump().await?;
-        run.findings.extend(unchanged(
-            Check::StepReversibility,
-            &after,
-            &again,
-            "applying again after down gave a different schema than the first time",
-        ));
-
-        run.steps.push(StepRun {
-            migration: name,
-            up_sql,
-            down_sql,
-        });
+        let again = state(&db.conn, &table).await?;
+        run.findings.extend(
+            differs(
+                &after,
+                &again,
+                "applying again after down gave a different schema than the first time",
+                "applying again after down gave different data than the first time",
+            )
+            .map(|m| finding(Check::StepReversibility, m)),
+        );
         before = again;
     }
+
+    run.final_dump = before.schema;
+    run.final_logical = LogicalSchema::read(&db.conn, &[table.as_str()]).await?;
+    if !skipped.is_empty() {
+        run.incomplete = Some(format!(
+            "the walk on {backend} could not apply {}",
+            skipped.join(", ")
+        ));
+    }
+    db.close().await
+}
+
+/// Ends the walk early: every migration in `rest` is reported as not walked.
+fn stop(
+    run: &mut BackendRun,
+    rest: &[String],
+    backend: Backend,
+    why: String,
+) -> Result<(), HarnessError> {
+    run.findings.push(Finding::new(
+        Check::StepReversibility,
+        Some(backend),
+        None,
+        format!("the walk stopped: {why}"),
+    ));
+    for name in rest {
+        for check in [Check::StepReversibility, Check::Lint, Check::Snapshots] {
+            run.not_run.push(NotRun::new(
+                check,
+                Some(backend),
+                Some(name),
+                format!("not walked: {why}"),
+            ));
+        }
+    }
+    run.incomplete = Some(format!("the walk on {backend} stopped: {why}"));
+    Ok(())
+}
+
+/// A fresh database with every migration in `prefix` applied (or marked applied), and
+/// its state. The old database is removed. A migration that fails while being applied
+/// again is marked skipped from then on. `Err` says why no such database could be had.
+async fn rebuild<M: MigratorTrait>(
+    old: TestDatabase,
+    names: &[String],
+    prefix: &mut [Prefix],
+) -> Result<(TestDatabase, State), String> {
+    let backend = old.backend;
+    let _ = old.close().await;
+    let db = TestDatabase::fresh(backend)
+        .await
+        .map_err(|e| format!("cannot create a fresh database: {e}"))?;
+    let table = M::migration_table_name().to_string();
+    M::install(&db.conn)
+        .await
+        .map_err(|e| format!("cannot install the migrations table: {e}"))?;
+    for (how, name) in prefix.iter_mut().zip(names) {
+        if *how == Prefix::Applied && guarded(M::up(&db.conn, Some(1))).await.is_err() {
+            *how = Prefix::Skipped;
+        }
+        if *how == Prefix::Skipped {
+            mark_applied::<M>(&db.conn, name)
+                .await
+                .map_err(|e| format!("cannot mark {name} applied: {e}"))?;
+        }
+    }
+    let next = state(&db.conn, &table)
+        .await
+        .map_err(|e| format!("cannot read the rebuilt database: {e}"))?;
+    Ok((db, next))
+}
+
+/// Records `name` in the migrations table without running it.
+async fn mark_applied<M: MigratorTrait>(
+    conn: &DatabaseConnection,
+    name: &str,
+) -> Result<(), HarnessError> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(M::migration_table_name())
+        .columns([Alias::new("version"), Alias::new("applied_at")])
+        .values([name.into(), 0i64.into()])
+        .map_err(|e| HarnessError::Setup(e.to_string()))?;
+    conn.execute(&insert).await?;
     Ok(())
 }
 
@@ -150,19 +412,21 @@ async fn round_trip<M: MigratorTrait>(
     let backend = Some(db.backend);
     let conn = &db.conn;
     let finding = |check, message: String| Finding::new(check, backend, None, message);
+    let not_run = |check, why: &str| NotRun::new(check, backend, None, why.to_owned());
     let unchanged = |check, expected: &SchemaDump, actual: &SchemaDump, headline: &str| {
-        differs(expected, actual, headline).map(|message| finding(check, message))
+        schema_differs(expected, actual, headline).map(|message| finding(check, message))
     };
     M::install(conn).await?;
     let base = catalog::dump(conn).await?;
 
-    if let Err(e) = M::up(conn, None).await {
+    if let Err(failure) = guarded(M::up(conn, None)).await {
         run.findings
-            .push(finding(Check::RoundTrip, format!("up all failed: {e}")));
+            .push(finding(Check::RoundTrip, format!("up all {failure}")));
+        run.not_run.push(not_run(Check::CleanBase, "up all failed"));
         return Ok(());
     }
     let first = catalog::dump(conn).await?;
-    if run.steps.len() == M::migrations().len() {
+    if run.steps.len() == M::migrations().len() && run.incomplete.is_none() {
         run.findings.extend(unchanged(
             Check::RoundTrip,
             &run.final_dump,
@@ -171,9 +435,11 @@ async fn round_trip<M: MigratorTrait>(
         ));
     }
 
-    if let Err(e) = M::down(conn, None).await {
+    if let Err(failure) = guarded(M::down(conn, None)).await {
         run.findings
-            .push(finding(Check::RoundTrip, format!("down all failed: {e}")));
+            .push(finding(Check::RoundTrip, format!("down all {failure}")));
+        run.not_run
+            .push(not_run(Check::CleanBase, "down all failed"));
         return Ok(());
     }
     let emptied = catalog::dump(conn).await?;
@@ -184,10 +450,10 @@ async fn round_trip<M: MigratorTrait>(
         "down all did not leave only the migrations table",
     ));
 
-    if let Err(e) = M::up(conn, None).await {
+    if let Err(failure) = guarded(M::up(conn, None)).await {
         run.findings.push(finding(
             Check::RoundTrip,
-            format!("up all after down all failed: {e}"),
+            format!("up all after down all {failure}"),
         ));
         return Ok(());
     }
@@ -201,8 +467,28 @@ async fn round_trip<M: MigratorTrait>(
     Ok(())
 }
 
+/// The schema and data differences between two states, when there are any.
+fn differs(
+    expected: &State,
+    actual: &State,
+    schema_headline: &str,
+    data_headline: &str,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    parts.extend(schema_differs(
+        &expected.schema,
+        &actual.schema,
+        schema_headline,
+    ));
+    let rows = data::compare(&expected.data, &actual.data);
+    if !rows.is_empty() {
+        parts.push(format!("{data_headline}:\n{}", rows.join("\n")));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
 /// `headline` and the object-by-object changes, when `actual` differs from `expected`.
-fn differs(expected: &SchemaDump, actual: &SchemaDump, headline: &str) -> Option<String> {
+fn schema_differs(expected: &SchemaDump, actual: &SchemaDump, headline: &str) -> Option<String> {
     let changes = compare(expected, actual);
     (!changes.is_empty()).then(|| format!("{headline}:\n{}", describe(&changes)))
 }

@@ -59,11 +59,12 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Executes as a `Statement` rather than `execute_unprepared`, so that connection-level
-/// statement hooks (SQL capture, checksums) see it like every other statement.
 async fn run_postgres(manager: &SchemaManager<'_>, sql: String) -> Result<(), DbErr> {
-    let stmt = Statement::from_string(DbBackend::Postgres, sql);
-    manager.get_connection().execute_raw(stmt).await.map(|_| ())
+    manager
+        .get_connection()
+        .execute_unprepared(&sql)
+        .await
+        .map(|_| ())
 }
 
 async fn citext_installed(manager: &SchemaManager<'_>) -> Result<bool, DbErr> {

@@ -1,0 +1,666 @@
+//! The walk on migrators built to test it: every statement captured whatever the path,
+//! rows left behind, panics, a failure in the middle with a later defect still found,
+//! checks that could not run, and data cases.
+
+use conformance::capture::StatementKind;
+use conformance::checks::{Check, DataCase, Finding};
+use conformance::snapshots::contents;
+use conformance::{Backend, Status, Suite, SuiteOutcome};
+use rstest::rstest;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+/// What one direction of a test migration does.
+#[derive(Clone, Copy)]
+enum Do {
+    /// Each statement through `execute_unprepared`.
+    Unprepared(&'static [&'static str]),
+    /// `panic!` with this message.
+    Panic(&'static str),
+    /// Every sea-orm path, in a known order (see [`all_paths`]).
+    AllPaths,
+    /// Undoes [`Do::AllPaths`].
+    UndoAllPaths,
+}
+
+struct Step {
+    name: &'static str,
+    up: Do,
+    down: Do,
+    transaction: Option<bool>,
+}
+
+const fn step(name: &'static str, up: Do, down: Do) -> Step {
+    Step {
+        name,
+        up,
+        down,
+        transaction: Some(true),
+    }
+}
+
+impl MigrationName for Step {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Step {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        perform(manager, self.up).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        perform(manager, self.down).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        self.transaction
+    }
+}
+
+async fn perform(manager: &SchemaManager<'_>, what: Do) -> Result<(), DbErr> {
+    match what {
+        Do::Unprepared(statements) => {
+            for sql in statements {
+                manager.get_connection().execute_unprepared(sql).await?;
+            }
+            Ok(())
+        }
+        Do::Panic(message) => panic!("{message}"),
+        Do::AllPaths => all_paths(manager).await,
+        Do::UndoAllPaths => {
+            manager
+                .drop_table(Table::drop().table("paths").to_owned())
+                .await
+        }
+    }
+}
+
+/// One statement through each path, in this order:
+/// builder, `execute` (query builder), `execute_raw`, `execute_unprepared`,
+/// `query_one` (builder), `query_all_raw`, `has_table`.
+async fn all_paths(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let conn = manager.get_connection();
+    let backend = manager.get_database_backend();
+    manager
+        .create_table(
+            Table::create()
+                .table("paths")
+                .col(ColumnDef::new("id").integer().not_null().primary_key())
+                .col(ColumnDef::new("label").string().not_null())
+                .to_owned(),
+        )
+        .await?;
+    conn.execute(
+        Query::insert()
+            .into_table("paths")
+            .columns(["id", "label"])
+            .values_panic([1.into(), "one".into()]),
+    )
+    .await?;
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            DbBackend::Postgres => "UPDATE paths SET label = $1 WHERE id = $2",
+            _ => "UPDATE paths SET label = ? WHERE id = ?",
+        },
+        ["uno".into(), 1.into()],
+    ))
+    .await?;
+    conn.execute_unprepared("CREATE INDEX idx_paths_label ON paths (label)")
+        .await?;
+    let row = conn
+        .query_one(
+            Query::select()
+                .expr(Expr::col("label"))
+                .from("paths")
+                .and_where(Expr::col("id").eq(1)),
+        )
+        .await?;
+    assert!(row.is_some(), "the row written above");
+    conn.query_all_raw(Statement::from_string(backend, "SELECT id FROM paths"))
+        .await?;
+    assert!(manager.has_table("paths").await?);
+    Ok(())
+}
+
+macro_rules! migrator {
+    ($name:ident, [$($migration:expr),* $(,)?]) => {
+        struct $name;
+        impl MigratorTrait for $name {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                vec![$(Box::new($migration)),*]
+            }
+        }
+    };
+}
+
+const ITEMS: Step = step(
+    "m1_items",
+    Do::Unprepared(&[
+        "CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar NOT NULL)",
+    ]),
+    Do::Unprepared(&["DROP TABLE items"]),
+);
+
+migrator!(
+    EveryPath,
+    [
+        step("m1_paths", Do::AllPaths, Do::UndoAllPaths),
+        Step {
+            name: "m2_paths_again",
+            up: Do::Unprepared(&["DROP TABLE paths"]),
+            down: Do::AllPaths,
+            // Outside a transaction this time: the connection path, not the transaction's.
+            transaction: Some(false),
+        },
+    ]
+);
+
+async fn run_suite<M: MigratorTrait>(backends: &[Backend]) -> Option<SuiteOutcome> {
+    run(Suite::<M>::new().backends(backends)).await
+}
+
+async fn run<M: MigratorTrait>(suite: Suite<M>) -> Option<SuiteOutcome> {
+    let outcome = suite.run().await.expect("suite");
+    if !outcome.report.missing.is_empty() {
+        assert!(
+            !conformance::backends::postgres_required(),
+            "{}",
+            outcome.report
+        );
+        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
+        return None;
+    }
+    Some(outcome)
+}
+
+fn findings(outcome: &SuiteOutcome, check: Check) -> Vec<Finding> {
+    outcome
+        .report
+        .findings_of(check)
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+/// The index of each needle in `haystack`, in order; fails if one is missing or out of order.
+fn in_order(haystack: &str, needles: &[&str]) {
+    let mut from = 0;
+    for needle in needles {
+        let at = haystack[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing after byte {from} of:\n{haystack}"));
+        from += at + needle.len();
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn every_statement_is_captured_in_order_whatever_the_path(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<EveryPath>(&[backend]).await else {
+        return;
+    };
+    // The one finding: m2 runs outside a transaction on purpose.
+    assert_eq!(outcome.report.findings.len(), 1, "{}", outcome.report);
+    assert!(
+        outcome.report.findings[0]
+            .message
+            .contains("does not run in a transaction"),
+        "{}",
+        outcome.report
+    );
+    let run = &outcome.runs[0];
+    let order = [
+        "CREATE TABLE \"paths\"",
+        "INSERT INTO \"paths\"",
+        "UPDATE paths SET label",
+        "CREATE INDEX idx_paths_label ON paths (label)",
+        "SELECT \"label\" FROM \"paths\"",
+        "SELECT id FROM paths",
+    ];
+    let snapshots = contents(run);
+    for (name, direction) in [("m1_paths", "-- up"), ("m2_paths_again", "-- down")] {
+        let (_, text) = snapshots
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("a snapshot per migration");
+        let section = text
+            .split("\n\n")
+            .find(|s| s.starts_with(direction))
+            .expect("both directions");
+        in_order(section, &order);
+        assert!(
+            !section.contains("seaql_migrations"),
+            "bookkeeping stays out: {section}"
+        );
+    }
+    // Queries are told apart from commands (has_table's catalog query last).
+    let step = &run.steps[0];
+    let kinds: Vec<StatementKind> = step.up.iter().map(|s| s.kind).collect();
+    use StatementKind::{Command, Query};
+    assert_eq!(
+        kinds,
+        [Command, Command, Command, Command, Query, Query, Query],
+        "{:#?}",
+        step.up
+    );
+    // Exactly these: the harness's own catalog and data queries are not in the log.
+    assert_eq!(run.steps[1].up_sql(), ["DROP TABLE paths"]);
+}
+
+migrator!(
+    SloppyRawSql,
+    [
+        ITEMS,
+        step(
+            "m2_raw_index",
+            Do::Unprepared(&["CREATE INDEX IF NOT EXISTS idx_items_label ON items (label)"]),
+            Do::Unprepared(&["DROP INDEX idx_items_label"]),
+        ),
+    ]
+);
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn raw_sql_is_in_the_snapshots_and_the_lint(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<SloppyRawSql>(&[backend]).await else {
+        return;
+    };
+    let (_, text) = contents(&outcome.runs[0])
+        .into_iter()
+        .find(|(n, _)| n == "m2_raw_index")
+        .expect("snapshot");
+    assert_eq!(
+        text,
+        "-- up\nCREATE INDEX IF NOT EXISTS idx_items_label ON items (label);\n\n\
+         -- down\nDROP INDEX idx_items_label;\n"
+    );
+    // On PostgreSQL squawk also flags the index built without CONCURRENTLY on a table
+    // that existed before: that is its own finding.
+    let lint: Vec<Finding> = findings(&outcome, Check::Lint)
+        .into_iter()
+        .filter(|f| f.rule.as_deref() == Some("if-exists"))
+        .collect();
+    assert_eq!(lint.len(), 1, "{}", outcome.report);
+    assert_eq!(lint[0].migration.as_deref(), Some("m2_raw_index"));
+    assert!(
+        lint[0].message.contains("IF NOT EXISTS on an index"),
+        "{}",
+        lint[0]
+    );
+}
+
+migrator!(
+    LeavesRowsBehind,
+    [
+        ITEMS,
+        step(
+            "m2_seed_items",
+            Do::Unprepared(&[
+                "INSERT INTO items (id, label) VALUES (1, 'a')",
+                "INSERT INTO items (id, label) VALUES (2, 'b')",
+            ]),
+            Do::Unprepared(&["DELETE FROM items WHERE id = 1"]),
+        ),
+    ]
+);
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn rows_left_behind_by_a_down_are_caught(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<LeavesRowsBehind>(&[backend]).await else {
+        return;
+    };
+    let found = findings(&outcome, Check::StepReversibility);
+    // Applying it again then trips over the row left behind: a second finding.
+    assert_eq!(found.len(), 2, "{}", outcome.report);
+    assert_eq!(found[0].migration.as_deref(), Some("m2_seed_items"));
+    let message = &found[0].message;
+    assert!(
+        message.contains("down did not restore the data"),
+        "{message}"
+    );
+    assert!(
+        message.contains("table items: 0 row(s) expected, 1 found"),
+        "{message}"
+    );
+    let example = match backend {
+        Backend::Sqlite => "2,'b'",
+        Backend::Postgres => "(2,b)",
+    };
+    assert!(
+        message.contains(&format!("left behind e.g. {example}")),
+        "an example row: {message}"
+    );
+    assert!(!outcome.report.passed());
+}
+
+migrator!(
+    Panics,
+    [
+        ITEMS,
+        step(
+            "m2_panics",
+            Do::Unprepared(&["CREATE TABLE other (id integer NOT NULL PRIMARY KEY)"]),
+            Do::Panic("sea-query cannot drop this foreign key"),
+        ),
+        step(
+            "m3_after",
+            Do::Unprepared(&["CREATE TABLE after (id integer NOT NULL PRIMARY KEY)"]),
+            Do::Unprepared(&["DROP TABLE after"]),
+        ),
+    ]
+);
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_panicking_migration_is_a_finding_and_the_suite_finishes(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<Panics>(&[backend]).await else {
+        return;
+    };
+    let found = findings(&outcome, Check::StepReversibility);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.migration.as_deref() == Some("m2_panics")
+                && f.message
+                    .contains("panicked: sea-query cannot drop this foreign key")),
+        "{}",
+        outcome.report
+    );
+    // The walk went on past it.
+    let walked: Vec<&str> = outcome.runs[0]
+        .steps
+        .iter()
+        .map(|s| s.migration.as_str())
+        .collect();
+    assert_eq!(walked, ["m1_items", "m2_panics", "m3_after"]);
+    // The down-all of the round trip panics too: reported, and clean-base not run.
+    assert!(
+        findings(&outcome, Check::RoundTrip)
+            .iter()
+            .any(|f| f.message.contains("down all panicked")),
+        "{}",
+        outcome.report
+    );
+    let table = outcome.report.to_string();
+    assert!(table.contains("clean-base"), "{table}");
+    assert!(!outcome.report.passed());
+}
+
+// Step 3 fails; step 7's down forgets an index. Steps 4..7 do not depend on step 3.
+migrator!(
+    FailsInTheMiddle,
+    [
+        ITEMS,
+        step(
+            "m2_a",
+            Do::Unprepared(&["CREATE TABLE a (id integer NOT NULL PRIMARY KEY)"]),
+            Do::Unprepared(&["DROP TABLE a"]),
+        ),
+        step(
+            "m3_fails",
+            Do::Unprepared(&["ALTER TABLE no_such_table ADD COLUMN x integer"]),
+            Do::Unprepared(&[]),
+        ),
+        step(
+            "m4_b",
+            Do::Unprepared(&["CREATE TABLE b (id integer NOT NULL PRIMARY KEY)"]),
+            Do::Unprepared(&["DROP TABLE b"]),
+        ),
+        step(
+            "m5_c",
+            Do::Unprepared(&["CREATE TABLE c (id integer NOT NULL PRIMARY KEY)"]),
+            Do::Unprepared(&["DROP TABLE c"]),
+        ),
+        step(
+            "m6_d",
+            Do::Unprepared(&["CREATE TABLE d (id integer NOT NULL PRIMARY KEY)"]),
+            Do::Unprepared(&["DROP TABLE d"]),
+        ),
+        step(
+            "m7_forgets_an_index",
+            Do::Unprepared(&[
+                "CREATE INDEX idx_d_id ON d (id)",
+                "CREATE INDEX idx_c_id ON c (id)"
+            ]),
+            Do::Unprepared(&["DROP INDEX idx_d_id"]),
+        ),
+    ]
+);
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_failure_in_the_middle_does_not_hide_a_later_defect(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<FailsInTheMiddle>(&[backend]).await else {
+        return;
+    };
+    let report = &outcome.report;
+    let found = findings(&outcome, Check::StepReversibility);
+    let of = |name: &str| -> Vec<&Finding> {
+        found
+            .iter()
+            .filter(|f| f.migration.as_deref() == Some(name))
+            .collect()
+    };
+    assert!(
+        of("m3_fails")[0].message.starts_with("up failed"),
+        "{report}"
+    );
+    assert!(
+        of("m7_forgets_an_index")[0]
+            .message
+            .contains("left behind index idx_c_id"),
+        "{report}"
+    );
+    let walked: Vec<&str> = outcome.runs[0]
+        .steps
+        .iter()
+        .map(|s| s.migration.as_str())
+        .collect();
+    assert_eq!(
+        walked,
+        [
+            "m1_items",
+            "m2_a",
+            "m4_b",
+            "m5_c",
+            "m6_d",
+            "m7_forgets_an_index"
+        ],
+        "{report}"
+    );
+    for clean in ["m4_b", "m5_c", "m6_d"] {
+        assert!(of(clean).is_empty(), "{clean}: {report}");
+    }
+    assert!(outcome.runs[0].incomplete.is_some());
+
+    // What could not run says so: up all fails at m3, so there is no clean base to check.
+    assert!(
+        matches!(
+            report.statuses[&(Check::CleanBase, backend)],
+            Status::NotRun(_)
+        ),
+        "{report}"
+    );
+    let table = report.to_string();
+    let clean_base_line = table
+        .lines()
+        .find(|l| l.starts_with("clean-base"))
+        .expect("clean-base row");
+    assert!(clean_base_line.contains("not run"), "{table}");
+    assert!(
+        table.contains("not run clean-base on"),
+        "the reason is printed: {table}"
+    );
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn parity_and_snapshots_do_not_describe_a_half_migrated_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(outcome) = run(Suite::<FailsInTheMiddle>::new().snapshots(dir.path())).await else {
+        return;
+    };
+    let report = &outcome.report;
+    for backend in Backend::ALL {
+        for check in [Check::Parity, Check::Snapshots] {
+            assert!(
+                matches!(report.statuses[&(check, backend)], Status::NotRun(_)),
+                "{check} on {backend}:\n{report}"
+            );
+        }
+    }
+    assert!(findings(&outcome, Check::Parity).is_empty());
+    assert!(findings(&outcome, Check::Snapshots).is_empty());
+}
+
+migrator!(
+    SplitsLabels,
+    [
+        ITEMS,
+        step(
+            "m2_split_label",
+            Do::Unprepared(&[
+                "ALTER TABLE items ADD COLUMN prefix varchar NULL",
+                "UPDATE items SET prefix = substr(label, 1, 1)",
+            ]),
+            Do::Unprepared(&["ALTER TABLE items DROP COLUMN prefix"]),
+        ),
+    ]
+);
+
+/// A failed `assert!` in a user's closure.
+fn explode() {
+    panic!("an assert in a closure")
+}
+
+fn cases() -> [DataCase; 2] {
+    [
+        DataCase::new("prefixes are filled", "m2_split_label")
+            .seed_sql([
+                "INSERT INTO items (id, label) VALUES (1, 'apple')",
+                "INSERT INTO items (id, label) VALUES (2, 'pear')",
+            ])
+            .after_up_sql(
+                "SELECT id, prefix FROM items ORDER BY id",
+                [["1", "a"], ["2", "p"]],
+            )
+            .after_down_sql("SELECT count(*) FROM items", [[2]])
+            .after_up(|db| {
+                Box::pin(async move {
+                    let backend = db.get_database_backend();
+                    let sql = "SELECT count(*) AS n FROM items WHERE prefix IS NULL";
+                    let row = db
+                        .query_one_raw(Statement::from_string(backend, sql))
+                        .await?
+                        .ok_or("no row")?;
+                    let missing: i64 = row.try_get("", "n")?;
+                    if missing == 0 {
+                        Ok(())
+                    } else {
+                        Err(format!("{missing} prefixes missing").into())
+                    }
+                })
+            }),
+        DataCase::new("wrong expectations", "m2_split_label")
+            .seed_sql(["INSERT INTO items (id, label) VALUES (1, 'apple')"])
+            .after_up_sql("SELECT prefix FROM items", [["x"]])
+            .after_down(|_db| Box::pin(async { Err("always fails".into()) }))
+            .after_down(|_db| {
+                Box::pin(async {
+                    explode();
+                    Ok(())
+                })
+            }),
+    ]
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn data_cases_pass_and_fail_as_asserted(#[case] backend: Backend) {
+    let [good, bad] = cases();
+    let Some(outcome) = run(Suite::<SplitsLabels>::new()
+        .backends(&[backend])
+        .data_case(good.clone()))
+    .await
+    else {
+        return;
+    };
+    assert!(outcome.report.passed(), "{}", outcome.report);
+    assert_eq!(
+        outcome.report.statuses[&(Check::DataCases, backend)],
+        Status::Pass
+    );
+
+    let Some(outcome) = run(Suite::<SplitsLabels>::new()
+        .backends(&[backend])
+        .data_cases([good, bad]))
+    .await
+    else {
+        return;
+    };
+    let found = findings(&outcome, Check::DataCases);
+    let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(found.len(), 3, "{messages:#?}");
+    assert!(
+        found
+            .iter()
+            .all(|f| f.migration.as_deref() == Some("m2_split_label")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[0].contains("case `wrong expectations`: after up: `SELECT prefix FROM items` returned [[\"a\"]], expected [[\"x\"]]"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[1].contains("case `wrong expectations`: after down: always fails"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[2]
+            .contains("case `wrong expectations`: after down: panicked: an assert in a closure"),
+        "{messages:#?}"
+    );
+    assert_eq!(
+        outcome.report.statuses[&(Check::DataCases, backend)],
+        Status::Fail(3)
+    );
+    assert!(outcome.report.to_string().contains("data-cases"));
+}
+
+#[tokio::test]
+async fn a_data_case_for_an_unknown_migration_says_which_names_exist() {
+    let case = DataCase::new("typo", "m2_split_lable");
+    let Some(outcome) = run(Suite::<SplitsLabels>::new()
+        .backends(&[Backend::Sqlite])
+        .data_case(case))
+    .await
+    else {
+        return;
+    };
+    let found = findings(&outcome, Check::DataCases);
+    assert_eq!(found.len(), 1, "{}", outcome.report);
+    assert!(
+        found[0]
+            .message
+            .contains("no migration named m2_split_lable; the names are: m1_items, m2_split_label"),
+        "{}",
+        found[0]
+    );
+}
