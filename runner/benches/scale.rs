@@ -19,8 +19,8 @@
 //! closest to what the code costs. The suite runs once.
 //!
 //! Environment: `SCALE_N=50,100` limits the sizes (default 50,100,200,500,1000);
-//! `SCALE_SUITE_MAX=200` skips the suite above that size; `SCALE_BACKENDS=sqlite`
-//! limits the backends. Benchmarks report; nothing here asserts a time.
+//! `SCALE_SUITE_MAX=200` skips the suite above that size, `SCALE_RUNNER=0` the floor and
+//! the runner; `SCALE_BACKENDS=sqlite` limits the backends. Benchmarks report; nothing here asserts a time.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -150,6 +150,7 @@ fn main() {
             .collect(),
         None => Backend::ALL.to_vec(),
     };
+    let with_runner = std::env::var("SCALE_RUNNER").map_or(true, |v| v != "0");
     let runs = std::env::var("SCALE_RUNS")
         .ok()
         .map(|n| n.parse::<usize>().expect("SCALE_RUNS: a count"))
@@ -190,7 +191,7 @@ fn main() {
                 let mut floor = Duration::MAX;
                 let mut library = RunnerTime::slowest();
                 let mut cli = Duration::MAX;
-                for _ in 0..runs {
+                for _ in 0..runs * usize::from(with_runner) {
                     floor = floor.min(self::floor(backend).await);
                     library = library.fastest(self::library(backend).await);
                     cli = cli.min(self::cli(backend).await);
