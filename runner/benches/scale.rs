@@ -203,6 +203,22 @@ fn main() {
                 };
                 let per = |d: Duration| d.as_secs_f64() * 1000.0 / size as f64;
                 let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
+                let suite = match suite {
+                    Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
+                    None => "skipped".to_owned(),
+                };
+                if !with_runner {
+                    println!(
+                        "{:<8} {:>5} | {:>16} | {:>24} {:>20} | {:>24} | {suite}",
+                        backend.name(),
+                        size,
+                        "-",
+                        "-",
+                        "-",
+                        "-"
+                    );
+                    continue;
+                }
                 println!(
                     "{:<8} {:>5} | {:>7.2} ({:>6.2}) | {:>7.2} ({:>6.2}) {:>5.2}x | {:>6.2}/{:>5.2} s | {:>7.2} ({:>6.2}) {:>5.2}x | {}",
                     backend.name(),
@@ -217,10 +233,7 @@ fn main() {
                     cli.as_secs_f64(),
                     per(cli),
                     ratio(cli),
-                    match suite {
-                        Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
-                        None => "skipped".to_owned(),
-                    },
+                    suite,
                 );
             }
         }
