@@ -4,7 +4,7 @@ CARGO ?= cargo
 # The PostgreSQL image testcontainers starts; CI builds conformance-postgres:15 locally.
 export CONFORMANCE_PG_IMAGE ?= postgres:15
 
-.PHONY: help run test lint fmt ci verify snapshots entities bench
+.PHONY: help run test lint fmt ci verify snapshots entities bench bench-scale
 
 help:
 	@echo "make run        apply all migrations (SQLite file data/app.sqlite, or DATABASE_URL)"
@@ -15,6 +15,7 @@ help:
 	@echo "make snapshots  regenerate the DDL snapshots and ER diagram, then show the diff to review"
 	@echo "make entities   regenerate entity/src/generated from the migrated schema"
 	@echo "make bench      time the conformance suite on SQLite and PostgreSQL"
+	@echo "make bench-scale  runner and suite against N synthetic migrations (SCALE_N=50,100; PROFILE=release)"
 
 run:
 	$(CARGO) run -p migration
@@ -48,3 +49,8 @@ entities:
 
 bench:
 	$(CARGO) bench -p schema-ci --bench suite
+
+# Debug build by default: what `cargo run` users wait for. SCALE_N limits the sizes.
+PROFILE ?= dev
+bench-scale:
+	$(CARGO) bench -p migration-runner --bench scale --profile $(PROFILE)

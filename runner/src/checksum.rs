@@ -16,7 +16,7 @@
 //! migration counts as changed when a part present both in the recorded checksum and in
 //! the current one differs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use sea_orm_migration::prelude::*;
@@ -35,6 +35,12 @@ pub const CHECKSUM_HISTORY_TABLE: &str = "migration_checksum_history";
 /// More statements (and queries) than any migration issues: the mock fails a migration
 /// that issues more, which leaves that part out rather than wrong.
 const DRY_RUN_BUDGET: usize = 4096;
+
+/// What a dry run first prepares: enough for nearly every migration. Preparing the full
+/// budget costs more than the dry run itself (thousands of mock results, per dry run,
+/// four dry runs per migration), so a dry run that issues fewer statements than this
+/// never needs it; one that issues more is run again with the full budget.
+const FIRST_DRY_RUN_BUDGET: usize = 64;
 
 /// The source files of a migrator's migrations, by migration name, compiled into the
 /// binary. Build it with [`migration_sources!`](crate::migration_sources).
@@ -75,12 +81,12 @@ impl Sources {
         }
     }
 
-    fn get(&self, name: &str) -> Option<&'static str> {
-        self.files
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| *s)
-            .or_else(|| self.also.and_then(|other| other.get(name)))
+    /// Every `(name, source)`: the joined lists' first, this list's last, so that collected
+    /// into a map a name found in several keeps this list's source.
+    fn all(&self) -> Vec<(&'static str, &'static str)> {
+        let mut all = self.also.map(|other| other.all()).unwrap_or_default();
+        all.extend(self.files.iter().copied());
+        all
     }
 }
 
@@ -236,10 +242,13 @@ pub(crate) struct Expected {
 impl Expected {
     /// Computes every migration's checksum for `backend`.
     pub async fn of<M: MigratorTrait>(backend: DbBackend, sources: &Sources) -> Self {
+        // By name once, rather than a search of the list per migration.
+        let sources: HashMap<&str, &str> = sources.all().into_iter().collect();
         let mut by_version = BTreeMap::new();
         for migration in M::migrations() {
             let name = migration.name().to_owned();
-            let computed = compute(migration.as_ref(), backend, sources.get(&name)).await;
+            let source = sources.get(name.as_str()).copied();
+            let computed = compute(migration.as_ref(), backend, source).await;
             by_version.insert(name, computed);
         }
         Self { by_version }
@@ -327,37 +336,61 @@ async fn stable_dry_run(
 
 /// Runs one direction of `migration` against a mock `backend` connection and returns
 /// the statements it issued, one per line, bound values inlined.
+///
+/// The same as a dry run with [`DRY_RUN_BUDGET`] results prepared: a run that issued
+/// fewer statements than [`FIRST_DRY_RUN_BUDGET`] (executions and queries together) never
+/// reached the end of either list, so it saw exactly the results the full budget gives.
 async fn dry_run(
     migration: &dyn MigrationTrait,
     backend: DbBackend,
     direction: Direction,
 ) -> Result<String, DbErr> {
+    if let (Ok(sql), issued) =
+        dry_run_within(migration, backend, direction, FIRST_DRY_RUN_BUDGET).await
+        && issued < FIRST_DRY_RUN_BUDGET
+    {
+        return Ok(sql);
+    }
+    dry_run_within(migration, backend, direction, DRY_RUN_BUDGET)
+        .await
+        .0
+}
+
+/// A dry run with `budget` results of each kind prepared; also says how many statements
+/// the migration issued.
+async fn dry_run_within(
+    migration: &dyn MigrationTrait,
+    backend: DbBackend,
+    direction: Direction,
+    budget: usize,
+) -> (Result<String, DbErr>, usize) {
     let executed = std::iter::repeat_with(|| MockExecResult {
         last_insert_id: 0,
         rows_affected: 0,
     })
-    .take(DRY_RUN_BUDGET);
+    .take(budget);
     // A migration that reads data sees no rows: deterministic, like the statements.
-    let queried = std::iter::repeat_with(Vec::<MockRow>::new).take(DRY_RUN_BUDGET);
+    let queried = std::iter::repeat_with(Vec::<MockRow>::new).take(budget);
     let mock = MockDatabase::new(backend)
         .append_exec_results(executed)
         .append_query_results(queried)
         .into_connection();
     let manager = SchemaManager::new(&mock);
-    match direction {
-        Direction::Up => migration.up(&manager).await?,
-        Direction::Down => migration.down(&manager).await?,
+    let outcome = match direction {
+        Direction::Up => migration.up(&manager).await,
+        Direction::Down => migration.down(&manager).await,
+    };
+    let log = mock.into_transaction_log();
+    let issued = log.iter().map(|t| t.statements().len()).sum();
+    if let Err(e) = outcome {
+        return (Err(e), issued);
     }
     let mut sql = String::new();
-    for statement in mock
-        .into_transaction_log()
-        .iter()
-        .flat_map(|t| t.statements().to_vec())
-    {
+    for statement in log.iter().flat_map(|t| t.statements()) {
         sql.push_str(&statement.to_string());
         sql.push_str(";\n");
     }
-    Ok(sql)
+    (Ok(sql), issued)
 }
 
 /// The same text whatever the checkout's line endings or an editor's trailing blanks.
@@ -568,6 +601,70 @@ mod tests {
             vec![ChecksumPart::Source, ChecksumPart::DownSql]
         );
         assert_eq!(full.changed_parts("0123abcd"), ChecksumPart::ALL.to_vec());
+    }
+
+    /// Issues `count` statements in `up`, and queries as many rows in `down`.
+    struct Many {
+        count: usize,
+    }
+
+    impl MigrationName for Many {
+        fn name(&self) -> &str {
+            "m_many"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Many {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            for i in 0..self.count {
+                manager
+                    .get_connection()
+                    .execute_unprepared(&format!("CREATE TABLE t{i} (id INTEGER)"))
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            let conn = manager.get_connection();
+            for i in 0..self.count {
+                let select = format!("SELECT {i}");
+                conn.query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                    conn.get_database_backend(),
+                    select,
+                ))
+                .await?;
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_longer_than_the_first_budget_is_run_with_the_full_one() {
+        for count in [
+            FIRST_DRY_RUN_BUDGET - 1,
+            FIRST_DRY_RUN_BUDGET,
+            3 * FIRST_DRY_RUN_BUDGET,
+        ] {
+            let many = Many { count };
+            for direction in [Direction::Up, Direction::Down] {
+                let sql = dry_run(&many, DbBackend::Sqlite, direction)
+                    .await
+                    .unwrap_or_else(|e| panic!("{count} statements: {e}"));
+                assert_eq!(sql.lines().count(), count, "{count} statements");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_beyond_the_full_budget_is_left_out() {
+        let many = Many {
+            count: DRY_RUN_BUDGET + 1,
+        };
+        let computed = compute(&many, DbBackend::Sqlite, None).await;
+        assert!(computed.checksum.is_empty());
+        assert_eq!(computed.gaps.len(), 3);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The runs: every changing operation holds the lock for its whole run and reads what
 //! is applied only under it; each migration commits with its bookkeeping rows.
 
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::time::Instant;
 
@@ -82,21 +83,21 @@ pub(crate) async fn status<M: MigratorTrait>(
 ) -> Result<Status, Error> {
     options.validate()?;
     let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
-    let result = read_status::<M>(&session.conn, options).await;
+    let expected = Expected::of::<M>(session.conn.get_database_backend(), &options.sources).await;
+    let result = read_status::<M>(&session.conn, &expected).await;
     session.close().await;
     result
 }
 
 pub(crate) async fn read_status<M: MigratorTrait>(
     db: &DatabaseConnection,
-    options: &Options,
+    expected: &Expected,
 ) -> Result<Status, Error> {
     let state = State::read::<M>(db).await?;
-    let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
     let recorded = ChecksumTable::read(db)
         .await
         .map_err(|e| Error::failed("reading the recorded checksums", e))?;
-    let applied: Vec<&str> = state.applied_known();
+    let applied: HashSet<&str> = state.applied_known().into_iter().collect();
     let mut migrations = Vec::new();
     for name in &state.known {
         let computed = expected.get(name);
@@ -184,6 +185,7 @@ async fn under_lock<M: MigratorTrait>(
     // Read only now, under the lock: whoever held it before may have applied some.
     let state = State::read::<M>(db).await?;
     state.refuse_unknown()?;
+    // Once per run: four dry runs per migration.
     let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
     let runner = Runner::<M> {
         db,
@@ -195,7 +197,7 @@ async fn under_lock<M: MigratorTrait>(
     let mut report = Report::default();
     match operation {
         Operation::Up { limit } => {
-            let status = read_status::<M>(db, options).await?;
+            let status = read_status::<M>(db, &expected).await?;
             let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
             if !changed.is_empty() {
                 if !options.allow_checksum_mismatch {
@@ -327,10 +329,11 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let pending = state.pending();
         let take = limit.map_or(pending.len(), |n| (n as usize).min(pending.len()));
         let migrations = M::migrations();
+        let by_name = by_name(&migrations);
         let mut applied = Vec::new();
         for name in &pending[..take] {
             let started = Instant::now();
-            let migration = Traced(find(&migrations, name)?);
+            let migration = Traced(find(&by_name, name)?);
             self.step(&migration)
                 .apply(self.db, self.expected.recordable(name))
                 .await
@@ -351,10 +354,11 @@ impl<M: MigratorTrait> Runner<'_, M> {
 
     async fn roll_back(&self, newest_first: &[&str]) -> Result<Vec<String>, Error> {
         let migrations = M::migrations();
+        let by_name = by_name(&migrations);
         let mut rolled_back = Vec::new();
         for name in newest_first {
             let started = Instant::now();
-            let migration = Traced(find(&migrations, name)?);
+            let migration = Traced(find(&by_name, name)?);
             self.step(&migration)
                 .roll_back(self.db)
                 .await
@@ -429,14 +433,18 @@ impl<M: MigratorTrait> Runner<'_, M> {
     }
 }
 
+/// The migrations by name: a run looks each one up, so not by a search of the list.
+fn by_name(migrations: &[Box<dyn MigrationTrait>]) -> HashMap<&str, &dyn MigrationTrait> {
+    migrations.iter().map(|m| (m.name(), m.as_ref())).collect()
+}
+
 fn find<'m>(
-    migrations: &'m [Box<dyn MigrationTrait>],
+    by_name: &HashMap<&str, &'m dyn MigrationTrait>,
     name: &str,
 ) -> Result<&'m dyn MigrationTrait, Error> {
-    migrations
-        .iter()
-        .find(|m| m.name() == name)
-        .map(|m| m.as_ref())
+    by_name
+        .get(name)
+        .copied()
         .ok_or_else(|| Error::UnknownVersions {
             versions: vec![name.to_owned()],
         })

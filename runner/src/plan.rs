@@ -17,6 +17,7 @@ use sea_orm_migration::sea_orm::{
     Transaction,
 };
 
+use crate::checksum::Expected;
 use crate::engine::{Operation, read_status};
 use crate::error::Error;
 use crate::options::Options;
@@ -107,7 +108,8 @@ async fn plan_on<M: MigratorTrait>(
                 return Err(Error::ZeroUpCount);
             }
             // As `up` itself would: changed migrations stop it unless allowed.
-            let status = read_status::<M>(db, options).await?;
+            let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
+            let status = read_status::<M>(db, &expected).await?;
             let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
             if !changed.is_empty() && !options.allow_checksum_mismatch {
                 return Err(Error::ChecksumMismatch { versions: changed });

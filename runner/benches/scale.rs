@@ -1,0 +1,430 @@
+//! `make bench-scale`: how the runner and the conformance suite scale with the number of
+//! migrations (issue 11).
+//!
+//! A synthetic migrator of N migrations, each creating a table of five columns, an index
+//! and a CASCADE foreign key to the previous table, is applied on a SQLite file and on
+//! PostgreSQL (the harness's server):
+//! - `floor`: the same statements (captured from the migrations) run by sqlx directly,
+//!   one transaction per migration, nothing else: what any runner costs at least;
+//! - `library`: `migration_runner::up` (lock, state, checksums, bookkeeping rows);
+//! - `cli`: the runner's CLI in-process (`cli::run_from`), with its own connection;
+//! - `suite`: the whole conformance suite on that one backend.
+//!
+//! Each is printed as a total, a cost per migration, and (runner) the ratio to the floor.
+//! The runner's time is split, from its events, into the set-up before the first
+//! migration, the migrations themselves, and the end after the last one.
+//!
+//! Floor and runner are run `SCALE_RUNS` times (default 3), interleaved, and the fastest
+//! run of each is shown: the machine is shared, and the least disturbed run is the
+//! closest to what the code costs. The suite runs once.
+//!
+//! Environment: `SCALE_N=50,100` limits the sizes (default 50,100,200,500,1000);
+//! `SCALE_SUITE_MAX=200` skips the suite above that size, `SCALE_RUNNER=0` the floor and
+//! the runner; `SCALE_BACKENDS=sqlite` limits the backends. Benchmarks report; nothing here asserts a time.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use conformance::{Backend, Suite, TestDatabase};
+use migration_runner::{Event, Observer, Options, Sources};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::sqlx::{AssertSqlSafe, raw_sql};
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, MockDatabase, MockExecResult,
+};
+
+/// The number of migrations of [`Synthetic`]: `MigratorTrait::migrations` is a static
+/// function, so the size is set here before each run.
+static SIZE: AtomicUsize = AtomicUsize::new(0);
+
+const DEFAULT_SIZES: [usize; 5] = [50, 100, 200, 500, 1000];
+
+/// The synthetic migrator: [`SIZE`] migrations built at run time.
+struct Synthetic;
+
+impl MigratorTrait for Synthetic {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        (0..SIZE.load(Ordering::Relaxed))
+            .map(|index| Box::new(TableMigration::new(index)) as Box<dyn MigrationTrait>)
+            .collect()
+    }
+}
+
+/// Migration `index`: table `t{index}` with five columns, an index on its name, and
+/// (after the first) a foreign key to the previous table, `ON DELETE CASCADE`.
+struct TableMigration {
+    index: usize,
+    name: String,
+}
+
+impl TableMigration {
+    fn new(index: usize) -> Self {
+        Self {
+            index,
+            name: format!("m{index:06}_t{index}"),
+        }
+    }
+
+    fn table(&self) -> Alias {
+        Alias::new(format!("t{}", self.index))
+    }
+}
+
+impl MigrationName for TableMigration {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TableMigration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut table = Table::create();
+        table
+            .table(self.table())
+            .col(
+                ColumnDef::new(Alias::new("id"))
+                    .integer()
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(Alias::new("previous_id")).integer())
+            .col(ColumnDef::new(Alias::new("name")).string().not_null())
+            .col(
+                ColumnDef::new(Alias::new("amount"))
+                    .big_integer()
+                    .not_null()
+                    .default(0),
+            )
+            .col(ColumnDef::new(Alias::new("note")).text());
+        if self.index > 0 {
+            table.foreign_key(
+                ForeignKey::create()
+                    .name(format!("fk_t{}_previous", self.index))
+                    .from(self.table(), Alias::new("previous_id"))
+                    .to(Alias::new(format!("t{}", self.index - 1)), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            );
+        }
+        manager.create_table(table.to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(format!("idx_t{}_name", self.index))
+                    .table(self.table())
+                    .col(Alias::new("name"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(self.table()).to_owned())
+            .await
+    }
+
+    /// Like this repository's migrations: one transaction on every backend.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+fn main() {
+    let sizes = list_env("SCALE_N")
+        .map(|list| {
+            list.iter()
+                .map(|n| n.parse::<usize>().expect("SCALE_N: sizes like 50,100"))
+                .collect()
+        })
+        .unwrap_or_else(|| DEFAULT_SIZES.to_vec());
+    let suite_max = std::env::var("SCALE_SUITE_MAX")
+        .ok()
+        .map(|n| n.parse::<usize>().expect("SCALE_SUITE_MAX: a size"))
+        .unwrap_or(usize::MAX);
+    let backends: Vec<Backend> = match list_env("SCALE_BACKENDS") {
+        Some(names) => Backend::ALL
+            .into_iter()
+            .filter(|b| names.iter().any(|n| n == b.name()))
+            .collect(),
+        None => Backend::ALL.to_vec(),
+    };
+    let with_runner = std::env::var("SCALE_RUNNER").map_or(true, |v| v != "0");
+    let runs = std::env::var("SCALE_RUNS")
+        .ok()
+        .map(|n| n.parse::<usize>().expect("SCALE_RUNS: a count"))
+        .unwrap_or(3)
+        .max(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!(
+        "scale benchmark, {profile} build, fastest of {runs}; times in s, per migration in ms"
+    );
+    runtime.block_on(async {
+        if backends.contains(&Backend::Postgres) {
+            let server = conformance::backends::postgres_server().expect("PostgreSQL");
+            println!("{}", server.describe());
+        }
+        println!(
+            "{:<8} {:>5} | {:>16} | {:>24} {:>20} | {:>24} | {:>16}",
+            "backend",
+            "N",
+            "floor",
+            "library (x floor)",
+            "set-up/end",
+            "cli (x floor)",
+            "suite"
+        );
+        for &backend in &backends {
+            for &size in &sizes {
+                SIZE.store(size, Ordering::Relaxed);
+                // Interleaved and the fastest of each kept: the machine is shared, and
+                // the least disturbed run is the closest to what the code costs.
+                let mut floor = Duration::MAX;
+                let mut library = RunnerTime::slowest();
+                let mut cli = Duration::MAX;
+                for _ in 0..runs * usize::from(with_runner) {
+                    floor = floor.min(self::floor(backend).await);
+                    library = library.fastest(self::library(backend).await);
+                    cli = cli.min(self::cli(backend).await);
+                }
+                let suite = if size <= suite_max {
+                    Some(suite(backend).await)
+                } else {
+                    None
+                };
+                let per = |d: Duration| d.as_secs_f64() * 1000.0 / size as f64;
+                let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
+                let suite = match suite {
+                    Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
+                    None => "skipped".to_owned(),
+                };
+                if !with_runner {
+                    println!(
+                        "{:<8} {:>5} | {:>16} | {:>24} {:>20} | {:>24} | {suite}",
+                        backend.name(),
+                        size,
+                        "-",
+                        "-",
+                        "-",
+                        "-"
+                    );
+                    continue;
+                }
+                println!(
+                    "{:<8} {:>5} | {:>7.2} ({:>6.2}) | {:>7.2} ({:>6.2}) {:>5.2}x | {:>6.2}/{:>5.2} s | {:>7.2} ({:>6.2}) {:>5.2}x | {}",
+                    backend.name(),
+                    size,
+                    floor.as_secs_f64(),
+                    per(floor),
+                    library.total.as_secs_f64(),
+                    per(library.total),
+                    ratio(library.total),
+                    library.set_up.as_secs_f64(),
+                    library.end.as_secs_f64(),
+                    cli.as_secs_f64(),
+                    per(cli),
+                    ratio(cli),
+                    suite,
+                );
+            }
+        }
+    });
+}
+
+fn list_env(name: &str) -> Option<Vec<String>> {
+    let value = std::env::var(name).ok()?;
+    Some(
+        value
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
+}
+
+/// The statements each migration's `up` issues on `backend`, captured on a mock
+/// connection (DDL: no bound values).
+async fn captured(backend: DbBackend) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for migration in Synthetic::migrations() {
+        let mock = MockDatabase::new(backend)
+            .append_exec_results([
+                MockExecResult {
+                    last_insert_id: 0,
+                    rows_affected: 0,
+                },
+                MockExecResult {
+                    last_insert_id: 0,
+                    rows_affected: 0,
+                },
+            ])
+            .into_connection();
+        migration
+            .up(&SchemaManager::new(&mock))
+            .await
+            .expect("dry run");
+        let statements = mock
+            .into_transaction_log()
+            .iter()
+            .flat_map(|t| t.statements().to_vec())
+            .map(|s| s.to_string())
+            .collect();
+        all.push(statements);
+    }
+    all
+}
+
+fn sea_backend(backend: Backend) -> DbBackend {
+    match backend {
+        Backend::Sqlite => DbBackend::Sqlite,
+        Backend::Postgres => DbBackend::Postgres,
+    }
+}
+
+/// The floor: the captured statements through sqlx, one transaction per migration.
+async fn floor(backend: Backend) -> Duration {
+    let statements = captured(sea_backend(backend)).await;
+    let db = TestDatabase::fresh(backend).await.expect("database");
+    let started = Instant::now();
+    match backend {
+        Backend::Sqlite => {
+            let pool = db.conn.get_sqlite_connection_pool();
+            for migration in &statements {
+                let mut txn = pool.begin().await.expect("begin");
+                for sql in migration {
+                    raw_sql(AssertSqlSafe(sql.as_str()))
+                        .execute(&mut *txn)
+                        .await
+                        .expect("statement");
+                }
+                txn.commit().await.expect("commit");
+            }
+        }
+        Backend::Postgres => {
+            let pool = db.conn.get_postgres_connection_pool();
+            for migration in &statements {
+                let mut txn = pool.begin().await.expect("begin");
+                for sql in migration {
+                    raw_sql(AssertSqlSafe(sql.as_str()))
+                        .execute(&mut *txn)
+                        .await
+                        .expect("statement");
+                }
+                txn.commit().await.expect("commit");
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    check_applied(&db.conn).await;
+    db.close().await.expect("close");
+    elapsed
+}
+
+struct RunnerTime {
+    total: Duration,
+    /// From the call to the first migration's start.
+    set_up: Duration,
+    /// From the last migration's end to the return.
+    end: Duration,
+}
+
+impl RunnerTime {
+    fn slowest() -> Self {
+        Self {
+            total: Duration::MAX,
+            set_up: Duration::ZERO,
+            end: Duration::ZERO,
+        }
+    }
+
+    fn fastest(self, other: Self) -> Self {
+        if other.total < self.total {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// `migration_runner::up` on the application's connection.
+async fn library(backend: Backend) -> RunnerTime {
+    let db = TestDatabase::fresh(backend).await.expect("database");
+    let events: Arc<Mutex<Vec<(Instant, Duration)>>> = Arc::default();
+    let seen = Arc::clone(&events);
+    let options = Options::default().observer(Observer::new(move |event| {
+        if let Event::Applied { elapsed, .. } = event {
+            seen.lock()
+                .expect("events")
+                .push((Instant::now(), *elapsed));
+        }
+    }));
+    let started = Instant::now();
+    let report = migration_runner::up::<Synthetic>(&db.conn, &options)
+        .await
+        .expect("up");
+    let total = started.elapsed();
+    assert_eq!(report.applied.len(), SIZE.load(Ordering::Relaxed));
+    let events = events.lock().expect("events").clone();
+    let set_up = events
+        .first()
+        .map(|(at, elapsed)| (*at - *elapsed).duration_since(started))
+        .unwrap_or_default();
+    let end = events
+        .last()
+        .map(|(at, _)| (started + total).duration_since(*at))
+        .unwrap_or_default();
+    check_applied(&db.conn).await;
+    db.close().await.expect("close");
+    RunnerTime { total, set_up, end }
+}
+
+/// The runner's CLI, in-process, opening its own connection from the URL.
+async fn cli(backend: Backend) -> Duration {
+    let db = TestDatabase::fresh(backend).await.expect("database");
+    let argv = ["migrate", "-u", db.url.as_str(), "up"];
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let started = Instant::now();
+    let code = migration_runner::cli::run_from::<Synthetic, _, _>(
+        argv,
+        Sources::none(),
+        &mut out,
+        &mut err,
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    check_applied(&db.conn).await;
+    db.close().await.expect("close");
+    elapsed
+}
+
+/// The whole suite on one backend.
+async fn suite(backend: Backend) -> Duration {
+    let started = Instant::now();
+    let outcome = Suite::<Synthetic>::new()
+        .backends(&[backend])
+        .run()
+        .await
+        .expect("suite");
+    let elapsed = started.elapsed();
+    assert!(outcome.report.passed(), "{}", outcome.report);
+    elapsed
+}
+
+/// The last table exists: the run really applied everything.
+async fn check_applied(conn: &DatabaseConnection) {
+    let last = SIZE.load(Ordering::Relaxed) - 1;
+    conn.execute_unprepared(&format!("SELECT count(*) FROM t{last}"))
+        .await
+        .expect("the last table exists");
+}
