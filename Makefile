@@ -21,7 +21,7 @@ run:
 	$(CARGO) run -p migration
 
 test:
-	$(CARGO) test --workspace --locked
+	$(CARGO) test --workspace --locked --no-fail-fast
 	.ci/adopter.sh
 
 lint:
