@@ -38,11 +38,14 @@ pub enum StatementKind {
 /// One statement a migration executed, as sent (placeholders, not values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Executed {
+    /// The statement's SQL text.
     pub sql: String,
+    /// What kind of statement it is.
     pub kind: StatementKind,
 }
 
 impl Executed {
+    /// Whether the statement is a query that returns rows.
     pub fn is_query(&self) -> bool {
         self.kind == StatementKind::Query
     }

@@ -8,19 +8,35 @@ use std::fmt;
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A difference in one object between two schemas.
 pub enum ObjectChange {
     /// In the expected schema, not in the actual one.
-    Missing { object: ObjectKey, ddl: String },
-    /// In the actual schema, not in the expected one.
-    Extra { object: ObjectKey, ddl: String },
-    Changed {
+    Missing {
+        /// The object.
         object: ObjectKey,
+        /// Its DDL.
+        ddl: String,
+    },
+    /// In the actual schema, not in the expected one.
+    Extra {
+        /// The object.
+        object: ObjectKey,
+        /// Its DDL.
+        ddl: String,
+    },
+    /// In both schemas, with different DDL.
+    Changed {
+        /// The object.
+        object: ObjectKey,
+        /// Its expected DDL.
         expected: String,
+        /// Its actual DDL.
         actual: String,
     },
 }
 
 impl ObjectChange {
+    /// The object that differs.
     pub fn object(&self) -> &ObjectKey {
         match self {
             Self::Missing { object, .. }

@@ -2,25 +2,40 @@
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+/// An error that stops the harness.
 pub enum HarnessError {
     #[error(
         "the parity allow-list {} does not exist; fix the path, or leave the allow-list out",
         path.display()
     )]
-    MissingAllowList { path: std::path::PathBuf },
+    /// The parity allow-list file is missing.
+    MissingAllowList {
+        /// Where it was expected.
+        path: std::path::PathBuf,
+    },
 
     #[error(transparent)]
+    /// The allow-list cannot be read or parsed.
     AllowList(#[from] crate::checks::AllowListError),
 
     #[error("cannot connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
+    /// A database connection failed.
+    Connect {
+        /// The database URL.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
 
     #[error("PostgreSQL is not available: {0}")]
+    /// No PostgreSQL server is available; holds why.
     PostgresUnavailable(String),
 
     #[error("{0}")]
+    /// Setting up a backend failed; holds why.
     Setup(String),
 
     #[error(transparent)]
+    /// A database error.
     Db(#[from] sea_orm::DbErr),
 }

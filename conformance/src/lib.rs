@@ -3,6 +3,8 @@
 //! Point it at any [`sea_orm_migration::MigratorTrait`] and it runs the migrations on
 //! real SQLite and PostgreSQL databases.
 
+#![warn(missing_docs)]
+
 pub mod backends;
 pub mod capture;
 pub mod catalog;

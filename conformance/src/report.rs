@@ -10,8 +10,11 @@ use crate::checks::{Check, Finding, NotRun};
 pub const NOT_REQUESTED: &str = "not requested";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// The result of one check on one backend.
 pub enum Status {
+    /// No findings.
     Pass,
+    /// This many findings.
     Fail(usize),
     /// Requested, but it could not run (e.g. an earlier step failed): never a pass.
     NotRun(String),
@@ -22,7 +25,9 @@ pub enum Status {
 /// Every check's status on every backend, and the findings behind the failures.
 #[derive(Debug, Clone, Default)]
 pub struct SuiteReport {
+    /// The status of each check on each backend.
     pub statuses: BTreeMap<(Check, Backend), Status>,
+    /// Every finding.
     pub findings: Vec<Finding>,
     /// Checks, or parts of them, that could not run.
     pub not_run: Vec<NotRun>,
@@ -35,6 +40,7 @@ pub struct SuiteReport {
 }
 
 impl SuiteReport {
+    /// Whether every check passed.
     pub fn passed(&self) -> bool {
         self.findings.is_empty()
             && self.not_run.is_empty()

@@ -36,7 +36,9 @@ pub struct Suite<M> {
 
 /// The report, and each backend's recorded run (for snapshots).
 pub struct SuiteOutcome {
+    /// The suite's report.
     pub report: SuiteReport,
+    /// The run on each backend.
     pub runs: Vec<BackendRun>,
 }
 

@@ -18,11 +18,14 @@ use crate::error::HarnessError;
 /// A database engine the harness can run migrations on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Backend {
+    /// An SQLite database.
     Sqlite,
+    /// A PostgreSQL database.
     Postgres,
 }
 
 impl Backend {
+    /// Every backend, in run order.
     pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
     /// Short lower-case name, used in snapshot file names and reports.
@@ -43,9 +46,11 @@ impl fmt::Display for Backend {
 /// A throwaway database with an open connection. Dropping it removes a SQLite file;
 /// call [`TestDatabase::close`] to drop a PostgreSQL database as well.
 pub struct TestDatabase {
+    /// The backend this connection talks to.
     pub backend: Backend,
     /// URL that opens this database (for a second connection or a subprocess).
     pub url: String,
+    /// The open database connection.
     pub conn: DatabaseConnection,
     cleanup: Cleanup,
 }

@@ -34,9 +34,18 @@ const GIVEN_SERVER_GRACE: Duration = Duration::from_secs(5);
 /// Where the shared server came from.
 #[derive(Debug, Clone)]
 pub enum PgSource {
+    /// A server given by URL.
     Url,
-    Container { image: String },
-    LocalBinaries { bin_dir: PathBuf },
+    /// A server started in a container.
+    Container {
+        /// The container image to run.
+        image: String,
+    },
+    /// A server started from locally installed binaries.
+    LocalBinaries {
+        /// The folder holding the PostgreSQL binaries.
+        bin_dir: PathBuf,
+    },
 }
 
 /// A running PostgreSQL server that hands out fresh databases.
@@ -44,7 +53,9 @@ pub enum PgSource {
 pub struct PgServer {
     /// URL of the server's `postgres` database, with credentials.
     admin_url: url::Url,
+    /// Where the server comes from.
     pub source: PgSource,
+    /// The server's version string.
     pub version: String,
     next_database: AtomicU64,
 }

@@ -72,12 +72,14 @@ impl fmt::Display for SchemaDump {
 /// Displays as a reviewer reads it: `index idx_items_label`, `policy items.p_items`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {
+    /// The kind of object.
     pub kind: ObjectKind,
     /// `table.name` for objects that live on a table (constraints, triggers, policies).
     pub name: String,
 }
 
 impl ObjectKey {
+    /// Makes a key from an object kind and name.
     pub fn new(kind: ObjectKind, name: impl Into<String>) -> Self {
         Self {
             kind,
@@ -96,25 +98,43 @@ impl fmt::Display for ObjectKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ObjectKind {
+    /// A schema.
     Schema,
+    /// An extension.
     Extension,
+    /// An enum type.
     EnumType,
+    /// A domain.
     Domain,
+    /// A composite type.
     CompositeType,
+    /// A range type.
     RangeType,
+    /// A sequence.
     Sequence,
+    /// A table.
     Table,
     /// Row-level security switches (enabled, forced) of one table.
     RowSecurity,
+    /// A table constraint.
     Constraint,
+    /// An index.
     Index,
+    /// A trigger.
     Trigger,
+    /// A row-level security policy.
     Policy,
+    /// A view.
     View,
+    /// A materialized view.
     MaterializedView,
+    /// A foreign table.
     ForeignTable,
+    /// A function.
     Function,
+    /// A procedure.
     Procedure,
+    /// An aggregate function.
     Aggregate,
     /// A comment on any object; the name says which (`table items`, `column items.a`).
     Comment,
@@ -127,6 +147,7 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    /// The kind's name as written in reports.
     pub fn name(self) -> &'static str {
         match self {
             Self::Schema => "schema",
@@ -179,6 +200,7 @@ pub async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
 /// Backend-neutral facts about a schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogicalSchema {
+    /// The tables, by name.
     pub tables: BTreeMap<String, Table>,
     /// Installed extensions (PostgreSQL), by name, with their version.
     pub extensions: BTreeMap<String, String>,
@@ -187,14 +209,17 @@ pub struct LogicalSchema {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A table in the logical schema.
 pub struct Table {
     /// In declaration order.
     pub columns: Vec<Column>,
+    /// The primary key's columns, in order.
     pub primary_key: Vec<String>,
     /// Column lists of UNIQUE constraints (not the primary key, not named indexes).
     pub unique_constraints: BTreeSet<Vec<String>>,
     /// Indexes created by name (`CREATE [UNIQUE] INDEX`), by name.
     pub indexes: BTreeMap<String, Index>,
+    /// The table's foreign keys.
     pub foreign_keys: BTreeSet<ForeignKey>,
     /// CHECK constraints: name (SQLite: the expression, when unnamed) → expression, as
     /// the backend prints it.
@@ -205,9 +230,13 @@ pub struct Table {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A column of a table.
 pub struct Column {
+    /// The column's name.
     pub name: String,
+    /// The column's logical type.
     pub kind: Kind,
+    /// Whether the column accepts NULL.
     pub nullable: bool,
     /// The default's literal, without casts (`'pending'`, `0`, `false`).
     pub default: Option<String>,
@@ -225,21 +254,30 @@ pub struct Column {
 /// the spec tests; parity compares [`Column::sql_type`] and [`Column::collation`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
+    /// A text string.
     String,
+    /// A case-insensitive text string.
     CiString,
+    /// A 32-bit integer.
     Integer,
+    /// A 64-bit integer.
     BigInteger,
+    /// A boolean.
     Boolean,
+    /// A JSON value.
     Json,
+    /// A timestamp.
     Timestamp,
     /// Anything else, as the backend names it.
     Other(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// An index of a table.
 pub struct Index {
     /// Column names, or for an expression its text as the backend prints it.
     pub columns: Vec<String>,
+    /// Whether the index is unique.
     pub unique: bool,
     /// Whether the index has a `WHERE` predicate.
     pub partial: bool,
@@ -250,13 +288,19 @@ pub struct Index {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A foreign key of a table.
 pub struct ForeignKey {
     /// `None` where the backend keeps no name (SQLite).
     pub name: Option<String>,
+    /// The referencing columns.
     pub columns: Vec<String>,
+    /// The referenced table.
     pub ref_table: String,
+    /// The referenced columns.
     pub ref_columns: Vec<String>,
+    /// What happens on delete.
     pub on_delete: FkAction,
+    /// What happens on update.
     pub on_update: FkAction,
 }
 
@@ -282,14 +326,20 @@ impl ForeignKey {
 /// What a foreign key does when its referenced row is deleted or updated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FkAction {
+    /// No action.
     NoAction,
+    /// Refuse the change.
     Restrict,
+    /// Apply the change to the referencing rows.
     Cascade,
+    /// Set the referencing columns to NULL.
     SetNull,
+    /// Set the referencing columns to their defaults.
     SetDefault,
 }
 
 impl FkAction {
+    /// The action as written in SQL.
     pub fn sql(self) -> &'static str {
         match self {
             Self::NoAction => "NO ACTION",

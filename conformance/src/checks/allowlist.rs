@@ -48,8 +48,11 @@ pub struct Allowance {
 pub struct Equivalence {
     /// Normalised `type [collate name]`, as [`Equivalence::signature`] writes it.
     pub sqlite: String,
+    /// The PostgreSQL text.
     pub postgres: String,
+    /// Why the two are equivalent.
     pub reason: String,
+    /// The line it was read from.
     pub line: usize,
 }
 
@@ -69,38 +72,57 @@ impl Equivalence {
             .join(" ")
     }
 
+    /// Whether this equivalence covers the given SQLite and PostgreSQL texts.
     pub fn matches(&self, sqlite: &str, postgres: &str) -> bool {
         self.sqlite == sqlite && self.postgres == postgres
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The parity allow-list: accepted differences between backends.
 pub struct AllowList {
+    /// The allowed differences.
     pub entries: Vec<Allowance>,
     /// `lint MIGRATION RULE  # REASON` lines.
     pub lint_opt_outs: Vec<LintOptOut>,
+    /// The declared equivalences.
     pub equivalences: Vec<Equivalence>,
     /// Where it was read from, for messages.
     pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
+/// An error reading or parsing the allow-list.
 pub enum AllowListError {
     #[error("cannot read the parity allow-list {path}: {reason}")]
-    Read { path: String, reason: String },
+    /// The file cannot be read.
+    Read {
+        /// The file's path.
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
     #[error(
         "{path}:{line}: {reason}; expected `PATH ASPECT  # REASON` or \
          `equivalent sqlite: TYPE = postgres: TYPE  # REASON`"
     )]
+    /// A line of the allow-list is malformed.
     Syntax {
+        /// The file's path.
         path: String,
+        /// The line number.
         line: usize,
+        /// What is wrong.
         reason: String,
     },
     #[error("{path}:{line}: {reason}; expected `lint MIGRATION RULE  # REASON`")]
+    /// A line of the lint opt-outs is malformed.
     LintSyntax {
+        /// The file's path.
         path: String,
+        /// The line number.
         line: usize,
+        /// What is wrong.
         reason: String,
     },
 }
@@ -123,6 +145,7 @@ impl AllowList {
         Ok(list)
     }
 
+    /// Parses the allow-list text; origin names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, AllowListError> {
         let mut entries = Vec::new();
         let mut lint_opt_outs = Vec::new();
@@ -194,6 +217,7 @@ impl AllowList {
         })
     }
 
+    /// Whether the list allows a difference in this aspect of this path.
     pub fn allows(&self, path: &str, aspect: &str) -> bool {
         self.entries
             .iter()

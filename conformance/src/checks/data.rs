@@ -24,11 +24,14 @@ const EXAMPLES: usize = 3;
 /// What every table held at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DataSnapshot {
+    /// The tables' data, by table name.
     pub tables: BTreeMap<String, TableData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The data of one table.
 pub struct TableData {
+    /// The number of rows.
     pub rows: i64,
     /// A hash of the sorted rows (PostgreSQL: md5 in hex; SQLite: a 64-bit hash).
     pub hash: String,

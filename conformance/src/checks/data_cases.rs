@@ -90,10 +90,12 @@ impl DataCase {
         }
     }
 
+    /// The case's name.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The migration the case runs after.
     pub fn migration(&self) -> &str {
         &self.migration
     }
@@ -172,6 +174,7 @@ impl DataCase {
 /// Expected rows: anything like `[["a", "1"], ["b", "2"]]` or `[[3]]`; `[] as [[&str; 0]; 0]`
 /// (or `Vec::<Vec<String>>::new()`) for no rows.
 pub trait IntoRows {
+    /// Turns the value into rows of text cells.
     fn into_rows(self) -> Vec<Vec<String>>;
 }
 

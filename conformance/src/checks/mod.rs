@@ -40,6 +40,7 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check, in run order.
     pub const ALL: [Check; 7] = [
         Check::StepReversibility,
         Check::RoundTrip,
@@ -50,6 +51,7 @@ impl Check {
         Check::DataCases,
     ];
 
+    /// The check's name as written in reports.
     pub fn name(self) -> &'static str {
         match self {
             Check::StepReversibility => "step-reversibility",
@@ -72,16 +74,20 @@ impl fmt::Display for Check {
 /// A failed check: which check, where, and what a reviewer needs to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// The check that found it.
     pub check: Check,
     /// `None` for cross-backend findings.
     pub backend: Option<Backend>,
+    /// The migration it concerns, if any.
     pub migration: Option<String>,
+    /// What was found.
     pub message: String,
     /// The lint rule broken, e.g. `require-concurrent-index-creation`; `None` elsewhere.
     pub rule: Option<String>,
 }
 
 impl Finding {
+    /// Makes a finding.
     pub fn new(
         check: Check,
         backend: Option<Backend>,
@@ -97,6 +103,7 @@ impl Finding {
         }
     }
 
+    /// Sets the rule that produced the finding.
     pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
         self.rule = Some(rule.into());
         self
@@ -122,14 +129,18 @@ impl fmt::Display for Finding {
 /// A check (or part of it) that could not run, and why: shown as `not run`, never `pass`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotRun {
+    /// The check that was skipped.
     pub check: Check,
     /// `None` for cross-backend checks.
     pub backend: Option<Backend>,
+    /// The migration it concerns, if any.
     pub migration: Option<String>,
+    /// Why it was skipped.
     pub why: String,
 }
 
 impl NotRun {
+    /// Makes a skip record.
     pub fn new(
         check: Check,
         backend: Option<Backend>,

@@ -45,8 +45,11 @@ use crate::error::HarnessError;
 /// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRun {
+    /// The migration's name.
     pub migration: String,
+    /// The statements run by its up step.
     pub up: Vec<Executed>,
+    /// The statements run by its down step.
     pub down: Vec<Executed>,
 }
 
@@ -65,12 +68,15 @@ impl StepRun {
 /// Everything one backend's run found and recorded.
 #[derive(Debug, Clone)]
 pub struct BackendRun {
+    /// The backend walked.
     pub backend: Backend,
     /// The migrations walked to the end (a failed step has none).
     pub steps: Vec<StepRun>,
     /// The schema after all migrations, applied one by one.
     pub final_dump: SchemaDump,
+    /// The logical schema after the last migration.
     pub final_logical: LogicalSchema,
+    /// What the walk found.
     pub findings: Vec<Finding>,
     /// Checks, or parts of them, that could not run.
     pub not_run: Vec<NotRun>,

@@ -19,6 +19,7 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level's name as written in reports.
     pub fn name(self) -> &'static str {
         match self {
             Self::Destructive => "destructive",
@@ -30,15 +31,20 @@ impl Level {
 /// Why a change is flagged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
+    /// How serious the flag is.
     pub level: Level,
+    /// Why the change is flagged.
     pub reason: String,
 }
 
 /// One aspect of a column that changed, with its value before and after (empty: none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Aspect {
+    /// The aspect's name.
     pub name: &'static str,
+    /// The value before.
     pub before: String,
+    /// The value after.
     pub after: String,
 }
 
@@ -46,71 +52,114 @@ pub struct Aspect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Change {
+    /// A table was added.
     TableAdded {
+        /// The table's name.
         table: String,
     },
+    /// A table was dropped.
     TableDropped {
+        /// The table's name.
         table: String,
     },
     /// A dropped table and an added one with the same columns.
     TableRenamed {
+        /// The old name.
         from: String,
+        /// The new name.
         to: String,
     },
     /// What surrounds the column list changed (`UNLOGGED`, storage options, partitioning).
     TableRedefined {
+        /// The table's name.
         table: String,
+        /// The text before.
         before: String,
+        /// The text after.
         after: String,
     },
+    /// A column was added.
     ColumnAdded {
+        /// The table's name.
         table: String,
+        /// The added column.
         column: ColumnText,
     },
+    /// A column was dropped.
     ColumnDropped {
+        /// The table's name.
         table: String,
+        /// The dropped column.
         column: ColumnText,
     },
     /// A dropped column and an added one with the same definition.
     ColumnRenamed {
+        /// The table's name.
         table: String,
+        /// The old name.
         from: String,
+        /// The new name.
         to: String,
     },
+    /// A column changed.
     ColumnChanged {
+        /// The table's name.
         table: String,
+        /// The column's name.
         column: String,
+        /// What changed.
         aspects: Vec<Aspect>,
     },
     /// A constraint written inside the table's text (SQLite), added, dropped or changed.
     InlineConstraintAdded {
+        /// The table's name.
         table: String,
+        /// The constraint's text.
         text: String,
     },
+    /// An inline constraint was dropped.
     InlineConstraintDropped {
+        /// The table's name.
         table: String,
+        /// The constraint's text.
         text: String,
     },
+    /// An inline constraint changed.
     InlineConstraintChanged {
+        /// The table's name.
         table: String,
+        /// The text before.
         before: String,
+        /// The text after.
         after: String,
     },
     /// Any other object (index, constraint, trigger, policy, type, view, ...).
     ObjectAdded {
+        /// The object.
         object: ObjectKey,
+        /// The table it belongs to, if any.
         table: Option<String>,
+        /// Its DDL.
         ddl: String,
     },
+    /// An object was dropped.
     ObjectDropped {
+        /// The object.
         object: ObjectKey,
+        /// The table it belongs to, if any.
         table: Option<String>,
+        /// Its DDL.
         ddl: String,
     },
+    /// An object changed.
     ObjectChanged {
+        /// The object.
         object: ObjectKey,
+        /// The table it belongs to, if any.
         table: Option<String>,
+        /// Its DDL before.
         before: String,
+        /// Its DDL after.
         after: String,
     },
 }
@@ -140,7 +189,9 @@ impl Change {
 /// A change and, when it deserves a reviewer's attention, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
+    /// The change.
     pub change: Change,
+    /// Its flag, if the change is risky.
     pub flag: Option<Flag>,
 }
 
@@ -719,6 +770,7 @@ fn type_parts(sql_type: &str) -> (String, Vec<u32>) {
     (base.to_owned(), args)
 }
 
+/// Classifies a column type change from one type to another.
 pub fn type_change(before: &str, after: &str) -> TypeChange {
     let (old, old_args) = type_parts(before);
     let (new, new_args) = type_parts(after);

@@ -51,22 +51,39 @@ pub const MARKER: &str = "<!-- conformance-schema-review -->";
 #[non_exhaustive]
 pub enum ReviewError {
     #[error("cannot run git: {0} (is git installed and on PATH?)")]
+    /// Git cannot be run.
     GitMissing(std::io::Error),
     #[error(
         "`{reference}` is not a commit git knows here: {message} (fetch it first, e.g. `git fetch origin main`, or clone with full history)"
     )]
-    UnknownBase { reference: String, message: String },
+    /// The base reference is not a known commit.
+    UnknownBase {
+        /// The reference given.
+        reference: String,
+        /// Git's message.
+        message: String,
+    },
     #[error("`{0}` is not a git reference (it must not start with `-`)")]
+    /// The reference is not a valid git reference.
     BadReference(String),
     #[error("git {command} failed: {message}")]
-    Git { command: String, message: String },
+    /// A git command failed.
+    Git {
+        /// The command run.
+        command: String,
+        /// Git's message.
+        message: String,
+    },
     #[error(
         "the report needs the snapshot folder; configure one (`Suite::snapshots`, `--snapshots`)"
     )]
+    /// No snapshot folder is configured.
     NoSnapshotFolder,
     #[error("the snapshot folder {0} does not exist")]
+    /// The snapshot folder does not exist.
     MissingSnapshotFolder(std::path::PathBuf),
     #[error(transparent)]
+    /// The harness failed.
     Harness(#[from] HarnessError),
 }
 
@@ -109,7 +126,9 @@ pub struct BaseSnapshots {
 /// The current tree: the migrator's migrations in order and what the suite recorded.
 #[derive(Debug, Clone, Default)]
 pub struct Current {
+    /// The migrations, in order.
     pub migrations: Vec<String>,
+    /// The snapshots of each backend.
     pub backends: BTreeMap<Backend, BackendSnapshots>,
     /// The suite's outcome, for the verify table and its findings.
     pub verify: Option<SuiteReport>,
@@ -152,7 +171,9 @@ pub enum MigrationStatus {
 /// A migration that is new, edited or removed, with its SQL per backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationChange {
+    /// The migration's name.
     pub name: String,
+    /// Whether it was added, changed or removed.
     pub status: MigrationStatus,
     /// Per backend: the snapshot text at the base and now (`None` where there is none).
     pub sql: Vec<(Backend, Option<String>, Option<String>)>,
@@ -161,7 +182,9 @@ pub struct MigrationChange {
 /// One backend's schema change.
 #[derive(Debug, Clone)]
 pub struct BackendReview {
+    /// The backend reviewed.
     pub backend: Backend,
+    /// The changes on that backend.
     pub items: Vec<Item>,
     /// The base had no `schema.snap` for this backend (everything shows as added).
     pub base_missing: bool,
@@ -175,9 +198,13 @@ pub struct BackendReview {
 /// The whole review; `Display` writes it as Markdown.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The base reference compared against.
     pub base: String,
+    /// The migrations changed since the base.
     pub migrations: Vec<MigrationChange>,
+    /// The review of each backend.
     pub backends: Vec<BackendReview>,
+    /// The verification report, if one was run.
     pub verify: Option<SuiteReport>,
 }
 

@@ -11,16 +11,21 @@ use crate::sqlfmt::split_top_level;
 /// One column as its table's text declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnText {
+    /// The column's name.
     pub name: String,
     /// The whole definition after the name.
     pub definition: String,
     /// The declared type, lower-case (`character varying(20)`, `varchar`).
     pub sql_type: String,
+    /// Whether the column is NOT NULL.
     pub not_null: bool,
+    /// The column's default, if any.
     pub default: Option<String>,
+    /// The column's collation, if any.
     pub collation: Option<String>,
     /// Whether the definition declares a primary key, unique key or reference inline.
     pub primary_key: bool,
+    /// Whether the column is UNIQUE.
     pub unique: bool,
     /// `REFERENCES t (c)` declared on the column: the referenced table.
     pub references: Option<String>,

@@ -11,14 +11,18 @@ use std::process::Command;
 #[non_exhaustive]
 pub enum RenderError {
     #[error("mermaid's renderer `mmdc` is not installed ({0}); install it with .ci/mermaid.sh")]
+    /// The renderer is not installed; holds its name.
     NotInstalled(String),
     #[error("mermaid refused a diagram:\n{0}")]
+    /// The renderer refused the input; holds why.
     Refused(String),
     #[error(
         "mmdc could not render (is chromium installed? set CONFORMANCE_CHROMIUM to its path): {0}"
     )]
+    /// The renderer failed; holds its message.
     RendererFailed(String),
     #[error("cannot prepare the render: {0}")]
+    /// An I/O error.
     Io(#[from] std::io::Error),
 }
 

@@ -18,8 +18,11 @@ pub const KEYWORD: &str = "lint";
 /// `lint MIGRATION RULE  # REASON`: `MIGRATION` may break `RULE`, for `REASON`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LintOptOut {
+    /// The migration the opt-out applies to.
     pub migration: String,
+    /// The lint rule it turns off.
     pub rule: String,
+    /// Why the rule is turned off.
     pub reason: String,
     /// The line of the allow-list it was read from, for messages.
     pub line: usize,
