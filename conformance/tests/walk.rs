@@ -21,6 +21,11 @@ enum Do {
     AllPaths,
     /// Undoes [`Do::AllPaths`].
     UndoAllPaths,
+    /// Like [`Do::Unprepared`], with each backend's own statements.
+    PerBackend {
+        sqlite: &'static [&'static str],
+        postgres: &'static [&'static str],
+    },
 }
 
 struct Step {
@@ -63,6 +68,16 @@ impl MigrationTrait for Step {
 async fn perform(manager: &SchemaManager<'_>, what: Do) -> Result<(), DbErr> {
     match what {
         Do::Unprepared(statements) => {
+            for sql in statements {
+                manager.get_connection().execute_unprepared(sql).await?;
+            }
+            Ok(())
+        }
+        Do::PerBackend { sqlite, postgres } => {
+            let statements = match manager.get_database_backend() {
+                DbBackend::Postgres => postgres,
+                _ => sqlite,
+            };
             for sql in statements {
                 manager.get_connection().execute_unprepared(sql).await?;
             }
@@ -342,6 +357,139 @@ async fn rows_left_behind_by_a_down_are_caught(#[case] backend: Backend) {
         "an example row: {message}"
     );
     assert!(!outcome.report.passed());
+}
+
+/// `items` with one row, which later steps change behind the schema's back.
+const SEEDED_ITEMS: Step = step(
+    "m1_items",
+    Do::Unprepared(&[
+        "CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar NOT NULL)",
+        "INSERT INTO items (id, label) VALUES (1, 'a')",
+    ]),
+    Do::Unprepared(&["DROP TABLE items"]),
+);
+
+const OTHER_UP: Do = Do::Unprepared(&["CREATE TABLE other (id integer NOT NULL PRIMARY KEY)"]);
+
+migrator!(
+    ChangesRowsOfAnUntouchedTable,
+    [
+        SEEDED_ITEMS,
+        step(
+            "m2_other",
+            OTHER_UP,
+            Do::Unprepared(&[
+                "DROP TABLE other",
+                "UPDATE items SET label = 'changed' WHERE id = 1",
+            ]),
+        ),
+    ]
+);
+
+migrator!(
+    ChangesRowsThroughATrigger,
+    [
+        SEEDED_ITEMS,
+        // A trigger on the migrations table: its statements are not captured, and it
+        // fires when sea-orm deletes a version row, with no statement of any migration.
+        step(
+            "m2_trigger",
+            Do::PerBackend {
+                sqlite: &["CREATE TRIGGER bump AFTER DELETE ON seaql_migrations \
+                           BEGIN UPDATE items SET label = label || '!' WHERE id = 1; END"],
+                postgres: &[
+                    "CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN UPDATE items SET label = label || '!' WHERE id = 1; RETURN NULL; END $$",
+                    "CREATE TRIGGER bump AFTER DELETE ON seaql_migrations \
+                     FOR EACH ROW EXECUTE FUNCTION bump()",
+                ],
+            },
+            Do::PerBackend {
+                sqlite: &["DROP TRIGGER bump"],
+                postgres: &[
+                    "DROP TRIGGER bump ON seaql_migrations",
+                    "DROP FUNCTION bump()"
+                ],
+            },
+        ),
+        step("m3_other", OTHER_UP, Do::Unprepared(&["DROP TABLE other"])),
+    ]
+);
+
+/// The first step-reversibility finding's message, which must be `migration`'s data.
+fn data_finding_of(outcome: &SuiteOutcome, migration: &str) -> String {
+    let found = findings(outcome, Check::StepReversibility);
+    let finding = found
+        .iter()
+        .find(|f| f.migration.as_deref() == Some(migration))
+        .unwrap_or_else(|| panic!("no finding for {migration}: {}", outcome.report));
+    assert!(
+        finding
+            .message
+            .contains("down did not restore the data as it was before up"),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding
+            .message
+            .contains("table items: 1 row(s) expected, 1 found"),
+        "{}",
+        finding.message
+    );
+    finding.message.clone()
+}
+
+// The walk reads again only the tables a call may have changed: these prove that a
+// change to a table whose schema no step touches is still seen, however it is made.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn rows_changed_in_a_table_the_step_does_not_touch_are_caught(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<ChangesRowsOfAnUntouchedTable>(&[backend]).await else {
+        return;
+    };
+    let message = data_finding_of(&outcome, "m2_other");
+    assert!(message.contains("changed"), "{message}");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn rows_changed_by_no_captured_statement_are_caught(#[case] backend: Backend) {
+    let Some(outcome) = run_suite::<ChangesRowsThroughATrigger>(&[backend]).await else {
+        return;
+    };
+    // m2's own down drops the trigger before its version row goes; m3's does not.
+    let message = data_finding_of(&outcome, "m3_other");
+    assert!(message.contains("a!"), "{message}");
+}
+
+migrator!(
+    RewritesRowsInPlace,
+    [
+        SEEDED_ITEMS,
+        step(
+            "m2_other",
+            OTHER_UP,
+            // The same type, so the schema is as before; the values are not.
+            Do::Unprepared(&[
+                "DROP TABLE other",
+                "ALTER TABLE items ALTER COLUMN label TYPE varchar USING upper(label)",
+            ]),
+        ),
+    ]
+);
+
+#[tokio::test]
+async fn rows_rewritten_in_place_by_alter_table_using_are_caught() {
+    let Some(outcome) = run_suite::<RewritesRowsInPlace>(&[Backend::Postgres]).await else {
+        return;
+    };
+    let message = data_finding_of(&outcome, "m2_other");
+    assert!(message.contains("(1,A)"), "{message}");
 }
 
 migrator!(

@@ -103,14 +103,22 @@ impl TestDatabase {
     }
 }
 
-/// Opens a connection the way applications do: SQLite with foreign keys on.
+/// Opens a connection to a throwaway database the way applications do (SQLite with
+/// foreign keys on), except that commits do not wait for the disk: a test database
+/// needs no durability, and what a migration does is the same either way. One
+/// connection, so that everything a migration runs shares it (and its counters).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, HarnessError> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(1)
         .min_connections(0)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| o.foreign_keys(true).create_if_missing(true));
+        .map_sqlx_sqlite_opts(|o| {
+            o.foreign_keys(true)
+                .create_if_missing(true)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Off)
+        })
+        .map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
     Database::connect(options)
         .await
         .map_err(|e| HarnessError::Connect {

@@ -1,6 +1,6 @@
 //! SQLite's catalog: `sqlite_master` for the DDL text, `pragma_*` table functions for facts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::ConnectionTrait;
 
@@ -25,7 +25,11 @@ const SETTINGS_SQL: &str = "SELECT (SELECT user_version FROM pragma_user_version
 /// the file header (`user_version`, `application_id`, when not 0) and the AUTOINCREMENT
 /// counters. Indexes SQLite makes for UNIQUE / PRIMARY KEY constraints have no text;
 /// they are implied by their table's.
-pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessError> {
+/// `layouts` maps `CREATE` text to its laid-out form, filled as it goes.
+pub(super) async fn dump_with<C: ConnectionTrait>(
+    conn: &C,
+    layouts: &mut HashMap<String, String>,
+) -> Result<SchemaDump, HarnessError> {
     let mut dump = SchemaDump::default();
     for row in rows(conn, OBJECTS_SQL).await? {
         let kind: String = get(&row, "type")?;
@@ -38,7 +42,15 @@ pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, Har
             "view" => ObjectKind::View,
             _ => ObjectKind::Other,
         };
-        dump.push(kind, name, format!("{};", crate::sqlfmt::layout(&sql)));
+        let ddl = match layouts.get(&sql) {
+            Some(ddl) => ddl.clone(),
+            None => {
+                let ddl = format!("{};", crate::sqlfmt::layout(&sql));
+                layouts.insert(sql, ddl.clone());
+                ddl
+            }
+        };
+        dump.push(kind, name, ddl);
     }
     let settings = rows(conn, SETTINGS_SQL).await?;
     let Some(settings) = settings.first() else {

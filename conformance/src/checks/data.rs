@@ -7,6 +7,13 @@
 //! Round trips: PostgreSQL counts and hashes every table in one query and reads rows
 //! only of tables with 1..=[`KEEP_ROWS`] rows; SQLite reads all rows in one query (it is
 //! in-process). An empty database costs one query.
+//!
+//! The walk re-reads only the tables a call may have changed ([`Scope`]): so that a step
+//! costs the same at migration 1000 as at migration 10, a table is read again when its
+//! schema changed, when the call ran a statement that may change rows
+//! ([`may_change_rows`]), or on SQLite when the connection's row-change counter moved
+//! by more than the one bookkeeping row (which counts every `INSERT`, `UPDATE` and
+//! `DELETE`, foreign-key actions and statements the capture cannot see included).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,14 +47,156 @@ pub struct TableData {
 }
 
 /// Reads every table's data except `exclude` (the migrations bookkeeping table).
+/// Tables are named as the catalog dump names them (`name`, or `"Schema"."Name"`
+/// quoted where needed on PostgreSQL).
 pub async fn snapshot<C: ConnectionTrait>(
     conn: &C,
     exclude: &str,
 ) -> Result<DataSnapshot, HarnessError> {
-    match conn.get_database_backend() {
-        DbBackend::Postgres => postgres(conn, exclude).await,
-        _ => sqlite(conn, exclude).await,
+    read(conn, exclude, None).await
+}
+
+/// Which tables a call may have changed the rows of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Any table: read them all again.
+    All,
+    /// Only these (as the catalog dump names them); every other table keeps its rows.
+    Tables(BTreeSet<String>),
+}
+
+/// `previous`, with the tables in `scope` read again: the snapshot [`snapshot`] would
+/// read now, provided no table outside `scope` changed. `tables` are the tables that
+/// exist now (the catalog dump's); a table absent from `previous` is always read.
+pub(crate) async fn refresh<C: ConnectionTrait>(
+    conn: &C,
+    exclude: &str,
+    previous: &DataSnapshot,
+    scope: &Scope,
+    tables: &BTreeSet<String>,
+) -> Result<DataSnapshot, HarnessError> {
+    let Scope::Tables(changed) = scope else {
+        return snapshot(conn, exclude).await;
+    };
+    let stale: BTreeSet<String> = tables
+        .iter()
+        .filter(|t| t.as_str() != exclude)
+        .filter(|t| changed.contains(*t) || !previous.tables.contains_key(*t))
+        .cloned()
+        .collect();
+    let mut next = DataSnapshot {
+        tables: previous
+            .tables
+            .iter()
+            .filter(|(t, _)| tables.contains(*t) && !stale.contains(*t))
+            .map(|(t, data)| (t.clone(), data.clone()))
+            .collect(),
+    };
+    if !stale.is_empty() {
+        next.tables
+            .extend(read(conn, exclude, Some(&stale)).await?.tables);
     }
+    Ok(next)
+}
+
+/// Whether `sql` (one captured call's text, possibly several statements) may change
+/// rows that the catalog does not show changing. Schema statements do not (what they
+/// do to a table's rows shows in that table's schema), with exceptions that rewrite
+/// values in place: `ALTER TABLE … USING`, `ALTER TYPE` other than adding or renaming,
+/// partitions attached or detached. Catalog reads (`has_table` and friends) do not.
+/// Anything else, or anything not recognised, may.
+pub(crate) fn may_change_rows(sql: &str) -> bool {
+    sql.split(';').any(|part| {
+        let words = leading_words(part, 4);
+        let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        let upper = part.to_ascii_uppercase();
+        match word(0) {
+            "" => false,
+            "CREATE" | "DROP" | "COMMENT" | "GRANT" | "REVOKE" | "SET" | "RESET" | "PRAGMA"
+            | "ANALYZE" | "REINDEX" | "VACUUM" | "CLUSTER" | "LOCK" | "BEGIN" | "COMMIT"
+            | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "START" | "END" | "SHOW" | "LISTEN"
+            | "NOTIFY" | "UNLISTEN" | "DISCARD" => false,
+            "ALTER" => match word(1) {
+                "TABLE" => {
+                    upper.contains("USING")
+                        || upper.contains("ATTACH PARTITION")
+                        || upper.contains("DETACH PARTITION")
+                }
+                "TYPE" => {
+                    !(upper.contains("ADD VALUE")
+                        || upper.contains("RENAME TO")
+                        || upper.contains("OWNER TO")
+                        || upper.contains("SET SCHEMA"))
+                }
+                "EXTENSION" => true,
+                _ => false,
+            },
+            // sea-orm's own `has_table` / `has_column` / `has_index` read the catalogs.
+            "SELECT" => {
+                !(upper.contains("INFORMATION_SCHEMA")
+                    || upper.contains("PG_CATALOG")
+                    || upper.contains("SQLITE_MASTER")
+                    || upper.contains("SQLITE_SCHEMA")
+                    || upper.contains("PRAGMA_"))
+            }
+            _ => true,
+        }
+    })
+}
+
+/// The first `n` words of `sql`, upper-case, after blanks and comments.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+async fn read<C: ConnectionTrait>(
+    conn: &C,
+    exclude: &str,
+    only: Option<&BTreeSet<String>>,
+) -> Result<DataSnapshot, HarnessError> {
+    match conn.get_database_backend() {
+        DbBackend::Postgres => postgres(conn, exclude, only).await,
+        _ => sqlite(conn, exclude, only).await,
+    }
+}
+
+/// `AND <column> IN ($first, …)` for `only`, with its values (bound, never spliced).
+fn only_filter(
+    column: &str,
+    only: Option<&BTreeSet<String>>,
+    first: usize,
+    postgres: bool,
+) -> (String, Vec<sea_orm::Value>) {
+    let Some(only) = only else {
+        return (String::new(), Vec::new());
+    };
+    let marks: Vec<String> = (first..first + only.len())
+        .map(|i| {
+            if postgres {
+                format!("${i}")
+            } else {
+                "?".to_owned()
+            }
+        })
+        .collect();
+    (
+        format!(" AND {column} IN ({})", marks.join(", ")),
+        only.iter().map(|t| t.as_str().into()).collect(),
+    )
 }
 
 /// `"a"."b"` with embedded quotes doubled.
@@ -58,10 +207,15 @@ fn quote(identifier: &str) -> String {
 async fn postgres<C: ConnectionTrait>(
     conn: &C,
     exclude: &str,
+    only: Option<&BTreeSet<String>>,
 ) -> Result<DataSnapshot, HarnessError> {
     // query_to_xml runs the per-table aggregate server-side: one round trip for all.
+    // `dump_name` is the catalog dump's name for the table.
     const TABLES: &str = r#"
+        SELECT * FROM (
         SELECT n.nspname AS schema_name, c.relname AS table_name,
+               CASE WHEN n.nspname = 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END
+                 || quote_ident(c.relname) AS dump_name,
                (xpath('//row/n/text()', x))[1]::text::bigint AS row_count,
                (xpath('//row/h/text()', x))[1]::text AS row_hash
         FROM pg_class c
@@ -72,18 +226,23 @@ async fn postgres<C: ConnectionTrait>(
         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
           AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
           AND c.relname <> $1
-        ORDER BY 1, 2"#;
+          AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass
+                          AND x.objid = c.oid AND x.deptype = 'e')) t
+        WHERE true"#;
+    let (filter, values) = only_filter("dump_name", only, 2, true);
+    let sql = format!("{TABLES}{filter} ORDER BY 1, 2");
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            TABLES,
-            [exclude.into()],
+            sql,
+            std::iter::once(exclude.into()).chain(values),
         ))
         .await?;
     let mut snapshot = DataSnapshot::default();
     for row in rows {
         let schema: String = row.try_get("", "schema_name")?;
         let table: String = row.try_get("", "table_name")?;
+        let name: String = row.try_get("", "dump_name")?;
         let count: i64 = row.try_get("", "row_count")?;
         let hash: Option<String> = row.try_get("", "row_hash")?;
         let qualified = format!("{}.{}", quote(&schema), quote(&table));
@@ -91,11 +250,6 @@ async fn postgres<C: ConnectionTrait>(
             0 => Some(Vec::new()),
             1..=KEEP_ROWS => Some(pg_rows(conn, &qualified).await?),
             _ => None,
-        };
-        let name = if schema == "public" {
-            table
-        } else {
-            format!("{schema}.{table}")
         };
         snapshot.tables.insert(
             name,
@@ -122,16 +276,21 @@ async fn pg_rows<C: ConnectionTrait>(
         .collect()
 }
 
-async fn sqlite<C: ConnectionTrait>(conn: &C, exclude: &str) -> Result<DataSnapshot, HarnessError> {
+async fn sqlite<C: ConnectionTrait>(
+    conn: &C,
+    exclude: &str,
+    only: Option<&BTreeSet<String>>,
+) -> Result<DataSnapshot, HarnessError> {
     const COLUMNS: &str = "SELECT m.name AS table_name, p.name AS column_name \
         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> ? \
-        ORDER BY m.name, p.cid";
+        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> ?";
+    let (filter, values) = only_filter("m.name", only, 2, false);
+    let sql = format!("{COLUMNS}{filter} ORDER BY m.name, p.cid");
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
-            COLUMNS,
-            [exclude.into()],
+            sql,
+            std::iter::once(exclude.into()).chain(values),
         ))
         .await?;
     let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -239,6 +398,41 @@ pub fn compare(expected: &DataSnapshot, actual: &DataSnapshot) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_statements_and_catalog_reads_do_not_change_rows_anything_else_may() {
+        for quiet in [
+            "CREATE TABLE t (id int)",
+            "  -- why\n/* note */ CREATE UNIQUE INDEX i ON t (a)",
+            "DROP TABLE t",
+            "ALTER TABLE t ADD COLUMN b int DEFAULT 0",
+            "ALTER TYPE mood ADD VALUE 'meh'",
+            "COMMENT ON TABLE t IS 'x'",
+            "SELECT COUNT(*) AS c FROM information_schema.tables WHERE table_name = $1",
+            "SELECT COUNT(*) AS c FROM sqlite_master WHERE type = 'table'",
+            "CREATE TABLE a (id int); CREATE INDEX i ON a (id);",
+            "",
+        ] {
+            assert!(!may_change_rows(quiet), "{quiet}");
+        }
+        for noisy in [
+            "INSERT INTO t VALUES (1)",
+            "update t set a = 1",
+            "DELETE FROM t",
+            "TRUNCATE t",
+            "DO $$ BEGIN PERFORM 1; END $$",
+            "SELECT backfill()",
+            "WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x",
+            "ALTER TABLE t ALTER COLUMN a TYPE text USING upper(a)",
+            "ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)",
+            "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'",
+            "ALTER EXTENSION x UPDATE",
+            "CREATE TABLE a (id int); INSERT INTO a VALUES (1)",
+            "MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE",
+        ] {
+            assert!(may_change_rows(noisy), "{noisy}");
+        }
+    }
 
     fn table(rows: &[&str]) -> TableData {
         let rows: Vec<String> = rows.iter().map(|r| (*r).to_owned()).collect();

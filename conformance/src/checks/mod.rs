@@ -5,6 +5,7 @@ pub mod data;
 mod data_cases;
 pub mod lint;
 mod parity;
+mod rows;
 mod walk;
 
 use std::fmt;
