@@ -41,7 +41,7 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessErr
 /// between two dumps.
 #[derive(Debug, Default)]
 pub(crate) struct DumpReader {
-    layouts: std::collections::HashMap<String, String>,
+    layouts: std::collections::HashMap<String, (String, String)>,
 }
 
 impl DumpReader {

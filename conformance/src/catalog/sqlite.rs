@@ -25,16 +25,25 @@ const SETTINGS_SQL: &str = "SELECT (SELECT user_version FROM pragma_user_version
 /// the file header (`user_version`, `application_id`, when not 0) and the AUTOINCREMENT
 /// counters. Indexes SQLite makes for UNIQUE / PRIMARY KEY constraints have no text;
 /// they are implied by their table's.
-/// `layouts` maps `CREATE` text to its laid-out form, filled as it goes.
+/// `layouts` maps each object's name to its last `CREATE` text and that text laid out,
+/// so that an object unchanged since the last dump is not laid out again.
 pub(super) async fn dump_with<C: ConnectionTrait>(
     conn: &C,
-    layouts: &mut HashMap<String, String>,
+    layouts: &mut HashMap<String, (String, String)>,
 ) -> Result<SchemaDump, HarnessError> {
     let mut dump = SchemaDump::default();
-    for row in rows(conn, OBJECTS_SQL).await? {
-        let kind: String = get(&row, "type")?;
-        let name: String = get(&row, "name")?;
-        let sql: String = get(&row, "sql")?;
+    let objects = match packed_objects(conn).await {
+        Ok(objects) => objects,
+        // An SQLite older than 3.44 (no ORDER BY in an aggregate): one row per object.
+        Err(_) => {
+            let mut objects = Vec::new();
+            for row in rows(conn, OBJECTS_SQL).await? {
+                objects.push((get(&row, "type")?, get(&row, "name")?, get(&row, "sql")?));
+            }
+            objects
+        }
+    };
+    for (kind, name, sql) in objects {
         let kind = match kind.as_str() {
             "table" => ObjectKind::Table,
             "index" => ObjectKind::Index,
@@ -42,11 +51,11 @@ pub(super) async fn dump_with<C: ConnectionTrait>(
             "view" => ObjectKind::View,
             _ => ObjectKind::Other,
         };
-        let ddl = match layouts.get(&sql) {
-            Some(ddl) => ddl.clone(),
-            None => {
+        let ddl = match layouts.get(&name) {
+            Some((text, ddl)) if *text == sql => ddl.clone(),
+            _ => {
                 let ddl = format!("{};", crate::sqlfmt::layout(&sql));
-                layouts.insert(sql, ddl.clone());
+                layouts.insert(name.clone(), (sql, ddl.clone()));
                 ddl
             }
         };
@@ -82,6 +91,46 @@ pub(super) async fn dump_with<C: ConnectionTrait>(
 
 /// Everything the dump reads, as one text hashed here (SQLite has no hash function):
 /// the objects' text, the two header settings and the AUTOINCREMENT counters.
+/// The objects of [`OBJECTS_SQL`] as `(type, name, sql)`, in its order, read as one
+/// value: each field as its length in bytes, `:`, and its text. One value instead of a
+/// row per object is most of the dump's speed on a schema of thousands of objects.
+async fn packed_objects<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<(String, String, String)>, HarnessError> {
+    const PACKED_SQL: &str = "SELECT coalesce(group_concat( \
+         length(CAST(type AS BLOB)) || ':' || type || length(CAST(name AS BLOB)) || ':' || name \
+         || length(CAST(sql AS BLOB)) || ':' || sql, '' \
+         ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'trigger' THEN 2 ELSE 3 END, \
+                  tbl_name, name), '') AS packed \
+         FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'";
+    let found = rows(conn, PACKED_SQL).await?;
+    let packed: String = match found.first() {
+        Some(row) => get(row, "packed")?,
+        None => String::new(),
+    };
+    unpack(&packed).ok_or_else(|| HarnessError::Setup("cannot read the packed catalog".into()))
+}
+
+/// Splits [`packed_objects`]' text; `None` if it is not well formed.
+fn unpack(mut packed: &str) -> Option<Vec<(String, String, String)>> {
+    let field = |packed: &mut &str| -> Option<String> {
+        let (len, rest) = packed.split_once(':')?;
+        let len: usize = len.parse().ok()?;
+        let value = rest.get(..len)?.to_owned();
+        *packed = &rest[len..];
+        Some(value)
+    };
+    let mut objects = Vec::new();
+    while !packed.is_empty() {
+        objects.push((
+            field(&mut packed)?,
+            field(&mut packed)?,
+            field(&mut packed)?,
+        ));
+    }
+    Some(objects)
+}
+
 pub(super) async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, HarnessError> {
     const BASE: &str = "SELECT coalesce((SELECT group_concat(type || char(31) || name || char(31) || sql, char(30)) \
          FROM (SELECT type, name, sql FROM sqlite_master \
@@ -375,6 +424,23 @@ fn kind(declared: &str, nocase: bool) -> Kind {
         "json_text" | "jsonb_text" | "json" | "jsonb" => Kind::Json,
         "timestamp_with_timezone_text" => Kind::Timestamp,
         other => Kind::Other(other.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod packed_tests {
+    #[test]
+    fn unpacks_fields_by_their_byte_length_whatever_they_contain() {
+        let text = "5:table3:é:18:CREATE TABLE \"a:b\"5:index1:i0:";
+        assert_eq!(
+            super::unpack(text),
+            Some(vec![
+                ("table".into(), "é:".into(), "CREATE TABLE \"a:b\"".into()),
+                ("index".into(), "i".into(), String::new()),
+            ])
+        );
+        assert_eq!(super::unpack("5:tab"), None);
+        assert_eq!(super::unpack("x:table"), None);
     }
 }
 

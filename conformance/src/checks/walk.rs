@@ -223,17 +223,19 @@ impl Reader {
     }
 }
 
+/// Each table's DDL, by name.
+fn table_ddls(dump: &SchemaDump) -> HashMap<&str, &str> {
+    dump.objects
+        .iter()
+        .filter(|(key, _)| key.kind == ObjectKind::Table)
+        .map(|(key, ddl)| (key.name.as_str(), ddl.as_str()))
+        .collect()
+}
+
 /// The tables one call may have changed the rows of, between `previous` and now.
 fn scope(previous: &State, schema: &SchemaDump, rows: &RowChanges, executed: &[Executed]) -> Scope {
-    let tables = |dump: &SchemaDump| -> HashMap<String, String> {
-        dump.objects
-            .iter()
-            .filter(|(key, _)| key.kind == ObjectKind::Table)
-            .map(|(key, ddl)| (key.name.clone(), ddl.clone()))
-            .collect()
-    };
-    let before = tables(&previous.schema);
-    let now = tables(schema);
+    let before = table_ddls(&previous.schema);
+    let now = table_ddls(schema);
     // Rows of a dropped partition leave its parent's data without a statement to show.
     if before
         .iter()
@@ -245,7 +247,7 @@ fn scope(previous: &State, schema: &SchemaDump, rows: &RowChanges, executed: &[E
     let mut changed: BTreeSet<String> = now
         .iter()
         .filter(|(name, ddl)| before.get(*name) != Some(*ddl))
-        .map(|(name, _)| name.clone())
+        .map(|(name, _)| (*name).to_owned())
         .collect();
     match (&previous.rows, rows) {
         // SQLite: the connection's counter of rows inserted, updated and deleted moves
@@ -599,6 +601,9 @@ fn differs(
 
 /// `headline` and the object-by-object changes, when `actual` differs from `expected`.
 fn schema_differs(expected: &SchemaDump, actual: &SchemaDump, headline: &str) -> Option<String> {
+    if expected == actual {
+        return None;
+    }
     let changes = compare(expected, actual);
     (!changes.is_empty()).then(|| format!("{headline}:\n{}", describe(&changes)))
 }
