@@ -3,7 +3,10 @@
 //! trip, clean base).
 //!
 //! The walk applies each migration, rolls it back and applies it again before moving
-//! on: 3·N migrations applied, not O(N²), and every dump is compared with the one before.
+//! on: 3·N migrations applied, not O(N²), and every state is compared with the one before.
+//! A state is the schema dump and every table's data; after a call, only the tables
+//! that call may have changed are read again (see [`Reader`]), so that the data half
+//! of a step does not grow with the number of tables.
 //!
 //! It keeps going after a failure. When a step fails (an error or a panic in `up`, in
 //! `down`, or in the second `up`), the finding is recorded and the walk goes on from a
