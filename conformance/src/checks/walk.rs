@@ -33,9 +33,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
-use sea_orm_migration::MigratorTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm_migration::{
+    IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager,
+};
 
 use super::data::{self, DataSnapshot, Scope};
 use super::lint::{existing_tables, lint_step};
@@ -322,7 +324,8 @@ async fn step_walk<M: MigratorTrait>(
         recorder.take();
 
         // up
-        if let Err(failure) = guarded(recorder.record(M::up(&db.conn, Some(1)))).await {
+        let migration = migrations[index].as_ref();
+        if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Up))).await {
             run.findings.push(finding(
                 Check::StepReversibility,
                 format!("up {failure}{context}; walked on without it"),
@@ -332,7 +335,7 @@ async fn step_walk<M: MigratorTrait>(
             run.not_run.push(not_run(Check::Snapshots, why));
             prefix.push(Prefix::Skipped);
             skipped.push(name.clone());
-            match rebuild::<M>(db, &names, &mut prefix, &mut reader).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &mut reader).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     before = next;
@@ -345,7 +348,8 @@ async fn step_walk<M: MigratorTrait>(
         let after = reader.after(&db.conn, &before, &up).await?;
 
         // down
-        if let Err(failure) = guarded(recorder.record(M::down(&db.conn, Some(1)))).await {
+        if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Down))).await
+        {
             let down = recorder.take();
             run.findings
                 .push(finding(Check::Lint, format!("down {failure}{context}")));
@@ -359,7 +363,7 @@ async fn step_walk<M: MigratorTrait>(
                 down,
             });
             prefix.push(Prefix::Applied);
-            match rebuild::<M>(db, &names, &mut prefix, &mut reader).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &mut reader).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     before = next;
@@ -394,7 +398,7 @@ async fn step_walk<M: MigratorTrait>(
         );
 
         // up again
-        let again = guarded(recorder.record(M::up(&db.conn, Some(1)))).await;
+        let again = guarded(recorder.record(apply::<M>(&db.conn, migration, Up))).await;
         let again_executed = recorder.take();
         run.steps.push(StepRun {
             migration: name.clone(),
@@ -409,7 +413,7 @@ async fn step_walk<M: MigratorTrait>(
                     "up {failure} when applied again after down; walked on from a fresh database"
                 ),
             ));
-            match rebuild::<M>(db, &names, &mut prefix, &mut reader).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &mut reader).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     before = next;
@@ -476,7 +480,7 @@ fn stop(
 /// again is marked skipped from then on. `Err` says why no such database could be had.
 async fn rebuild<M: MigratorTrait>(
     old: TestDatabase,
-    names: &[String],
+    migrations: &[Box<dyn MigrationTrait>],
     prefix: &mut [Prefix],
     reader: &mut Reader,
 ) -> Result<(TestDatabase, State), String> {
@@ -488,8 +492,13 @@ async fn rebuild<M: MigratorTrait>(
     M::install(&db.conn)
         .await
         .map_err(|e| format!("cannot install the migrations table: {e}"))?;
-    for (how, name) in prefix.iter_mut().zip(names) {
-        if *how == Prefix::Applied && guarded(M::up(&db.conn, Some(1))).await.is_err() {
+    for (how, migration) in prefix.iter_mut().zip(migrations) {
+        let name = migration.name();
+        if *how == Prefix::Applied
+            && guarded(apply::<M>(&db.conn, migration.as_ref(), Up))
+                .await
+                .is_err()
+        {
             *how = Prefix::Skipped;
         }
         if *how == Prefix::Skipped {
@@ -503,6 +512,71 @@ async fn rebuild<M: MigratorTrait>(
         .await
         .map_err(|e| format!("cannot read the rebuilt database: {e}"))?;
     Ok((db, next))
+}
+
+/// Which way [`apply`] runs a migration.
+#[derive(Clone, Copy)]
+enum Direction {
+    Up,
+    Down,
+}
+use Direction::{Down, Up};
+
+/// Runs one migration's `up` or `down` exactly as sea-orm-migration's `up` / `down`
+/// with one step do (in a transaction on PostgreSQL or when the migration asks for one,
+/// its version row written or removed in the same transaction), without reading every
+/// applied version first: that read made each call cost more as the migrator grows.
+async fn apply<M: MigratorTrait>(
+    conn: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), DbErr> {
+    let in_transaction = migration
+        .use_transaction()
+        .unwrap_or(conn.get_database_backend() == DbBackend::Postgres);
+    if in_transaction {
+        let transaction = conn.begin().await?;
+        run_and_record::<M, _>(&transaction, migration, direction).await?;
+        transaction.commit().await
+    } else {
+        run_and_record::<M, _>(conn, migration, direction).await
+    }
+}
+
+async fn run_and_record<'c, M: MigratorTrait, C>(
+    conn: &'c C,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<(), DbErr>
+where
+    C: ConnectionTrait,
+    &'c C: IntoSchemaManagerConnection<'c>,
+{
+    let manager = SchemaManager::new(conn);
+    match direction {
+        Up => {
+            migration.up(&manager).await?;
+            let applied_at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let mut insert = Query::insert();
+            insert
+                .into_table(M::migration_table_name())
+                .columns([Alias::new("version"), Alias::new("applied_at")])
+                .values([migration.name().into(), applied_at.into()])
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            conn.execute(&insert).await?;
+        }
+        Down => {
+            migration.down(&manager).await?;
+            let mut delete = Query::delete();
+            delete
+                .from_table(M::migration_table_name())
+                .and_where(Expr::col(Alias::new("version")).eq(migration.name()));
+            conn.execute(&delete).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Records `name` in the migrations table without running it.
