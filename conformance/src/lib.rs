@@ -6,7 +6,11 @@
 #![warn(missing_docs)]
 
 pub mod backends;
-pub mod capture;
+/// Every statement a migration executes (the `statement-capture` crate, shared with the
+/// runner's `-v`).
+pub mod capture {
+    pub use statement_capture::{Executed, Recorder, StatementKind, sql_of};
+}
 pub mod catalog;
 pub mod checks;
 pub mod cli;

@@ -333,7 +333,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let mut applied = Vec::new();
         for name in &pending[..take] {
             let started = Instant::now();
-            let migration = Traced(find(&by_name, name)?);
+            let migration = Traced::new(find(&by_name, name)?, self.options);
             self.step(&migration)
                 .apply(self.db, self.expected.recordable(name))
                 .await
@@ -358,7 +358,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let mut rolled_back = Vec::new();
         for name in newest_first {
             let started = Instant::now();
-            let migration = Traced(find(&by_name, name)?);
+            let migration = Traced::new(find(&by_name, name)?, self.options);
             self.step(&migration)
                 .roll_back(self.db)
                 .await

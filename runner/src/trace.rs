@@ -1,7 +1,10 @@
 //! Each statement a run sends, with its duration, for `-v`: sea-orm's metric callback
 //! on the run's own connection, which sees every statement sent with `execute`,
-//! `query_one`, `query_all` (and their `_raw` forms), inside transactions too. It does
-//! not see `execute_unprepared`, nor BEGIN / COMMIT / ROLLBACK.
+//! `query_one`, `query_all` (and their `_raw` forms), inside transactions too, with its
+//! bound values shown. It does not see `execute_unprepared` (the usual way to write raw
+//! SQL), nor BEGIN / COMMIT / ROLLBACK: a migration's `execute_unprepared` calls are
+//! read from sea-orm's tracing spans instead (`statement-capture`), as they end, so
+//! that `-v` shows them in their place.
 //!
 //! A statement is attributed to a migration when it is sent from within that migration's
 //! own `up` or `down` (a task-local scope around the call); every other one is the
@@ -31,30 +34,58 @@ pub(crate) fn watch(conn: &mut DatabaseConnection, observer: &Observer) {
     });
 }
 
-/// `migration` as the runner runs it, its statements attributed to it.
-pub(crate) struct Traced<'a>(pub &'a dyn MigrationTrait);
+/// `migration` as the runner runs it, its statements attributed to it; with an
+/// observer (`-v`), its `execute_unprepared` calls are reported too.
+pub(crate) struct Traced<'a> {
+    migration: &'a dyn MigrationTrait,
+    unprepared_to: Option<Observer>,
+}
+
+impl<'a> Traced<'a> {
+    pub(crate) fn new(migration: &'a dyn MigrationTrait, options: &crate::Options) -> Self {
+        Self {
+            migration,
+            unprepared_to: options.report_statements.then(|| options.observer.clone()),
+        }
+    }
+
+    async fn within<F: Future>(&self, work: F) -> F::Output {
+        let name = self.migration.name().to_owned();
+        let Some(observer) = self.unprepared_to.clone() else {
+            return MIGRATION.scope(name, work).await;
+        };
+        let migration = name.clone();
+        let report = move |call: statement_capture::Call| {
+            if call.unprepared {
+                observer.notify(&Event::Statement {
+                    sql: call.sql,
+                    elapsed: call.elapsed,
+                    failed: call.failed,
+                    migration: Some(migration.clone()),
+                });
+            }
+        };
+        statement_capture::observe(MIGRATION.scope(name, work), report).await
+    }
+}
 
 impl MigrationName for Traced<'_> {
     fn name(&self) -> &str {
-        self.0.name()
+        self.migration.name()
     }
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Traced<'_> {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        within(self.0.name(), self.0.up(manager)).await
+        self.within(self.migration.up(manager)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        within(self.0.name(), self.0.down(manager)).await
+        self.within(self.migration.down(manager)).await
     }
 
     fn use_transaction(&self) -> Option<bool> {
-        self.0.use_transaction()
+        self.migration.use_transaction()
     }
-}
-
-async fn within<F: Future>(name: &str, work: F) -> F::Output {
-    MIGRATION.scope(name.to_owned(), work).await
 }

@@ -12,13 +12,17 @@
 //! no global subscriber, so parallel tests and the harness's own catalog queries (made
 //! outside that future) stay out of the log.
 //!
-//! Statements touching the migrations bookkeeping table (sea-orm-migration's own
-//! install / select / insert / delete) are left out: they are the runner's, not the
-//! migration's. So are statements that failed: the error is reported instead.
+//! Two ways to use it: [`Recorder`] keeps the statements of the futures it runs, for
+//! a harness to read afterwards (statements touching the migrations bookkeeping table,
+//! sea-orm-migration's own install / select / insert / delete, are left out: they are
+//! the runner's, not the migration's; so are statements that failed: the error is
+//! reported instead); [`observe`] hands each call to a callback as it ends, with its
+//! duration, for a runner that shows statements as they run.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tracing::field::{Field, Visit};
 use tracing::instrument::WithSubscriber;
@@ -56,6 +60,52 @@ pub fn sql_of(statements: &[Executed]) -> Vec<String> {
     statements.iter().map(|s| s.sql.clone()).collect()
 }
 
+/// One sea-orm call that ended, as [`observe`] hands it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The statement's SQL text, as sea-orm put it on its span or printed it.
+    pub sql: String,
+    /// What kind of statement it is.
+    pub kind: StatementKind,
+    /// Sent with `execute_unprepared` (which sea-orm's metric callback does not see).
+    pub unprepared: bool,
+    /// Whether the database refused it.
+    pub failed: bool,
+    /// From the call's start to its end.
+    pub elapsed: Duration,
+}
+
+/// Runs `future`, handing every sea-orm call it makes to `on_call` when the call ends.
+///
+/// ```
+/// # async fn demo() -> Result<(), sea_orm::DbErr> {
+/// use sea_orm::{ConnectionTrait, Database};
+///
+/// let db = Database::connect("sqlite::memory:").await?;
+/// let sql = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+/// let seen = sql.clone();
+/// statement_capture::observe(db.execute_unprepared("CREATE TABLE t (id integer)"), move |call| {
+///     seen.lock().unwrap().push(call.sql);
+/// })
+/// .await?;
+/// assert_eq!(*sql.lock().unwrap(), ["CREATE TABLE t (id integer)"]);
+/// # Ok(())
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+/// ```
+pub async fn observe<F, C>(future: F, on_call: C) -> F::Output
+where
+    F: Future,
+    C: Fn(Call) + Send + Sync + 'static,
+{
+    let dispatch = Dispatch::new(Tap {
+        state: Arc::default(),
+        next_id: AtomicU64::new(1),
+        on_call: Some(Box::new(on_call)),
+    });
+    future.with_subscriber(dispatch).await
+}
+
 /// Records the statements of the futures given to [`Recorder::record`].
 #[derive(Clone)]
 pub struct Recorder {
@@ -65,7 +115,7 @@ pub struct Recorder {
 
 #[derive(Default)]
 struct State {
-    calls: Vec<Call>,
+    calls: Vec<Open>,
     /// Span id → index in `calls`, for the sea-orm call spans still open.
     open: Vec<(u64, usize)>,
     /// Spans entered and not yet exited, innermost last.
@@ -75,11 +125,12 @@ struct State {
     printed_before: Option<String>,
 }
 
-struct Call {
+struct Open {
     sql: Option<String>,
     kind: StatementKind,
     failed: bool,
     unprepared: bool,
+    started: Instant,
 }
 
 impl Recorder {
@@ -96,6 +147,7 @@ impl Recorder {
         let dispatch = Dispatch::new(Tap {
             state: Arc::clone(&self.state),
             next_id: AtomicU64::new(1),
+            on_call: None,
         });
         future.with_subscriber(dispatch).await
     }
@@ -123,10 +175,15 @@ impl Recorder {
     }
 }
 
+/// What [`observe`] calls for each call that ended.
+type OnCall = Box<dyn Fn(Call) + Send + Sync>;
+
 /// The subscriber: one per recorded future.
 struct Tap {
     state: Arc<Mutex<State>>,
     next_id: AtomicU64,
+    /// [`observe`]'s callback; [`Recorder`] keeps the calls instead.
+    on_call: Option<OnCall>,
 }
 
 const EXECUTE: &str = "sea_orm.execute";
@@ -177,11 +234,12 @@ impl Subscriber for Tap {
                 _ => fields.statement,
             };
             let index = state.calls.len();
-            state.calls.push(Call {
+            state.calls.push(Open {
                 sql,
                 kind,
                 failed: false,
                 unprepared: name == EXECUTE_UNPREPARED,
+                started: Instant::now(),
             });
             state.open.push((id, index));
         }
@@ -251,8 +309,33 @@ impl Subscriber for Tap {
     }
 
     fn try_close(&self, span: Id) -> bool {
-        if let Ok(mut state) = self.state.lock() {
-            state.open.retain(|(id, _)| *id != span.into_u64());
+        let ended = match self.state.lock() {
+            Ok(mut state) => {
+                let closing = state.open.iter().position(|(id, _)| *id == span.into_u64());
+                let index = closing.map(|at| state.open.remove(at).1);
+                match (&self.on_call, index) {
+                    // Streaming: hand the call over and forget it.
+                    (Some(_), Some(index)) if index + 1 == state.calls.len() => state.calls.pop(),
+                    (Some(_), Some(index)) => state.calls.get(index).map(|call| Open {
+                        sql: call.sql.clone(),
+                        ..*call
+                    }),
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
+        // Outside the lock: the callback may print, or run anything.
+        if let (Some(on_call), Some(call)) = (&self.on_call, ended)
+            && let Some(sql) = call.sql
+        {
+            on_call(Call {
+                sql: sql.trim().to_owned(),
+                kind: call.kind,
+                unprepared: call.unprepared,
+                failed: call.failed,
+                elapsed: call.started.elapsed(),
+            });
         }
         true
     }
