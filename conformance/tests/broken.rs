@@ -2,88 +2,32 @@
 //! caught, by the right check, naming the right migration and object. A harness that
 //! has never failed proves nothing.
 
-use conformance::checks::{AllowList, Check, Finding};
+use conformance::checks::{AllowList, Check};
 use conformance::snapshots::assert_snapshots;
 use conformance::{Backend, SnapshotMode, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-/// A migration of raw SQL, optionally different on PostgreSQL.
-struct Sql {
-    name: &'static str,
-    up: &'static [&'static str],
-    down: &'static [&'static str],
-    postgres_up: Option<&'static [&'static str]>,
-    transaction: Option<bool>,
-}
+#[macro_use]
+mod common;
+use common::{Sql, findings};
 
+/// Raw SQL in a transaction on both backends (these tests' migrations ask for one).
 const fn sql(
     name: &'static str,
     up: &'static [&'static str],
     down: &'static [&'static str],
 ) -> Sql {
     Sql {
-        name,
-        up,
-        down,
-        postgres_up: None,
         transaction: Some(true),
+        ..common::sql(name, up, down)
     }
 }
 
-impl MigrationName for Sql {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Sql {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match (manager.get_database_backend(), self.postgres_up) {
-            (DbBackend::Postgres, Some(pg)) => pg,
-            _ => self.up,
-        };
-        run(manager, statements).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, self.down).await
-    }
-
-    fn use_transaction(&self) -> Option<bool> {
-        self.transaction
-    }
-}
-
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let backend = manager.get_database_backend();
-    for sql in statements {
-        manager
-            .get_connection()
-            .execute_raw(Statement::from_string(backend, *sql))
-            .await?;
-    }
-    Ok(())
-}
-
-const CREATE_ITEMS: Sql = sql(
-    "m1_items",
-    &["CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL DEFAULT 'x')"],
-    &["DROP TABLE items"],
-);
-
-macro_rules! migrator {
-    ($name:ident, [$($migration:expr),* $(,)?]) => {
-        struct $name;
-        impl MigratorTrait for $name {
-            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-                vec![$(Box::new($migration)),*]
-            }
-        }
-    };
-}
+const CREATE_ITEMS: Sql = Sql {
+    transaction: Some(true),
+    ..common::CREATE_ITEMS
+};
 
 migrator!(
     Sound,
@@ -204,22 +148,7 @@ async fn run_suite<M: MigratorTrait>(
     backends: &[Backend],
     allow: AllowList,
 ) -> Option<SuiteOutcome> {
-    let outcome = Suite::<M>::new()
-        .backends(backends)
-        .allow_list(allow)
-        .run()
-        .await
-        .expect("suite");
-    if !outcome.report.missing.is_empty() {
-        assert!(
-            !conformance::backends::postgres_required(),
-            "{}",
-            outcome.report
-        );
-        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
-        return None;
-    }
-    Some(outcome)
+    common::outcome(Suite::<M>::new().backends(backends).allow_list(allow)).await
 }
 
 /// `m2_item_indexes` indexes `items` without `CONCURRENTLY`: a lock hazard on a live
@@ -230,15 +159,6 @@ fn indexes_on_empty_items() -> AllowList {
         "test",
     )
     .expect("opt-out")
-}
-
-fn findings(outcome: &SuiteOutcome, check: Check) -> Vec<Finding> {
-    outcome
-        .report
-        .findings_of(check)
-        .into_iter()
-        .cloned()
-        .collect()
 }
 
 #[rstest]

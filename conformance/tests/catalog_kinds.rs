@@ -7,74 +7,11 @@ use conformance::catalog::{LogicalSchema, dump, fingerprint};
 use conformance::checks::{AllowList, Check, column_type_samples, parity, portable_column_type};
 use conformance::{Backend, Suite, SuiteOutcome, fresh_database};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
-/// A migration of raw SQL, optionally different on PostgreSQL.
-struct Sql {
-    name: &'static str,
-    up: &'static [&'static str],
-    down: &'static [&'static str],
-    postgres_up: Option<&'static [&'static str]>,
-}
-
-const fn sql(
-    name: &'static str,
-    up: &'static [&'static str],
-    down: &'static [&'static str],
-) -> Sql {
-    Sql {
-        name,
-        up,
-        down,
-        postgres_up: None,
-    }
-}
-
-impl MigrationName for Sql {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Sql {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match (manager.get_database_backend(), self.postgres_up) {
-            (DbBackend::Postgres, Some(pg)) => pg,
-            _ => self.up,
-        };
-        run(manager.get_connection(), statements).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager.get_connection(), self.down).await
-    }
-}
-
-async fn run<C: ConnectionTrait>(conn: &C, statements: &[&str]) -> Result<(), DbErr> {
-    for sql in statements {
-        conn.execute_raw(Statement::from_string(conn.get_database_backend(), *sql))
-            .await?;
-    }
-    Ok(())
-}
-
-const CREATE_ITEMS: Sql = sql(
-    "m1_items",
-    &["CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL DEFAULT 'x')"],
-    &["DROP TABLE items"],
-);
-
-macro_rules! migrator {
-    ($name:ident, [$($migration:expr),* $(,)?]) => {
-        struct $name;
-        impl MigratorTrait for $name {
-            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-                vec![$(Box::new($migration)),*]
-            }
-        }
-    };
-}
+#[macro_use]
+mod common;
+use common::{CREATE_ITEMS, Sql, run, sql};
 
 /// A migrator: the items table, then `up` whose `down` forgets something.
 macro_rules! leaves_behind {
@@ -84,23 +21,8 @@ macro_rules! leaves_behind {
 }
 
 async fn run_suite<M: MigratorTrait>(backends: &[Backend]) -> Option<SuiteOutcome> {
-    let allow = AllowList::default();
-    let outcome = Suite::<M>::new()
-        .backends(backends)
-        .allow_list(allow)
-        .run()
-        .await
-        .expect("suite");
-    if !outcome.report.missing.is_empty() {
-        assert!(
-            !conformance::backends::postgres_required(),
-            "{}",
-            outcome.report
-        );
-        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
-        return None;
-    }
-    Some(outcome)
+    let suite = Suite::<M>::new().backends(backends);
+    common::outcome(suite.allow_list(AllowList::default())).await
 }
 
 /// Runs `M` on PostgreSQL and asserts a step-reversibility finding of `migration`
@@ -467,6 +389,7 @@ migrator!(
         postgres_up: Some(&[
             "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, n integer NOT NULL CHECK (n > 0))"
         ]),
+        transaction: None,
     }]
 );
 

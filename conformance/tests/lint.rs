@@ -6,48 +6,9 @@ use conformance::checks::lint::NO_TRANSACTION;
 use conformance::checks::{AllowList, Check, Finding};
 use conformance::{Backend, Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-/// A migration of raw SQL, optionally different on PostgreSQL, in sea-orm-migration's
-/// default transaction mode (a transaction on PostgreSQL, none on SQLite).
-struct Sql {
-    name: &'static str,
-    up: &'static [&'static str],
-    postgres_up: Option<&'static [&'static str]>,
-    down: &'static [&'static str],
-}
-
-impl MigrationName for Sql {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Sql {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match (manager.get_database_backend(), self.postgres_up) {
-            (DbBackend::Postgres, Some(pg)) => pg,
-            _ => self.up,
-        };
-        run(manager, statements).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, self.down).await
-    }
-}
-
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let backend = manager.get_database_backend();
-    for sql in statements {
-        manager
-            .get_connection()
-            .execute_raw(Statement::from_string(backend, *sql))
-            .await?;
-    }
-    Ok(())
-}
+mod common;
+use common::Sql;
 
 const ADD_WEIGHT: &str = "ALTER TABLE items ADD COLUMN weight integer NOT NULL";
 const INDEX_ITEMS: &str = "CREATE INDEX idx_items_label ON items (label)";
@@ -64,6 +25,7 @@ impl MigratorTrait for Hazardous {
                 ],
                 postgres_up: None,
                 down: &["DROP TABLE items"],
+                transaction: None,
             }),
             // SQLite refuses a NOT NULL column without a default; PostgreSQL takes it on
             // an empty table and fails the deploy on a full one.
@@ -72,12 +34,14 @@ impl MigratorTrait for Hazardous {
                 up: &["ALTER TABLE items ADD COLUMN weight integer NOT NULL DEFAULT 0"],
                 postgres_up: Some(&[ADD_WEIGHT]),
                 down: &["ALTER TABLE items DROP COLUMN weight"],
+                transaction: None,
             }),
             Box::new(Sql {
                 name: "m3_label_index",
                 up: &[INDEX_ITEMS],
                 postgres_up: None,
                 down: &["DROP INDEX idx_items_label"],
+                transaction: None,
             }),
             // The same index on a table this migration creates: nobody uses it yet.
             Box::new(Sql {
@@ -88,28 +52,19 @@ impl MigratorTrait for Hazardous {
                 ],
                 postgres_up: None,
                 down: &["DROP TABLE tags"],
+                transaction: None,
             }),
         ]
     }
 }
 
 async fn run_suite(backends: &[Backend], allow: AllowList) -> Option<SuiteOutcome> {
-    let outcome = Suite::<Hazardous>::new()
-        .backends(backends)
-        .allow_list(allow)
-        .run()
-        .await
-        .expect("suite");
-    if !outcome.report.missing.is_empty() {
-        assert!(
-            !conformance::backends::postgres_required(),
-            "{}",
-            outcome.report
-        );
-        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
-        return None;
-    }
-    Some(outcome)
+    common::outcome(
+        Suite::<Hazardous>::new()
+            .backends(backends)
+            .allow_list(allow),
+    )
+    .await
 }
 
 fn lint(outcome: &SuiteOutcome, rule: &str) -> Vec<Finding> {

@@ -10,6 +10,10 @@ use rstest::rstest;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+#[macro_use]
+mod common;
+use common::findings;
+
 /// What one direction of a test migration does.
 #[derive(Clone, Copy)]
 enum Do {
@@ -141,17 +145,6 @@ async fn all_paths(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     Ok(())
 }
 
-macro_rules! migrator {
-    ($name:ident, [$($migration:expr),* $(,)?]) => {
-        struct $name;
-        impl MigratorTrait for $name {
-            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-                vec![$(Box::new($migration)),*]
-            }
-        }
-    };
-}
-
 const ITEMS: Step = step(
     "m1_items",
     Do::Unprepared(&[
@@ -179,26 +172,7 @@ async fn run_suite<M: MigratorTrait>(backends: &[Backend]) -> Option<SuiteOutcom
 }
 
 async fn run<M: MigratorTrait>(suite: Suite<M>) -> Option<SuiteOutcome> {
-    let outcome = suite.run().await.expect("suite");
-    if !outcome.report.missing.is_empty() {
-        assert!(
-            !conformance::backends::postgres_required(),
-            "{}",
-            outcome.report
-        );
-        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
-        return None;
-    }
-    Some(outcome)
-}
-
-fn findings(outcome: &SuiteOutcome, check: Check) -> Vec<Finding> {
-    outcome
-        .report
-        .findings_of(check)
-        .into_iter()
-        .cloned()
-        .collect()
+    common::outcome(suite).await
 }
 
 /// The index of each needle in `haystack`, in order; fails if one is missing or out of order.
