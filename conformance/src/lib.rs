@@ -17,7 +17,6 @@ pub mod cli;
 mod config;
 pub mod diff;
 pub mod error;
-mod redact;
 pub mod report;
 pub mod review;
 mod settings;

@@ -41,7 +41,7 @@ impl std::fmt::Debug for PostgresSettings {
     // The URL may carry a password: never show it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresSettings")
-            .field("url", &self.url.as_deref().map(crate::redact::url))
+            .field("url", &self.url.as_deref().map(secret_redact::redact))
             .field("image", &self.image)
             .field("required", &self.required)
             .finish()

@@ -39,7 +39,6 @@ mod lock;
 mod options;
 mod pg_schema;
 mod plan;
-mod redact;
 mod session;
 mod state;
 mod status;
@@ -56,7 +55,7 @@ pub use lock::sqlite_lock_path;
 pub use options::{MAX_TIMEOUT, Options, check_timeout};
 pub use pg_schema::PgSchema;
 pub use plan::{Direction, Plan, PlannedMigration, PlannedStatement};
-pub use redact::{MASK, redact};
+pub use secret_redact::{MASK, redact};
 pub use status::{MigrationState, MigrationStatus, Status};
 pub use target::{Access, Target};
 

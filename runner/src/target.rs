@@ -7,7 +7,7 @@ use std::time::Duration;
 use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::error::Error;
-use crate::redact::redact;
+use secret_redact::redact;
 
 /// Whether a command may create or change the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -122,7 +122,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, HarnessError> {
     Database::connect(options)
         .await
         .map_err(|e| HarnessError::Connect {
-            url: crate::redact::url(url),
-            reason: crate::redact::url(&e.to_string()),
+            url: secret_redact::redact(url),
+            reason: secret_redact::redact(&e.to_string()),
         })
 }

@@ -22,7 +22,6 @@ use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
 use crate::error::HarnessError;
-use crate::redact;
 use crate::settings::PostgresSettings;
 
 const READY_LINE: &str = "database system is ready to accept connections";
@@ -176,7 +175,7 @@ fn start_server(settings: &PostgresSettings) -> Result<PgServer, String> {
 
 async fn from_url(raw: &str, source: PgSource) -> Result<PgServer, String> {
     let url = url::Url::parse(raw)
-        .map_err(|e| format!("'{}' is not a valid URL: {e}", redact::url(raw)))?;
+        .map_err(|e| format!("'{}' is not a valid URL: {e}", secret_redact::redact(raw)))?;
     let grace = match source {
         PgSource::Url => GIVEN_SERVER_GRACE,
         _ => STARTED_SERVER_GRACE,
@@ -342,8 +341,8 @@ async fn connect_admin(url: &str) -> Result<DatabaseConnection, HarnessError> {
     Database::connect(options)
         .await
         .map_err(|e| HarnessError::Connect {
-            url: redact::url(url),
-            reason: redact::url(&e.to_string()),
+            url: secret_redact::redact(url),
+            reason: secret_redact::redact(&e.to_string()),
         })
 }
 
@@ -353,7 +352,9 @@ async fn connect_with_retries(url: &str, grace: Duration) -> Result<DatabaseConn
         match connect_admin(url).await {
             Ok(conn) => match conn.execute_unprepared("SELECT 1").await {
                 Ok(_) => return Ok(conn),
-                Err(e) if Instant::now() > deadline => return Err(redact::url(&e.to_string())),
+                Err(e) if Instant::now() > deadline => {
+                    return Err(secret_redact::redact(&e.to_string()));
+                }
                 Err(_) => {}
             },
             Err(e) if Instant::now() > deadline => return Err(e.to_string()),

@@ -38,9 +38,9 @@ use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::options::Options;
 use crate::pg_schema::PgSchema;
-use crate::redact::redact;
 use crate::status::{MigrationState, Status};
 use crate::target::{Access, Target};
+use secret_redact::redact;
 
 /// Exit code of a successful run.
 pub const EXIT_OK: u8 = 0;

@@ -16,7 +16,7 @@ const SECRET_KEYS: [&str; 6] = ["password", "passwd", "pwd", "pass", "secret", "
 /// `text` with every password in it masked; the rest is kept as written.
 ///
 /// ```
-/// use migration_runner::redact;
+/// use secret_redact::redact;
 /// assert_eq!(redact("postgres://app:S3cret@db:99999/app"), "postgres://app:***@db:99999/app");
 /// assert_eq!(redact("postgres:///app?host=/tmp&password=S3cret"), "postgres:///app?host=/tmp&password=***");
 /// ```
@@ -146,6 +146,9 @@ mod tests {
             ),
             ("mysql://root:S3cretPw@localhost/app", "S3cretPw"),
             ("PASSWORD=S3cretPw", "S3cretPw"),
+            ("postgres://app:S3cretPw@[::1/app", "S3cretPw"),
+            ("postgres://app@host/app?sslpassword=S3cretPw", "S3cretPw"),
+            ("postgres://app:S%33cretPw@host/app", "S%33cretPw"),
         ];
         for (text, secret) in cases {
             let shown = redact(text);
