@@ -59,9 +59,15 @@ impl Counters {
                        AND current_setting('track_counts')::bool AS usable",
                 )
                 .await?;
-                match found.first() {
-                    Some(row) if get::<bool>(row, "usable")? => Counters::Postgres,
-                    _ => Counters::None,
+                let usable = match found.first() {
+                    Some(row) => get::<bool>(row, "usable")?,
+                    None => false,
+                };
+                // A role the server does not let flush its statistics gets none.
+                if usable && rows(conn, "SELECT pg_stat_force_next_flush()").await.is_ok() {
+                    Counters::Postgres
+                } else {
+                    Counters::None
                 }
             }
             _ => Counters::None,
