@@ -64,7 +64,11 @@ impl Counters {
                     None => false,
                 };
                 // A role the server does not let flush its statistics gets none.
-                if usable && rows(conn, "SELECT pg_stat_force_next_flush()").await.is_ok() {
+                if usable
+                    && rows(conn, "SELECT pg_stat_force_next_flush()")
+                        .await
+                        .is_ok()
+                {
                     Counters::Postgres
                 } else {
                     Counters::None
