@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod apply;
+mod backend;
 mod checksum;
 pub mod cli;
 mod engine;
@@ -45,6 +46,7 @@ mod status;
 mod target;
 mod trace;
 
+pub use backend::Backend;
 pub use checksum::{
     CHECKSUM_HISTORY_TABLE, CHECKSUM_TABLE, Checksum, ChecksumGap, ChecksumPart, Sources,
 };

@@ -5,30 +5,10 @@ use sea_orm_migration::prelude::extension::postgres::{
     Type, TypeCreateStatement, TypeDropStatement,
 };
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 
-/// The backends these migrations support. Anything else is refused up front so that a
-/// migration never silently does half of its work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The backend behind `manager`, or an error naming the migration and the backend.
-    pub fn of(manager: &SchemaManager, migration: &str) -> Result<Self, DbErr> {
-        match manager.get_database_backend() {
-            DbBackend::Sqlite => Ok(Self::Sqlite),
-            DbBackend::Postgres => Ok(Self::Postgres),
-            other => Err(DbErr::Migration(format!(
-                "migration {migration}: the {} backend is not supported; \
-                 run it against SQLite or PostgreSQL",
-                other.as_str()
-            ))),
-        }
-    }
-}
+/// The backends these migrations support (the toolkit's: anything else is refused).
+pub use migration_runner::Backend;
 
 /// A PostgreSQL enum type: its name and its values in their sort order.
 pub struct PgEnum {
