@@ -107,7 +107,7 @@ pub(crate) async fn refresh<C: ConnectionTrait>(
 /// Anything else, or anything not recognised, may.
 pub(crate) fn may_change_rows(sql: &str) -> bool {
     sql.split(';').any(|part| {
-        let words = leading_words(part, 4);
+        let words = leading_words(part, 2);
         let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
         let upper = part.to_ascii_uppercase();
         match word(0) {

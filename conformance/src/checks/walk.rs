@@ -559,13 +559,7 @@ where
             let applied_at = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);
-            let mut insert = Query::insert();
-            insert
-                .into_table(M::migration_table_name())
-                .columns([Alias::new("version"), Alias::new("applied_at")])
-                .values([migration.name().into(), applied_at.into()])
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
-            conn.execute(&insert).await?;
+            insert_version::<M, _>(conn, migration.name(), applied_at).await?;
         }
         Down => {
             migration.down(&manager).await?;
@@ -584,12 +578,21 @@ async fn mark_applied<M: MigratorTrait>(
     conn: &DatabaseConnection,
     name: &str,
 ) -> Result<(), HarnessError> {
+    Ok(insert_version::<M, _>(conn, name, 0).await?)
+}
+
+/// `name`'s row in the migrations table, as sea-orm-migration writes it.
+async fn insert_version<M: MigratorTrait, C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    applied_at: i64,
+) -> Result<(), DbErr> {
     let mut insert = Query::insert();
     insert
         .into_table(M::migration_table_name())
         .columns([Alias::new("version"), Alias::new("applied_at")])
-        .values([name.into(), 0i64.into()])
-        .map_err(|e| HarnessError::Setup(e.to_string()))?;
+        .values([name.into(), applied_at.into()])
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
     conn.execute(&insert).await?;
     Ok(())
 }
