@@ -154,6 +154,13 @@ impl Recorder {
 
     /// The statements recorded so far, emptying the log.
     pub fn take(&self) -> Vec<Executed> {
+        self.take_with_bookkeeping().0
+    }
+
+    /// The statements recorded so far, emptying the log: those [`Recorder::take`]
+    /// returns, and apart those that touch the bookkeeping table (a reader of the
+    /// catalog needs them: one may create a trigger on that table).
+    pub fn take_with_bookkeeping(&self) -> (Vec<Executed>, Vec<Executed>) {
         let calls = match self.state.lock() {
             Ok(mut state) => {
                 state.printed_before = None;
@@ -166,12 +173,12 @@ impl Recorder {
             .filter(|call| !call.failed)
             .filter_map(|call| {
                 let sql = call.sql?.trim().to_owned();
-                (!sql.is_empty() && !sql.contains(&*self.bookkeeping_table)).then_some(Executed {
+                (!sql.is_empty()).then_some(Executed {
                     sql,
                     kind: call.kind,
                 })
             })
-            .collect()
+            .partition(|executed| !executed.sql.contains(&*self.bookkeeping_table))
     }
 }
 

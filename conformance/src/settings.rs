@@ -8,6 +8,7 @@
 //! | `CONFORMANCE_SNAPSHOTS` | `compare`, `create` (write missing snapshots) or `accept` (write every change) |
 //! | `INSTA_UPDATE` | `always` means `accept`, `no` means `compare` (insta's own switch) |
 //! | `CI` | set: the default snapshot mode is `compare` (a missing snapshot fails) |
+//! | `CONFORMANCE_CHECK_CATALOG_READS` | `1`: after every migration call the walk also reads the whole catalog and fails if its incremental read differs (slow; the test suite sets it) |
 
 use crate::snapshots::SnapshotMode;
 
@@ -83,6 +84,15 @@ impl SnapshotMode {
             Self::CreateMissing
         }
     }
+}
+
+/// Whether the walk checks each incremental catalog read against a whole one
+/// (`CONFORMANCE_CHECK_CATALOG_READS=1`).
+pub(crate) fn check_catalog_reads() -> bool {
+    matches!(
+        var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
+        Some("1") | Some("true")
+    )
 }
 
 fn var(name: &str) -> Option<String> {

@@ -12,8 +12,11 @@
 //! their schema unless it is `public`. Owners and grants vary by environment and are
 //! left out; objects an extension owns are represented by the extension.
 
+mod live;
 mod postgres;
 mod sqlite;
+
+pub(crate) use live::{Change, Hint, LiveCatalog, Order};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -25,36 +28,17 @@ use crate::error::HarnessError;
 /// The canonical DDL of the database behind `conn`, object by object. The migrations
 /// table's structure is included, its rows are not.
 pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessError> {
-    match conn.get_database_backend() {
-        DbBackend::Sqlite => sqlite::dump_with(conn, &mut Default::default()).await,
-        DbBackend::Postgres => postgres::dump(conn).await,
-        other => Err(HarnessError::Setup(format!(
-            "the {} backend is not supported by the catalog reader",
-            other.as_str()
-        ))),
-    }
-}
-
-/// Dumps the same database again and again (the step walk's three dumps per migration),
-/// remembering the layout of every SQLite statement it has seen: laying out the
-/// `CREATE` text is most of a SQLite dump's cost, and most objects do not change
-/// between two dumps.
-#[derive(Debug, Default)]
-pub(crate) struct DumpReader {
-    layouts: std::collections::HashMap<String, (String, String)>,
-}
-
-impl DumpReader {
-    /// The same as [`dump`].
-    pub(crate) async fn dump<C: ConnectionTrait>(
-        &mut self,
-        conn: &C,
-    ) -> Result<SchemaDump, HarnessError> {
-        match conn.get_database_backend() {
-            DbBackend::Sqlite => sqlite::dump_with(conn, &mut self.layouts).await,
-            _ => dump(conn).await,
+    let rows = match conn.get_database_backend() {
+        DbBackend::Sqlite => sqlite::read_rows(conn).await?,
+        DbBackend::Postgres => postgres::read_rows(conn).await?,
+        other => {
+            return Err(HarnessError::Setup(format!(
+                "the {} backend is not supported by the catalog reader",
+                other.as_str()
+            )));
         }
-    }
+    };
+    Ok(live::sorted_dump(rows))
 }
 
 /// A schema as DDL text, one entry per object, in a stable order.
@@ -65,15 +49,6 @@ pub struct SchemaDump {
 }
 
 impl SchemaDump {
-    pub(crate) fn push(
-        &mut self,
-        kind: ObjectKind,
-        name: impl Into<String>,
-        ddl: impl Into<String>,
-    ) {
-        self.objects.push((ObjectKey::new(kind, name), ddl.into()));
-    }
-
     /// Object keys, e.g. `table users`, `index idx_users_email`.
     pub fn object_keys(&self) -> impl Iterator<Item = &ObjectKey> {
         self.objects.iter().map(|(key, _)| key)

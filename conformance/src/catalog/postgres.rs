@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, QueryResult};
 
+use super::live::{Order, Reread, Row};
 use super::{
-    Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, ObjectKind, SchemaDump, Table, get,
+    Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, ObjectKey, ObjectKind, Table, get,
     normalize_default, rows,
 };
 use crate::error::HarnessError;
@@ -72,6 +73,34 @@ macro_rules! user_tables {
     };
 }
 
+/// The object a catalog object is read again with (its unit): a table for its
+/// indexes, constraints, triggers, policies, defaults and its row type; a type for its
+/// enum values and domain constraints; a view for its rule; any other object itself.
+macro_rules! unit_of {
+    ($class:literal, $oid:literal) => {
+        concat!(
+            "(CASE ", $class,
+            " WHEN 'pg_class'::regclass THEN (SELECT CASE WHEN c.relkind IN ('i', 'I') \
+                 THEN (SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = c.oid) \
+                 WHEN c.relkind = 'c' THEN c.reltype \
+                 WHEN c.relkind = 't' THEN (SELECT x.oid FROM pg_class x WHERE x.reltoastrelid = c.oid) \
+                 ELSE c.oid END FROM pg_class c WHERE c.oid = ", $oid, ")",
+            " WHEN 'pg_type'::regclass THEN (SELECT CASE WHEN t.typrelid <> 0 AND \
+                 (SELECT x.relkind FROM pg_class x WHERE x.oid = t.typrelid) <> 'c' THEN t.typrelid \
+                 WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END \
+                 FROM pg_type t WHERE t.oid = ", $oid, ")",
+            " WHEN 'pg_constraint'::regclass THEN (SELECT CASE WHEN k.conrelid <> 0 THEN k.conrelid \
+                 ELSE k.contypid END FROM pg_constraint k WHERE k.oid = ", $oid, ")",
+            " WHEN 'pg_trigger'::regclass THEN (SELECT x.tgrelid FROM pg_trigger x WHERE x.oid = ", $oid, ")",
+            " WHEN 'pg_policy'::regclass THEN (SELECT x.polrelid FROM pg_policy x WHERE x.oid = ", $oid, ")",
+            " WHEN 'pg_rewrite'::regclass THEN (SELECT x.ev_class FROM pg_rewrite x WHERE x.oid = ", $oid, ")",
+            " WHEN 'pg_attrdef'::regclass THEN (SELECT x.adrelid FROM pg_attrdef x WHERE x.oid = ", $oid, ")",
+            " WHEN 'pg_enum'::regclass THEN (SELECT x.enumtypid FROM pg_enum x WHERE x.oid = ", $oid, ")",
+            " ELSE ", $oid, " END)"
+        )
+    };
+}
+
 /// plpgsql is in every database: not part of anyone's schema.
 const EXTENSIONS_SQL: &str = "SELECT e.extname::text AS name, n.nspname::text AS schema, \
      e.extversion::text AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
@@ -101,14 +130,14 @@ const OBJECTS_SQL: &str = concat!(
     " AND a.attnum > 0 AND NOT a.attisdropped GROUP BY a.attrelid) ",
     // Schemas other than public.
     "SELECT 0 AS grp, quote_ident(n.nspname) AS owner, 0 AS sub, 'schema' AS kind, \
-       quote_ident(n.nspname) AS name, 'CREATE SCHEMA ' || quote_ident(n.nspname) || ';' AS ddl \
+       quote_ident(n.nspname) AS name, 'CREATE SCHEMA ' || quote_ident(n.nspname) || ';' AS ddl, n.oid AS unit \
      FROM pg_namespace n WHERE ",
     user_schema!("n"),
     " AND n.nspname <> 'public' AND ",
     not_in_extension!("pg_namespace", "n.oid"),
     // Extensions.
     " UNION ALL SELECT 1, e.extname::text, 0, 'extension', e.extname::text, \
-       format('CREATE EXTENSION %s WITH SCHEMA %s VERSION %L;', e.extname, n.nspname, e.extversion) \
+       format('CREATE EXTENSION %s WITH SCHEMA %s VERSION %L;', e.extname, n.nspname, e.extversion), e.oid \
      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
     // Enum, domain, composite and range types.
     " UNION ALL SELECT 2, ",
@@ -138,7 +167,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.typname"),
     " || ' AS RANGE (' || coalesce((SELECT 'SUBTYPE = ' || format_type(r.rngsubtype, NULL) FROM pg_range r \
                       WHERE r.rngtypid = t.oid), '') || ');' \
-     END \
+     END, t.oid \
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ",
     user_schema!("n"),
     " AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
@@ -160,7 +189,7 @@ const OBJECTS_SQL: &str = concat!(
             JOIN pg_namespace tn ON tn.oid = tc.relnamespace \
             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid \
-              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1), '')) \
+              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1), '')), c.oid \
      FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     user_schema!("n"),
@@ -180,7 +209,7 @@ const OBJECTS_SQL: &str = concat!(
             JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = t.oid AND t.relispartition LIMIT 1) \
             || ' ' || pg_get_expr(t.relpartbound, t.oid), '') \
        || CASE WHEN t.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(t.oid) ELSE '' END \
-       || coalesce(' WITH (' || array_to_string(t.reloptions, ', ') || ')', '') || ';' \
+       || coalesce(' WITH (' || array_to_string(t.reloptions, ', ') || ')', '') || ';', t.oid \
      FROM pg_class t LEFT JOIN cols ON cols.attrelid = t.oid ",
     user_tables!(),
     // Row-level security switches.
@@ -192,7 +221,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.relname"),
     " || ' ENABLE ROW LEVEL SECURITY;' END, CASE WHEN t.relforcerowsecurity THEN 'ALTER TABLE ' || ",
     qualified!("n", "t.relname"),
-    " || ' FORCE ROW LEVEL SECURITY;' END) FROM pg_class t ",
+    " || ' FORCE ROW LEVEL SECURITY;' END), t.oid FROM pg_class t ",
     user_tables!(),
     " AND (t.relrowsecurity OR t.relforcerowsecurity)",
     // Constraints.
@@ -202,7 +231,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.relname"),
     " || '.' || k.conname, 'ALTER TABLE ' || ",
     qualified!("n", "t.relname"),
-    " || ' ADD CONSTRAINT ' || k.conname || ' ' || pg_get_constraintdef(k.oid) || ';' \
+    " || ' ADD CONSTRAINT ' || k.conname || ' ' || pg_get_constraintdef(k.oid) || ';', t.oid \
      FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
     user_tables!(),
     " AND k.contype IN ('p', 'u', 'f', 'c', 'x')",
@@ -212,7 +241,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.relname"),
     ", 3, 'index', ",
     qualified!("n", "c.relname"),
-    ", pg_get_indexdef(i.indexrelid) || ';' \
+    ", pg_get_indexdef(i.indexrelid) || ';', t.oid \
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace WHERE ",
     user_schema!("n"),
@@ -224,7 +253,7 @@ const OBJECTS_SQL: &str = concat!(
     qualified!("n", "t.relname"),
     ", 4, 'trigger', ",
     qualified!("n", "t.relname"),
-    " || '.' || quote_ident(g.tgname), pg_get_triggerdef(g.oid) || ';' \
+    " || '.' || quote_ident(g.tgname), pg_get_triggerdef(g.oid) || ';', t.oid \
      FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid ",
     user_tables!(),
     " AND NOT g.tgisinternal",
@@ -241,7 +270,7 @@ const OBJECTS_SQL: &str = concat!(
        || ' TO ' || CASE WHEN p.polroles = '{0}' THEN 'PUBLIC' ELSE coalesce((SELECT string_agg(quote_ident(rolname), ', ' \
                      ORDER BY rolname) FROM pg_roles WHERE oid = ANY (p.polroles)), '') END \
        || coalesce(' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', '') \
-       || coalesce(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '') || ';' \
+       || coalesce(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '') || ';', t.oid \
      FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid ",
     user_tables!(),
     // Views, materialized views, foreign tables.
@@ -254,7 +283,7 @@ const OBJECTS_SQL: &str = concat!(
     " ELSE E'\\nCREATE ' || CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || ",
     qualified!("n", "c.relname"),
     " || coalesce(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || E' AS\\n' \
-            || rtrim(pg_get_viewdef(c.oid), E' \\n') END \
+            || rtrim(pg_get_viewdef(c.oid), E' \\n') END, c.oid \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     user_schema!("n"),
     " AND c.relkind IN ('v', 'm', 'f') AND ",
@@ -269,7 +298,7 @@ const OBJECTS_SQL: &str = concat!(
        CASE WHEN p.prokind = 'a' THEN '-- aggregate ' || ",
     qualified!("n", "p.proname"),
     " || '(' || pg_get_function_identity_arguments(p.oid) || ')' \
-            ELSE E'\\n' || rtrim(pg_get_functiondef(p.oid), E' \\n') || ';' END \
+            ELSE E'\\n' || rtrim(pg_get_functiondef(p.oid), E' \\n') || ';' END, p.oid \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
     user_schema!("n"),
     " AND ",
@@ -278,12 +307,14 @@ const OBJECTS_SQL: &str = concat!(
     // extension's script puts on itself, and the stock one on schema public, are the
     // environment's, not the migrations'.
     " UNION ALL SELECT 7, o.name, 0, 'comment', o.name, \
-       'COMMENT ON ' || upper(o.kind) || ' ' || o.ident || ' IS ' || quote_literal(o.description) || ';' \
+       'COMMENT ON ' || upper(o.kind) || ' ' || o.ident || ' IS ' || quote_literal(o.description) || ';', o.unit \
      FROM (SELECT CASE WHEN i.type = 'table column' THEN 'column' ELSE i.type END AS kind, \
                   regexp_replace(i.identity, '(^|[ (,])public\\.', '\\1', 'g') AS ident, \
                   (CASE WHEN i.type = 'table column' THEN 'column' ELSE i.type END) || ' ' || \
                   regexp_replace(i.identity, '(^|[ (,])public\\.', '\\1', 'g') AS name, \
-                  d.description \
+                  d.description, ",
+    unit_of!("d.classoid", "d.objoid"),
+    " AS unit \
            FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) i \
            WHERE d.objoid >= 16384 AND d.classoid <> 'pg_extension'::regclass \
              AND NOT (d.classoid = 'pg_namespace'::regclass AND i.identity = 'public') \
@@ -312,16 +343,55 @@ pub(super) async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, 
 
 /// Schemas, extensions, types and sequences, then every table (columns, row security,
 /// constraints, indexes, triggers, policies), then views, functions and comments.
-pub(super) async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessError> {
-    let mut dump = SchemaDump::default();
-    let sql = format!("SELECT kind, name, ddl FROM ({OBJECTS_SQL}) o ORDER BY {ORDER}");
-    for row in rows(conn, &sql).await? {
-        let kind: String = get(&row, "kind")?;
-        let name: String = get(&row, "name")?;
-        let ddl: String = get(&row, "ddl")?;
-        dump.push(object_kind(&kind), name, ddl);
+pub(super) async fn read_rows<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, HarnessError> {
+    let sql = format!(
+        "SELECT grp, owner, sub, kind, name, ddl, unit::int8 AS unit FROM ({OBJECTS_SQL}) o"
+    );
+    rows(conn, &sql).await?.iter().map(row).collect()
+}
+
+fn row(found: &QueryResult) -> Result<Row, HarnessError> {
+    let kind: String = get(found, "kind")?;
+    let name: String = get(found, "name")?;
+    let unit: i64 = get(found, "unit")?;
+    Ok(Row {
+        key: ObjectKey::new(object_kind(&kind), name.clone()),
+        order: Order {
+            group: get(found, "grp")?,
+            owner: get(found, "owner")?,
+            sub: get(found, "sub")?,
+            name,
+        },
+        ddl: get::<String>(found, "ddl")?.into(),
+        unit: unit.to_string(),
+    })
+}
+
+/// Follows one PostgreSQL database's catalog (see [`super::live`]).
+#[derive(Debug, Default)]
+pub(super) struct Tracker {}
+
+impl Tracker {
+    /// Prepares to follow the catalog of `conn`'s database.
+    pub(super) async fn install<C: ConnectionTrait>(_conn: &C) -> Result<Self, HarnessError> {
+        Ok(Self {})
     }
-    Ok(dump)
+
+    /// Every object.
+    pub(super) async fn read_all<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+    ) -> Result<Vec<Row>, HarnessError> {
+        read_rows(conn).await
+    }
+
+    /// What changed since the last read.
+    pub(super) async fn refresh<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+    ) -> Result<Reread, HarnessError> {
+        Ok(Reread::All(self.read_all(conn).await?))
+    }
 }
 
 fn object_kind(kind: &str) -> ObjectKind {

@@ -1,107 +1,387 @@
 //! SQLite's catalog: `sqlite_master` for the DDL text, `pragma_*` table functions for facts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::ConnectionTrait;
 
+use super::live::{Hint, Order, Reread, Row};
 use super::{
-    Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, ObjectKind, SchemaDump, Table, get,
+    Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, ObjectKey, ObjectKind, Table, get,
     normalize_default, quote_literal, rows,
 };
+use crate::capture::Executed;
 use crate::error::HarnessError;
 use crate::sqlfmt::split_top_level;
 
-/// The schema objects in dump order: tables first then indexes, triggers and views.
+/// Every schema object with its text (the dump sorts them; see [`order`]). Indexes
+/// SQLite makes for UNIQUE / PRIMARY KEY constraints have no text: they are implied by
+/// their table's.
 const OBJECTS_SQL: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
-     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
-     ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'trigger' THEN 2 ELSE 3 END, \
-              tbl_name, name";
+     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'";
 
-const SETTINGS_SQL: &str = "SELECT (SELECT user_version FROM pragma_user_version) AS user_version, \
+/// The file header's settings and the schema cookie, which moves on every schema change.
+const STATE_SQL: &str = "SELECT (SELECT schema_version FROM pragma_schema_version) AS cookie, \
+     (SELECT user_version FROM pragma_user_version) AS user_version, \
      (SELECT application_id FROM pragma_application_id) AS application_id, \
      EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence') AS has_sequence";
 
-/// Every schema object's own `CREATE` text, then the settings a migration may set in
-/// the file header (`user_version`, `application_id`, when not 0) and the AUTOINCREMENT
-/// counters. Indexes SQLite makes for UNIQUE / PRIMARY KEY constraints have no text;
-/// they are implied by their table's.
-/// `layouts` maps each object's name to its last `CREATE` text and that text laid out,
-/// so that an object unchanged since the last dump is not laid out again.
-pub(super) async fn dump_with<C: ConnectionTrait>(
-    conn: &C,
-    layouts: &mut HashMap<String, (String, String)>,
-) -> Result<SchemaDump, HarnessError> {
-    let mut dump = SchemaDump::default();
-    let objects = match packed_objects(conn).await {
-        Ok(objects) => objects,
-        // An SQLite older than 3.44 (no ORDER BY in an aggregate): one row per object.
-        Err(_) => {
-            let mut objects = Vec::new();
-            for row in rows(conn, OBJECTS_SQL).await? {
-                objects.push((get(&row, "type")?, get(&row, "name")?, get(&row, "sql")?));
-            }
-            objects
-        }
+/// Where an object goes in the dump: tables, then indexes, triggers and views, each by
+/// table and name; then the header's settings, then the AUTOINCREMENT counters.
+fn order(kind: &str, table: &str, name: &str) -> (ObjectKind, Order) {
+    let (kind, group) = match kind {
+        "table" => (ObjectKind::Table, 0),
+        "index" => (ObjectKind::Index, 1),
+        "trigger" => (ObjectKind::Trigger, 2),
+        "view" => (ObjectKind::View, 3),
+        _ => (ObjectKind::Other, 3),
     };
-    for (kind, name, sql) in objects {
-        let kind = match kind.as_str() {
-            "table" => ObjectKind::Table,
-            "index" => ObjectKind::Index,
-            "trigger" => ObjectKind::Trigger,
-            "view" => ObjectKind::View,
-            _ => ObjectKind::Other,
-        };
-        let ddl = match layouts.get(&name) {
-            Some((text, ddl)) if *text == sql => ddl.clone(),
-            _ => {
-                let ddl = format!("{};", crate::sqlfmt::layout(&sql));
-                layouts.insert(name.clone(), (sql, ddl.clone()));
-                ddl
-            }
-        };
-        dump.push(kind, name, ddl);
-    }
-    let settings = rows(conn, SETTINGS_SQL).await?;
-    let Some(settings) = settings.first() else {
-        return Ok(dump);
+    let order = Order {
+        group,
+        owner: table.to_owned(),
+        sub: 0,
+        name: name.to_owned(),
     };
-    for pragma in ["user_version", "application_id"] {
-        let value: i64 = get(settings, pragma)?;
-        if value != 0 {
-            dump.push(
-                ObjectKind::Setting,
-                pragma,
-                format!("PRAGMA {pragma} = {value};"),
-            );
-        }
-    }
-    if get::<bool>(settings, "has_sequence")? {
-        for row in rows(conn, "SELECT name, seq FROM sqlite_sequence ORDER BY name").await? {
-            let table: String = get(&row, "name")?;
-            let seq: i64 = get(&row, "seq")?;
-            dump.push(
-                ObjectKind::AutoincrementCounter,
-                &table,
-                format!("-- sqlite_sequence: {table} = {seq}"),
-            );
-        }
-    }
-    Ok(dump)
+    (kind, order)
 }
 
-/// Everything the dump reads, as one text hashed here (SQLite has no hash function):
-/// the objects' text, the two header settings and the AUTOINCREMENT counters.
-/// The objects of [`OBJECTS_SQL`] as `(type, name, sql)`, in its order, read as one
-/// value: each field as its length in bytes, `:`, and its text. One value instead of a
-/// row per object is most of the dump's speed on a schema of thousands of objects.
+/// The unit an object of `table` is read again with.
+fn table_unit(table: &str) -> String {
+    format!("t:{}", table.to_ascii_lowercase())
+}
+
+const SETTINGS_UNIT: &str = "settings";
+const COUNTERS_UNIT: &str = "counters";
+
+/// Follows one SQLite database's catalog (see [`super::live`]).
+#[derive(Debug, Default)]
+pub(super) struct Tracker {
+    /// The schema cookie at the last read.
+    cookie: Option<i64>,
+    /// Each object's last `CREATE` text and that text laid out: laying out is most of
+    /// a read's cost, and most objects do not change between two reads.
+    layouts: HashMap<String, (String, String)>,
+    /// Each object's table, by lower-cased name.
+    tables: HashMap<String, String>,
+}
+
+/// The header settings and cookie, as read by [`STATE_SQL`].
+struct State {
+    cookie: i64,
+    settings: Vec<Row>,
+    has_sequence: bool,
+}
+
+impl Tracker {
+    /// Every object, setting and counter.
+    pub(super) async fn read_all<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+    ) -> Result<Vec<Row>, HarnessError> {
+        let state = state(conn).await?;
+        let mut rows = self.objects(conn, None).await?;
+        rows.extend(state.settings);
+        if state.has_sequence {
+            rows.extend(counters(conn).await?);
+        }
+        self.cookie = Some(state.cookie);
+        Ok(rows)
+    }
+
+    /// What changed since the last read: nothing of the objects when the cookie has not
+    /// moved; the tables a call's `CREATE` / `DROP` statements name when it ran only
+    /// such statements; the whole catalog otherwise.
+    pub(super) async fn refresh<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        hint: &Hint<'_>,
+    ) -> Result<Reread, HarnessError> {
+        let state = state(conn).await?;
+        let mut units: BTreeSet<String> = BTreeSet::from([SETTINGS_UNIT.to_owned()]);
+        let mut rows = state.settings;
+        if self.cookie != Some(state.cookie) {
+            // A schema change by no statement seen (or by one it cannot follow):
+            // everything is read again.
+            let named = created_or_dropped(hint.statements.iter().chain(hint.bookkeeping));
+            let Some(named) = named.filter(|named| !named.is_empty()) else {
+                return Ok(Reread::All(self.read_all(conn).await?));
+            };
+            // An object a statement names by itself (`DROP INDEX i`) belongs to its
+            // table's unit.
+            let tables: BTreeSet<String> = named
+                .iter()
+                .flat_map(|name| {
+                    let table = self.tables.get(name).cloned();
+                    std::iter::once(name.clone()).chain(table)
+                })
+                .collect();
+            rows.extend(self.objects(conn, Some(&tables)).await?);
+            units.extend(tables.iter().map(|t| table_unit(t)));
+        }
+        if self.cookie != Some(state.cookie) || hint.rows_changed {
+            units.insert(COUNTERS_UNIT.to_owned());
+            if state.has_sequence {
+                rows.extend(counters(conn).await?);
+            }
+        }
+        self.cookie = Some(state.cookie);
+        Ok(Reread::Units { units, rows })
+    }
+
+    /// The objects of `tables` (lower-cased names), or all of them.
+    async fn objects<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        tables: Option<&BTreeSet<String>>,
+    ) -> Result<Vec<Row>, HarnessError> {
+        let objects = match tables {
+            None => match packed_objects(conn).await {
+                Ok(objects) => objects,
+                // An SQLite without group_concat's byte lengths: one row per object.
+                Err(_) => row_objects(conn, OBJECTS_SQL, Vec::new()).await?,
+            },
+            Some(tables) if tables.is_empty() => Vec::new(),
+            Some(tables) => {
+                let marks = vec!["?"; tables.len()].join(", ");
+                let sql = format!("{OBJECTS_SQL} AND lower(tbl_name) IN ({marks})");
+                let values = tables.iter().map(|t| t.as_str().into()).collect();
+                row_objects(conn, &sql, values).await?
+            }
+        };
+        if tables.is_none() {
+            self.tables.clear();
+        }
+        let mut rows = Vec::with_capacity(objects.len());
+        for (kind, name, table, sql) in objects {
+            let (kind, order) = order(&kind, &table, &name);
+            let ddl = match self.layouts.get(&name) {
+                Some((text, ddl)) if *text == sql => ddl.clone(),
+                _ => {
+                    let ddl = format!("{};", crate::sqlfmt::layout(&sql));
+                    self.layouts.insert(name.clone(), (sql, ddl.clone()));
+                    ddl
+                }
+            };
+            self.tables
+                .insert(name.to_ascii_lowercase(), table.to_ascii_lowercase());
+            rows.push(Row {
+                key: ObjectKey::new(kind, name),
+                order,
+                ddl: ddl.into(),
+                unit: table_unit(&table),
+            });
+        }
+        Ok(rows)
+    }
+}
+
+/// Every schema object, setting and counter of the database behind `conn`.
+pub(super) async fn read_rows<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, HarnessError> {
+    Tracker::default().read_all(conn).await
+}
+
+async fn state<C: ConnectionTrait>(conn: &C) -> Result<State, HarnessError> {
+    let found = rows(conn, STATE_SQL).await?;
+    let row = found
+        .first()
+        .ok_or_else(|| HarnessError::Setup("SQLite returned no header settings".into()))?;
+    let mut settings = Vec::new();
+    for (sub, pragma) in ["user_version", "application_id"].into_iter().enumerate() {
+        let value: i64 = get(row, pragma)?;
+        if value != 0 {
+            settings.push(Row {
+                key: ObjectKey::new(ObjectKind::Setting, pragma),
+                order: Order {
+                    group: 4,
+                    owner: String::new(),
+                    sub: sub as i32,
+                    name: pragma.to_owned(),
+                },
+                ddl: format!("PRAGMA {pragma} = {value};").into(),
+                unit: SETTINGS_UNIT.to_owned(),
+            });
+        }
+    }
+    Ok(State {
+        cookie: get(row, "cookie")?,
+        settings,
+        has_sequence: get(row, "has_sequence")?,
+    })
+}
+
+/// The AUTOINCREMENT counters (`sqlite_sequence`, which exists once a table uses
+/// AUTOINCREMENT).
+async fn counters<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, HarnessError> {
+    let mut found = Vec::new();
+    for row in rows(conn, "SELECT name, seq FROM sqlite_sequence").await? {
+        let table: String = get(&row, "name")?;
+        let seq: i64 = get(&row, "seq")?;
+        found.push(Row {
+            key: ObjectKey::new(ObjectKind::AutoincrementCounter, &table),
+            order: Order {
+                group: 5,
+                owner: table.clone(),
+                sub: 0,
+                name: table.clone(),
+            },
+            ddl: format!("-- sqlite_sequence: {table} = {seq}").into(),
+            unit: COUNTERS_UNIT.to_owned(),
+        });
+    }
+    Ok(found)
+}
+
+/// The lower-cased identifiers named by `statements` when every one of them creates
+/// or drops a table, index, view or trigger, or is not a schema statement at all;
+/// `None` when any may change objects it does not name (`ALTER TABLE` rewrites other
+/// tables' references; a `PRAGMA` may touch the schema), or is not recognised.
+fn created_or_dropped<'a>(
+    statements: impl Iterator<Item = &'a Executed>,
+) -> Option<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    for statement in statements {
+        for part in statement.sql.split(';') {
+            let words = leading_words(part, 4);
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            match words.as_slice() {
+                [] => {}
+                ["CREATE", rest @ ..] => {
+                    let rest: Vec<&str> = rest
+                        .iter()
+                        .copied()
+                        .filter(|w| !matches!(*w, "TEMP" | "TEMPORARY" | "UNIQUE" | "VIRTUAL"))
+                        .collect();
+                    if !matches!(
+                        rest.first(),
+                        Some(&("TABLE" | "INDEX" | "VIEW" | "TRIGGER"))
+                    ) {
+                        return None;
+                    }
+                    names.extend(identifiers(part));
+                }
+                ["DROP", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..] => {
+                    names.extend(identifiers(part));
+                }
+                [
+                    "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "SELECT" | "WITH" | "VALUES"
+                    | "BEGIN" | "COMMIT" | "END" | "SAVEPOINT" | "RELEASE" | "ROLLBACK",
+                    ..,
+                ] => {}
+                _ => return None,
+            }
+        }
+    }
+    Some(names)
+}
+
+/// The first `n` words of `sql`, upper-cased, comments skipped.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    for line in sql.lines() {
+        let line = line.split("--").next().unwrap_or_default();
+        for word in line.split(|c: char| c.is_whitespace() || c == '(') {
+            if words.len() == n {
+                return words;
+            }
+            if !word.is_empty() {
+                words.push(word.to_ascii_uppercase());
+            }
+        }
+    }
+    words
+}
+
+/// Every identifier in `sql`, bare or quoted (`"a""b"`, `` `a` ``, `[a]`), lower-cased.
+/// Keywords are included: naming too many tables only reads more.
+fn identifiers(sql: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '"' => Some('"'),
+            '`' => Some('`'),
+            '[' => Some(']'),
+            '\'' => {
+                // A string literal: skipped ('' is an escaped quote).
+                while let Some(d) = chars.next() {
+                    if d == '\'' && chars.peek() != Some(&'\'') {
+                        break;
+                    }
+                    if d == '\'' {
+                        chars.next();
+                    }
+                }
+                continue;
+            }
+            _ => None,
+        };
+        let mut word = String::new();
+        match close {
+            Some(close) => {
+                while let Some(d) = chars.next() {
+                    if d == close {
+                        if close != ']' && chars.peek() == Some(&close) {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    word.push(d);
+                }
+            }
+            None if c.is_alphanumeric() || c == '_' || c == '$' => {
+                word.push(c);
+                while let Some(&d) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' || d == '$' {
+                        word.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+            }
+            None => continue,
+        }
+        found.insert(word.to_ascii_lowercase());
+    }
+    found
+}
+
+/// The objects, one row each: `(type, name, tbl_name, sql)`.
+async fn row_objects<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<(String, String, String, String)>, HarnessError> {
+    let found = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Sqlite,
+            sql,
+            values,
+        ))
+        .await?;
+    found
+        .iter()
+        .map(|row| {
+            Ok((
+                get(row, "type")?,
+                get(row, "name")?,
+                get(row, "tbl_name")?,
+                get(row, "sql")?,
+            ))
+        })
+        .collect()
+}
+
+/// The objects of [`OBJECTS_SQL`] as `(type, name, tbl_name, sql)`, read as one value:
+/// each field as its length in bytes, `:`, and its text. One value instead of a row per
+/// object is most of the read's speed on a schema of thousands of objects.
 async fn packed_objects<C: ConnectionTrait>(
     conn: &C,
-) -> Result<Vec<(String, String, String)>, HarnessError> {
+) -> Result<Vec<(String, String, String, String)>, HarnessError> {
     const PACKED_SQL: &str = "SELECT coalesce(group_concat( \
          length(CAST(type AS BLOB)) || ':' || type || length(CAST(name AS BLOB)) || ':' || name \
-         || length(CAST(sql AS BLOB)) || ':' || sql, '' \
-         ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'trigger' THEN 2 ELSE 3 END, \
-                  tbl_name, name), '') AS packed \
+         || length(CAST(tbl_name AS BLOB)) || ':' || tbl_name \
+         || length(CAST(sql AS BLOB)) || ':' || sql, ''), '') AS packed \
          FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'";
     let found = rows(conn, PACKED_SQL).await?;
     let packed: String = match found.first() {
@@ -112,7 +392,7 @@ async fn packed_objects<C: ConnectionTrait>(
 }
 
 /// Splits [`packed_objects`]' text; `None` if it is not well formed.
-fn unpack(mut packed: &str) -> Option<Vec<(String, String, String)>> {
+fn unpack(mut packed: &str) -> Option<Vec<(String, String, String, String)>> {
     let field = |packed: &mut &str| -> Option<String> {
         let (len, rest) = packed.split_once(':')?;
         let len: usize = len.parse().ok()?;
@@ -123,6 +403,7 @@ fn unpack(mut packed: &str) -> Option<Vec<(String, String, String)>> {
     let mut objects = Vec::new();
     while !packed.is_empty() {
         objects.push((
+            field(&mut packed)?,
             field(&mut packed)?,
             field(&mut packed)?,
             field(&mut packed)?,
@@ -431,12 +712,17 @@ fn kind(declared: &str, nocase: bool) -> Kind {
 mod packed_tests {
     #[test]
     fn unpacks_fields_by_their_byte_length_whatever_they_contain() {
-        let text = "5:table3:é:18:CREATE TABLE \"a:b\"5:index1:i0:";
+        let text = "5:table3:é:3:é:18:CREATE TABLE \"a:b\"5:index1:i1:t0:";
         assert_eq!(
             super::unpack(text),
             Some(vec![
-                ("table".into(), "é:".into(), "CREATE TABLE \"a:b\"".into()),
-                ("index".into(), "i".into(), String::new()),
+                (
+                    "table".into(),
+                    "é:".into(),
+                    "é:".into(),
+                    "CREATE TABLE \"a:b\"".into()
+                ),
+                ("index".into(), "i".into(), "t".into(), String::new()),
             ])
         );
         assert_eq!(super::unpack("5:tab"), None);

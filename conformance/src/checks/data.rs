@@ -65,38 +65,13 @@ pub(crate) enum Scope {
     Tables(BTreeSet<String>),
 }
 
-/// `previous`, with the tables in `scope` read again: the snapshot [`snapshot`] would
-/// read now, provided no table outside `scope` changed. `tables` are the tables that
-/// exist now (the catalog dump's); a table absent from `previous` is always read.
-pub(crate) async fn refresh<C: ConnectionTrait>(
+/// The data of `tables` only (as the catalog dump names them), except `exclude`.
+pub(crate) async fn read_tables<C: ConnectionTrait>(
     conn: &C,
     exclude: &str,
-    previous: &DataSnapshot,
-    scope: &Scope,
     tables: &BTreeSet<String>,
 ) -> Result<DataSnapshot, HarnessError> {
-    let Scope::Tables(changed) = scope else {
-        return snapshot(conn, exclude).await;
-    };
-    let stale: BTreeSet<String> = tables
-        .iter()
-        .filter(|t| t.as_str() != exclude)
-        .filter(|t| changed.contains(*t) || !previous.tables.contains_key(*t))
-        .cloned()
-        .collect();
-    let mut next = DataSnapshot {
-        tables: previous
-            .tables
-            .iter()
-            .filter(|(t, _)| tables.contains(*t) && !stale.contains(*t))
-            .map(|(t, data)| (t.clone(), data.clone()))
-            .collect(),
-    };
-    if !stale.is_empty() {
-        next.tables
-            .extend(read(conn, exclude, Some(&stale)).await?.tables);
-    }
-    Ok(next)
+    read(conn, exclude, Some(tables)).await
 }
 
 /// Whether `sql` (one captured call's text, possibly several statements) may change

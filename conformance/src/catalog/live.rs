@@ -1,0 +1,280 @@
+//! The catalog of one database kept current from one migration call to the next, for
+//! the step walk: read whole once, then only what each call changed, so that a step
+//! costs about the same at migration 1000 as at migration 10.
+//!
+//! How a backend finds what changed:
+//! - SQLite: the schema cookie (`PRAGMA schema_version`) says whether anything did;
+//!   when it moved and the call ran only `CREATE` / `DROP` statements, the objects
+//!   of the tables those statements name are read again; after anything else (an
+//!   `ALTER TABLE` may rewrite other tables' text) the whole catalog is.
+//! - PostgreSQL: an event trigger notes every object a DDL command creates, alters or
+//!   drops (see `postgres::Tracker`); the objects that depend on those are found in
+//!   `pg_depend`, and the tables, types, functions… they belong to are read again.
+//!   Where the trigger cannot be installed (a role that is not superuser), every
+//!   read is whole.
+//!
+//! Whatever path a read takes, it is compared with the whole catalog by the tests
+//! (see `LiveCatalog::check_against_full`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use super::{ObjectKey, ObjectKind, SchemaDump, postgres, sqlite};
+use crate::capture::Executed;
+use crate::error::HarnessError;
+
+/// Where an object goes in the dump: the dump is sorted by this.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Order {
+    pub(crate) group: i32,
+    pub(crate) owner: String,
+    pub(crate) sub: i32,
+    pub(crate) name: String,
+}
+
+/// One object as a catalog reader returns it.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) key: ObjectKey,
+    pub(crate) order: Order,
+    pub(crate) ddl: Arc<str>,
+    /// What the object is read again with: the objects of one unit are always read
+    /// together (SQLite: a table's name; PostgreSQL: the owning object's OID).
+    pub(crate) unit: String,
+}
+
+/// Which part of the catalog a read covers.
+pub(crate) enum Reread {
+    /// The whole catalog.
+    All(Vec<Row>),
+    /// These units only: every object of one of them is in `rows` or gone.
+    Units {
+        units: BTreeSet<String>,
+        rows: Vec<Row>,
+    },
+}
+
+/// One object's change between two reads: its DDL before and after (`None`: absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub(crate) key: ObjectKey,
+    pub(crate) order: Order,
+    pub(crate) before: Option<Arc<str>>,
+    pub(crate) after: Option<Arc<str>>,
+}
+
+/// What one call did besides its schema changes, as far as a catalog read needs it.
+pub(crate) struct Hint<'a> {
+    /// The statements it ran.
+    pub(crate) statements: &'a [Executed],
+    /// The statements it ran on the migrations table.
+    pub(crate) bookkeeping: &'a [Executed],
+    /// Whether it changed rows (SQLite's AUTOINCREMENT counters may have moved).
+    pub(crate) rows_changed: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Object {
+    order: Order,
+    ddl: Arc<str>,
+    unit: String,
+}
+
+enum Tracker {
+    Sqlite(sqlite::Tracker),
+    Postgres(postgres::Tracker),
+}
+
+/// A database's catalog as of the last read.
+pub(crate) struct LiveCatalog {
+    objects: HashMap<ObjectKey, Object>,
+    units: HashMap<String, BTreeSet<ObjectKey>>,
+    /// How many tables have each name, schema left out.
+    bare_tables: HashMap<String, usize>,
+    tracker: Tracker,
+}
+
+impl LiveCatalog {
+    /// Reads the whole catalog of `conn` and prepares to follow its changes.
+    pub(crate) async fn open<C: ConnectionTrait>(conn: &C) -> Result<Self, HarnessError> {
+        let (tracker, rows) = match conn.get_database_backend() {
+            DbBackend::Sqlite => {
+                let mut tracker = sqlite::Tracker::default();
+                let rows = tracker.read_all(conn).await?;
+                (Tracker::Sqlite(tracker), rows)
+            }
+            DbBackend::Postgres => {
+                let mut tracker = postgres::Tracker::install(conn).await?;
+                let rows = tracker.read_all(conn).await?;
+                (Tracker::Postgres(tracker), rows)
+            }
+            other => {
+                return Err(HarnessError::Setup(format!(
+                    "the {} backend is not supported by the catalog reader",
+                    other.as_str()
+                )));
+            }
+        };
+        let mut live = Self {
+            objects: HashMap::new(),
+            units: HashMap::new(),
+            bare_tables: HashMap::new(),
+            tracker,
+        };
+        live.apply(Reread::All(rows));
+        Ok(live)
+    }
+
+    /// Reads what changed since the last read, and returns it.
+    pub(crate) async fn refresh<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        hint: &Hint<'_>,
+    ) -> Result<Vec<Change>, HarnessError> {
+        let reread = match &mut self.tracker {
+            Tracker::Sqlite(tracker) => tracker.refresh(conn, hint).await?,
+            Tracker::Postgres(tracker) => tracker.refresh(conn).await?,
+        };
+        Ok(self.apply(reread))
+    }
+
+    /// The catalog as of the last read, as [`super::dump`] writes it.
+    pub(crate) fn dump(&self) -> SchemaDump {
+        let mut objects: Vec<(&Order, &ObjectKey, &Arc<str>)> = self
+            .objects
+            .iter()
+            .map(|(key, object)| (&object.order, key, &object.ddl))
+            .collect();
+        objects.sort();
+        SchemaDump {
+            objects: objects
+                .into_iter()
+                .map(|(_, key, ddl)| (key.clone(), ddl.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Whether the catalog has this table (as the dump names it).
+    pub(crate) fn has_table(&self, name: &str) -> bool {
+        self.objects
+            .contains_key(&ObjectKey::new(ObjectKind::Table, name))
+    }
+
+    /// Whether the catalog has a table of this name in any schema.
+    pub(crate) fn has_table_named(&self, bare: &str) -> bool {
+        self.bare_tables.get(bare).is_some_and(|n| *n > 0)
+    }
+
+    /// `Err` naming the difference when the catalog as last read is not what a whole
+    /// read of `conn` gives now: the tests' proof that the incremental reads miss
+    /// nothing.
+    pub(crate) async fn check_against_full<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<(), HarnessError> {
+        let full = super::dump(conn).await?;
+        let live = self.dump();
+        if full == live {
+            return Ok(());
+        }
+        let changes = crate::diff::compare(&full, &live);
+        Err(HarnessError::Setup(format!(
+            "the incremental catalog read differs from a whole one (expected: whole):\n{}",
+            crate::diff::describe(&changes)
+        )))
+    }
+
+    fn apply(&mut self, reread: Reread) -> Vec<Change> {
+        let (units, rows): (Vec<String>, Vec<Row>) = match reread {
+            Reread::All(rows) => (self.units.keys().cloned().collect(), rows),
+            Reread::Units { units, rows } => (units.into_iter().collect(), rows),
+        };
+        let mut gone: HashMap<ObjectKey, Object> = HashMap::new();
+        for unit in &units {
+            for key in self.units.remove(unit).unwrap_or_default() {
+                if let Some(object) = self.remove(&key) {
+                    gone.insert(key, object);
+                }
+            }
+        }
+        let mut changes = Vec::new();
+        for row in rows {
+            let before = gone.remove(&row.key);
+            // A unit re-read may bring an object another unit held (a moved index).
+            let before = before.or_else(|| {
+                let object = self.remove(&row.key)?;
+                if let Some(keys) = self.units.get_mut(&object.unit) {
+                    keys.remove(&row.key);
+                }
+                Some(object)
+            });
+            let changed = before.as_ref().map(|b| &b.ddl) != Some(&row.ddl);
+            if changed {
+                changes.push(Change {
+                    key: row.key.clone(),
+                    order: row.order.clone(),
+                    before: before.map(|b| b.ddl),
+                    after: Some(row.ddl.clone()),
+                });
+            }
+            self.units
+                .entry(row.unit.clone())
+                .or_default()
+                .insert(row.key.clone());
+            if row.key.kind == ObjectKind::Table {
+                *self
+                    .bare_tables
+                    .entry(bare(&row.key.name).to_owned())
+                    .or_default() += 1;
+            }
+            self.objects.insert(
+                row.key,
+                Object {
+                    order: row.order,
+                    ddl: row.ddl,
+                    unit: row.unit,
+                },
+            );
+        }
+        for (key, object) in gone {
+            changes.push(Change {
+                key,
+                order: object.order,
+                before: Some(object.ddl),
+                after: None,
+            });
+        }
+        changes.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.key.cmp(&b.key)));
+        changes
+    }
+}
+
+impl LiveCatalog {
+    fn remove(&mut self, key: &ObjectKey) -> Option<Object> {
+        let object = self.objects.remove(key)?;
+        if key.kind == ObjectKind::Table {
+            if let Some(count) = self.bare_tables.get_mut(bare(&key.name)) {
+                *count = count.saturating_sub(1);
+            }
+        }
+        Some(object)
+    }
+}
+
+/// A table's name without its schema (`audit.events` → `events`).
+fn bare(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// The objects of `rows` as a dump, in dump order.
+pub(crate) fn sorted_dump(mut rows: Vec<Row>) -> SchemaDump {
+    rows.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.key.cmp(&b.key)));
+    SchemaDump {
+        objects: rows
+            .into_iter()
+            .map(|row| (row.key, row.ddl.to_string()))
+            .collect(),
+    }
+}
