@@ -6,9 +6,9 @@
 //! (the extension stands for them), and so are owners and grants, which vary by
 //! environment. Names are qualified with their schema unless it is `public`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::live::{Order, Reread, Row};
 use super::{
@@ -127,7 +127,7 @@ const OBJECTS_SQL: &str = concat!(
        FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_type ty ON ty.oid = a.atttypid \
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
     user_tables!(),
-    " AND a.attnum > 0 AND NOT a.attisdropped GROUP BY a.attrelid) ",
+    " AND a.attnum > 0 AND NOT a.attisdropped /*TABLES*/ GROUP BY a.attrelid) ",
     // Schemas other than public.
     "SELECT 0 AS grp, quote_ident(n.nspname) AS owner, 0 AS sub, 'schema' AS kind, \
        quote_ident(n.nspname) AS name, 'CREATE SCHEMA ' || quote_ident(n.nspname) || ';' AS ddl, n.oid AS unit \
@@ -347,10 +347,10 @@ pub(super) async fn read_rows<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, 
     let sql = format!(
         "SELECT grp, owner, sub, kind, name, ddl, unit::int8 AS unit FROM ({OBJECTS_SQL}) o"
     );
-    rows(conn, &sql).await?.iter().map(row).collect()
+    rows(conn, &sql).await?.iter().map(dump_row).collect()
 }
 
-fn row(found: &QueryResult) -> Result<Row, HarnessError> {
+fn dump_row(found: &QueryResult) -> Result<Row, HarnessError> {
     let kind: String = get(found, "kind")?;
     let name: String = get(found, "name")?;
     let unit: i64 = get(found, "unit")?;
@@ -367,14 +367,99 @@ fn row(found: &QueryResult) -> Result<Row, HarnessError> {
     })
 }
 
+/// Notes in the session setting `conformance.ddl_log` (`classid objid flags,` per
+/// object) each object a DDL command created, altered or dropped (flags: `c` / `d`, and
+/// `x` when it is outside `public`). A setting rather than a table: nothing a migration
+/// or the dump can see, and it rolls back with the command's transaction. The
+/// function is in `pg_catalog`, which the dump does not read.
+const INSTALL_SQL: &str = r#"
+CREATE OR REPLACE FUNCTION pg_catalog.conformance_note_ddl() RETURNS event_trigger
+LANGUAGE plpgsql AS $body$
+DECLARE noted text;
+BEGIN
+  IF TG_EVENT = 'sql_drop' THEN
+    SELECT string_agg(classid::int8 || ' ' || objid::int8 || ' d'
+             || CASE WHEN schema_name IS NULL OR schema_name = 'public' THEN '' ELSE 'x' END, ',')
+      INTO noted FROM pg_event_trigger_dropped_objects();
+  ELSE
+    SELECT string_agg(classid::int8 || ' ' || objid::int8 || ' c'
+             || CASE WHEN schema_name IS NULL OR schema_name = 'public' THEN '' ELSE 'x' END, ',')
+      INTO noted FROM pg_event_trigger_ddl_commands();
+  END IF;
+  IF noted IS NOT NULL THEN
+    PERFORM set_config('conformance.ddl_log',
+      coalesce(current_setting('conformance.ddl_log', true), '') || noted || ',', false);
+  END IF;
+END $body$;
+DROP EVENT TRIGGER IF EXISTS conformance_ddl_end;
+DROP EVENT TRIGGER IF EXISTS conformance_sql_drop;
+CREATE EVENT TRIGGER conformance_ddl_end ON ddl_command_end
+  EXECUTE FUNCTION pg_catalog.conformance_note_ddl();
+CREATE EVENT TRIGGER conformance_sql_drop ON sql_drop
+  EXECUTE FUNCTION pg_catalog.conformance_note_ddl();
+"#;
+
+/// What the log holds since the last read, and what else changes every object's text
+/// (the search path and quoting decide how names print; policies print role names).
+const LOG_SQL: &str = "SELECT coalesce(current_setting('conformance.ddl_log', true), '') AS log, \
+     current_setting('search_path') || '|' || current_setting('quote_all_identifiers') || '|' \
+       || (SELECT md5(string_agg(oid::text || ':' || rolname, ',' ORDER BY oid)) FROM pg_roles) \
+       AS environment";
+
+/// The units to read again for the objects changed (`$1` classes, `$2` OIDs): theirs,
+/// and those of every object that depends on them (a view on a renamed table, a
+/// foreign key to it, a column of a renamed type); with `$3`, more units.
+const UNITS_SQL: &str = concat!(
+    "WITH RECURSIVE changed(classid, objid) AS (SELECT * FROM unnest($1::oid[], $2::oid[])), \
+     closure(classid, objid) AS (SELECT classid, objid FROM changed UNION \
+       SELECT d.classid, d.objid FROM pg_depend d JOIN closure c \
+         ON d.refclassid = c.classid AND d.refobjid = c.objid WHERE d.objid >= 16384) \
+     SELECT DISTINCT u::int8 AS unit FROM (SELECT ",
+    unit_of!("cl.classid", "cl.objid"),
+    " AS u FROM closure cl UNION ALL SELECT unnest($3::oid[])) x WHERE u IS NOT NULL"
+);
+
+/// Every object each unit (`$1`) owns, the unit itself included: its indexes,
+/// constraints, triggers, defaults, row type… (what a drop of it reports).
+const MEMBERS_SQL: &str = "WITH RECURSIVE owned(objid, unit) AS ( \
+       SELECT u, u FROM unnest($1::oid[]) u UNION \
+       SELECT d.objid, o.unit FROM pg_depend d JOIN owned o ON d.refobjid = o.objid \
+         WHERE d.deptype IN ('a', 'i')) \
+     SELECT objid::int8 AS member, unit::int8 AS unit FROM owned";
+
 /// Follows one PostgreSQL database's catalog (see [`super::live`]).
 #[derive(Debug, Default)]
-pub(super) struct Tracker {}
+pub(super) struct Tracker {
+    /// How much of the log has been read; `None` when the event trigger could not be
+    /// installed (then every read is whole).
+    read_up_to: Option<usize>,
+    environment: String,
+    /// The units each object belongs to (a dropped object's unit is read again).
+    members: HashMap<i64, BTreeSet<i64>>,
+    /// The objects each unit owns.
+    owned: HashMap<i64, Vec<i64>>,
+    /// The highest OID seen: an object dropped with a higher one was created since the
+    /// last read, and changed nothing that read saw.
+    max_oid: i64,
+}
+
+/// One entry of the log.
+struct Noted {
+    class: i64,
+    oid: i64,
+    dropped: bool,
+    outside_public: bool,
+}
 
 impl Tracker {
-    /// Prepares to follow the catalog of `conn`'s database.
-    pub(super) async fn install<C: ConnectionTrait>(_conn: &C) -> Result<Self, HarnessError> {
-        Ok(Self {})
+    /// Installs the event trigger when the role may (a superuser); without it, every
+    /// read is whole.
+    pub(super) async fn install<C: ConnectionTrait>(conn: &C) -> Result<Self, HarnessError> {
+        let installed = conn.execute_unprepared(INSTALL_SQL).await.is_ok();
+        Ok(Self {
+            read_up_to: installed.then_some(0),
+            ..Self::default()
+        })
     }
 
     /// Every object.
@@ -382,16 +467,187 @@ impl Tracker {
         &mut self,
         conn: &C,
     ) -> Result<Vec<Row>, HarnessError> {
-        read_rows(conn).await
+        if self.read_up_to.is_some() {
+            let found = rows(conn, LOG_SQL).await?;
+            let row = found
+                .first()
+                .ok_or_else(|| HarnessError::Setup("no DDL log row".into()))?;
+            let log: String = get(row, "log")?;
+            self.read_up_to = Some(log.len());
+            self.environment = get(row, "environment")?;
+        }
+        let rows = read_rows(conn).await?;
+        self.members.clear();
+        self.owned.clear();
+        if self.read_up_to.is_some() {
+            let units: BTreeSet<i64> = rows.iter().filter_map(|r| r.unit.parse().ok()).collect();
+            self.learn_members(conn, &units).await?;
+        }
+        Ok(rows)
     }
 
-    /// What changed since the last read.
+    /// What changed since the last read: the units of the objects the event trigger
+    /// noted and of those depending on them; the whole catalog when the log cannot say
+    /// (no trigger, a schema or extension changed, names print differently now).
     pub(super) async fn refresh<C: ConnectionTrait>(
         &mut self,
         conn: &C,
     ) -> Result<Reread, HarnessError> {
-        Ok(Reread::All(self.read_all(conn).await?))
+        let Some(read_up_to) = self.read_up_to else {
+            return Ok(Reread::All(self.read_all(conn).await?));
+        };
+        let found = rows(conn, LOG_SQL).await?;
+        let row = found
+            .first()
+            .ok_or_else(|| HarnessError::Setup("no DDL log row".into()))?;
+        let log: String = get(row, "log")?;
+        let environment: String = get(row, "environment")?;
+        let noted = log
+            .get(read_up_to..)
+            .filter(|_| environment == self.environment)
+            .and_then(parse_log);
+        let Some(noted) = noted else {
+            return Ok(Reread::All(self.read_all(conn).await?));
+        };
+        self.read_up_to = Some(log.len());
+        if noted.is_empty() {
+            return Ok(Reread::Units {
+                units: BTreeSet::new(),
+                rows: Vec::new(),
+            });
+        }
+        let (mut classes, mut oids, mut extra) = (Vec::new(), Vec::new(), BTreeSet::new());
+        for entry in &noted {
+            let whole = entry.outside_public
+                || entry.class == i64::from(PG_NAMESPACE)
+                || entry.class == i64::from(PG_EXTENSION);
+            if whole {
+                return Ok(Reread::All(self.read_all(conn).await?));
+            }
+            if entry.dropped {
+                if entry.oid > self.max_oid {
+                    continue;
+                }
+                match self.members.get(&entry.oid) {
+                    Some(units) => extra.extend(units.iter().copied()),
+                    None => return Ok(Reread::All(self.read_all(conn).await?)),
+                }
+            } else {
+                classes.push(entry.class);
+                oids.push(entry.oid);
+            }
+        }
+        let as_oids = |values: Vec<i64>| {
+            sea_orm::Value::from(
+                values
+                    .into_iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let found = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                UNITS_SQL
+                    .replace("$1::oid[]", "$1::text[]::oid[]")
+                    .replace("$2::oid[]", "$2::text[]::oid[]")
+                    .replace("$3::oid[]", "$3::text[]::oid[]"),
+                [
+                    as_oids(classes),
+                    as_oids(oids),
+                    as_oids(extra.into_iter().collect()),
+                ],
+            ))
+            .await?;
+        let units: BTreeSet<i64> = found
+            .iter()
+            .map(|row| get::<i64>(row, "unit"))
+            .collect::<Result<_, _>>()?;
+        let rows = if units.is_empty() {
+            Vec::new()
+        } else {
+            let list = as_oids(units.iter().copied().collect());
+            let sql = format!(
+                "SELECT grp, owner, sub, kind, name, ddl, unit::int8 AS unit FROM ({}) o \
+                 WHERE o.unit = ANY($1::text[]::oid[])",
+                OBJECTS_SQL.replace("/*TABLES*/", "AND t.oid = ANY($1::text[]::oid[])")
+            );
+            conn.query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [list],
+            ))
+            .await?
+            .iter()
+            .map(dump_row)
+            .collect::<Result<_, _>>()?
+        };
+        self.learn_members(conn, &units).await?;
+        Ok(Reread::Units {
+            units: units.iter().map(i64::to_string).collect(),
+            rows,
+        })
     }
+
+    /// Reads which objects `units` own, replacing what was known of them.
+    async fn learn_members<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        units: &BTreeSet<i64>,
+    ) -> Result<(), HarnessError> {
+        for unit in units {
+            for member in self.owned.remove(unit).unwrap_or_default() {
+                if let Some(of) = self.members.get_mut(&member) {
+                    of.remove(unit);
+                    if of.is_empty() {
+                        self.members.remove(&member);
+                    }
+                }
+            }
+        }
+        if units.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = units.iter().map(i64::to_string).collect();
+        let found = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                MEMBERS_SQL.replace("$1::oid[]", "$1::text[]::oid[]"),
+                [sea_orm::Value::from(list)],
+            ))
+            .await?;
+        for row in &found {
+            let member: i64 = get(row, "member")?;
+            let unit: i64 = get(row, "unit")?;
+            self.members.entry(member).or_default().insert(unit);
+            self.owned.entry(unit).or_default().push(member);
+            self.max_oid = self.max_oid.max(member);
+        }
+        Ok(())
+    }
+}
+
+/// `pg_namespace` and `pg_extension`'s OIDs (fixed in every PostgreSQL).
+const PG_NAMESPACE: u32 = 2615;
+const PG_EXTENSION: u32 = 3079;
+
+/// The entries of the log's unread part; `None` if it is not as the trigger writes it
+/// (a migration reset the session's settings).
+fn parse_log(text: &str) -> Option<Vec<Noted>> {
+    let mut noted = Vec::new();
+    for entry in text.split(',').filter(|e| !e.is_empty()) {
+        let mut parts = entry.split(' ');
+        let class = parts.next()?.parse().ok()?;
+        let oid = parts.next()?.parse().ok()?;
+        let flags = parts.next()?;
+        noted.push(Noted {
+            class,
+            oid,
+            dropped: flags.starts_with('d'),
+            outside_public: flags.contains('x'),
+        });
+    }
+    Some(noted)
 }
 
 fn object_kind(kind: &str) -> ObjectKind {
