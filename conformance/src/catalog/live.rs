@@ -278,3 +278,170 @@ pub(crate) fn sorted_dump(mut rows: Vec<Row>) -> SchemaDump {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use super::*;
+    use crate::backends::{Backend, TestDatabase};
+    use crate::capture::StatementKind;
+
+    fn run(sql: &[&str]) -> Vec<Executed> {
+        sql.iter()
+            .map(|s| Executed {
+                sql: (*s).to_owned(),
+                kind: StatementKind::Command,
+            })
+            .collect()
+    }
+
+    async fn refresh(
+        db: &TestDatabase,
+        tracker: &mut sqlite::Tracker,
+        sql: &[&str],
+        seen: &[&str],
+    ) -> Reread {
+        for statement in sql {
+            db.conn
+                .execute_unprepared(statement)
+                .await
+                .expect(statement);
+        }
+        let statements = run(seen);
+        let hint = Hint {
+            statements: &statements,
+            bookkeeping: &[],
+            rows_changed: false,
+        };
+        tracker.refresh(&db.conn, &hint).await.expect("refresh")
+    }
+
+    fn units(reread: &Reread) -> Option<Vec<&str>> {
+        match reread {
+            Reread::All(_) => None,
+            Reread::Units { units, .. } => Some(units.iter().map(String::as_str).collect()),
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_reads_again_only_the_tables_a_create_or_drop_names() {
+        let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
+        let mut tracker = sqlite::Tracker::default();
+        tracker.read_all(&db.conn).await.expect("read");
+
+        let create = [
+            "CREATE TABLE a (id integer PRIMARY KEY)",
+            "CREATE INDEX i ON a (id)",
+        ];
+        let reread = refresh(&db, &mut tracker, &create, &create).await;
+        // `a`, `i` and the keywords: naming too much only reads more.
+        let read = units(&reread).expect("not a whole read");
+        assert!(
+            read.contains(&"t:a") && read.contains(&"settings"),
+            "{read:?}"
+        );
+        // Nothing changed: only the header settings are read.
+        let reread = refresh(&db, &mut tracker, &[], &[]).await;
+        assert_eq!(units(&reread), Some(vec!["settings"]));
+        // `DROP INDEX i` names only the index: its table's unit is read again.
+        let drop = ["DROP INDEX i"];
+        let reread = refresh(&db, &mut tracker, &drop, &drop).await;
+        assert!(units(&reread).expect("units").contains(&"t:a"));
+    }
+
+    #[tokio::test]
+    async fn sqlite_reads_everything_after_an_alter_or_a_change_no_statement_shows() {
+        let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
+        let mut tracker = sqlite::Tracker::default();
+        tracker.read_all(&db.conn).await.expect("read");
+        let alter = ["CREATE TABLE a (id integer)", "ALTER TABLE a RENAME TO b"];
+        assert!(units(&refresh(&db, &mut tracker, &alter, &alter).await).is_none());
+        // A schema change the capture did not see.
+        let unseen = ["CREATE TABLE c (id integer)"];
+        assert!(units(&refresh(&db, &mut tracker, &unseen, &[]).await).is_none());
+    }
+
+    #[tokio::test]
+    async fn the_live_catalog_follows_creates_drops_and_renames() {
+        let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
+        let mut live = LiveCatalog::open(&db.conn).await.expect("open");
+        let steps: [&[&str]; 4] = [
+            &[
+                "CREATE TABLE p (id integer PRIMARY KEY)",
+                "CREATE TABLE c (id integer PRIMARY KEY, p integer REFERENCES p (id))",
+                "CREATE INDEX ic ON c (p)",
+            ],
+            &["CREATE TRIGGER tr AFTER INSERT ON p BEGIN DELETE FROM c; END"],
+            &["ALTER TABLE p RENAME TO q"],
+            &["DROP TABLE c", "DROP TRIGGER tr"],
+        ];
+        for step in steps {
+            for statement in step {
+                db.conn
+                    .execute_unprepared(statement)
+                    .await
+                    .expect(statement);
+            }
+            let statements = run(step);
+            let hint = Hint {
+                statements: &statements,
+                bookkeeping: &[],
+                rows_changed: false,
+            };
+            let changes = live.refresh(&db.conn, &hint).await.expect("refresh");
+            assert!(!changes.is_empty(), "{step:?}");
+            live.check_against_full(&db.conn)
+                .await
+                .expect("as a whole read");
+        }
+        assert!(live.has_table("q") && !live.has_table("c"));
+    }
+
+    #[tokio::test]
+    async fn postgres_reads_again_the_units_ddl_touched_and_their_dependents() {
+        let db = match TestDatabase::fresh(Backend::Postgres).await {
+            Ok(db) => db,
+            Err(e) if !crate::backends::postgres_required() => {
+                eprintln!("SKIPPED (no PostgreSQL): {e}");
+                return;
+            }
+            Err(e) => panic!("PostgreSQL: {e}"),
+        };
+        // The second install notes the first's function again: `live` reads it whole once.
+        let mut live = LiveCatalog::open(&db.conn).await.expect("open");
+        let mut tracker = postgres::Tracker::install(&db.conn).await.expect("install");
+        tracker.read_all(&db.conn).await.expect("read");
+        let steps: [&str; 6] = [
+            "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int REFERENCES p (id)); CREATE VIEW v AS SELECT id FROM p",
+            "COMMENT ON COLUMN p.id IS 'key'; CREATE INDEX ic ON c (p)",
+            // Renaming p rewrites c's foreign key and v's text: its dependents.
+            "ALTER TABLE p RENAME TO q",
+            "CREATE TYPE mood AS ENUM ('a'); ALTER TABLE c ADD COLUMN m mood",
+            "ALTER TYPE mood RENAME TO feeling; DROP INDEX ic",
+            "DROP TABLE c; DROP VIEW v; DROP TYPE feeling",
+        ];
+        for step in steps {
+            db.conn.execute_unprepared(step).await.expect(step);
+            let reread = tracker.refresh(&db.conn).await.expect("refresh");
+            assert!(
+                units(&reread).is_some_and(|u| !u.is_empty()),
+                "whole read after {step}"
+            );
+            let hint = Hint {
+                statements: &[],
+                bookkeeping: &[],
+                rows_changed: false,
+            };
+            assert!(
+                !live
+                    .refresh(&db.conn, &hint)
+                    .await
+                    .expect("refresh")
+                    .is_empty()
+            );
+            live.check_against_full(&db.conn).await.expect(step);
+        }
+        db.close().await.expect("close");
+    }
+}

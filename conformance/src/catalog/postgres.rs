@@ -369,7 +369,7 @@ fn dump_row(found: &QueryResult) -> Result<Row, HarnessError> {
 
 /// Notes in the session setting `conformance.ddl_log` (`classid objid flags,` per
 /// object) each object a DDL command created, altered or dropped (flags: `c` / `d`, and
-/// `x` when it is outside `public`). A setting rather than a table: nothing a migration
+/// `x` when it is outside `public`, TOAST tables aside). A setting rather than a table: nothing a migration
 /// or the dump can see, and it rolls back with the command's transaction. The
 /// function is in `pg_catalog`, which the dump does not read.
 const INSTALL_SQL: &str = r#"
@@ -379,11 +379,13 @@ DECLARE noted text;
 BEGIN
   IF TG_EVENT = 'sql_drop' THEN
     SELECT string_agg(classid::int8 || ' ' || objid::int8 || ' d'
-             || CASE WHEN schema_name IS NULL OR schema_name = 'public' THEN '' ELSE 'x' END, ',')
+             || CASE WHEN schema_name IS NULL OR schema_name = 'public' 
+                  OR schema_name LIKE 'pg\_toast%' THEN '' ELSE 'x' END, ',')
       INTO noted FROM pg_event_trigger_dropped_objects();
   ELSE
     SELECT string_agg(classid::int8 || ' ' || objid::int8 || ' c'
-             || CASE WHEN schema_name IS NULL OR schema_name = 'public' THEN '' ELSE 'x' END, ',')
+             || CASE WHEN schema_name IS NULL OR schema_name = 'public' 
+                  OR schema_name LIKE 'pg\_toast%' THEN '' ELSE 'x' END, ',')
       INTO noted FROM pg_event_trigger_ddl_commands();
   END IF;
   IF noted IS NOT NULL THEN
