@@ -71,8 +71,10 @@ pub(crate) struct Hint<'a> {
     pub(crate) statements: &'a [Executed],
     /// The statements it ran on the migrations table.
     pub(crate) bookkeeping: &'a [Executed],
-    /// Whether it changed rows (SQLite's AUTOINCREMENT counters may have moved).
-    pub(crate) rows_changed: bool,
+    /// How many rows a call changes in the migrations table (its version row): when
+    /// the connection's count of changed rows moved by more, other rows changed too
+    /// (SQLite's AUTOINCREMENT counters may have moved).
+    pub(crate) bookkeeping_rows: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +155,15 @@ impl LiveCatalog {
                 .into_iter()
                 .map(|(_, key, ddl)| (key.clone(), ddl.to_string()))
                 .collect(),
+        }
+    }
+
+    /// SQLite's `total_changes()` as of the last read (read with the catalog, in the
+    /// same query); `None` on other backends.
+    pub(crate) fn row_counter(&self) -> Option<i64> {
+        match &self.tracker {
+            Tracker::Sqlite(tracker) => tracker.changes(),
+            Tracker::Postgres(_) => None,
         }
     }
 
@@ -312,7 +323,7 @@ mod tests {
         let hint = Hint {
             statements: &statements,
             bookkeeping: &[],
-            rows_changed: false,
+            bookkeeping_rows: 0,
         };
         tracker.refresh(&db.conn, &hint).await.expect("refresh")
     }
@@ -387,7 +398,7 @@ mod tests {
             let hint = Hint {
                 statements: &statements,
                 bookkeeping: &[],
-                rows_changed: false,
+                bookkeeping_rows: 0,
             };
             let changes = live.refresh(&db.conn, &hint).await.expect("refresh");
             assert!(!changes.is_empty(), "{step:?}");
@@ -431,7 +442,7 @@ mod tests {
             let hint = Hint {
                 statements: &[],
                 bookkeeping: &[],
-                rows_changed: false,
+                bookkeeping_rows: 0,
             };
             assert!(
                 !live

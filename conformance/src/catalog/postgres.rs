@@ -429,6 +429,37 @@ const MEMBERS_SQL: &str = "WITH RECURSIVE owned(objid, unit) AS ( \
          WHERE d.deptype IN ('a', 'i')) \
      SELECT objid::int8 AS member, unit::int8 AS unit FROM owned";
 
+/// One round trip for a read: a function (installed with the event trigger) that
+/// finds the units of the changed objects (`classes`, `oids`) and their dependents,
+/// plus `extra` units, and returns them (`part = 'unit'`), the objects they own
+/// (`'member'`) and their dump rows (`'row'`). A function, so that the dump query gets
+/// the units as a parameter its filter pushes down into every section.
+fn read_units_function() -> String {
+    let units = UNITS_SQL
+        .replace("$1::oid[]", "classes")
+        .replace("$2::oid[]", "oids")
+        .replace("$3::oid[]", "extra");
+    let members = MEMBERS_SQL.replace("$1::oid[]", "found");
+    let objects = OBJECTS_SQL.replace("/*TABLES*/", "AND t.oid = ANY($1)");
+    format!(
+        "CREATE OR REPLACE FUNCTION pg_catalog.conformance_read_units(classes oid[], oids oid[], extra oid[]) \
+         RETURNS TABLE(part text, grp int, owner text, sub int, kind text, name text, ddl text, \
+                       unit int8, member int8) \
+         LANGUAGE plpgsql AS $body$ \
+         #variable_conflict use_column
+         DECLARE found oid[]; \
+         BEGIN \
+           SELECT coalesce(array_agg(x.unit::oid), '{{}}') INTO found FROM ({units}) x; \
+           RETURN QUERY SELECT 'unit'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
+             NULL::text, NULL::text, u::int8, NULL::int8 FROM unnest(found) u; \
+           RETURN QUERY SELECT 'member'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
+             NULL::text, NULL::text, m.unit, m.member FROM ({members}) m; \
+           RETURN QUERY EXECUTE $rows$ SELECT 'row'::text, grp, owner, sub, kind, name, ddl, \
+             unit::int8, NULL::int8 FROM ({objects}) o WHERE o.unit = ANY($1) $rows$ USING found; \
+         END $body$"
+    )
+}
+
 /// Follows one PostgreSQL database's catalog (see [`super::live`]).
 #[derive(Debug, Default)]
 pub(super) struct Tracker {
@@ -457,7 +488,11 @@ impl Tracker {
     /// Installs the event trigger when the role may (a superuser); without it, every
     /// read is whole.
     pub(super) async fn install<C: ConnectionTrait>(conn: &C) -> Result<Self, HarnessError> {
-        let installed = conn.execute_unprepared(INSTALL_SQL).await.is_ok();
+        let installed = conn.execute_unprepared(INSTALL_SQL).await.is_ok()
+            && conn
+                .execute_unprepared(&read_units_function())
+                .await
+                .is_ok();
         Ok(Self {
             read_up_to: installed.then_some(0),
             ..Self::default()
@@ -550,10 +585,8 @@ impl Tracker {
         let found = conn
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                UNITS_SQL
-                    .replace("$1::oid[]", "$1::text[]::oid[]")
-                    .replace("$2::oid[]", "$2::text[]::oid[]")
-                    .replace("$3::oid[]", "$3::text[]::oid[]"),
+                "SELECT * FROM pg_catalog.conformance_read_units($1::text[]::oid[], \
+                 $2::text[]::oid[], $3::text[]::oid[])",
                 [
                     as_oids(classes),
                     as_oids(oids),
@@ -561,42 +594,26 @@ impl Tracker {
                 ],
             ))
             .await?;
-        let units: BTreeSet<i64> = found
-            .iter()
-            .map(|row| get::<i64>(row, "unit"))
-            .collect::<Result<_, _>>()?;
-        let rows = if units.is_empty() {
-            Vec::new()
-        } else {
-            let list = as_oids(units.iter().copied().collect());
-            let sql = format!(
-                "SELECT grp, owner, sub, kind, name, ddl, unit::int8 AS unit FROM ({}) o \
-                 WHERE o.unit = ANY($1::text[]::oid[])",
-                OBJECTS_SQL.replace("/*TABLES*/", "AND t.oid = ANY($1::text[]::oid[])")
-            );
-            conn.query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                sql,
-                [list],
-            ))
-            .await?
-            .iter()
-            .map(dump_row)
-            .collect::<Result<_, _>>()?
-        };
-        self.learn_members(conn, &units).await?;
+        let (mut units, mut members, mut rows) = (BTreeSet::new(), Vec::new(), Vec::new());
+        for found in &found {
+            match get::<String>(found, "part")?.as_str() {
+                "unit" => {
+                    units.insert(get::<i64>(found, "unit")?);
+                }
+                "member" => members.push((get::<i64>(found, "member")?, get(found, "unit")?)),
+                _ => rows.push(dump_row(found)?),
+            }
+        }
+        self.forget_members(&units);
+        self.add_members(members);
         Ok(Reread::Units {
             units: units.iter().map(i64::to_string).collect(),
             rows,
         })
     }
 
-    /// Reads which objects `units` own, replacing what was known of them.
-    async fn learn_members<C: ConnectionTrait>(
-        &mut self,
-        conn: &C,
-        units: &BTreeSet<i64>,
-    ) -> Result<(), HarnessError> {
+    /// Forgets what `units` owned (they are read again).
+    fn forget_members(&mut self, units: &BTreeSet<i64>) {
         for unit in units {
             for member in self.owned.remove(unit).unwrap_or_default() {
                 if let Some(of) = self.members.get_mut(&member) {
@@ -607,9 +624,23 @@ impl Tracker {
                 }
             }
         }
-        if units.is_empty() {
-            return Ok(());
+    }
+
+    /// Records `(member, unit)` pairs.
+    fn add_members(&mut self, members: Vec<(i64, i64)>) {
+        for (member, unit) in members {
+            self.members.entry(member).or_default().insert(unit);
+            self.owned.entry(unit).or_default().push(member);
+            self.max_oid = self.max_oid.max(member);
         }
+    }
+
+    /// Reads which objects all `units` own.
+    async fn learn_members<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        units: &BTreeSet<i64>,
+    ) -> Result<(), HarnessError> {
         let list: Vec<String> = units.iter().map(i64::to_string).collect();
         let found = conn
             .query_all_raw(Statement::from_sql_and_values(
@@ -618,13 +649,11 @@ impl Tracker {
                 [sea_orm::Value::from(list)],
             ))
             .await?;
-        for row in &found {
-            let member: i64 = get(row, "member")?;
-            let unit: i64 = get(row, "unit")?;
-            self.members.entry(member).or_default().insert(unit);
-            self.owned.entry(unit).or_default().push(member);
-            self.max_oid = self.max_oid.max(member);
-        }
+        let members = found
+            .iter()
+            .map(|row| Ok((get::<i64>(row, "member")?, get::<i64>(row, "unit")?)))
+            .collect::<Result<Vec<_>, HarnessError>>()?;
+        self.add_members(members);
         Ok(())
     }
 }

@@ -19,11 +19,16 @@ use crate::sqlfmt::split_top_level;
 const OBJECTS_SQL: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
      WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'";
 
-/// The file header's settings and the schema cookie, which moves on every schema change.
-const STATE_SQL: &str = "SELECT (SELECT schema_version FROM pragma_schema_version) AS cookie, \
+/// The file header's settings, the schema cookie (it moves on every schema change), the
+/// connection's count of rows changed, and whether `sqlite_sequence` exists (looked up
+/// by name, not by a scan).
+const STATE_SQL: &str = "SELECT 'state' AS part, \
+     (SELECT schema_version FROM pragma_schema_version) AS cookie, \
      (SELECT user_version FROM pragma_user_version) AS user_version, \
      (SELECT application_id FROM pragma_application_id) AS application_id, \
-     EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence') AS has_sequence";
+     total_changes() AS changes, \
+     (SELECT count(*) FROM pragma_table_info('sqlite_sequence')) > 0 AS has_sequence, \
+     NULL AS type, NULL AS name, NULL AS tbl_name, NULL AS sql";
 
 /// Where an object goes in the dump: tables, then indexes, triggers and views, each by
 /// table and name; then the header's settings, then the AUTOINCREMENT counters.
@@ -62,12 +67,15 @@ pub(super) struct Tracker {
     layouts: HashMap<String, (String, String)>,
     /// Each object's table, by lower-cased name.
     tables: HashMap<String, String>,
+    /// `total_changes()` at the last read.
+    changes: Option<i64>,
 }
 
 /// The header settings and cookie, as read by [`STATE_SQL`].
 struct State {
     cookie: i64,
     settings: Vec<Row>,
+    changes: i64,
     has_sequence: bool,
 }
 
@@ -77,14 +85,26 @@ impl Tracker {
         &mut self,
         conn: &C,
     ) -> Result<Vec<Row>, HarnessError> {
-        let state = state(conn).await?;
-        let mut rows = self.objects(conn, None).await?;
+        let (state, _) = state(conn, None).await?;
+        let objects = match packed_objects(conn).await {
+            Ok(objects) => objects,
+            // An SQLite without group_concat's byte lengths: one row per object.
+            Err(_) => row_objects(conn, OBJECTS_SQL, Vec::new()).await?,
+        };
+        self.tables.clear();
+        let mut rows = self.rows(objects);
         rows.extend(state.settings);
         if state.has_sequence {
             rows.extend(counters(conn).await?);
         }
         self.cookie = Some(state.cookie);
+        self.changes = Some(state.changes);
         Ok(rows)
+    }
+
+    /// `total_changes()` as of the last read.
+    pub(super) fn changes(&self) -> Option<i64> {
+        self.changes
     }
 
     /// What changed since the last read: nothing of the objects when the cookie has not
@@ -95,61 +115,50 @@ impl Tracker {
         conn: &C,
         hint: &Hint<'_>,
     ) -> Result<Reread, HarnessError> {
-        let state = state(conn).await?;
+        // The objects of the tables the call's statements name are read with the state,
+        // in one query, and used only if the schema cookie moved. `None`: a statement
+        // may change objects it does not name.
+        let named =
+            created_or_dropped(hint.statements.iter().chain(hint.bookkeeping)).map(|named| {
+                // An object a statement names by itself (`DROP INDEX i`) belongs to its
+                // table's unit.
+                named
+                    .iter()
+                    .flat_map(|name| {
+                        let table = self.tables.get(name).cloned();
+                        std::iter::once(name.clone()).chain(table)
+                    })
+                    .collect::<BTreeSet<String>>()
+            });
+        let (state, objects) = state(conn, named.as_ref()).await?;
         let mut units: BTreeSet<String> = BTreeSet::from([SETTINGS_UNIT.to_owned()]);
         let mut rows = state.settings;
-        if self.cookie != Some(state.cookie) {
-            // A schema change by no statement seen (or by one it cannot follow):
-            // everything is read again.
-            let named = created_or_dropped(hint.statements.iter().chain(hint.bookkeeping));
-            let Some(named) = named.filter(|named| !named.is_empty()) else {
+        let schema_changed = self.cookie != Some(state.cookie);
+        if schema_changed {
+            // A schema change no statement seen explains (or one that may reach
+            // objects it does not name): everything is read again.
+            let Some(tables) = named.filter(|named| !named.is_empty()) else {
                 return Ok(Reread::All(self.read_all(conn).await?));
             };
-            // An object a statement names by itself (`DROP INDEX i`) belongs to its
-            // table's unit.
-            let tables: BTreeSet<String> = named
-                .iter()
-                .flat_map(|name| {
-                    let table = self.tables.get(name).cloned();
-                    std::iter::once(name.clone()).chain(table)
-                })
-                .collect();
-            rows.extend(self.objects(conn, Some(&tables)).await?);
+            rows.extend(self.rows(objects));
             units.extend(tables.iter().map(|t| table_unit(t)));
         }
-        if self.cookie != Some(state.cookie) || hint.rows_changed {
+        let rows_changed = self
+            .changes
+            .is_none_or(|before| state.changes - before != hint.bookkeeping_rows);
+        if schema_changed || rows_changed {
             units.insert(COUNTERS_UNIT.to_owned());
             if state.has_sequence {
                 rows.extend(counters(conn).await?);
             }
         }
         self.cookie = Some(state.cookie);
+        self.changes = Some(state.changes);
         Ok(Reread::Units { units, rows })
     }
 
-    /// The objects of `tables` (lower-cased names), or all of them.
-    async fn objects<C: ConnectionTrait>(
-        &mut self,
-        conn: &C,
-        tables: Option<&BTreeSet<String>>,
-    ) -> Result<Vec<Row>, HarnessError> {
-        let objects = match tables {
-            None => match packed_objects(conn).await {
-                Ok(objects) => objects,
-                // An SQLite without group_concat's byte lengths: one row per object.
-                Err(_) => row_objects(conn, OBJECTS_SQL, Vec::new()).await?,
-            },
-            Some(tables) if tables.is_empty() => Vec::new(),
-            Some(tables) => {
-                let marks = vec!["?"; tables.len()].join(", ");
-                let sql = format!("{OBJECTS_SQL} AND lower(tbl_name) IN ({marks})");
-                let values = tables.iter().map(|t| t.as_str().into()).collect();
-                row_objects(conn, &sql, values).await?
-            }
-        };
-        if tables.is_none() {
-            self.tables.clear();
-        }
+    /// The objects as dump rows, laid out (from the cache when unchanged).
+    fn rows(&mut self, objects: Vec<(String, String, String, String)>) -> Vec<Row> {
         let mut rows = Vec::with_capacity(objects.len());
         for (kind, name, table, sql) in objects {
             let (kind, order) = order(&kind, &table, &name);
@@ -170,7 +179,7 @@ impl Tracker {
                 unit: table_unit(&table),
             });
         }
-        Ok(rows)
+        rows
     }
 }
 
@@ -179,33 +188,72 @@ pub(super) async fn read_rows<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, 
     Tracker::default().read_all(conn).await
 }
 
-async fn state<C: ConnectionTrait>(conn: &C) -> Result<State, HarnessError> {
-    let found = rows(conn, STATE_SQL).await?;
-    let row = found
-        .first()
-        .ok_or_else(|| HarnessError::Setup("SQLite returned no header settings".into()))?;
-    let mut settings = Vec::new();
-    for (sub, pragma) in ["user_version", "application_id"].into_iter().enumerate() {
-        let value: i64 = get(row, pragma)?;
-        if value != 0 {
-            settings.push(Row {
-                key: ObjectKey::new(ObjectKind::Setting, pragma),
-                order: Order {
-                    group: 4,
-                    owner: String::new(),
-                    sub: sub as i32,
-                    name: pragma.to_owned(),
-                },
-                ddl: format!("PRAGMA {pragma} = {value};").into(),
-                unit: SETTINGS_UNIT.to_owned(),
-            });
+/// The state, and the objects of `tables` (lower-cased names) when given.
+async fn state<C: ConnectionTrait>(
+    conn: &C,
+    tables: Option<&BTreeSet<String>>,
+) -> Result<(State, Vec<(String, String, String, String)>), HarnessError> {
+    let (sql, values) = match tables {
+        Some(tables) if !tables.is_empty() => {
+            let marks = vec!["?"; tables.len()].join(", ");
+            (
+                format!(
+                    "{STATE_SQL} UNION ALL SELECT 'object', NULL, NULL, NULL, NULL, NULL, \
+                     type, name, tbl_name, sql FROM sqlite_master \
+                     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
+                       AND lower(tbl_name) IN ({marks})"
+                ),
+                tables.iter().map(|t| t.as_str().into()).collect(),
+            )
         }
+        _ => (STATE_SQL.to_owned(), Vec::new()),
+    };
+    let found = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Sqlite,
+            sql,
+            values,
+        ))
+        .await?;
+    let mut state = None;
+    let mut objects = Vec::new();
+    for row in &found {
+        if get::<String>(row, "part")? == "object" {
+            objects.push((
+                get(row, "type")?,
+                get(row, "name")?,
+                get(row, "tbl_name")?,
+                get(row, "sql")?,
+            ));
+            continue;
+        }
+        let mut settings = Vec::new();
+        for (sub, pragma) in ["user_version", "application_id"].into_iter().enumerate() {
+            let value: i64 = get(row, pragma)?;
+            if value != 0 {
+                settings.push(Row {
+                    key: ObjectKey::new(ObjectKind::Setting, pragma),
+                    order: Order {
+                        group: 4,
+                        owner: String::new(),
+                        sub: sub as i32,
+                        name: pragma.to_owned(),
+                    },
+                    ddl: format!("PRAGMA {pragma} = {value};").into(),
+                    unit: SETTINGS_UNIT.to_owned(),
+                });
+            }
+        }
+        state = Some(State {
+            cookie: get(row, "cookie")?,
+            settings,
+            changes: get(row, "changes")?,
+            has_sequence: get(row, "has_sequence")?,
+        });
     }
-    Ok(State {
-        cookie: get(row, "cookie")?,
-        settings,
-        has_sequence: get(row, "has_sequence")?,
-    })
+    let state =
+        state.ok_or_else(|| HarnessError::Setup("SQLite returned no header settings".into()))?;
+    Ok((state, objects))
 }
 
 /// The AUTOINCREMENT counters (`sqlite_sequence`, which exists once a table uses

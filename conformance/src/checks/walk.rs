@@ -217,14 +217,23 @@ struct Reader {
 impl Reader {
     /// Everything read afresh.
     async fn open(conn: &DatabaseConnection, table: &str) -> Result<Self, HarnessError> {
-        let counters = Counters::detect(conn).await?;
-        Ok(Self {
+        let mut reader = Self {
             table: table.to_owned(),
             catalog: LiveCatalog::open(conn).await?,
             data: data::snapshot(conn, table).await?,
-            rows: counters.read(conn, table).await?,
-            counters,
-        })
+            counters: Counters::detect(conn).await?,
+            rows: RowChanges::Unknown,
+        };
+        reader.rows = reader.row_changes(conn).await?;
+        Ok(reader)
+    }
+
+    /// The row counters now: on SQLite read with the catalog, in the same query.
+    async fn row_changes(&self, conn: &DatabaseConnection) -> Result<RowChanges, HarnessError> {
+        match self.catalog.row_counter() {
+            Some(total) => Ok(RowChanges::Total(total)),
+            None => self.counters.read(conn, &self.table).await,
+        }
     }
 
     /// What the call that ran `executed` (and `bookkeeping`, its statements on the
@@ -235,20 +244,16 @@ impl Reader {
         executed: &[Executed],
         bookkeeping: &[Executed],
     ) -> Result<Delta, HarnessError> {
-        let rows = self.counters.read(conn, &self.table).await?;
-        let rows_changed = match (&self.rows, &rows) {
-            (RowChanges::Total(a), RowChanges::Total(b)) => b - a != BOOKKEEPING_ROWS,
-            (a, b) => a != b || *b == RowChanges::Unknown,
-        };
         let hint = Hint {
             statements: executed,
             bookkeeping,
-            rows_changed,
+            bookkeeping_rows: BOOKKEEPING_ROWS,
         };
         let schema = self.catalog.refresh(conn, &hint).await?;
         if crate::settings::check_catalog_reads() {
             self.catalog.check_against_full(conn).await?;
         }
+        let rows = self.row_changes(conn).await?;
         let scope = scope(&schema, &self.rows, &rows, executed);
         self.rows = rows;
         let data = self.refresh_data(conn, &scope, &schema).await?;
