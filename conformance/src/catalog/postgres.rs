@@ -393,6 +393,15 @@ BEGIN
       coalesce(current_setting('conformance.ddl_log', true), '') || noted || ',', false);
   END IF;
 END $body$;
+-- The log so far, emptied to its mark: a log without the mark was reset by someone
+-- else (`RESET ALL`), and says nothing reliable.
+CREATE OR REPLACE FUNCTION pg_catalog.conformance_take_ddl_log() RETURNS text
+LANGUAGE plpgsql AS $body$
+DECLARE log text := coalesce(current_setting('conformance.ddl_log', true), '');
+BEGIN
+  PERFORM set_config('conformance.ddl_log', '#', false);
+  RETURN log;
+END $body$;
 DROP EVENT TRIGGER IF EXISTS conformance_ddl_end;
 DROP EVENT TRIGGER IF EXISTS conformance_sql_drop;
 CREATE EVENT TRIGGER conformance_ddl_end ON ddl_command_end
@@ -403,7 +412,7 @@ CREATE EVENT TRIGGER conformance_sql_drop ON sql_drop
 
 /// What the log holds since the last read, and what else changes every object's text
 /// (the search path and quoting decide how names print; policies print role names).
-const LOG_SQL: &str = "SELECT coalesce(current_setting('conformance.ddl_log', true), '') AS log, \
+const LOG_SQL: &str = "SELECT pg_catalog.conformance_take_ddl_log() AS log, \
      current_setting('search_path') || '|' || current_setting('quote_all_identifiers') || '|' \
        || (SELECT md5(string_agg(oid::text || ':' || rolname, ',' ORDER BY oid)) FROM pg_roles) \
        AS environment";
@@ -463,9 +472,8 @@ fn read_units_function() -> String {
 /// Follows one PostgreSQL database's catalog (see [`super::live`]).
 #[derive(Debug, Default)]
 pub(super) struct Tracker {
-    /// How much of the log has been read; `None` when the event trigger could not be
-    /// installed (then every read is whole).
-    read_up_to: Option<usize>,
+    /// Whether the event trigger is installed (else every read is whole).
+    logging: bool,
     environment: String,
     /// The units each object belongs to (a dropped object's unit is read again).
     members: HashMap<i64, BTreeSet<i64>>,
@@ -494,7 +502,7 @@ impl Tracker {
                 .await
                 .is_ok();
         Ok(Self {
-            read_up_to: installed.then_some(0),
+            logging: installed,
             ..Self::default()
         })
     }
@@ -504,19 +512,17 @@ impl Tracker {
         &mut self,
         conn: &C,
     ) -> Result<Vec<Row>, HarnessError> {
-        if self.read_up_to.is_some() {
+        if self.logging {
             let found = rows(conn, LOG_SQL).await?;
             let row = found
                 .first()
                 .ok_or_else(|| HarnessError::Setup("no DDL log row".into()))?;
-            let log: String = get(row, "log")?;
-            self.read_up_to = Some(log.len());
             self.environment = get(row, "environment")?;
         }
         let rows = read_rows(conn).await?;
         self.members.clear();
         self.owned.clear();
-        if self.read_up_to.is_some() {
+        if self.logging {
             let units: BTreeSet<i64> = rows.iter().filter_map(|r| r.unit.parse().ok()).collect();
             self.learn_members(conn, &units).await?;
         }
@@ -530,9 +536,9 @@ impl Tracker {
         &mut self,
         conn: &C,
     ) -> Result<Reread, HarnessError> {
-        let Some(read_up_to) = self.read_up_to else {
+        if !self.logging {
             return Ok(Reread::All(self.read_all(conn).await?));
-        };
+        }
         let found = rows(conn, LOG_SQL).await?;
         let row = found
             .first()
@@ -540,13 +546,12 @@ impl Tracker {
         let log: String = get(row, "log")?;
         let environment: String = get(row, "environment")?;
         let noted = log
-            .get(read_up_to..)
+            .strip_prefix('#')
             .filter(|_| environment == self.environment)
             .and_then(parse_log);
         let Some(noted) = noted else {
             return Ok(Reread::All(self.read_all(conn).await?));
         };
-        self.read_up_to = Some(log.len());
         if noted.is_empty() {
             return Ok(Reread::Units {
                 units: BTreeSet::new(),
