@@ -271,10 +271,10 @@ impl LiveCatalog {
 impl LiveCatalog {
     fn remove(&mut self, key: &ObjectKey) -> Option<Object> {
         let object = self.objects.remove(key)?;
-        if key.kind == ObjectKind::Table {
-            if let Some(count) = self.bare_tables.get_mut(bare(&key.name)) {
-                *count = count.saturating_sub(1);
-            }
+        if key.kind == ObjectKind::Table
+            && let Some(count) = self.bare_tables.get_mut(bare(&key.name))
+        {
+            *count = count.saturating_sub(1);
         }
         Some(object)
     }

@@ -272,14 +272,15 @@ impl Reader {
             Scope::All => data::snapshot(conn, &self.table).await?,
             Scope::Tables(tables) => {
                 for change in schema {
-                    if change.key.kind == ObjectKind::Table && change.after.is_none() {
-                        if let Some(before) = self.data.tables.remove(&change.key.name) {
-                            changes.push(DataChange {
-                                table: change.key.name.clone(),
-                                before: Some(before),
-                                after: None,
-                            });
-                        }
+                    if change.key.kind == ObjectKind::Table
+                        && change.after.is_none()
+                        && let Some(before) = self.data.tables.remove(&change.key.name)
+                    {
+                        changes.push(DataChange {
+                            table: change.key.name.clone(),
+                            before: Some(before),
+                            after: None,
+                        });
                     }
                 }
                 let stale: BTreeSet<String> = tables
@@ -294,14 +295,14 @@ impl Reader {
                 // A table read again that has no data (a partition: its rows are its
                 // parent's) keeps none.
                 for table in stale {
-                    if !fresh.tables.contains_key(&table) {
-                        if let Some(before) = self.data.tables.remove(&table) {
-                            changes.push(DataChange {
-                                table,
-                                before: Some(before),
-                                after: None,
-                            });
-                        }
+                    if !fresh.tables.contains_key(&table)
+                        && let Some(before) = self.data.tables.remove(&table)
+                    {
+                        changes.push(DataChange {
+                            table,
+                            before: Some(before),
+                            after: None,
+                        });
                     }
                 }
                 for (table, after) in std::mem::take(&mut fresh.tables) {
