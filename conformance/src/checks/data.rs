@@ -258,15 +258,27 @@ async fn sqlite<C: ConnectionTrait>(
 ) -> Result<DataSnapshot, HarnessError> {
     const COLUMNS: &str = "SELECT m.name AS table_name, p.name AS column_name \
         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> ?";
-    let (filter, values) = only_filter("m.name", only, 2, false);
-    let sql = format!("{COLUMNS}{filter} ORDER BY m.name, p.cid");
+        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> ? \
+        ORDER BY m.name, p.cid";
+    let (sql, values): (String, Vec<sea_orm::Value>) = match only {
+        None => (COLUMNS.to_owned(), vec![exclude.into()]),
+        // The tables named, looked up by name: no scan of the whole catalog.
+        Some(only) if only.is_empty() => return Ok(DataSnapshot::default()),
+        Some(only) => (
+            format!(
+                "SELECT v.column1 AS table_name, p.name AS column_name \
+                 FROM (VALUES {}) v JOIN pragma_table_info(v.column1, 'main') p \
+                 WHERE v.column1 <> ? ORDER BY v.column1, p.cid",
+                vec!["(?)"; only.len()].join(", ")
+            ),
+            only.iter()
+                .map(|t| t.as_str().into())
+                .chain(std::iter::once(exclude.into()))
+                .collect(),
+        ),
+    };
     let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            sql,
-            std::iter::once(exclude.into()).chain(values),
-        ))
+        .query_all_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
         .await?;
     let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in rows {
