@@ -380,6 +380,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn sqlite_reads_everything_when_a_new_object_takes_a_freed_rowid_it_did_not_look_at() {
+        let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
+        let mut tracker = sqlite::Tracker::default();
+        let create = [
+            "CREATE TABLE a (id integer)",
+            "CREATE TABLE b (id integer)",
+            "CREATE TABLE c (id integer)",
+        ];
+        for statement in create {
+            db.conn
+                .execute_unprepared(statement)
+                .await
+                .expect(statement);
+        }
+        tracker.read_all(&db.conn).await.expect("read");
+        // b's rowid is freed; then c's: the new table takes b's, below the last.
+        let drop = ["DROP TABLE b"];
+        assert!(units(&refresh(&db, &mut tracker, &drop, &drop).await).is_some());
+        let swap = ["DROP TABLE c", "CREATE TABLE d (id integer)"];
+        assert!(units(&refresh(&db, &mut tracker, &swap, &swap).await).is_none());
+        // Dropped and created again at the same rowid: followed without a whole read.
+        let again = ["DROP TABLE d", "CREATE TABLE d (id integer, x text)"];
+        assert!(units(&refresh(&db, &mut tracker, &again, &again).await).is_some());
+    }
+
+    #[tokio::test]
     async fn the_live_catalog_follows_creates_drops_and_renames() {
         let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
         let mut live = LiveCatalog::open(&db.conn).await.expect("open");

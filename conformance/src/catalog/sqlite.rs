@@ -28,7 +28,8 @@ const STATE_SQL: &str = "SELECT 'state' AS part, \
      (SELECT application_id FROM pragma_application_id) AS application_id, \
      total_changes() AS changes, \
      (SELECT count(*) FROM pragma_table_info('sqlite_sequence')) > 0 AS has_sequence, \
-     NULL AS type, NULL AS name, NULL AS tbl_name, NULL AS sql";
+     (SELECT count(*) FROM sqlite_master) AS entries, \
+     NULL AS type, NULL AS name, NULL AS tbl_name, NULL AS sql, NULL AS rid";
 
 /// Where an object goes in the dump: tables, then indexes, triggers and views, each by
 /// table and name; then the header's settings, then the AUTOINCREMENT counters.
@@ -69,6 +70,13 @@ pub(super) struct Tracker {
     tables: HashMap<String, String>,
     /// `total_changes()` at the last read.
     changes: Option<i64>,
+    /// Every row of `sqlite_master` at the last read, by rowid: its name and table,
+    /// lower-cased. A `CREATE` adds rows after the last rowid (or, after a `DROP` in
+    /// the same call, at a rowid it freed); a `DROP` removes its table's rows: so the
+    /// rows a call may have touched are found by rowid, without a scan.
+    entries: HashMap<i64, (String, String)>,
+    /// The rowids of each table's rows (lower-cased table name).
+    table_entries: HashMap<String, BTreeSet<i64>>,
 }
 
 /// The header settings and cookie, as read by [`STATE_SQL`].
@@ -77,7 +85,12 @@ struct State {
     settings: Vec<Row>,
     changes: i64,
     has_sequence: bool,
+    /// The number of rows in `sqlite_master`.
+    entries: usize,
 }
+
+/// A row of `sqlite_master`: rowid, type, name, table, `CREATE` text.
+type Entry = (i64, String, String, String, Option<String>);
 
 impl Tracker {
     /// Every object, setting and counter.
@@ -92,6 +105,19 @@ impl Tracker {
             Err(_) => row_objects(conn, OBJECTS_SQL, Vec::new()).await?,
         };
         self.tables.clear();
+        self.entries.clear();
+        self.table_entries.clear();
+        for row in rows(
+            conn,
+            "SELECT rowid AS rid, name, tbl_name FROM sqlite_master",
+        )
+        .await?
+        {
+            let entry: i64 = get(&row, "rid")?;
+            let name: String = get(&row, "name")?;
+            let table: String = get(&row, "tbl_name")?;
+            self.remember(entry, &name, &table);
+        }
         let mut rows = self.rows(objects);
         rows.extend(state.settings);
         if state.has_sequence {
@@ -130,14 +156,32 @@ impl Tracker {
                     })
                     .collect::<BTreeSet<String>>()
             });
-        let (state, objects) = state(conn, named.as_ref()).await?;
+        // The rows those tables had, and every row after the last one.
+        let fetch = named
+            .as_ref()
+            .filter(|named| !named.is_empty())
+            .map(|named| {
+                let known: BTreeSet<i64> = named
+                    .iter()
+                    .filter_map(|table| self.table_entries.get(table))
+                    .flatten()
+                    .copied()
+                    .collect();
+                let last = self.entries.keys().copied().max().unwrap_or(0);
+                (last, known)
+            });
+        let (state, fetched) = state(conn, fetch.as_ref()).await?;
         let mut units: BTreeSet<String> = BTreeSet::from([SETTINGS_UNIT.to_owned()]);
         let mut rows = state.settings;
         let schema_changed = self.cookie != Some(state.cookie);
         if schema_changed {
             // A schema change no statement seen explains (or one that may reach
-            // objects it does not name): everything is read again.
-            let Some(tables) = named.filter(|named| !named.is_empty()) else {
+            // objects it does not name, or rows found elsewhere than expected):
+            // everything is read again.
+            let (Some(tables), Some((_, known))) = (named.filter(|n| !n.is_empty()), fetch) else {
+                return Ok(Reread::All(self.read_all(conn).await?));
+            };
+            let Some(objects) = self.reconcile(&tables, &known, fetched, state.entries) else {
                 return Ok(Reread::All(self.read_all(conn).await?));
             };
             rows.extend(self.rows(objects));
@@ -155,6 +199,75 @@ impl Tracker {
         self.cookie = Some(state.cookie);
         self.changes = Some(state.changes);
         Ok(Reread::Units { units, rows })
+    }
+
+    /// Records a row of `sqlite_master`.
+    fn remember(&mut self, entry: i64, name: &str, table: &str) {
+        let (name, table) = (name.to_ascii_lowercase(), table.to_ascii_lowercase());
+        self.table_entries
+            .entry(table.clone())
+            .or_default()
+            .insert(entry);
+        self.entries.insert(entry, (name, table));
+    }
+
+    /// Forgets a row of `sqlite_master`.
+    fn forget(&mut self, entry: i64) {
+        if let Some((_, table)) = self.entries.remove(&entry)
+            && let Some(entries) = self.table_entries.get_mut(&table)
+        {
+            entries.remove(&entry);
+        }
+    }
+
+    /// Updates the rows known from those `fetched` (the `known` rowids of `tables`, and
+    /// every row after the last one) and returns the objects of `tables`; `None` when
+    /// the rows do not add up to `entries` (a row was added where none was looked for)
+    /// or a new row belongs to a table not named.
+    fn reconcile(
+        &mut self,
+        tables: &BTreeSet<String>,
+        known: &BTreeSet<i64>,
+        fetched: Vec<Entry>,
+        entries: usize,
+    ) -> Option<Vec<(String, String, String, String)>> {
+        let same = |this: &Self, entry: &Entry| {
+            this.entries
+                .get(&entry.0)
+                .is_some_and(|(name, _)| *name == entry.2.to_ascii_lowercase())
+        };
+        let still: BTreeSet<i64> = fetched
+            .iter()
+            .filter(|entry| same(self, entry))
+            .map(|entry| entry.0)
+            .collect();
+        let added: Vec<&Entry> = fetched.iter().filter(|entry| !same(self, entry)).collect();
+        let removed: Vec<i64> = known.difference(&still).copied().collect();
+        if self.entries.len() - removed.len() + added.len() != entries
+            || added
+                .iter()
+                .any(|entry| !tables.contains(&entry.3.to_ascii_lowercase()))
+        {
+            return None;
+        }
+        for entry in removed {
+            self.forget(entry);
+        }
+        for entry in &fetched {
+            self.forget(entry.0);
+            self.remember(entry.0, &entry.2, &entry.3);
+        }
+        Some(
+            fetched
+                .into_iter()
+                .filter(|entry| tables.contains(&entry.3.to_ascii_lowercase()))
+                .filter_map(|(_, kind, name, table, sql)| {
+                    let internal =
+                        name.len() > 6 && name.as_bytes()[..6].eq_ignore_ascii_case(b"sqlite");
+                    Some((kind, name, table, sql.filter(|_| !internal)?))
+                })
+                .collect(),
+        )
     }
 
     /// The objects as dump rows, laid out (from the cache when unchanged).
@@ -188,25 +301,29 @@ pub(super) async fn read_rows<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, 
     Tracker::default().read_all(conn).await
 }
 
-/// The state, and the objects of `tables` (lower-cased names) when given.
+/// The state, and with `fetch` (the last rowid, and more rowids) the rows of
+/// `sqlite_master` after the last rowid and at those rowids.
 async fn state<C: ConnectionTrait>(
     conn: &C,
-    tables: Option<&BTreeSet<String>>,
-) -> Result<(State, Vec<(String, String, String, String)>), HarnessError> {
-    let (sql, values) = match tables {
-        Some(tables) if !tables.is_empty() => {
-            let marks = vec!["?"; tables.len()].join(", ");
-            (
-                format!(
-                    "{STATE_SQL} UNION ALL SELECT 'object', NULL, NULL, NULL, NULL, NULL, \
-                     type, name, tbl_name, sql FROM sqlite_master \
-                     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
-                       AND lower(tbl_name) IN ({marks})"
-                ),
-                tables.iter().map(|t| t.as_str().into()).collect(),
-            )
+    fetch: Option<&(i64, BTreeSet<i64>)>,
+) -> Result<(State, Vec<Entry>), HarnessError> {
+    const ENTRIES: &str = " UNION ALL SELECT 'entry', NULL, NULL, NULL, NULL, NULL, NULL, \
+         type, name, tbl_name, sql, rowid FROM sqlite_master WHERE ";
+    let (sql, values): (String, Vec<sea_orm::Value>) = match fetch {
+        Some((last, known)) => {
+            let mut sql = format!("{STATE_SQL}{ENTRIES}rowid > ?");
+            if !known.is_empty() {
+                let marks = vec!["?"; known.len()].join(", ");
+                sql.push_str(&format!("{ENTRIES}rowid IN ({marks}) AND rowid <= ?"));
+            }
+            let mut values: Vec<sea_orm::Value> = vec![(*last).into()];
+            if !known.is_empty() {
+                values.extend(known.iter().map(|&rowid| rowid.into()));
+                values.push((*last).into());
+            }
+            (sql, values)
         }
-        _ => (STATE_SQL.to_owned(), Vec::new()),
+        None => (STATE_SQL.to_owned(), Vec::new()),
     };
     let found = conn
         .query_all_raw(sea_orm::Statement::from_sql_and_values(
@@ -218,8 +335,9 @@ async fn state<C: ConnectionTrait>(
     let mut state = None;
     let mut objects = Vec::new();
     for row in &found {
-        if get::<String>(row, "part")? == "object" {
+        if get::<String>(row, "part")? == "entry" {
             objects.push((
+                get(row, "rid")?,
                 get(row, "type")?,
                 get(row, "name")?,
                 get(row, "tbl_name")?,
@@ -249,6 +367,7 @@ async fn state<C: ConnectionTrait>(
             settings,
             changes: get(row, "changes")?,
             has_sequence: get(row, "has_sequence")?,
+            entries: usize::try_from(get::<i64>(row, "entries")?).unwrap_or(0),
         });
     }
     let state =

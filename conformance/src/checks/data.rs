@@ -278,7 +278,11 @@ async fn sqlite<C: ConnectionTrait>(
         ),
     };
     let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            values,
+        ))
         .await?;
     let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in rows {
