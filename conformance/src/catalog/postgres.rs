@@ -442,14 +442,15 @@ const MEMBERS_SQL: &str = "WITH RECURSIVE owned(objid, unit) AS ( \
 /// finds the units of the changed objects (`classes`, `oids`) and their dependents,
 /// plus `extra` units, and returns them (`part = 'unit'`), the objects they own
 /// (`'member'`) and their dump rows (`'row'`). A function, so that the dump query gets
-/// the units as a parameter its filter pushes down into every section.
+/// the units as a parameter its filter pushes down into every section, and its plan is
+/// kept for the session.
 fn read_units_function() -> String {
     let units = UNITS_SQL
         .replace("$1::oid[]", "classes")
         .replace("$2::oid[]", "oids")
         .replace("$3::oid[]", "extra");
     let members = MEMBERS_SQL.replace("$1::oid[]", "found");
-    let objects = OBJECTS_SQL.replace("/*TABLES*/", "AND t.oid = ANY($1)");
+    let objects = OBJECTS_SQL.replace("/*TABLES*/", "AND t.oid = ANY(found)");
     format!(
         "CREATE OR REPLACE FUNCTION pg_catalog.conformance_read_units(classes oid[], oids oid[], extra oid[]) \
          RETURNS TABLE(part text, grp int, owner text, sub int, kind text, name text, ddl text, \
@@ -463,8 +464,8 @@ fn read_units_function() -> String {
              NULL::text, NULL::text, u::int8, NULL::int8 FROM unnest(found) u; \
            RETURN QUERY SELECT 'member'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
              NULL::text, NULL::text, m.unit, m.member FROM ({members}) m; \
-           RETURN QUERY EXECUTE $rows$ SELECT 'row'::text, grp, owner, sub, kind, name, ddl, \
-             unit::int8, NULL::int8 FROM ({objects}) o WHERE o.unit = ANY($1) $rows$ USING found; \
+           RETURN QUERY SELECT 'row'::text, o.grp, o.owner, o.sub, o.kind, o.name, o.ddl, \
+             o.unit::int8, NULL::int8 FROM ({objects}) o WHERE o.unit = ANY(found); \
          END $body$"
     )
 }
