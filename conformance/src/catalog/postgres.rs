@@ -442,8 +442,9 @@ const MEMBERS_SQL: &str = "WITH RECURSIVE owned(objid, unit) AS ( \
 /// finds the units of the changed objects (`classes`, `oids`) and their dependents,
 /// plus `extra` units, and returns them (`part = 'unit'`), the objects they own
 /// (`'member'`) and their dump rows (`'row'`). A function, so that the dump query gets
-/// the units as a parameter its filter pushes down into every section, and its plan is
-/// kept for the session.
+/// the units as a parameter its filter pushes down into every section; its plans are
+/// made once per session (`force_generic_plan`: planning the dump query costs more
+/// than running it for a few units).
 fn read_units_function() -> String {
     let units = UNITS_SQL
         .replace("$1::oid[]", "classes")
@@ -455,7 +456,7 @@ fn read_units_function() -> String {
         "CREATE OR REPLACE FUNCTION pg_catalog.conformance_read_units(classes oid[], oids oid[], extra oid[]) \
          RETURNS TABLE(part text, grp int, owner text, sub int, kind text, name text, ddl text, \
                        unit int8, member int8) \
-         LANGUAGE plpgsql AS $body$ \
+         LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $body$ \
          #variable_conflict use_column
          DECLARE found oid[]; \
          BEGIN \
