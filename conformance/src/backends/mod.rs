@@ -104,8 +104,10 @@ impl TestDatabase {
 }
 
 /// Opens a connection to a throwaway database the way applications do (SQLite with
-/// foreign keys on), except that commits do not wait for the disk: a test database
-/// needs no durability, and what a migration does is the same either way. One
+/// foreign keys on), except that commits do not wait for the disk (a test database
+/// needs no durability) and PostgreSQL does not JIT-compile the harness's catalog
+/// queries (compiling costs more than running them): what a migration does is the same
+/// either way. One
 /// connection, so that everything a migration runs shares it (and its counters).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, HarnessError> {
     let mut options = ConnectOptions::new(url);
@@ -118,7 +120,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, HarnessError> {
                 .create_if_missing(true)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Off)
         })
-        .map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+        .map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off"), ("jit", "off")]));
     Database::connect(options)
         .await
         .map_err(|e| HarnessError::Connect {

@@ -76,6 +76,7 @@ macro_rules! user_tables {
 /// The object a catalog object is read again with (its unit): a table for its
 /// indexes, constraints, triggers, policies, defaults and its row type; a type for its
 /// enum values and domain constraints; a view for its rule; any other object itself.
+/// None for a TOAST table: it is found with its table, which is its unit.
 macro_rules! unit_of {
     ($class:literal, $oid:literal) => {
         concat!(
@@ -83,7 +84,7 @@ macro_rules! unit_of {
             " WHEN 'pg_class'::regclass THEN (SELECT CASE WHEN c.relkind IN ('i', 'I') \
                  THEN (SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = c.oid) \
                  WHEN c.relkind = 'c' THEN c.reltype \
-                 WHEN c.relkind = 't' THEN (SELECT x.oid FROM pg_class x WHERE x.reltoastrelid = c.oid) \
+                 WHEN c.relkind = 't' THEN NULL \
                  ELSE c.oid END FROM pg_class c WHERE c.oid = ", $oid, ")",
             " WHEN 'pg_type'::regclass THEN (SELECT CASE WHEN t.typrelid <> 0 AND \
                  (SELECT x.relkind FROM pg_class x WHERE x.oid = t.typrelid) <> 'c' THEN t.typrelid \
@@ -423,8 +424,9 @@ const LOG_SQL: &str = "SELECT pg_catalog.conformance_take_ddl_log() AS log, \
 const UNITS_SQL: &str = concat!(
     "WITH RECURSIVE changed(classid, objid) AS (SELECT * FROM unnest($1::oid[], $2::oid[])), \
      closure(classid, objid) AS (SELECT classid, objid FROM changed UNION \
-       SELECT d.classid, d.objid FROM pg_depend d JOIN closure c \
-         ON d.refclassid = c.classid AND d.refobjid = c.objid WHERE d.objid >= 16384) \
+       SELECT x.classid, x.objid FROM closure c CROSS JOIN LATERAL \
+         (SELECT d.classid, d.objid FROM pg_depend d \
+          WHERE d.refclassid = c.classid AND d.refobjid = c.objid OFFSET 0) x) \
      SELECT DISTINCT u::int8 AS unit FROM (SELECT ",
     unit_of!("cl.classid", "cl.objid"),
     " AS u FROM closure cl UNION ALL SELECT unnest($3::oid[])) x WHERE u IS NOT NULL"
@@ -432,11 +434,13 @@ const UNITS_SQL: &str = concat!(
 
 /// Every object each unit (`$1`) owns, the unit itself included: its indexes,
 /// constraints, triggers, defaults, row type… (what a drop of it reports).
-const MEMBERS_SQL: &str = "WITH RECURSIVE owned(objid, unit) AS ( \
-       SELECT u, u FROM unnest($1::oid[]) u UNION \
-       SELECT d.objid, o.unit FROM pg_depend d JOIN owned o ON d.refobjid = o.objid \
-         WHERE d.deptype IN ('a', 'i')) \
-     SELECT objid::int8 AS member, unit::int8 AS unit FROM owned";
+const MEMBERS_SQL: &str = "WITH RECURSIVE owned(classid, objid, unit) AS ( \
+       SELECT k.classid, u, u FROM unnest($1::oid[]) u, (VALUES ('pg_class'::regclass::oid), \
+         ('pg_type'::regclass::oid), ('pg_proc'::regclass::oid)) k(classid) UNION \
+       SELECT x.classid, x.objid, o.unit FROM owned o CROSS JOIN LATERAL \
+         (SELECT d.classid, d.objid FROM pg_depend d WHERE d.refclassid = o.classid \
+          AND d.refobjid = o.objid AND d.deptype IN ('a', 'i') OFFSET 0) x) \
+     SELECT DISTINCT objid::int8 AS member, unit::int8 AS unit FROM owned";
 
 /// One round trip for a read: a function (installed with the event trigger) that
 /// finds the units of the changed objects (`classes`, `oids`) and their dependents,
@@ -444,7 +448,8 @@ const MEMBERS_SQL: &str = "WITH RECURSIVE owned(objid, unit) AS ( \
 /// (`'member'`) and their dump rows (`'row'`). A function, so that the dump query gets
 /// the units as a parameter its filter pushes down into every section; its plans are
 /// made once per session (`force_generic_plan`: planning the dump query costs more
-/// than running it for a few units).
+/// than running it for a few units), and never JIT-compiled (compiling costs more than
+/// running, too).
 fn read_units_function() -> String {
     let units = UNITS_SQL
         .replace("$1::oid[]", "classes")
@@ -456,7 +461,7 @@ fn read_units_function() -> String {
         "CREATE OR REPLACE FUNCTION pg_catalog.conformance_read_units(classes oid[], oids oid[], extra oid[]) \
          RETURNS TABLE(part text, grp int, owner text, sub int, kind text, name text, ddl text, \
                        unit int8, member int8) \
-         LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $body$ \
+         LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET jit = off AS $body$ \
          #variable_conflict use_column
          DECLARE found oid[]; \
          BEGIN \
