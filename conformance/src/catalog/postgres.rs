@@ -444,12 +444,12 @@ const MEMBERS_SQL: &str = "WITH RECURSIVE owned(classid, objid, unit) AS ( \
 
 /// One round trip for a read: a function (installed with the event trigger) that
 /// finds the units of the changed objects (`classes`, `oids`) and their dependents,
-/// plus `extra` units, and returns them (`part = 'unit'`), the objects they own
-/// (`'member'`) and their dump rows (`'row'`). A function, so that the dump query gets
-/// the units as a parameter its filter pushes down into every section; its plans are
-/// made once per session (`force_generic_plan`: planning the dump query costs more
-/// than running it for a few units), and never JIT-compiled (compiling costs more than
-/// running, too).
+/// plus `extra` units, and returns them (`part = 'units'`, one text), the objects they
+/// own (`'members'`, one text) and their dump rows (`'row'`). A function, so that the
+/// dump query gets the units as a parameter its filter pushes down into every section;
+/// its plans are made once per session (`force_generic_plan`: planning the dump query
+/// costs more than running it for a few units), and never JIT-compiled (compiling
+/// costs more than running, too).
 fn read_units_function() -> String {
     let units = UNITS_SQL
         .replace("$1::oid[]", "classes")
@@ -466,10 +466,11 @@ fn read_units_function() -> String {
          DECLARE found oid[]; \
          BEGIN \
            SELECT coalesce(array_agg(x.unit::oid), '{{}}') INTO found FROM ({units}) x; \
-           RETURN QUERY SELECT 'unit'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
-             NULL::text, NULL::text, u::int8, NULL::int8 FROM unnest(found) u; \
-           RETURN QUERY SELECT 'member'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
-             NULL::text, NULL::text, m.unit, m.member FROM ({members}) m; \
+           RETURN QUERY SELECT 'units'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
+             NULL::text, array_to_string(found, ','), NULL::int8, NULL::int8; \
+           RETURN QUERY SELECT 'members'::text, NULL::int, NULL::text, NULL::int, NULL::text, \
+             NULL::text, coalesce(string_agg(m.member || ':' || m.unit, ','), ''), NULL::int8, \
+             NULL::int8 FROM ({members}) m; \
            RETURN QUERY SELECT 'row'::text, o.grp, o.owner, o.sub, o.kind, o.name, o.ddl, \
              o.unit::int8, NULL::int8 FROM ({objects}) o WHERE o.unit = ANY(found); \
          END $body$"
@@ -606,13 +607,32 @@ impl Tracker {
                 ],
             ))
             .await?;
+        // Units and members come as one text each (`u,u,…`, `member:unit,…`): decoding
+        // a row costs more than splitting a text.
         let (mut units, mut members, mut rows) = (BTreeSet::new(), Vec::new(), Vec::new());
+        let malformed = || HarnessError::Setup("a malformed catalog read".into());
         for found in &found {
             match get::<String>(found, "part")?.as_str() {
-                "unit" => {
-                    units.insert(get::<i64>(found, "unit")?);
+                "units" => {
+                    for unit in get::<String>(found, "ddl")?
+                        .split(',')
+                        .filter(|u| !u.is_empty())
+                    {
+                        units.insert(unit.parse::<i64>().map_err(|_| malformed())?);
+                    }
                 }
-                "member" => members.push((get::<i64>(found, "member")?, get(found, "unit")?)),
+                "members" => {
+                    for pair in get::<String>(found, "ddl")?
+                        .split(',')
+                        .filter(|p| !p.is_empty())
+                    {
+                        let (member, unit) = pair.split_once(':').ok_or_else(malformed)?;
+                        members.push((
+                            member.parse::<i64>().map_err(|_| malformed())?,
+                            unit.parse::<i64>().map_err(|_| malformed())?,
+                        ));
+                    }
+                }
                 _ => rows.push(dump_row(found)?),
             }
         }
