@@ -493,6 +493,32 @@ mod tests {
         live.check_against_full(&db.conn)
             .await
             .expect("after RESET ALL");
+        // Under `session_replication_role = replica` the log goes on.
+        db.conn
+            .execute_unprepared(
+                "SET session_replication_role = replica; CREATE TABLE u (id int); \
+                 SET session_replication_role = origin",
+            )
+            .await
+            .expect("replica");
+        live.refresh(&db.conn, &hint).await.expect("refresh");
+        assert_eq!(live.whole_reads, 1);
+        live.check_against_full(&db.conn).await.expect("replica");
+        // A migration that drops the event trigger: every read is whole from then on.
+        db.conn
+            .execute_unprepared("DROP EVENT TRIGGER conformance_ddl_end")
+            .await
+            .expect("drop trigger");
+        live.refresh(&db.conn, &hint).await.expect("refresh");
+        db.conn
+            .execute_unprepared("CREATE TABLE w (id int)")
+            .await
+            .expect("after");
+        live.refresh(&db.conn, &hint).await.expect("refresh");
+        assert_eq!(live.whole_reads, 3);
+        live.check_against_full(&db.conn)
+            .await
+            .expect("after RESET ALL");
         db.close().await.expect("close");
     }
 }

@@ -409,14 +409,20 @@ CREATE EVENT TRIGGER conformance_ddl_end ON ddl_command_end
   EXECUTE FUNCTION pg_catalog.conformance_note_ddl();
 CREATE EVENT TRIGGER conformance_sql_drop ON sql_drop
   EXECUTE FUNCTION pg_catalog.conformance_note_ddl();
+-- Also under `session_replication_role = replica`, which data-loading migrations set.
+ALTER EVENT TRIGGER conformance_ddl_end ENABLE ALWAYS;
+ALTER EVENT TRIGGER conformance_sql_drop ENABLE ALWAYS;
 "#;
 
 /// What the log holds since the last read, and what else changes every object's text
-/// (the search path and quoting decide how names print; policies print role names).
+/// (the search path and quoting decide how names print; policies print role names) or
+/// stops the log (a migration that dropped or disabled the event triggers).
 const LOG_SQL: &str = "SELECT pg_catalog.conformance_take_ddl_log() AS log, \
      current_setting('search_path') || '|' || current_setting('quote_all_identifiers') || '|' \
        || (SELECT md5(string_agg(oid::text || ':' || rolname, ',' ORDER BY oid)) FROM pg_roles) \
-       AS environment";
+       AS environment, \
+     (SELECT count(*) FROM pg_event_trigger WHERE evtenabled = 'A' \
+      AND evtname IN ('conformance_ddl_end', 'conformance_sql_drop')) = 2 AS intact";
 
 /// The units to read again for the objects changed (`$1` classes, `$2` OIDs): theirs,
 /// and those of every object that depends on them (a view on a renamed table, a
@@ -553,6 +559,11 @@ impl Tracker {
             .ok_or_else(|| HarnessError::Setup("no DDL log row".into()))?;
         let log: String = get(row, "log")?;
         let environment: String = get(row, "environment")?;
+        // The event triggers dropped or disabled: the log says nothing from now on.
+        if !get::<bool>(row, "intact")? {
+            self.logging = false;
+            return Ok(Reread::All(self.read_all(conn).await?));
+        }
         let noted = log
             .strip_prefix('#')
             .filter(|_| environment == self.environment)
