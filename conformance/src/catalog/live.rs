@@ -406,6 +406,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_live_catalog_follows_odd_names() {
+        let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
+        let mut live = LiveCatalog::open(&db.conn).await.expect("open");
+        let steps: [&[&str]; 4] = [
+            &[r#"CREATE TABLE "Odd ""Name"" ; x" (id integer PRIMARY KEY, "é" text)"#],
+            &[r#"CREATE INDEX "i;dx" ON "Odd ""Name"" ; x" ("é")"#],
+            &[r#"CREATE TABLE [bracket name] (`back tick` integer)"#],
+            &[r#"DROP INDEX "i;dx""#, r#"DROP TABLE "ODD ""NAME"" ; X""#],
+        ];
+        for step in steps {
+            for statement in step {
+                db.conn
+                    .execute_unprepared(statement)
+                    .await
+                    .expect(statement);
+            }
+            let statements = run(step);
+            let hint = Hint {
+                statements: &statements,
+                bookkeeping: &[],
+                bookkeeping_rows: 0,
+            };
+            assert!(
+                !live
+                    .refresh(&db.conn, &hint)
+                    .await
+                    .expect("refresh")
+                    .is_empty()
+            );
+            live.check_against_full(&db.conn)
+                .await
+                .expect("as a whole read");
+        }
+        assert!(live.has_table("bracket name"));
+    }
+
+    #[tokio::test]
     async fn the_live_catalog_follows_creates_drops_and_renames() {
         let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
         let mut live = LiveCatalog::open(&db.conn).await.expect("open");
