@@ -184,6 +184,8 @@ fn main() {
             "suite"
         );
         for &backend in &backends {
+            // (size, suite per migration), for the linearity line after the table.
+            let mut suite_costs: Vec<(usize, f64)> = Vec::new();
             for &size in &sizes {
                 SIZE.store(size, Ordering::Relaxed);
                 // Interleaved and the fastest of each kept: the machine is shared, and
@@ -203,6 +205,9 @@ fn main() {
                 };
                 let per = |d: Duration| d.as_secs_f64() * 1000.0 / size as f64;
                 let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
+                if let Some(d) = suite {
+                    suite_costs.push((size, per(d)));
+                }
                 let suite = match suite {
                     Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
                     None => "skipped".to_owned(),
@@ -234,6 +239,19 @@ fn main() {
                     per(cli),
                     ratio(cli),
                     suite,
+                );
+            }
+            // How the suite's cost per migration grows: the largest size against the
+            // smallest (1.00x is linear).
+            if let (Some(first), Some(last)) = (suite_costs.first(), suite_costs.last())
+                && suite_costs.len() > 1
+            {
+                println!(
+                    "{:<8} suite per migration at N = {} / at N = {}: {:.2}x",
+                    backend.name(),
+                    last.0,
+                    first.0,
+                    last.1 / first.1
                 );
             }
         }
