@@ -150,18 +150,17 @@ impl LiveCatalog {
 
     /// The catalog as of the last read, as [`super::dump`] writes it.
     pub(crate) fn dump(&self) -> SchemaDump {
-        let mut objects: Vec<(&Order, &ObjectKey, &Arc<str>)> = self
-            .objects
-            .iter()
-            .map(|(key, object)| (&object.order, key, &object.ddl))
-            .collect();
-        objects.sort();
-        SchemaDump {
-            objects: objects
-                .into_iter()
-                .map(|(_, key, ddl)| (key.clone(), ddl.to_string()))
+        sorted_dump(
+            self.objects
+                .iter()
+                .map(|(key, object)| Row {
+                    key: key.clone(),
+                    order: object.order.clone(),
+                    ddl: object.ddl.clone(),
+                    unit: object.unit.clone(),
+                })
                 .collect(),
-        }
+        )
     }
 
     /// SQLite's `total_changes()` as of the last read (read with the catalog, in the
@@ -341,6 +340,33 @@ mod tests {
         }
     }
 
+    /// One migration call: runs `sql`, as one call whose captured statements are
+    /// `seen`, then refreshes `live` and checks it against a whole read. Its changes.
+    async fn call(
+        db: &TestDatabase,
+        live: &mut LiveCatalog,
+        sql: &[&str],
+        seen: &[&str],
+    ) -> Vec<Change> {
+        for statement in sql {
+            db.conn
+                .execute_unprepared(statement)
+                .await
+                .expect(statement);
+        }
+        let statements = run(seen);
+        let hint = Hint {
+            statements: &statements,
+            bookkeeping: &[],
+            bookkeeping_rows: 0,
+        };
+        let changes = live.refresh(&db.conn, &hint).await.expect("refresh");
+        live.check_against_full(&db.conn)
+            .await
+            .unwrap_or_else(|e| panic!("after {sql:?}: {e}"));
+        changes
+    }
+
     #[tokio::test]
     async fn sqlite_reads_again_only_the_tables_a_create_or_drop_names() {
         let db = TestDatabase::fresh(Backend::Sqlite).await.expect("db");
@@ -416,28 +442,7 @@ mod tests {
             &[r#"DROP INDEX "i;dx""#, r#"DROP TABLE "ODD ""NAME"" ; X""#],
         ];
         for step in steps {
-            for statement in step {
-                db.conn
-                    .execute_unprepared(statement)
-                    .await
-                    .expect(statement);
-            }
-            let statements = run(step);
-            let hint = Hint {
-                statements: &statements,
-                bookkeeping: &[],
-                bookkeeping_rows: 0,
-            };
-            assert!(
-                !live
-                    .refresh(&db.conn, &hint)
-                    .await
-                    .expect("refresh")
-                    .is_empty()
-            );
-            live.check_against_full(&db.conn)
-                .await
-                .expect("as a whole read");
+            assert!(!call(&db, &mut live, step, step).await.is_empty());
         }
         assert!(live.has_table("bracket name"));
     }
@@ -457,23 +462,8 @@ mod tests {
             &["DROP TABLE c", "DROP TRIGGER tr"],
         ];
         for step in steps {
-            for statement in step {
-                db.conn
-                    .execute_unprepared(statement)
-                    .await
-                    .expect(statement);
-            }
-            let statements = run(step);
-            let hint = Hint {
-                statements: &statements,
-                bookkeeping: &[],
-                bookkeeping_rows: 0,
-            };
-            let changes = live.refresh(&db.conn, &hint).await.expect("refresh");
+            let changes = call(&db, &mut live, step, step).await;
             assert!(!changes.is_empty(), "{step:?}");
-            live.check_against_full(&db.conn)
-                .await
-                .expect("as a whole read");
         }
         assert!(live.has_table("q") && !live.has_table("c"));
     }
@@ -499,63 +489,39 @@ mod tests {
             "DROP TABLE c; DROP VIEW v; DROP TYPE feeling",
         ];
         for step in steps {
-            db.conn.execute_unprepared(step).await.expect(step);
-            let hint = Hint {
-                statements: &[],
-                bookkeeping: &[],
-                bookkeeping_rows: 0,
-            };
-            assert!(
-                !live
-                    .refresh(&db.conn, &hint)
-                    .await
-                    .expect("refresh")
-                    .is_empty()
-            );
-            live.check_against_full(&db.conn).await.expect(step);
+            assert!(!call(&db, &mut live, &[step], &[]).await.is_empty());
             assert_eq!(live.whole_reads, 0, "a whole read after {step}");
         }
         // A migration that resets the session's settings loses the log: read whole.
-        db.conn
-            .execute_unprepared("CREATE TABLE r (id int); RESET ALL; CREATE TABLE s (id int)")
-            .await
-            .expect("reset");
-        let hint = Hint {
-            statements: &[],
-            bookkeeping: &[],
-            bookkeeping_rows: 0,
-        };
-        live.refresh(&db.conn, &hint).await.expect("refresh");
+        let reset = "CREATE TABLE r (id int); RESET ALL; CREATE TABLE s (id int)";
+        call(&db, &mut live, &[reset], &[]).await;
         assert_eq!(live.whole_reads, 1);
-        live.check_against_full(&db.conn)
-            .await
-            .expect("after RESET ALL");
         // Under `session_replication_role = replica` the log goes on.
-        db.conn
-            .execute_unprepared(
-                "SET session_replication_role = replica; CREATE TABLE u (id int); \
-                 SET session_replication_role = origin",
-            )
-            .await
-            .expect("replica");
-        live.refresh(&db.conn, &hint).await.expect("refresh");
+        let replica = "SET session_replication_role = replica; CREATE TABLE u (id int); \
+                       SET session_replication_role = origin";
+        call(&db, &mut live, &[replica], &[]).await;
         assert_eq!(live.whole_reads, 1);
-        live.check_against_full(&db.conn).await.expect("replica");
         // A migration that drops the event trigger: every read is whole from then on.
-        db.conn
-            .execute_unprepared("DROP EVENT TRIGGER conformance_ddl_end")
-            .await
-            .expect("drop trigger");
-        live.refresh(&db.conn, &hint).await.expect("refresh");
-        db.conn
-            .execute_unprepared("CREATE TABLE w (id int)")
-            .await
-            .expect("after");
-        live.refresh(&db.conn, &hint).await.expect("refresh");
+        call(
+            &db,
+            &mut live,
+            &["DROP EVENT TRIGGER conformance_ddl_end"],
+            &[],
+        )
+        .await;
+        call(&db, &mut live, &["CREATE TABLE w (id int)"], &[]).await;
         assert_eq!(live.whole_reads, 3);
-        live.check_against_full(&db.conn)
-            .await
-            .expect("after RESET ALL");
+        // An odd schema name, and objects across schemas: read whole, and right.
+        let odd = r#"CREATE SCHEMA "We""ird; Schema"; CREATE TABLE "We""ird; Schema".t (id int PRIMARY KEY, q int REFERENCES q (id))"#;
+        call(&db, &mut live, &[odd], &[]).await;
+        call(&db, &mut live, &["ALTER TABLE q RENAME TO q2"], &[]).await;
+        call(
+            &db,
+            &mut live,
+            &[r#"DROP SCHEMA "We""ird; Schema" CASCADE"#],
+            &[],
+        )
+        .await;
         db.close().await.expect("close");
     }
 }
