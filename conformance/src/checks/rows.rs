@@ -3,7 +3,8 @@
 //! cannot (a trigger firing, a statement on the connection's raw pool).
 //!
 //! - SQLite: `total_changes()`, the connection's count of rows inserted, updated and
-//!   deleted, foreign-key actions and triggers included.
+//!   deleted, foreign-key actions and triggers included. It is read with the catalog,
+//!   in the same query (see `LiveCatalog::row_counter`), so no counter here.
 //! - PostgreSQL 15 and later, with `track_counts` on: each table's cumulative counters
 //!   (`pg_stat_get_tuples_*`), flushed first with `pg_stat_force_next_flush()` so that
 //!   the call just made is counted. Older servers report nothing here, and the walk
@@ -43,7 +44,6 @@ pub(crate) struct TableCount {
 /// How to read the counters on one server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Counters {
-    Sqlite,
     Postgres,
     None,
 }
@@ -51,7 +51,6 @@ pub(crate) enum Counters {
 impl Counters {
     pub(crate) async fn detect(conn: &DatabaseConnection) -> Result<Self, HarnessError> {
         Ok(match conn.get_database_backend() {
-            DbBackend::Sqlite => Counters::Sqlite,
             DbBackend::Postgres => {
                 let found = rows(
                     conn,
@@ -85,13 +84,6 @@ impl Counters {
         exclude: &str,
     ) -> Result<RowChanges, HarnessError> {
         match self {
-            Counters::Sqlite => {
-                let found = rows(conn, "SELECT total_changes() AS n").await?;
-                match found.first() {
-                    Some(row) => Ok(RowChanges::Total(get(row, "n")?)),
-                    None => Ok(RowChanges::Unknown),
-                }
-            }
             Counters::Postgres => {
                 // Counted at commit, published at the next flush: force it, then read.
                 rows(conn, "SELECT pg_stat_force_next_flush()").await?;
