@@ -93,18 +93,12 @@ struct State {
 type Entry = (i64, String, String, String, Option<String>);
 
 impl Tracker {
-    /// Every object, setting and counter.
+    /// Every object, setting and counter, and where each row of `sqlite_master` is
+    /// (for the next [`Tracker::refresh`]).
     pub(super) async fn read_all<C: ConnectionTrait>(
         &mut self,
         conn: &C,
     ) -> Result<Vec<Row>, HarnessError> {
-        let (state, _) = state(conn, None).await?;
-        let objects = match packed_objects(conn).await {
-            Ok(objects) => objects,
-            // An SQLite without group_concat's byte lengths: one row per object.
-            Err(_) => row_objects(conn, OBJECTS_SQL, Vec::new()).await?,
-        };
-        self.tables.clear();
         self.entries.clear();
         self.table_entries.clear();
         for row in rows(
@@ -118,6 +112,18 @@ impl Tracker {
             let table: String = get(&row, "tbl_name")?;
             self.remember(entry, &name, &table);
         }
+        self.read_whole(conn).await
+    }
+
+    /// Every object, setting and counter.
+    async fn read_whole<C: ConnectionTrait>(&mut self, conn: &C) -> Result<Vec<Row>, HarnessError> {
+        let (state, _) = state(conn, None).await?;
+        let objects = match packed_objects(conn).await {
+            Ok(objects) => objects,
+            // An SQLite without group_concat's byte lengths: one row per object.
+            Err(_) => row_objects(conn, OBJECTS_SQL, Vec::new()).await?,
+        };
+        self.tables.clear();
         let mut rows = self.rows(objects);
         rows.extend(state.settings);
         if state.has_sequence {
@@ -298,7 +304,7 @@ impl Tracker {
 
 /// Every schema object, setting and counter of the database behind `conn`.
 pub(super) async fn read_rows<C: ConnectionTrait>(conn: &C) -> Result<Vec<Row>, HarnessError> {
-    Tracker::default().read_all(conn).await
+    Tracker::default().read_whole(conn).await
 }
 
 /// The state, and with `fetch` (the last rowid, and more rowids) the rows of
