@@ -6,10 +6,12 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+use common::run;
 use conformance::review::{self, ReviewError};
 use conformance::{SnapshotMode, Suite};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::DbBackend;
 
 /// A migration of raw SQL, with PostgreSQL's own where SQLite needs a table rebuild.
 struct Sql {
@@ -46,14 +48,6 @@ impl MigrationTrait for Sql {
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
     }
-}
-
-async fn run<C: ConnectionTrait>(conn: &C, statements: &[&str]) -> Result<(), DbErr> {
-    for sql in statements {
-        conn.execute_raw(Statement::from_string(conn.get_database_backend(), *sql))
-            .await?;
-    }
-    Ok(())
 }
 
 const OWNERS: Sql = Sql {
