@@ -427,7 +427,7 @@ impl ChecksumTable {
     }
 
     pub async fn exists(db: &DatabaseConnection) -> Result<bool, DbErr> {
-        SchemaManager::new(db).has_table(CHECKSUM_TABLE).await
+        crate::state::table_exists(db, CHECKSUM_TABLE).await
     }
 
     /// Creates both tables when missing. `IF NOT EXISTS` is right here: this is

@@ -96,7 +96,7 @@ pub(crate) async fn read_status<M: MigratorTrait>(
     let state = State::read::<M>(db).await?;
     let recorded = ChecksumTable::read(db)
         .await
-        .map_err(|e| Error::failed("reading the recorded checksums", e))?;
+        .map_err(|e| Error::reading("reading the recorded checksums", e))?;
     let applied: HashSet<&str> = state.applied_known().into_iter().collect();
     let mut migrations = Vec::new();
     for name in &state.known {
@@ -241,17 +241,14 @@ async fn under_lock<M: MigratorTrait>(
             report.rolled_back = runner.roll_back(&newest_first).await?;
         }
         Operation::Fresh => {
-            M::fresh(db).await.map_err(|e| Error::failed("fresh", e))?;
+            // All or nothing (one transaction), then each migration as `up` applies it.
+            crate::fresh::drop_everything(db).await.map_err(|e| {
+                Error::failed("fresh: dropping every table (nothing was dropped)", e)
+            })?;
             report.dropped_all_tables = true;
             runner.prepare().await?;
-            let after = State::read::<M>(db).await?;
-            let versions: Vec<String> = after
-                .applied_known()
-                .iter()
-                .map(|v| (*v).to_owned())
-                .collect();
-            runner.record_checksums(&versions).await?;
-            report.applied = versions;
+            let state = State::read::<M>(db).await?;
+            report.applied = runner.up(&state, None).await?;
         }
         Operation::Refresh => {
             runner.prepare().await?;

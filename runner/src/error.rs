@@ -47,6 +47,13 @@ pub enum Error {
         folder: PathBuf,
     },
 
+    /// The SQLite database path names something other than a regular file.
+    #[error("{} is not a regular file, so it cannot be a SQLite database; nothing was changed", path.display())]
+    NotARegularFile {
+        /// The path given.
+        path: PathBuf,
+    },
+
     /// A read-only command was given a SQLite database that does not exist.
     #[error("the SQLite database {} does not exist; nothing was created (run `up` to create and migrate it)", path.display())]
     MissingSqliteDatabase {
@@ -90,6 +97,28 @@ pub enum Error {
         schema: String,
         /// The database.
         database: String,
+    },
+
+    /// The role may not use the PostgreSQL schema.
+    #[error(
+        "this role may not use the PostgreSQL schema \"{schema}\" of database {database} (no USAGE privilege); grant it (GRANT USAGE ON SCHEMA) or connect as the role that migrates; nothing was read or changed"
+    )]
+    SchemaNotUsable {
+        /// The canonical schema name.
+        schema: String,
+        /// The database.
+        database: String,
+    },
+
+    /// The role may not read (or write) the bookkeeping tables.
+    #[error(
+        "{action} failed: permission denied ({detail}); this role needs SELECT on the bookkeeping tables (the migrations table and migration_checksums) to read the status, and INSERT/DELETE to migrate"
+    )]
+    PermissionDenied {
+        /// What the runner was doing.
+        action: String,
+        /// The database's message.
+        detail: String,
     },
 
     /// The PostgreSQL connection has no current schema to migrate.
@@ -156,10 +185,10 @@ pub enum Error {
         source: DbErr,
     },
 
-    /// The SQLite lock file cannot be used.
-    #[error("cannot use the migration lock file {}: {reason}; check that this user may write to the database's folder and files", path.display())]
+    /// The SQLite database file cannot be locked.
+    #[error("cannot lock the SQLite database file {}: {reason}", path.display())]
     LockFile {
-        /// The lock file.
+        /// The database file (on Linux) or its lock file.
         path: PathBuf,
         /// Why.
         reason: String,
@@ -223,6 +252,18 @@ impl Error {
         Self::Migration {
             action: action.into(),
             source,
+        }
+    }
+
+    /// Reading the bookkeeping failed: a missing privilege is said as such.
+    pub(crate) fn reading(action: impl Into<String>, source: DbErr) -> Self {
+        let text = source.to_string();
+        match text.find("permission denied") {
+            Some(at) => Self::PermissionDenied {
+                action: action.into(),
+                detail: text[at..].to_owned(),
+            },
+            None => Self::failed(action, source),
         }
     }
 }

@@ -23,11 +23,13 @@
 //! On PostgreSQL the lock is a session advisory lock, which belongs to one session; a
 //! pool hands out different sessions. So every run opens one dedicated session from the
 //! pool's own connect options, takes the lock on it, does all its work on it, and
-//! closes it at the end. On SQLite the lock is a file lock beside the database file (found
-//! with `PRAGMA database_list`, symlinks resolved), so the application's connection is
-//! used as is.
+//! closes it at the end. On SQLite the lock is a `flock` on the database file itself
+//! (found with `PRAGMA database_list`), so the application's connection is used as is.
 
 #![warn(missing_docs)]
+
+#[cfg(not(unix))]
+compile_error!("migration-runner supports Unix systems (Linux, macOS, the BSDs)");
 
 mod apply;
 mod backend;
@@ -36,6 +38,8 @@ pub mod cli;
 mod engine;
 mod error;
 mod event;
+mod file_lock;
+mod fresh;
 mod lock;
 mod options;
 mod pg_schema;
@@ -53,7 +57,6 @@ pub use checksum::{
 pub use engine::{AcceptedChecksum, LockGuard, Operation, Report};
 pub use error::Error;
 pub use event::{Event, Observer};
-pub use lock::sqlite_lock_path;
 pub use options::{MAX_TIMEOUT, Options, check_timeout};
 pub use pg_schema::PgSchema;
 pub use plan::{Direction, Plan, PlannedMigration, PlannedStatement};

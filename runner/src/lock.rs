@@ -3,21 +3,16 @@
 //! - PostgreSQL: a session advisory lock on the run's dedicated session (see
 //!   [`crate::session`]), keyed by the canonical database and schema. The server releases
 //!   it when the session ends, so a killed migrator never leaves it behind.
-//! - SQLite: an exclusive `flock` on `<canonical database path>.migration-lock` (kept,
-//!   never deleted: deleting a lock file races with a process about to lock it). The
-//!   kernel drops a `flock` when its process dies; SQLite only works on local file
-//!   systems anyway, where `flock` holds across processes. The holder writes its pid and
-//!   start time into the file so that a waiter can say who holds it. SQLite's own locks
-//!   cannot do this job: a `BEGIN IMMEDIATE` cannot span per-migration transactions, and
-//!   a lock row survives a crash and would need expiry.
+//! - SQLite: an exclusive `flock` on the database file itself, so that every path to it
+//!   is one lock (see [`crate::file_lock`]). The kernel drops a `flock` when its process
+//!   dies; SQLite only works on local file systems anyway, where `flock` holds across
+//!   processes. SQLite's own locks cannot do this job: a `BEGIN IMMEDIATE` cannot span
+//!   per-migration transactions, and a lock row survives a crash and would need expiry.
 //! - SQLite in memory: nothing to lock, no other process can see the database.
 //!
 //! Both are tried (never waited on) until a deadline, by one loop, so that the wait is
 //! bounded by the lock timeout the same way on both backends.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sea_orm_migration::sea_orm::{
@@ -27,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::event::{Event, Observer};
+use crate::file_lock::{DatabaseFile, FileLockError, printable};
 use crate::session::{LockScope, Session};
 
 /// How often a waiting migrator tries the lock again.
@@ -36,7 +32,7 @@ const POLL_EVERY: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub(crate) enum MigrationLock {
     Postgres { key: i64 },
-    SqliteFile { _file: File },
+    SqliteFile { _file: DatabaseFile },
     Nothing,
 }
 
@@ -47,13 +43,6 @@ pub(crate) fn postgres_lock_key(database: &str, schema: &str) -> i64 {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first)
-}
-
-/// The lock file of a SQLite database file, beside its canonical path.
-pub fn sqlite_lock_path(canonical_database: &Path) -> PathBuf {
-    let mut name = canonical_database.as_os_str().to_owned();
-    name.push(".migration-lock");
-    PathBuf::from(name)
 }
 
 /// One kind of lock, tried once at a time by [`wait_for`].
@@ -78,7 +67,7 @@ async fn wait_for<A: Attempt>(
         if let Some(lock) = attempt.try_take().await? {
             return Ok(lock);
         }
-        let holder = attempt.holder().await;
+        let holder = printable(&attempt.holder().await);
         if started.elapsed() >= timeout {
             return Err(Error::LockTimeout {
                 target: target.to_owned(),
@@ -105,7 +94,8 @@ impl MigrationLock {
         match &session.scope {
             LockScope::Nothing => Ok(Self::Nothing),
             LockScope::SqliteFile { database } => {
-                let mut attempt = FileAttempt::open(sqlite_lock_path(database))?;
+                let file = DatabaseFile::open(database).map_err(file_error)?;
+                let mut attempt = FileAttempt { file: Some(file) };
                 wait_for(&mut attempt, &target, timeout, observer).await
             }
             LockScope::Postgres { database, schema } => {
@@ -154,6 +144,7 @@ impl MigrationLock {
                 .await
                 .map(|_| ()),
             // Closing the file releases the flock.
+            // Dropping the descriptor unlocks it (and keeps it open, see file_lock).
             Self::SqliteFile { .. } | Self::Nothing => Ok(()),
         }
     }
@@ -225,74 +216,35 @@ impl Attempt for AdvisoryAttempt<'_> {
     }
 }
 
-/// An exclusive `flock` on a SQLite database's lock file.
+/// An exclusive `flock` on a SQLite database file (see [`crate::file_lock`]).
 struct FileAttempt {
-    path: PathBuf,
-    file: Option<File>,
-}
-
-impl FileAttempt {
-    fn open(path: PathBuf) -> Result<Self, Error> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| file_error(&path, e))?;
-        Ok(Self {
-            path,
-            file: Some(file),
-        })
-    }
-
-    /// Says who holds the lock, for whoever waits for it.
-    fn write_holder(file: &mut File) -> std::io::Result<()> {
-        let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        file.set_len(0)?;
-        file.seek(SeekFrom::Start(0))?;
-        write!(file, "process {} since {since}", std::process::id())?;
-        file.flush()
-    }
+    file: Option<DatabaseFile>,
 }
 
 impl Attempt for FileAttempt {
     async fn try_take(&mut self) -> Result<Option<MigrationLock>, Error> {
-        let Some(file) = self.file.as_mut() else {
+        let Some(file) = self.file.as_ref() else {
             return Ok(None);
         };
-        match file.try_lock() {
-            Ok(()) => {
-                Self::write_holder(file).map_err(|e| file_error(&self.path, e))?;
-                Ok(self
-                    .file
-                    .take()
-                    .map(|file| MigrationLock::SqliteFile { _file: file }))
-            }
-            Err(TryLockError::WouldBlock) => Ok(None),
-            Err(TryLockError::Error(e)) => Err(file_error(&self.path, e)),
+        if !file.try_lock().map_err(file_error)? {
+            return Ok(None);
         }
+        Ok(self
+            .file
+            .take()
+            .map(|file| MigrationLock::SqliteFile { _file: file }))
     }
 
     async fn holder(&mut self) -> String {
-        let mut text = String::new();
-        let read = match self.file.as_mut() {
-            Some(file) => file
-                .seek(SeekFrom::Start(0))
-                .and_then(|_| file.read_to_string(&mut text)),
-            None => Ok(0),
-        };
-        match read {
-            Ok(_) if !text.trim().is_empty() => text.trim().to_owned(),
-            // The holder has just taken it and not yet written its name.
-            _ => format!("another process (see {})", self.path.display()),
-        }
+        self.file
+            .as_ref()
+            .map_or_else(|| "another process".to_owned(), DatabaseFile::holder)
     }
 }
 
-fn file_error(path: &Path, e: std::io::Error) -> Error {
+fn file_error(e: FileLockError) -> Error {
     Error::LockFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+        path: e.path,
+        reason: e.reason,
     }
 }

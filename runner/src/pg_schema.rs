@@ -70,6 +70,11 @@ impl PgSchema {
         if name.contains('\0') {
             return Err(refuse("the name contains a NUL character"));
         }
+        if name.chars().any(char::is_control) {
+            return Err(refuse(
+                "the name contains a control character (a tab, a line break, an escape)",
+            ));
+        }
         if name.len() > MAX_IDENTIFIER_BYTES {
             return Err(refuse("PostgreSQL names are at most 63 bytes long"));
         }

@@ -8,18 +8,20 @@
 //! it when the run ends. The lock key is the canonical database and schema names, as
 //! PostgreSQL itself reports them, not their spelling.
 //!
-//! SQLite: the lock is a file lock, held by this process whatever connection it uses; so
-//! the run uses the application's connection as given. The lock is keyed by the database
-//! file's canonical path (symlinks resolved), read from the connection itself
-//! (`PRAGMA database_list`).
+//! SQLite: the lock is a `flock` on the database file itself (see [`crate::file_lock`]),
+//! found from the connection (`PRAGMA database_list`). A file database gets one dedicated
+//! connection of its own too, opened from the pool's connect options, so that the run's
+//! connection settings stay its own; a database in memory uses the caller's connection.
 
+use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use sea_orm_migration::sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm_migration::sea_orm::sqlx::sqlite::SqlitePoolOptions;
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, SqlxPostgresConnector,
-    Statement,
+    SqlxSqliteConnector, Statement,
 };
 
 use crate::error::Error;
@@ -64,11 +66,7 @@ impl Session {
             {
                 Self::postgres(db, schema, connect_timeout).await
             }
-            DbBackend::Sqlite => Ok(Self {
-                conn: db.clone(),
-                scope: sqlite_scope(db).await?,
-                owned: false,
-            }),
+            DbBackend::Sqlite => Self::sqlite(db, connect_timeout).await,
             DbBackend::Postgres => Err(Error::UnsupportedConnection {
                 backend: "a PostgreSQL connection that is not a sqlx pool (a mock or proxy)"
                     .to_owned(),
@@ -77,6 +75,53 @@ impl Session {
                 backend: other.as_str().to_owned(),
             }),
         }
+    }
+
+    /// SQLite: a file database gets one dedicated connection of its own, opened from the
+    /// pool's connect options, so that a run's per-connection settings (`fresh` turns
+    /// foreign keys off around its one transaction) never reach the application's pool.
+    /// A database in memory exists on the caller's connection only, so that one is used.
+    async fn sqlite(db: &DatabaseConnection, connect_timeout: Duration) -> Result<Self, Error> {
+        let scope = sqlite_scope(db).await?;
+        let pooled = matches!(
+            db.inner,
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_)
+        );
+        let LockScope::SqliteFile { database } = &scope else {
+            return Ok(Self {
+                conn: db.clone(),
+                scope,
+                owned: false,
+            });
+        };
+        if !pooled {
+            return Ok(Self {
+                conn: db.clone(),
+                scope,
+                owned: false,
+            });
+        }
+        let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::Connect {
+                target: format!(
+                    "SQLite file {} (a connection for the migration run)",
+                    database.display()
+                ),
+                reason: crate::redact(&e.to_string()),
+            })?;
+        Ok(Self {
+            conn: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+            scope,
+            owned: true,
+        })
     }
 
     async fn postgres(
@@ -108,14 +153,41 @@ impl Session {
                 .map(PgSchema::from_catalog)
                 .ok_or(Error::NoCurrentSchema)?,
         };
+        let usable = query_string(
+            db,
+            "SELECT has_schema_privilege(oid, 'USAGE')::text AS name FROM pg_namespace WHERE nspname = $1",
+            vec![schema.name().into()],
+        )
+        .await?;
+        if usable.as_deref() != Some("true") {
+            return Err(Error::SchemaNotUsable {
+                schema: schema.name().to_owned(),
+                database,
+            });
+        }
         // The migrated schema first, where unqualified names are created; then `public`,
         // where shared extensions usually live (as in PostgreSQL's default search_path),
-        // so that their types resolve in every schema. A startup parameter, not SQL.
-        let search_path = if schema.name() == "public" {
-            schema.quoted()
-        } else {
-            format!("{}, public", schema.quoted())
-        };
+        // then every other schema holding an extension (`extensions`, say), so that their
+        // types resolve wherever they were installed. A startup parameter, not SQL.
+        let mut path = vec![schema.clone()];
+        let others = query_strings(
+            db,
+            "SELECT DISTINCT n.nspname::text AS name FROM pg_extension e \
+             JOIN pg_namespace n ON n.oid = e.extnamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'public') ORDER BY 1",
+        )
+        .await?;
+        for name in std::iter::once("public".to_owned()).chain(others) {
+            let next = PgSchema::from_catalog(name);
+            if !path.contains(&next) {
+                path.push(next);
+            }
+        }
+        let search_path = path
+            .iter()
+            .map(PgSchema::quoted)
+            .collect::<Vec<_>>()
+            .join(", ");
         let options = (*db.get_postgres_connection_pool().connect_options())
             .clone()
             .application_name(&application_name())
@@ -164,19 +236,22 @@ async fn sqlite_scope(db: &DatabaseConnection) -> Result<LockScope, Error> {
     let rows = db
         .query_all_raw(Statement::from_string(
             DbBackend::Sqlite,
-            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+            // As bytes: a file name need not be UTF-8.
+            "SELECT CAST(file AS BLOB) AS file FROM pragma_database_list WHERE name = 'main'",
         ))
         .await
         .map_err(|e| Error::failed("finding the SQLite database file", e))?;
     let file = rows
         .first()
-        .map(|row| row.try_get::<String>("", "file"))
+        .map(|row| row.try_get::<Option<Vec<u8>>>("", "file"))
         .transpose()
         .map_err(|e| Error::failed("finding the SQLite database file", e))?
+        .flatten()
         .unwrap_or_default();
     if file.is_empty() {
         return Ok(LockScope::Nothing);
     }
+    let file = PathBuf::from(std::ffi::OsString::from_vec(file));
     let database = std::fs::canonicalize(&file).map_err(|e| Error::LockFile {
         path: PathBuf::from(&file),
         reason: format!("cannot resolve the database file's real path: {e}"),
@@ -201,4 +276,15 @@ async fn query_string(
         .transpose()
         .map(Option::flatten)
         .map_err(|e| Error::failed("reading the database and schema names", e))
+}
+
+async fn query_strings(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>, Error> {
+    let rows = db
+        .query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .map_err(|e| Error::failed("reading the schemas of installed extensions", e))?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "name"))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::failed("reading the schemas of installed extensions", e))
 }

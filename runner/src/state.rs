@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use crate::error::Error;
 
@@ -22,7 +22,7 @@ impl State {
             .collect();
         let applied = applied_versions::<M>(db)
             .await
-            .map_err(|source| Error::failed("reading the applied migrations", source))?;
+            .map_err(|source| Error::reading("reading the applied migrations", source))?;
         Ok(Self { known, applied })
     }
 
@@ -72,7 +72,7 @@ pub(crate) async fn applied_versions<M: MigratorTrait>(
     db: &DatabaseConnection,
 ) -> Result<Vec<String>, DbErr> {
     let table = M::migration_table_name();
-    if !SchemaManager::new(db).has_table(table.to_string()).await? {
+    if !table_exists(db, &table.to_string()).await? {
         return Ok(Vec::new());
     }
     let query = Query::select()
@@ -85,4 +85,31 @@ pub(crate) async fn applied_versions<M: MigratorTrait>(
         .iter()
         .map(|row| row.try_get::<String>("", "version"))
         .collect()
+}
+
+/// Whether the bookkeeping table `name` exists in the run's schema (SQLite: database).
+///
+/// On PostgreSQL this reads `pg_class`, which every role sees whole, rather than
+/// `information_schema`, which hides the tables a role may not read: a role without
+/// `SELECT` on the bookkeeping then fails naming the privilege, instead of being told
+/// that nothing is applied.
+pub(crate) async fn table_exists(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return SchemaManager::new(db).has_table(name).await;
+    }
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = $1 \
+             AND c.relkind IN ('r', 'p')) AS found",
+            [name.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<bool>("", "found"))
+        .transpose()?
+        .unwrap_or(false))
 }

@@ -4,7 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::str::FromStr;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use sea_orm_migration::sea_orm::sqlx::ConnectOptions as _;
+use sea_orm_migration::sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sea_orm_migration::sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
+};
 
 use crate::error::Error;
 use secret_redact::redact;
@@ -92,24 +102,53 @@ impl Target {
         }
     }
 
+    /// `sqlite:PATH`, `sqlite://PATH` or `sqlite:///ABSOLUTE`: the path percent-decoded
+    /// (`%3F` is a `?`), then taken byte for byte. The only option is `mode`: `rwc` (the
+    /// default: create if missing), `rw` (the file must exist) or `ro` (read-only
+    /// commands only). Anything else after `?` or `#` is refused, never passed on.
     fn parse_sqlite(raw: &str, rest: &str, access: Access) -> Result<Self, Error> {
-        // sqlx accepts `sqlite:PATH`, `sqlite://PATH` and `sqlite:///ABSOLUTE`; options
-        // after `?` are ours to set.
+        let refuse = |reason: String| Error::MalformedUrl {
+            url: redact(raw),
+            reason,
+        };
         let rest = rest.strip_prefix("//").unwrap_or(rest);
-        let path = rest.split('?').next().unwrap_or_default();
-        if path.is_empty() {
-            return Err(Error::MalformedUrl {
-                url: redact(raw),
-                reason: "it names no file; use sqlite://PATH or sqlite::memory:".to_owned(),
-            });
+        if rest.contains('#') {
+            return Err(refuse(
+                "a fragment (#...) is not part of a SQLite URL; write # in a file name as %23"
+                    .to_owned(),
+            ));
         }
-        if path == ":memory:" {
+        let (encoded, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if encoded.is_empty() {
+            return Err(refuse(
+                "it names no file; use sqlite://PATH or sqlite::memory:".to_owned(),
+            ));
+        }
+        let mode = sqlite_mode(query).map_err(refuse)?;
+        if encoded == ":memory:" {
             return Ok(Self::Sqlite { path: None });
         }
-        Self::sqlite_file(PathBuf::from(path), access)
+        let bytes: Vec<u8> = percent_encoding::percent_decode_str(encoded).collect();
+        let path = PathBuf::from(std::ffi::OsString::from_vec(bytes));
+        match (mode, access) {
+            (SqliteMode::ReadOnly, Access::ReadWrite) => Err(refuse(
+                "mode=ro opens the database read-only, and this command changes it".to_owned(),
+            )),
+            (SqliteMode::ReadWrite, Access::ReadWrite) if !path.exists() => {
+                Err(Error::MissingSqliteDatabase {
+                    path: std::path::absolute(&path).unwrap_or(path),
+                })
+            }
+            _ => Self::sqlite_file(path, access),
+        }
     }
 
     fn sqlite_file(path: PathBuf, access: Access) -> Result<Self, Error> {
+        if path.exists() && !path.is_file() {
+            return Err(Error::NotARegularFile {
+                path: std::path::absolute(&path).unwrap_or(path),
+            });
+        }
         match access {
             Access::ReadOnly if !path.is_file() => Err(Error::MissingSqliteDatabase {
                 path: std::path::absolute(&path).unwrap_or(path),
@@ -147,19 +186,7 @@ impl Target {
     ) -> Result<DatabaseConnection, Error> {
         let mut options = match self {
             Self::Sqlite { path } => {
-                let url = match path {
-                    None => "sqlite::memory:".to_owned(),
-                    Some(path) => format!("sqlite://{}", path.display()),
-                };
-                let mut options = ConnectOptions::new(url);
-                let read_only = access == Access::ReadOnly;
-                options.map_sqlx_sqlite_opts(move |o| {
-                    o.create_if_missing(!read_only)
-                        .read_only(read_only)
-                        // The CASCADE rules of a schema need foreign keys, off by default.
-                        .foreign_keys(true)
-                });
-                options
+                return self.connect_sqlite(path.as_deref(), access, timeout).await;
             }
             Self::Postgres { url } => {
                 let mut options = ConnectOptions::new(url.as_str());
@@ -182,6 +209,130 @@ impl Target {
                 target: self.describe(),
                 reason: connect_hint(self, &redact(&e.to_string())),
             })
+    }
+}
+
+impl Target {
+    /// SQLite: the file is handed to SQLite as a `file:` URI built here from the path's
+    /// bytes, so nothing re-parses it (no `?` option, no `%` escape, no `:memory:` hides in
+    /// a file name). Read-only access opens it `mode=ro`, and a WAL database without its
+    /// `-wal` file `immutable=1` too, so that no `-wal` or `-shm` file is created.
+    async fn connect_sqlite(
+        &self,
+        path: Option<&Path>,
+        access: Access,
+        timeout: Duration,
+    ) -> Result<DatabaseConnection, Error> {
+        let failed = |reason: String| Error::Connect {
+            target: self.describe(),
+            reason,
+        };
+        let read_only = access == Access::ReadOnly;
+        let options = match path {
+            None => SqliteConnectOptions::from_str("sqlite::memory:")
+                .map_err(|e| failed(e.to_string()))?,
+            Some(path) => {
+                let params = if read_only {
+                    read_only_params(path).map_err(failed)?
+                } else {
+                    ""
+                };
+                SqliteConnectOptions::new().filename(sqlite_uri(path, params))
+            }
+        };
+        let options = options
+            .create_if_missing(!read_only)
+            .read_only(read_only)
+            // The CASCADE rules of a schema need foreign keys, off by default.
+            .foreign_keys(true)
+            .log_statements(log::LevelFilter::Off);
+        // One session, never retired for age or idleness while a run uses it.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(timeout)
+            .connect_with(options)
+            .await
+            .map_err(|e| failed(connect_hint(self, &redact(&e.to_string()))))?;
+        Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+    }
+}
+
+/// What a `mode=` option of a SQLite URL asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SqliteMode {
+    CreateIfMissing,
+    ReadWrite,
+    ReadOnly,
+}
+
+/// The options of a SQLite URL: `mode` only.
+fn sqlite_mode(query: &str) -> Result<SqliteMode, String> {
+    let mut mode = SqliteMode::CreateIfMissing;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        mode = match pair {
+            "mode=rwc" => SqliteMode::CreateIfMissing,
+            "mode=rw" => SqliteMode::ReadWrite,
+            "mode=ro" => SqliteMode::ReadOnly,
+            _ => {
+                return Err(format!(
+                    "the option '{pair}' is not accepted; a SQLite URL takes mode=rwc, mode=rw or mode=ro only (write ? in a file name as %3F)"
+                ));
+            }
+        };
+    }
+    Ok(mode)
+}
+
+/// `path` as a SQLite `file:` URI: every byte but unreserved ones and `/` percent-encoded.
+fn sqlite_uri(path: &Path, params: &str) -> String {
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
+    let bytes = path.as_os_str().as_bytes();
+    let encoded = percent_encoding::percent_encode(bytes, KEEP).to_string();
+    // `file:///abs` (an empty authority) for absolute paths, `file:rel` for relative ones.
+    let prefix = if bytes.starts_with(b"/") {
+        "file://"
+    } else {
+        "file:"
+    };
+    if params.is_empty() {
+        format!("{prefix}{encoded}")
+    } else {
+        format!("{prefix}{encoded}?{params}")
+    }
+}
+
+/// The URI options that open `path` without creating any file: `mode=ro`, plus
+/// `immutable=1` for a WAL database whose `-wal` file is absent (SQLite would create it
+/// and `-shm` even to read; no writer is connected, since a writer's `-wal` exists).
+fn read_only_params(path: &Path) -> Result<&'static str, String> {
+    let mut header = [0u8; 20];
+    let is_wal = File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .map(|()| header[18] == 2 || header[19] == 2)
+        .unwrap_or(false);
+    if !is_wal {
+        return Ok("mode=ro");
+    }
+    let beside = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    match (beside("-wal").exists(), beside("-shm").exists()) {
+        (false, _) => Ok("mode=ro&immutable=1"),
+        (true, true) => Ok("mode=ro"),
+        (true, false) => Err(
+            "the WAL database has a -wal file but no -shm index, which SQLite would have to create to read it; a read-only command creates no file: run a changing command (up) first, or open the database once with sqlite3"
+                .to_owned(),
+        ),
     }
 }
 

@@ -16,7 +16,13 @@ use crate::options::MAX_TIMEOUT;
 #[command(name = "migration")]
 pub struct Args {
     /// Database URL: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB` (a password as `USER:PASSWORD@`).
-    #[arg(short = 'u', long, env = "DATABASE_URL", global = true)]
+    #[arg(
+        short = 'u',
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: Option<String>,
 
     /// PostgreSQL schema to migrate: one identifier, `app` or `"My App"` (ignored on SQLite).
@@ -24,6 +30,7 @@ pub struct Args {
         short = 's',
         long,
         env = "DATABASE_SCHEMA",
+        hide_env_values = true,
         global = true,
         default_value = "public"
     )]
@@ -33,6 +40,7 @@ pub struct Args {
     #[arg(
         long,
         env = "MIGRATION_SQLITE_PATH",
+        hide_env_values = true,
         global = true,
         default_value = "data/app.sqlite"
     )]
