@@ -385,20 +385,14 @@ async fn start_with(url: &str, applied: usize, total: usize) {
     }
 }
 
-/// How many migrations to start with: `up` needs one pending at least; `refresh` and
-/// `reset` one applied at least; `fresh` does work either way.
-fn start_count(command: &str, total: usize, rng: &mut XorShift) -> usize {
-    let total = total as u64;
-    (match command {
-        "up" => rng.below(total),
-        "fresh" => rng.below(total + 1),
-        _ => 1 + rng.below(total),
-    }) as usize
-}
-
-/// The start state that gives `command` the most work.
-fn calibration_start(command: &str, total: usize) -> usize {
-    if command == "up" { 0 } else { total }
+/// How many migrations may be applied at the start: `up` needs one pending at least;
+/// `refresh` and `reset` one applied at least; `fresh` does work either way.
+fn start_range(command: &str, total: usize) -> std::ops::RangeInclusive<usize> {
+    match command {
+        "up" => 0..=total - 1,
+        "fresh" => 0..=total,
+        _ => 1..=total,
+    }
 }
 
 /// Drops every table of the database (schema), after a failure, to go on.
@@ -466,28 +460,31 @@ async fn a_command_killed_at_any_moment_leaves_nothing_half_applied(
     let label = format!("{command}/{backend:?}");
     cli_ok(&url, &["up"]).await;
 
-    // A full run, unkilled, from the start state with the most work.
-    let mut full = Duration::ZERO;
-    for _ in 0..2 {
-        start_with(&url, calibration_start(command, total), total).await;
+    // A full run, unkilled, from each start state: a kill lands anywhere from 0 to a
+    // fifth past it.
+    let starts: Vec<usize> = start_range(command, total).collect();
+    let mut full = vec![Duration::ZERO; total + 1];
+    for &applied in &starts {
+        start_with(&url, applied, total).await;
         let spawned = Instant::now();
         let (status, stdout, stderr) = finish(spawn_child(&url, command));
-        full = full.max(spawned.elapsed());
+        full[applied] = spawned.elapsed();
         assert!(
             status.success(),
-            "{label}: the unkilled run failed: {status}\n{stdout}{stderr}"
+            "{label}: the unkilled run from {applied} applied failed: {status}\n{stdout}{stderr}"
         );
         cli_ok(&url, &["up"]).await;
     }
-    let window = full.as_micros() as u64 * 6 / 5;
 
     let mut landed: BTreeMap<Landed, usize> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
     for iteration in 0..iterations {
-        let applied = start_count(command, total, &mut rng);
+        let range = start_range(command, total);
+        let applied = range.start() + rng.below((range.end() - range.start() + 1) as u64) as usize;
         start_with(&url, applied, total).await;
         let start = Snapshot::take(&db.conn, backend).await;
         assert_eq!(start.applied(), applied, "{label}: the start state");
+        let window = full[applied].as_micros() as u64 * 6 / 5;
         let delay = Duration::from_micros(rng.below(window + 1));
 
         let spawned = Instant::now();
@@ -515,6 +512,8 @@ async fn a_command_killed_at_any_moment_leaves_nothing_half_applied(
             delay.as_secs_f64() * 1000.0
         );
 
+        // Each broken invariant of this kill, for one line in the report.
+        let mut broken = Vec::new();
         let mut problems = after.half_applied(command, &start);
         if outcome == Landed::AfterExit && !status.success() {
             problems.push(format!(
@@ -523,31 +522,30 @@ async fn a_command_killed_at_any_moment_leaves_nothing_half_applied(
             ));
         }
         if !problems.is_empty() {
-            failures.push(format!(
-                "{context}: invariant 1 (nothing half-applied) broken: {}; state {}",
+            broken.push(format!(
+                "invariant 1 (nothing half-applied) broken: {}; state {}",
                 problems.join("; "),
                 after.describe()
             ));
         }
-
         let (code, text) = cli(&url, &["up"]).await;
-        if code != 0 {
-            failures.push(format!(
-                "{context}: invariant 2 (next up succeeds) broken: exit {code}: {}; state before it {}",
-                text.trim().replace('\n', " | "),
-                after.describe()
+        if code == 0 {
+            let problems = Snapshot::take(&db.conn, backend).await.incomplete();
+            if !problems.is_empty() {
+                broken.push(format!(
+                    "invariant 2 (complete after up) broken: {}",
+                    problems.join("; ")
+                ));
+            }
+        } else {
+            broken.push(format!(
+                "invariant 2 (next up succeeds) broken: exit {code}: {}",
+                text.trim().replace('\n', " | ")
             ));
-            wipe(&db.conn, backend).await;
-            cli_ok(&url, &["up"]).await;
-            continue;
         }
-        let end = Snapshot::take(&db.conn, backend).await;
-        let problems = end.incomplete();
-        if !problems.is_empty() {
-            failures.push(format!(
-                "{context}: invariant 2 (complete after up) broken: {}",
-                problems.join("; ")
-            ));
+        if !broken.is_empty() {
+            failures.push(format!("{context}: {}", broken.join(" / ")));
+            // Start the next kill from the complete schema all the same.
             wipe(&db.conn, backend).await;
             cli_ok(&url, &["up"]).await;
         }
@@ -555,10 +553,14 @@ async fn a_command_killed_at_any_moment_leaves_nothing_half_applied(
 
     let count = |l: Landed| landed.get(&l).copied().unwrap_or(0);
     println!(
-        "kill {label}: {iterations} kills over 0..{:.0} ms (full run {:.0} ms): {} before the CLI started, \
-         {} mid-run ({} of them with the database changed), {} after it exited; {} failures; {:.1} s",
-        window as f64 / 1000.0,
-        full.as_secs_f64() * 1000.0,
+        "kill {label}: {iterations} kills, each at 0..120% of a full run from its start state \
+         ({} ms): {} before the CLI started, {} mid-run ({} of them with the database changed), \
+         {} after it exited; {} kills broke an invariant; {:.1} s",
+        starts
+            .iter()
+            .map(|&k| format!("{k} applied {}", full[k].as_millis()))
+            .collect::<Vec<_>>()
+            .join(", "),
         count(Landed::BeforeStart),
         count(Landed::MidRunUnchanged) + count(Landed::MidRunChanged),
         count(Landed::MidRunChanged),
