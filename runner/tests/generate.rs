@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use migration_runner::cli::generate::{GenerateError, template};
+use migration_runner::cli::generate::template;
 use pretty_assertions::assert_eq;
 use sea_orm_migration::prelude::*;
 
@@ -438,34 +438,85 @@ async fn rewritten_lists_keep_their_mode() {
     assert_eq!(lib, lib_with(&[&module]));
 }
 
-/// `generate` of each name on `migrations`, all at once (one thread each) and with the
-/// same stamp.
-fn at_once(migrations: &Path, names: &[String]) -> Vec<Result<String, GenerateError>> {
-    let start = std::sync::Barrier::new(names.len());
-    std::thread::scope(|scope| {
-        let runs: Vec<_> = names
-            .iter()
-            .map(|name| {
-                let start = &start;
-                scope.spawn(move || {
-                    start.wait();
-                    migration_runner::cli::generate::generate(
-                        name,
-                        "20260101_000000",
-                        Some(migrations),
-                        migrations,
-                    )
-                    .map(|generated| generated.module)
-                })
-            })
-            .collect();
-        runs.into_iter()
-            .map(|run| run.join().expect("no panic"))
-            .collect()
-    })
+/// What `at_once` tells each child process: the migration folder, the name, its index,
+/// and the folder where it says it is ready and waits for the start.
+const CHILD_DIR: &str = "GENERATE_TEST_DIR";
+const CHILD_NAME: &str = "GENERATE_TEST_NAME";
+const CHILD_INDEX: &str = "GENERATE_TEST_INDEX";
+const CHILD_START: &str = "GENERATE_TEST_START";
+
+/// Not a test on its own: one `generate` run in a process of its own, started by
+/// `at_once` (without its variables, it does nothing).
+#[test]
+#[ignore = "a child process of the concurrency tests"]
+fn generate_in_a_child_process() {
+    let var = |name| std::env::var_os(name).map(PathBuf::from);
+    let (Some(dir), Some(name), Some(index), Some(start)) = (
+        var(CHILD_DIR),
+        var(CHILD_NAME),
+        var(CHILD_INDEX),
+        var(CHILD_START),
+    ) else {
+        return;
+    };
+    std::fs::write(start.join(format!("ready.{}", index.display())), "").expect("ready");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !start.join("go").exists() {
+        assert!(std::time::Instant::now() < deadline, "never started");
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    let name = name.to_string_lossy();
+    match migration_runner::cli::generate::generate(&name, "20260101_000000", Some(&dir), &dir) {
+        Ok(generated) => println!("GENERATED {}", generated.module),
+        Err(e) => println!("REFUSED {e}"),
+    }
 }
 
-/// Eight runs at once, distinct names, one stamp: every one is registered exactly once
+/// `generate` of each name on `migrations`, in one process each (as two `cargo run --
+/// generate` would be), all started at once and with the same stamp: each run's module
+/// or its error. `RUSTFMT` names no program, so that no run is delayed by rustfmt.
+fn at_once(migrations: &Path, names: &[String]) -> Vec<Result<String, String>> {
+    let start = tempfile::tempdir().expect("tempdir");
+    let this = std::env::current_exe().expect("the test binary");
+    let children: Vec<std::process::Child> = names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            std::process::Command::new(&this)
+                .args(["--exact", "generate_in_a_child_process", "--ignored"])
+                .args(["--nocapture", "--test-threads=1"])
+                .env(CHILD_DIR, migrations)
+                .env(CHILD_NAME, name)
+                .env(CHILD_INDEX, index.to_string())
+                .env(CHILD_START, start.path())
+                .env("RUSTFMT", start.path().join("no-rustfmt"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    while listing(start.path()).len() < names.len() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::fs::write(start.path().join("go"), "").expect("go");
+    children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("wait");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            // libtest prints `test NAME ... ` first, on the same line.
+            let line = |tag| stdout.lines().find_map(|l| Some(l.split_once(tag)?.1));
+            match (line("GENERATED "), line("REFUSED ")) {
+                (Some(module), _) => Ok(module.to_owned()),
+                (None, Some(error)) => Err(error.to_owned()),
+                (None, None) => Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr))),
+            }
+        })
+        .collect()
+}
+
+/// Eight runs at once (processes), distinct names, one stamp: every one is registered exactly once
 /// in both lists (in order), every file exists, no temporary file is left.
 #[test]
 fn concurrent_runs_lose_no_registration() {
@@ -495,7 +546,7 @@ fn concurrent_runs_lose_no_registration() {
     assert_eq!(left, Vec::<String>::new());
 }
 
-/// Four runs of one name at once: one writes it, the others are refused.
+/// Four runs of one name at once (processes): one writes it, the others are refused.
 #[test]
 fn concurrent_runs_of_one_name_write_it_once() {
     let crate_dir = repo_layout();
@@ -509,12 +560,7 @@ fn concurrent_runs_of_one_name_write_it_once() {
         1,
         "{runs:?}"
     );
-    for run in runs.iter().filter(|r| r.is_err()) {
-        let error = run
-            .as_ref()
-            .err()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+    for error in runs.iter().filter_map(|r| r.as_ref().err()) {
         assert!(error.contains("add_widget exists already"), "{error}");
     }
     let lib = std::fs::read_to_string(crate_dir.path().join("src/lib.rs")).expect("lib");
