@@ -173,7 +173,8 @@ fn insert_entry(text: &str, entries: &[(usize, usize)], key: &str, entry: &str) 
 }
 
 /// Inserts `entry` before entry `position` (or after the last), copying the separator
-/// its neighbours use (`,\n    ` or `, `).
+/// its neighbours use (`,\n    ` or `, `); a lone entry's separator follows its layout.
+/// A one-line list that grows past [`MAX_WIDTH`] is laid out one entry a line.
 fn insert_at(
     text: &str,
     entries: &[(usize, usize)],
@@ -182,16 +183,76 @@ fn insert_at(
 ) -> Option<String> {
     let separator = match entries {
         [(_, end), (next, _), ..] => text[*end..*next].to_owned(),
-        _ => ", ".to_owned(),
+        [(start, _)] => lone_separator(text, *start),
+        [] => return None,
     };
     let mut out = text.to_owned();
-    if position < entries.len() {
+    let at = if position < entries.len() {
         let (start, _) = entries[position];
         out.insert_str(start, &format!("{entry}{separator}"));
+        start
     } else {
         let (_, end) = *entries.last()?;
         out.insert_str(end, &format!("{separator}{entry}"));
+        end + separator.len()
+    };
+    let line_start = out[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = out[at..].find('\n').map_or(out.len(), |i| at + i);
+    let too_long = out[line_start..line_end].chars().count() > MAX_WIDTH;
+    if !separator.contains('\n') && too_long {
+        return one_a_line(text, entries, position, entry).or(Some(out));
     }
+    Some(out)
+}
+
+/// rustfmt's default line width.
+const MAX_WIDTH: usize = 100;
+
+/// The separator for a list of one entry starting at `start`: `,\n` and its indentation
+/// when it stands on its own line, else `, `.
+fn lone_separator(text: &str, start: usize) -> String {
+    let before = &text[..start];
+    let gap = &before[before.trim_end().len()..];
+    match gap.rfind('\n') {
+        Some(newline) => format!(",\n{}", &gap[newline + 1..]),
+        None => ", ".to_owned(),
+    }
+}
+
+/// The one-line list `open[a, b]` (or `(...)`) with `entry` inserted at `position`, laid
+/// out as rustfmt does: one entry a line, one step deeper than the line that opens it,
+/// each with a comma. `None` when the list is not delimited by brackets or parentheses.
+fn one_a_line(
+    text: &str,
+    entries: &[(usize, usize)],
+    position: usize,
+    entry: &str,
+) -> Option<String> {
+    let (first, _) = *entries.first()?;
+    let (_, last) = *entries.last()?;
+    let open = text[..first].trim_end();
+    if !open.ends_with(['[', '(']) {
+        return None;
+    }
+    let after = text[last..].trim_start();
+    let after = after.strip_prefix(',').unwrap_or(after).trim_start();
+    if !after.starts_with([']', ')']) {
+        return None;
+    }
+    let line_start = open.rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = open[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let step = if indent.contains('\t') { "\t" } else { "    " };
+    let mut items: Vec<&str> = entries.iter().map(|(s, e)| &text[*s..*e]).collect();
+    items.insert(position, entry);
+    let mut out = format!("{open}\n");
+    for item in items {
+        out.push_str(&format!("{indent}{step}{item},\n"));
+    }
+    out.push_str(&indent);
+    out.push_str(after);
     Some(out)
 }
 
@@ -222,9 +283,35 @@ mod tests {
             out.contains("mod m20220101_000001_create_table;\nmod m20260101_000000_add_widget;\n"),
             "{out}"
         );
+        // Past 100 columns on one line: one entry a line, as rustfmt lays it out.
         assert!(
-            out.contains("vec![Box::new(m20220101_000001_create_table::Migration), Box::new(m20260101_000000_add_widget::Migration)]"),
+            out.contains("        vec![\n            Box::new(m20220101_000001_create_table::Migration),\n            Box::new(m20260101_000000_add_widget::Migration),\n        ]\n    }"),
             "{out}"
+        );
+        // Short enough: stays on its line.
+        let short = "vec![Box::new(m20220101_000001_a::Migration)]\n";
+        assert_eq!(
+            insert_boxed(short, "m20220101_000002_b").unwrap(),
+            "vec![Box::new(m20220101_000001_a::Migration), Box::new(m20220101_000002_b::Migration)]\n"
+        );
+    }
+
+    #[test]
+    fn a_lone_entry_on_its_own_line_keeps_that_layout() {
+        let text = "migrations!(\n\tm20250101_000000_a,\n);\n";
+        assert_eq!(
+            register_in_lib(text, "m20250101_000001_b").unwrap(),
+            "migrations!(\n\tm20250101_000000_a,\n\tm20250101_000001_b,\n);\n"
+        );
+        assert_eq!(
+            register_in_lib(text, "m20240101_000000_z").unwrap(),
+            "migrations!(\n\tm20240101_000000_z,\n\tm20250101_000000_a,\n);\n"
+        );
+        let text =
+            "        vec![\n            Box::new(m20250101_000000_a::Migration),\n        ]\n";
+        assert_eq!(
+            insert_boxed(text, "m20250101_000001_b").unwrap(),
+            "        vec![\n            Box::new(m20250101_000000_a::Migration),\n            Box::new(m20250101_000001_b::Migration),\n        ]\n"
         );
     }
 }

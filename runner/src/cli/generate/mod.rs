@@ -1,5 +1,5 @@
-//! `generate NAME`: a new migration file from this project's template, registered in the
-//! migrator's list, formatted. Touches no database.
+//! `generate NAME`: a new migration file from this project's template, formatted, and
+//! registered in the migrator's lists. Touches no database.
 //!
 //! Two layouts are understood:
 //! - a migrations folder (`src/migrations/` with a `mod.rs` of `pub mod mX;` lines) whose
@@ -10,13 +10,18 @@
 //!
 //! Nothing is left half-done: every edit is computed before anything is written, each
 //! file is written to a temporary file in its folder and renamed into place, and when
-//! registering fails the new file is removed and the list files are restored.
+//! registering fails the new file is removed and the list files are restored. Only the
+//! new file's text goes through rustfmt; the lists are edited in their own style, so no
+//! other file (an applied migration above all) is reformatted. A symlinked list stays a
+//! link to the updated file, a rewritten file keeps its mode, and concurrent runs on one
+//! migration folder are serialised by a lock on that folder.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+mod files;
 mod lists;
 
+use files::{FolderLock, read, rustfmt, write_atomically};
 use lists::{declare_module, register_flat, register_in_lib};
 
 /// Why `generate` wrote nothing.
@@ -97,9 +102,12 @@ pub fn generate(
     };
     let module = format!("m{stamp}_{name}");
     let file = layout.dir().join(format!("{module}.rs"));
-    refuse_existing(layout.dir(), name, &file)?;
+    let (text, formatted) = rustfmt(&template(&module), layout.dir());
 
-    // Every edit is computed before anything is written.
+    // From the check of the name to the last write, one run at a time.
+    let _lock = FolderLock::take(layout.dir())?;
+    refuse_existing(layout.dir(), name, &file)?;
+    // Every edit is computed, from the lists as they are now, before anything is written.
     let mut edits = Vec::new();
     for (path, edit) in layout.list_files() {
         let before = read(&path)?;
@@ -110,7 +118,7 @@ pub fn generate(
         edits.push((path, before, after));
     }
 
-    write_atomically(&file, &template(&module))?;
+    write_atomically(&file, &text)?;
     for (done, (path, _, after)) in edits.iter().enumerate() {
         if let Err(error) = write_atomically(path, after) {
             // Undo: the lists as they were, and no new file.
@@ -121,14 +129,11 @@ pub fn generate(
             return Err(error);
         }
     }
-    let registered_in: Vec<PathBuf> = edits.into_iter().map(|(path, _, _)| path).collect();
-    let mut touched = vec![file.clone()];
-    touched.extend(registered_in.iter().cloned());
     Ok(Generated {
         module,
         file,
-        registered_in,
-        formatted: rustfmt(&touched),
+        registered_in: edits.into_iter().map(|(path, _, _)| path).collect(),
+        formatted,
     })
 }
 
@@ -341,71 +346,6 @@ pub(super) fn migration_name(module: &str) -> Option<&str> {
     let name = rest.strip_prefix('_')?;
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     (digits(date) && digits(time)).then_some(name)
-}
-
-fn read(path: &Path) -> Result<String, GenerateError> {
-    std::fs::read_to_string(path).map_err(|source| GenerateError::Io {
-        action: "cannot read",
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// Writes `text` to a temporary file beside `path`, then renames it into place: `path`
-/// is either as it was or complete.
-fn write_atomically(path: &Path, text: &str) -> Result<(), GenerateError> {
-    let io = |action| {
-        move |source| GenerateError::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
-        }
-    };
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut f| {
-            std::io::Write::write_all(&mut f, text.as_bytes())?;
-            f.sync_all()
-        });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(io("cannot write")(e));
-    }
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io("cannot write")(e)
-    })
-}
-
-/// Runs rustfmt (`$RUSTFMT` or `rustfmt`, edition 2024) on `files`; says why not when it
-/// cannot, never fails.
-fn rustfmt(files: &[PathBuf]) -> Result<(), String> {
-    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
-    match Command::new(&program)
-        .args(["--edition", "2024"])
-        .args(files)
-        .output()
-    {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!(
-            "rustfmt failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .trim()
-                .replace('\n', " ")
-        )),
-        Err(e) => Err(format!(
-            "{} could not be run ({e})",
-            Path::new(&program).display()
-        )),
-    }
 }
 
 #[cfg(test)]
