@@ -52,8 +52,13 @@ impl std::fmt::Debug for PostgresSettings {
 impl PostgresSettings {
     /// From `CONFORMANCE_PG_URL`, `CONFORMANCE_PG_IMAGE` and `CONFORMANCE_REQUIRE_POSTGRES`.
     pub fn from_env() -> Self {
+        let url = var("CONFORMANCE_PG_URL");
+        if let Some(url) = &url {
+            // Its password is masked in every message from now on, whatever its shape.
+            secret_redact::register_secrets_of(url);
+        }
         Self {
-            url: var("CONFORMANCE_PG_URL"),
+            url,
             image: var("CONFORMANCE_PG_IMAGE").unwrap_or_else(|| DEFAULT_PG_IMAGE.to_owned()),
             required: !matches!(
                 var("CONFORMANCE_REQUIRE_POSTGRES").as_deref(),

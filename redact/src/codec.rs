@@ -55,10 +55,10 @@ pub(crate) fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|pair| {
-            let pair = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(pair, 16).ok()
-        });
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|pair| pair.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -158,17 +158,23 @@ mod tests {
 
     #[test]
     fn encodes_and_decodes() {
-        assert_eq!(percent_encode("a b/@:'", Keep::Unreserved), "a%20b%2F%40%3A%27");
+        assert_eq!(
+            percent_encode("a b/@:'", Keep::Unreserved),
+            "a%20b%2F%40%3A%27"
+        );
         assert_eq!(percent_encode("a b/@:'", Keep::UserInfo), "a%20b%2F%40%3A'");
         assert_eq!(percent_encode("a b#'", Keep::Query), "a%20b%23'");
         assert_eq!(form_encode("a b&"), "a+b%26");
-        assert_eq!(percent_decode("a%20b%2f%zz%"), "a b/%zz%");
+        assert_eq!(percent_decode("a%20b%2f%zz%+1%"), "a b/%zz%+1%");
         assert_eq!(form_decode("a+b%2B"), "a b+");
     }
 
     #[test]
     fn scans_libpq_values() {
-        assert_eq!(scan_quoted(r"a\'b c' x", '\''), (Some(6), "a'b c".to_owned()));
+        assert_eq!(
+            scan_quoted(r"a\'b c' x", '\''),
+            (Some(6), "a'b c".to_owned())
+        );
         assert_eq!(scan_quoted(r"a\\", '\''), (None, r"a\".to_owned()));
         let bare = scan_bare(r"a\ b\'c d", |_, _, c| c.is_whitespace());
         assert_eq!((bare.end, bare.unescaped.as_str()), (7, "a b'c"));

@@ -1,6 +1,8 @@
 //! Every password a driver could read in one connection target, by parsing it every way
 //! a driver might (see [`secrets_of`]).
 
+use std::collections::BTreeSet;
+
 use crate::codec::{form_decode, percent_decode, scan_bare, scan_quoted};
 use crate::rules::{key_before, names_a_secret};
 
@@ -35,17 +37,17 @@ pub fn secrets_of(target: &str) -> Vec<String> {
         user_info_secrets(&target[start..], &mut found);
     }
     pair_secrets(target, &mut found);
-    found.0
+    found.0.into_iter().collect()
 }
 
 /// The candidates found so far, without duplicates or empty strings.
 #[derive(Default)]
-struct Found(Vec<String>);
+struct Found(BTreeSet<String>);
 
 impl Found {
     fn add(&mut self, secret: String) {
-        if !secret.is_empty() && !self.0.contains(&secret) {
-            self.0.push(secret);
+        if !secret.is_empty() {
+            self.0.insert(secret);
         }
     }
 
@@ -85,7 +87,13 @@ fn user_info_starts(target: &str) -> Vec<usize> {
     let offset = target.len() - trimmed.len();
     let scheme_len = trimmed
         .find(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
-        .filter(|len| trimmed.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && *len > 0);
+        .filter(|len| {
+            trimmed
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphabetic)
+                && *len > 0
+        });
     if let Some(len) = scheme_len.filter(|len| trimmed[*len..].starts_with(':')) {
         starts.push(offset + len + 1);
     }
@@ -99,7 +107,9 @@ fn user_info_secrets(rest: &str, found: &mut Found) {
         return;
     };
     let before = |stops: &[char]| rest.find(stops).map_or(rest, |end| &rest[..end]);
-    let token = rest.find(char::is_whitespace).map_or(rest, |end| &rest[..end]);
+    let token = rest
+        .find(char::is_whitespace)
+        .map_or(rest, |end| &rest[..end]);
     let ends = [
         rest[colon..].find('@').map(|at| colon + at),
         before(&['/']).rfind('@'),
@@ -184,7 +194,10 @@ mod tests {
         assert!(has("postgres://db/app?password=a&b#c", "a&b#c"));
         assert!(has("postgres://db/app?pass%77ord=x1", "x1"));
         assert!(has("host=db password = 'a\\'b\\\\ c' user=x", "a'b\\ c"));
-        assert!(has("host=db password = 'a\\'b\\\\ c' user=x", "a\\'b\\\\ c"));
+        assert!(has(
+            "host=db password = 'a\\'b\\\\ c' user=x",
+            "a\\'b\\\\ c"
+        ));
         assert!(has("host=db PASSWORD=a\\ b user=x", "a b"));
         assert!(has("PGPASSWORD=x1", "x1"));
     }

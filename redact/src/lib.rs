@@ -1,120 +1,94 @@
-//! The one redaction for every URL or connection string that may reach any output.
+//! The one redaction for every URL or connection string that may reach any output:
+//! [`redact`] masks passwords in any text, in two layers whose masks add up.
 //!
-//! It works on text, not on a parsed URL, so that malformed URLs (the ones most likely to
-//! end up in an error message) are masked too. Two rules, applied everywhere in the text:
-//! - the password of any `scheme://user:password@` user-info part, host or no host;
-//! - the value of any `key=value` whose key (percent-decoded, any case) names a secret:
-//!   `password`, `passwd`, `pwd`, `pass`, `secret`, `token`, as in `?password=`,
-//!   `&sslpassword=`, or libpq's `host=/tmp password=x`.
+//! # Known secrets: the registry
+//!
+//! Whoever parses a connection target registers it with [`register_secrets_of`] (the
+//! runner does so for every target it is given, before connecting). That parses the
+//! target every way a driver might ([`secrets_of`]: the url crate's parse, libpq's URI
+//! rules, the greedy "up to the last `@`" rule, secret query parameters, libpq key/value
+//! conninfo with quotes and `\` escapes) and remembers every password it finds, raw and
+//! decoded. [`register_secret`] adds one secret directly (a password from a file or an
+//! environment variable). From then on [`redact`] masks every occurrence of every
+//! registered secret anywhere in the text, in every form it may be written in:
+//! percent-encoded (fully, by the url crate's encode sets, or as a form), percent-decoded
+//! and libpq-escaped. The registry is process-wide and thread-safe; it only grows, and
+//! empty secrets are ignored. Overlapping occurrences are masked as one, so a secret that
+//! contains another one is masked whole.
+//!
+//! # Unknown secrets: the text rules
+//!
+//! Text quoting a target nobody registered (an error message, a log line) is masked by
+//! rules that need no parse, so that malformed URLs, the ones most likely to end up in an
+//! error message, are masked too. Over-masking is preferred to a leak:
+//! - the password of any `scheme://user:password@`: from the first `:` after `://` to the
+//!   last `@` of the whitespace-delimited token, so a raw `/`, `?`, `#`, `:` or `@` in it
+//!   is masked too (and with it, at worst, part of the host); with no `@` in the token, a
+//!   raw space in the password is assumed and the mask runs on to the last `@` of the next
+//!   token of the line that has one (unless `user:` is followed by a port or the "user"
+//!   holds `/` or `[`);
+//! - the password of `scheme:user:password@host` (no `//`), to the last `@` of the token;
+//! - the value of any `key=value` or `key = value` whose key (percent-decoded, any case)
+//!   names a secret: `password`, `passwd`, `pwd`, `pass`, `secret`, `token`, `apikey`,
+//!   `api_key`, `credential`, anywhere in it, as in `?password=`, `&sslpassword=`,
+//!   `pass%77ord=`, `PGPASSWORD=` or libpq's `host=/tmp password = x`. A value quoted with
+//!   `'` or `"` is masked to its closing quote (`\` escapes honoured; unterminated: to the
+//!   end of the line), an unquoted one to the next unescaped whitespace; after `?`, `&` or
+//!   `;` it also ends at a `&` or `;` that starts another `key=`.
+//!
+//! What the rules cannot see (a password with a raw space in a `?password=` value or in a
+//! `scheme:user:` URL, a password quoted in prose with no key) only the registry masks.
+
+mod codec;
+mod extract;
+mod registry;
+mod rules;
+
+use std::ops::Range;
+
+pub use extract::secrets_of;
+pub use registry::{register_secret, register_secrets_of};
 
 /// What a masked secret is replaced with.
 pub const MASK: &str = "***";
 
-/// Key words that make a `key=value` pair secret.
-const SECRET_KEYS: [&str; 6] = ["password", "passwd", "pwd", "pass", "secret", "token"];
-
-/// `text` with every password in it masked; the rest is kept as written.
+/// `text` with every password in it masked (both layers: see the crate docs); the rest is
+/// kept as written.
 ///
 /// ```
 /// use secret_redact::redact;
 /// assert_eq!(redact("postgres://app:S3cret@db:99999/app"), "postgres://app:***@db:99999/app");
 /// assert_eq!(redact("postgres:///app?host=/tmp&password=S3cret"), "postgres:///app?host=/tmp&password=***");
+/// assert_eq!(redact("postgres://app:pa/ss@db/app"), "postgres://app:***@db/app");
+/// assert_eq!(redact(r"host=db password = 'a\'b c' user=app"), "host=db password = *** user=app");
 /// ```
 pub fn redact(text: &str) -> String {
-    mask_secret_pairs(&mask_user_info(text))
+    let mut ranges = Vec::new();
+    rules::secret_ranges(text, &mut ranges);
+    registry::registered_ranges(text, &mut ranges);
+    mask(text, ranges)
 }
 
-/// Masks `:password` in every `scheme://user:password@` of `text`.
-fn mask_user_info(text: &str) -> String {
+/// `text` with each run of overlapping or touching `ranges` replaced by one [`MASK`].
+fn mask(text: &str, mut ranges: Vec<Range<usize>>) -> String {
+    ranges.retain(|range| range.start < range.end);
+    ranges.sort_by_key(|range| range.start);
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (before, after) = rest.split_at(at + 3);
-        out.push_str(before);
-        // The authority ends at the first '/', '?', '#' or whitespace; its user info at
-        // its last '@' (a password may contain '@' when not percent-encoded).
-        let end = after
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(after.len());
-        let authority = &after[..end];
-        match authority.rfind('@') {
-            Some(at) => {
-                let user_info = &authority[..at];
-                match user_info.find(':') {
-                    Some(colon) => {
-                        out.push_str(&user_info[..colon]);
-                        out.push(':');
-                        out.push_str(MASK);
-                    }
-                    None => out.push_str(user_info),
-                }
-                out.push_str(&authority[at..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Masks the value of every `key=value` pair whose key names a secret.
-fn mask_secret_pairs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(eq) = rest.find('=') {
-        let (before, after) = rest.split_at(eq);
-        let key_start = before
-            .rfind(|c: char| c == '?' || c == '&' || c == ';' || c.is_whitespace())
-            .map_or(0, |i| {
-                i + before[i..].chars().next().map_or(1, char::len_utf8)
-            });
-        let key = &before[key_start..];
-        out.push_str(before);
-        out.push('=');
-        let value = &after[1..];
-        if names_a_secret(key) {
-            let end = secret_value_end(value);
-            if end > 0 {
-                out.push_str(MASK);
-            }
-            rest = &value[end..];
-        } else {
-            rest = value;
+    let mut shown = 0;
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for range in ranges {
+        match runs.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => runs.push(range),
         }
     }
-    out.push_str(rest);
-    out
-}
-
-fn names_a_secret(key: &str) -> bool {
-    let key = percent_decode(key).to_ascii_lowercase();
-    !key.is_empty() && SECRET_KEYS.iter().any(|secret| key.contains(secret))
-}
-
-/// Where a secret value ends: a quoted value at its closing quote, else at the next
-/// separator.
-fn secret_value_end(value: &str) -> usize {
-    if let Some(quote) = value.chars().next().filter(|c| *c == '\'' || *c == '"') {
-        return value[1..]
-            .find(quote)
-            .map_or(value.len(), |close| close + 2);
+    for run in runs {
+        out.push_str(&text[shown..run.start]);
+        out.push_str(MASK);
+        shown = run.end;
     }
-    value
-        .find(|c: char| c == '&' || c == ';' || c == '#' || c.is_whitespace())
-        .unwrap_or(value.len())
-}
-
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(text.as_bytes())
-        .map(|(key, value)| {
-            if value.is_empty() {
-                key.into_owned()
-            } else {
-                format!("{key}={value}")
-            }
-        })
-        .collect()
+    out.push_str(&text[shown..]);
+    out
 }
 
 #[cfg(test)]
@@ -164,6 +138,18 @@ mod tests {
             "postgres://app@localhost:5432/app",
             "applied m20250101_000000_extensions (3 ms)",
             "a = b",
+            "sqlite://data/app.sqlite",
+            "sqlite::memory:",
+            "applied m1 (3 ms)",
+            "SELECT a = b FROM t",
+            "user@example.com",
+            "postgres://localhost:5432/app",
+            "postgres://[::1]:5432/app",
+            "postgres:///app?host=/tmp&user=app",
+            "host=/tmp user=app dbname=app",
+            "password authentication failed for user \"app\"",
+            "listening on http://localhost:8080/x, mail admin@example.com",
+            "at 12:30:00 UTC, see std::io::Error",
         ] {
             assert_eq!(redact(text), text);
         }

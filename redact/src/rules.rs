@@ -35,24 +35,40 @@ pub(crate) fn names_a_secret(key: &str) -> bool {
         .any(|secret| lower.contains(secret) || decoded.contains(secret))
 }
 
+/// How far back from a `=` a key is read (a longer one is read from its end).
+const MAX_KEY_LEN: usize = 128;
+
 /// The key written before the `=` at `eq` (spaces between them allowed), and whether it
 /// is a URL query or `;`-separated key (after `?`, `&` or `;`) rather than a libpq one.
 pub(crate) fn key_before(text: &str, eq: usize) -> (&str, bool) {
     let before = text[..eq].trim_end_matches([' ', '\t']);
-    let start = before
-        .char_indices()
-        .rev()
-        .find(|(_, c)| *c == '?' || *c == '&' || *c == ';' || c.is_whitespace())
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let query = matches!(before.as_bytes().get(start.wrapping_sub(1)), Some(b'?' | b'&' | b';'));
+    let mut start = 0;
+    let mut query = false;
+    for (read, (i, c)) in before.char_indices().rev().enumerate() {
+        if c == '?' || c == '&' || c == ';' || c.is_whitespace() {
+            start = i + c.len_utf8();
+            query = !c.is_whitespace();
+            break;
+        }
+        if read == MAX_KEY_LEN {
+            start = i;
+            break;
+        }
+    }
     (&before[start..], query)
 }
 
-/// Where the whitespace-delimited token that goes on at `from` ends.
-fn token_end(text: &str, from: usize) -> usize {
-    text[from..]
-        .find(char::is_whitespace)
-        .map_or(text.len(), |i| from + i)
+/// The whitespace-delimited tokens of `text`, each with where it starts.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let start = from + text[from..].find(|c: char| !c.is_whitespace())?;
+        let end = text[start..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |i| start + i);
+        from = end;
+        Some((start, &text[start..end]))
+    })
 }
 
 /// `scheme://user:password@`: the password runs from the first `:` of the token after
@@ -60,19 +76,24 @@ fn token_end(text: &str, from: usize) -> usize {
 /// and so may be some host: over-masking, never a leak). Without any `@` in the token, the
 /// password may hold a raw space: see [`spaced_password_end`].
 fn user_info_ranges(text: &str, out: &mut Vec<Range<usize>>) {
-    for (found, _) in text.match_indices("://") {
-        let start = found + 3;
-        let end = token_end(text, start);
-        let token = &text[start..end];
-        let Some(colon) = token.find(':') else {
-            continue;
-        };
-        let at = match token.rfind('@') {
-            Some(at) => Some(start + at),
-            None => spaced_password_end(text, start, colon, end),
-        };
-        if let Some(at) = at.filter(|at| *at > start + colon + 1) {
-            out.push(start + colon + 1..at);
+    for (start, token) in tokens(text) {
+        let last_at = token.rfind('@');
+        for (found, _) in token.match_indices("://") {
+            let user = found + 3;
+            let Some(colon) = token[user..].find(':').map(|i| user + i) else {
+                break;
+            };
+            let at = match last_at {
+                Some(at) => Some(start + at),
+                None => spaced_password_end(text, start + user, colon - user, start + token.len()),
+            };
+            if let Some(at) = at.filter(|at| *at > start + colon + 1) {
+                out.push(start + colon + 1..at);
+            }
+            if last_at.is_some() {
+                // A later `://` has its first `:` no sooner: its range is inside this one.
+                break;
+            }
         }
     }
 }
@@ -90,21 +111,16 @@ fn spaced_password_end(text: &str, start: usize, colon: usize, end: usize) -> Op
     if user.is_empty() || user.contains(['/', '[', ']', '?', '#']) || looks_like_port {
         return None;
     }
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
-    let mut from = end;
-    while from < line_end {
-        let token_start = text[from..line_end]
-            .find(|c: char| !c.is_whitespace())
-            .map_or(line_end, |i| from + i);
-        let token_end = token_end(text, token_start).min(line_end);
-        let token = &text[token_start..token_end];
-        if token.contains("://") {
+    let rest = &text[end..];
+    let mut read = 0;
+    for (token_start, token) in tokens(rest) {
+        if rest[read..token_start].contains('\n') || token.contains("://") {
             return None;
         }
         if let Some(at) = token.rfind('@') {
-            return Some(token_start + at);
+            return Some(end + token_start + at);
         }
-        from = token_end.max(token_start + 1);
+        read = token_start + token.len();
     }
     None
 }
@@ -113,25 +129,26 @@ fn spaced_password_end(text: &str, start: usize, colon: usize, end: usize) -> Op
 /// password runs from the second `:` to the last `@` of the token.
 fn bare_user_info_ranges(text: &str, out: &mut Vec<Range<usize>>) {
     let is_scheme_byte = |b: u8| b.is_ascii_alphanumeric() || b"+.-".contains(&b);
-    let bytes = text.as_bytes();
-    for (colon, _) in text.match_indices(':') {
-        let scheme_start = bytes[..colon]
-            .iter()
-            .rposition(|b| !is_scheme_byte(*b))
-            .map_or(0, |i| i + 1);
-        if !bytes.get(scheme_start).is_some_and(u8::is_ascii_alphabetic) {
-            continue;
-        }
-        let end = token_end(text, colon);
-        let rest = &text[colon + 1..end];
-        let Some(user_end) = rest.find([':', '/', '@', '?', '#']) else {
+    for (start, token) in tokens(text) {
+        let Some(last_at) = token.rfind('@') else {
             continue;
         };
-        if user_end == 0 || rest.as_bytes()[user_end] != b':' {
-            continue;
-        }
-        if let Some(at) = rest.rfind('@').filter(|at| *at > user_end + 1) {
-            out.push(colon + 1 + user_end + 1..colon + 1 + at);
+        let bytes = token.as_bytes();
+        for (colon, _) in token[..last_at].match_indices(':') {
+            let scheme_start = bytes[..colon]
+                .iter()
+                .rposition(|b| !is_scheme_byte(*b))
+                .map_or(0, |i| i + 1);
+            if !bytes.get(scheme_start).is_some_and(u8::is_ascii_alphabetic) {
+                continue;
+            }
+            let rest = &token[colon + 1..last_at];
+            let Some(user_end) = rest.find([':', '/', '@', '?', '#']) else {
+                continue;
+            };
+            if user_end > 0 && rest.as_bytes()[user_end] == b':' && user_end + 1 < rest.len() {
+                out.push(start + colon + 1 + user_end + 1..start + last_at);
+            }
         }
     }
 }
@@ -141,7 +158,12 @@ fn bare_user_info_ranges(text: &str, out: &mut Vec<Range<usize>>) {
 /// next unescaped space; after `?`, `&` or `;` also to the next `&`/`;` that starts
 /// another `key=` (so a raw `&` or `#` in a query password is masked along).
 fn pair_ranges(text: &str, out: &mut Vec<Range<usize>>) {
+    let mut masked_to = 0;
     for (eq, _) in text.match_indices('=') {
+        if eq < masked_to {
+            // Inside a value already masked: any secret there is masked with it.
+            continue;
+        }
         let (key, query) = key_before(text, eq);
         if key.is_empty() || !names_a_secret(key) {
             continue;
@@ -151,6 +173,7 @@ fn pair_ranges(text: &str, out: &mut Vec<Range<usize>>) {
         let end = start + value_end(&text[start..], query);
         if end > start {
             out.push(start..end);
+            masked_to = end;
         }
     }
 }

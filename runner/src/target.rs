@@ -60,6 +60,9 @@ impl Target {
         default_sqlite: &Path,
         access: Access,
     ) -> Result<Self, Error> {
+        if let Some(url) = url {
+            secret_redact::register_secrets_of(url);
+        }
         match url.map(str::trim) {
             None | Some("") => {
                 if access == Access::ReadWrite {
@@ -77,6 +80,8 @@ impl Target {
 
     /// Parses a `sqlite:` or `postgres:` URL.
     pub fn parse(raw: &str, access: Access) -> Result<Self, Error> {
+        // Every password a driver could read in `raw` is masked in all output from now on.
+        secret_redact::register_secrets_of(raw);
         if let Some(rest) = raw.strip_prefix("sqlite:") {
             return Self::parse_sqlite(raw, rest, access);
         }
@@ -172,7 +177,7 @@ impl Target {
                 let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                 format!("SQLite file {}", shown.display())
             }
-            Self::Postgres { url } => format!("PostgreSQL {}", redact(url.as_str())),
+            Self::Postgres { url } => format!("PostgreSQL {}", redact(&postgres_shown(url))),
         }
     }
 
@@ -334,6 +339,34 @@ fn read_only_params(path: &Path) -> Result<&'static str, String> {
                 .to_owned(),
         ),
     }
+}
+
+/// A PostgreSQL URL for messages, rebuilt from its parts: scheme, user, `***` for any
+/// password, host (or the `host` option of a socket), port and database. Never the query
+/// or fragment, nor the text as given: a raw `#` or space in a password moves part of it
+/// there, where no redaction could tell it from the rest.
+fn postgres_shown(url: &url::Url) -> String {
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            url.query_pairs()
+                .find(|(key, _)| key == "host")
+                .map(|(_, value)| value.into_owned())
+        })
+        .unwrap_or_default();
+    let password = if url.password().is_some() || url.query_pairs().any(|(k, _)| k == "password") {
+        format!(":{}", secret_redact::MASK)
+    } else {
+        String::new()
+    };
+    let user = match (url.username(), password.is_empty()) {
+        ("", true) => String::new(),
+        (user, _) => format!("{user}{password}@"),
+    };
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{user}{host}{port}{}", url.scheme(), url.path())
 }
 
 /// How the runner's sessions appear in `pg_stat_activity`.

@@ -221,14 +221,17 @@ async fn path_up_into_a_missing_folder() {
 async fn path_a_folder_instead_of_a_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().display());
-    let run = cli::<TestMigrator>(&["-u", &url, "up"]).await;
-    assert_fails_with(
-        &run,
-        &[
-            "cannot connect to SQLite file",
-            "unable to open database file",
-        ],
-    );
+    for command in ["up", "status"] {
+        let run = cli::<TestMigrator>(&["-u", &url, command]).await;
+        assert_fails_with(
+            &run,
+            &["is not a regular file, so it cannot be a SQLite database"],
+        );
+    }
+    // A device either: nothing is created beside it (no `/dev/null.migration-lock`).
+    let run = cli::<TestMigrator>(&["-u", "sqlite:///dev/null", "up"]).await;
+    assert_fails_with(&run, &["/dev/null is not a regular file"]);
+    assert!(!std::path::Path::new("/dev/null.migration-lock").exists());
 }
 
 #[tokio::test]
@@ -449,4 +452,242 @@ async fn odd_states(#[case] backend: Backend) {
     held.release().await.expect("release");
     assert_eq!(applied(&db.conn, "seaql_migrations").await, names[..1]);
     db.close().await.expect("close");
+}
+
+/// Runs the CLI with `argv` given as OS strings (file names need not be UTF-8).
+async fn cli_os(args: Vec<std::ffi::OsString>) -> Run {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let argv = std::iter::once(std::ffi::OsString::from("migration")).chain(args);
+    let code = migration_runner::cli::run_from::<TestMigrator, _, _>(
+        argv,
+        SOURCES,
+        &mut stdout,
+        &mut stderr,
+    )
+    .await;
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The names of the entries of `dir`, as bytes.
+fn names_in(dir: &Path) -> Vec<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut names: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().as_bytes().to_vec())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `--default-sqlite-path` names a file byte for byte: no `%` escape decoded, no `?`
+/// option read, no `file:` URI or `:memory:` recognised, any bytes the OS allows.
+#[tokio::test]
+async fn path_a_default_sqlite_path_is_a_path_byte_for_byte() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let names: Vec<Vec<u8>> = vec![
+        b"a%41.sqlite".to_vec(),
+        b"b.sqlite?mode=memory".to_vec(),
+        b"file:c.sqlite?immutable=1".to_vec(),
+        b"d#e f.sqlite".to_vec(),
+        b":memory:".to_vec(),
+        b"caf\xe9.sqlite".to_vec(),
+    ];
+    for name in names {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("data");
+        let path = folder.join(std::ffi::OsStr::from_bytes(&name));
+        let args = vec![
+            "--default-sqlite-path".into(),
+            path.clone().into_os_string(),
+            "up".into(),
+        ];
+        let run = cli_os(args).await;
+        let shown = String::from_utf8_lossy(&name).into_owned();
+        assert_eq!(run.code, 0, "{shown}: {}{}", run.stdout, run.stderr);
+        assert_eq!(
+            names_in(&folder),
+            vec![name.clone()],
+            "{shown}: only that file"
+        );
+        let header = std::fs::read(&path).expect("read the database");
+        assert!(header.starts_with(b"SQLite format 3\0"), "{shown}");
+        // A second run finds it: the same file, not a new one.
+        let args = vec![
+            "--default-sqlite-path".into(),
+            path.into_os_string(),
+            "status".into(),
+            "--check".into(),
+        ];
+        let run = cli_os(args).await;
+        assert_eq!(run.code, 0, "{shown}: {}{}", run.stdout, run.stderr);
+        let _ = OsStringExt::into_vec(std::ffi::OsString::new());
+    }
+}
+
+/// In `-u sqlite://...` the path is percent-decoded, and the only option is `mode`.
+#[tokio::test]
+async fn url_sqlite_options_are_refused_but_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().display().to_string();
+    for option in [
+        "cache=shared",
+        "mode=memory",
+        "vfs=unix-none",
+        "immutable=1",
+        "mode=rwc&x=1",
+    ] {
+        let url = format!("sqlite://{base}/x.sqlite?{option}");
+        let run = cli::<TestMigrator>(&["-u", &url, "up"]).await;
+        assert_fails_with(&run, &["is not accepted", "mode=rwc, mode=rw or mode=ro"]);
+    }
+    let run = cli::<TestMigrator>(&["-u", &format!("sqlite://{base}/x.sqlite#frag"), "up"]).await;
+    assert_fails_with(&run, &["fragment"]);
+    assert!(names_in(dir.path()).is_empty(), "refused: nothing created");
+
+    // mode=rw: the file must exist; mode=ro: read-only commands only.
+    let run =
+        cli::<TestMigrator>(&["-u", &format!("sqlite://{base}/x.sqlite?mode=rw"), "up"]).await;
+    assert_fails_with(&run, &["does not exist"]);
+    assert!(names_in(dir.path()).is_empty());
+    let url = format!("sqlite://{base}/x%3Fy%25.sqlite?mode=rwc");
+    assert_ok(&cli::<TestMigrator>(&["-u", &url, "up"]).await);
+    assert_eq!(names_in(dir.path()), vec![b"x?y%.sqlite".to_vec()]);
+    let ro = format!("sqlite://{base}/x%3Fy%25.sqlite?mode=ro");
+    assert_fails_with(
+        &cli::<TestMigrator>(&["-u", &ro, "down"]).await,
+        &["mode=ro opens the database read-only"],
+    );
+    assert_ok(&cli::<TestMigrator>(&["-u", &ro, "status", "--check"]).await);
+}
+
+/// `status` and `--dry-run` on a WAL database create no `-wal` or `-shm` file, with and
+/// without another connection open on it.
+#[tokio::test]
+async fn read_only_commands_create_no_file_on_a_wal_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("wal.sqlite");
+    let url = format!("sqlite://{}", file.display());
+    assert_ok(&cli::<TestMigrator>(&["-u", &url, "up", "-n", "2"]).await);
+    let conn = connect(&url).await;
+    exec(&conn, "PRAGMA journal_mode = WAL").await;
+    conn.close().await.expect("close");
+    assert_eq!(
+        names_in(dir.path()),
+        vec![b"wal.sqlite".to_vec()],
+        "WAL files gone on close"
+    );
+    for args in [
+        vec!["status"],
+        vec!["status", "--check"],
+        vec!["up", "--dry-run"],
+        vec!["down", "--dry-run"],
+    ] {
+        let mut all = vec!["-u", url.as_str()];
+        all.extend(args.iter().copied());
+        let run = cli::<TestMigrator>(&all).await;
+        assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+        assert!(run.stdout.contains("database:"), "{args:?}: {}", run.stdout);
+        assert!(
+            !run.stderr.contains("error: cannot"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            names_in(dir.path()),
+            vec![b"wal.sqlite".to_vec()],
+            "{args:?} created a file"
+        );
+    }
+    // A writer connected: its -wal and -shm exist; status reads through them.
+    let writer = connect(&url).await;
+    exec(&writer, "CREATE TABLE written_in_wal (id INTEGER)").await;
+    let before = names_in(dir.path());
+    let run = cli::<TestMigrator>(&["-u", &url, "status"]).await;
+    assert!(
+        assert_ok(&run).contains("2 applied, 1 pending"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(names_in(dir.path()), before);
+    writer.close().await.expect("close");
+}
+
+/// A role that may not read the bookkeeping tables is told so, never "0 applied"; a
+/// role without USAGE on the schema is refused before anything is read.
+#[tokio::test]
+async fn status_of_a_role_without_rights_fails_naming_the_privilege() {
+    let Some(db) = conformance::fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    assert_ok(&cli::<TestMigrator>(&["-u", &db.url, "up", "-n", "2"]).await);
+    let role = format!("reader_{}", std::process::id());
+    exec(&db.conn, &format!("CREATE ROLE {role} LOGIN")).await;
+    let mut url = url::Url::parse(&db.url).expect("url");
+    url.set_username(&role).expect("user");
+    url.set_password(None).expect("password");
+    let url = url.to_string();
+    let run = cli::<TestMigrator>(&["-u", &url, "status"]).await;
+    if run.stderr.contains("authentication failed") {
+        // A server given by CONFORMANCE_PG_URL need not trust a new role.
+        eprintln!(
+            "SKIPPED: the server does not let a new role in: {}",
+            run.stderr
+        );
+        exec(&db.conn, &format!("DROP ROLE {role}")).await;
+        return;
+    }
+    assert_fails_with(&run, &["permission denied", "seaql_migrations", "SELECT"]);
+    assert!(!run.stdout.contains("0 applied"), "{}", run.stdout);
+    exec(
+        &db.conn,
+        &format!("GRANT SELECT ON seaql_migrations TO {role}"),
+    )
+    .await;
+    let run = cli::<TestMigrator>(&["-u", &url, "status"]).await;
+    assert_fails_with(&run, &["permission denied", "migration_checksums"]);
+    exec(
+        &db.conn,
+        &format!("GRANT SELECT ON migration_checksums TO {role}"),
+    )
+    .await;
+    let run = cli::<TestMigrator>(&["-u", &url, "status"]).await;
+    assert!(
+        assert_ok(&run).contains("2 applied, 1 pending"),
+        "{}",
+        run.stdout
+    );
+
+    exec(&db.conn, "CREATE SCHEMA private").await;
+    let run = cli::<TestMigrator>(&["-u", &url, "-s", "private", "status"]).await;
+    assert_fails_with(
+        &run,
+        &["may not use the PostgreSQL schema \"private\"", "USAGE"],
+    );
+    exec(&db.conn, &format!("DROP OWNED BY {role}")).await;
+    exec(&db.conn, &format!("DROP ROLE {role}")).await;
+    db.close().await.expect("close");
+}
+
+/// A schema name with a tab, a line break or an escape is refused before connecting.
+#[tokio::test]
+async fn schema_with_control_characters_is_refused() {
+    for schema in ["\"a\tb\"", "\"a\nb\"", "\"a\u{1b}[31mb\""] {
+        refused(
+            &[
+                "-u",
+                "postgres://app@127.0.0.1:1/app",
+                "-s",
+                schema,
+                "status",
+            ],
+            1,
+            &["contains a control character"],
+        )
+        .await;
+    }
 }

@@ -83,3 +83,81 @@ proptest! {
         }
     }
 }
+
+/// A password of printable ASCII with the characters that break URL and conninfo parsing
+/// forced in often, and one run of six capitals (no other capital in it) that cannot
+/// appear in any output by chance: a partial leak shows as a piece of that run.
+fn password() -> impl Strategy<Value = (String, String)> {
+    let other = prop_oneof![
+        proptest::sample::select(vec![
+            '/', '?', '#', '@', ':', '=', '&', ';', '\'', '"', '\\', ' ', '%', '+'
+        ]),
+        proptest::char::range('!', '@'),
+        proptest::char::range('[', '~'),
+    ];
+    (
+        proptest::collection::vec(other.clone(), 0..6),
+        "[A-Z]{6}",
+        proptest::collection::vec(other, 0..6),
+    )
+        .prop_map(|(before, marker, after)| {
+            let password: String = before
+                .into_iter()
+                .chain(marker.chars())
+                .chain(after)
+                .collect();
+            (password, marker)
+        })
+}
+
+/// Every shape a driver accepts a password in: URL user info (encoded and raw), a query
+/// parameter (encoded and raw), `scheme:user:pw@` without `//`, an IPv6 host, libpq
+/// key/value (bare, and quoted with escapes and spaces around `=`).
+fn shapes(password: &str) -> Vec<String> {
+    let encoded: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+    let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
+    vec![
+        format!("postgres://app:{encoded}@127.0.0.1:1/app"),
+        format!("postgres://app:{password}@127.0.0.1:1/app"),
+        format!("postgres://app@127.0.0.1:1/app?sslmode=disable&password={encoded}"),
+        format!("postgres://app@127.0.0.1:1/app?password={password}"),
+        format!("postgres:app:{password}@127.0.0.1:1/app"),
+        format!("postgresql://app:{encoded}@[::1]:1/app"),
+        format!("host=127.0.0.1 port=1 user=app password={password}"),
+        format!("host=127.0.0.1 port=1 password = '{quoted}' dbname=app"),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_password_of_any_shape_reaches_any_output((password, marker) in password()) {
+        let root = root();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let encoded: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+        for target in shapes(&password) {
+            for command in [&["status"][..], &["up"], &["up", "--dry-run"], &["down"], &["fresh"]] {
+                let mut args = vec![
+                    format!("--default-sqlite-path={root}/data/app.sqlite"),
+                    // Refused connections are retried until the timeout: 0 fails at once,
+                    // with the target named in the message all the same.
+                    "--connect-timeout=0".to_owned(),
+                    "-u".to_owned(),
+                    target.clone(),
+                ];
+                args.extend(command.iter().map(|c| (*c).to_owned()));
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                let run = runtime.block_on(cli::<TestMigrator>(&refs));
+                let all = run.all();
+                prop_assert!(run.code <= 2, "{args:?}: {all}");
+                prop_assert!(!all.contains(&password), "{args:?} leaked the password: {all}");
+                prop_assert!(!all.contains(&encoded), "{args:?} leaked it encoded: {all}");
+                for piece in marker.as_bytes().windows(4) {
+                    let piece = std::str::from_utf8(piece).expect("ascii");
+                    prop_assert!(!all.contains(piece), "{args:?} leaked {piece:?} of it: {all}");
+                }
+            }
+        }
+    }
+}

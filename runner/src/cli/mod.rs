@@ -89,6 +89,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // Before anything can print: every password a driver could read in the arguments or
+    // in DATABASE_URL is masked in all output, whatever shape it is written in.
+    let argv: Vec<T> = argv.into_iter().collect();
+    for arg in &argv {
+        let arg: OsString = arg.clone().into();
+        secret_redact::register_secrets_of(&arg.to_string_lossy());
+    }
+    if let Some(url) = std::env::var_os("DATABASE_URL") {
+        secret_redact::register_secrets_of(&url.to_string_lossy());
+    }
     let args = match Args::try_parse_from(argv) {
         Ok(args) => args,
         Err(error) => {
