@@ -47,7 +47,7 @@ mod rules;
 use std::ops::Range;
 
 pub use extract::secrets_of;
-pub use registry::{register_secret, register_secrets_of};
+pub use registry::{MIN_DERIVED_LEN, register_secret, register_secrets_of};
 
 /// What a masked secret is replaced with.
 pub const MASK: &str = "***";

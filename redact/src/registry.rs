@@ -33,13 +33,24 @@ pub fn register_secret(secret: &str) {
 /// register_secrets_of("postgres://app:pa ss/9c1e@db/app");
 /// assert_eq!(redact("auth failed: 'pa ss/9c1e'"), "auth failed: '***'");
 /// ```
+///
+/// Readings shorter than [`MIN_DERIVED_LEN`] characters are not registered: they come
+/// from splitting a longer password at a `@`, `&` or `#` (the whole one is registered
+/// too), and masking every `p` or `a` of every later message would make them unreadable.
+/// The text rules still mask such a password where it stands in a URL or key/value pair.
 pub fn register_secrets_of(target: &str) {
     let secrets = crate::secrets_of(target);
     let mut registry = lock();
-    for secret in &secrets {
+    for secret in secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_DERIVED_LEN)
+    {
         registry.add(secret);
     }
 }
+
+/// The shortest reading of a target that [`register_secrets_of`] registers.
+pub const MIN_DERIVED_LEN: usize = 4;
 
 /// Adds the range of every occurrence of every registered secret in `text`.
 pub(crate) fn registered_ranges(text: &str, out: &mut Vec<Range<usize>>) {

@@ -98,6 +98,12 @@ impl Target {
                         reason: "it names no host".to_owned(),
                     });
                 }
+                if user_info_is_ambiguous(raw, &parsed) {
+                    return Err(Error::MalformedUrl {
+                        url: redact(raw),
+                        reason: "its user name or password holds a character that must be percent-encoded there (/ ? # @ : space \\ \" and the like: %2F %3F %23 %40 %3A %20); drivers would read it differently".to_owned(),
+                    });
+                }
                 Ok(Self::Postgres { url: parsed })
             }
             scheme => Err(Error::UnsupportedBackend {
@@ -341,32 +347,50 @@ fn read_only_params(path: &Path) -> Result<&'static str, String> {
     }
 }
 
-/// A PostgreSQL URL for messages, rebuilt from its parts: scheme, user, `***` for any
-/// password, host (or the `host` option of a socket), port and database. Never the query
-/// or fragment, nor the text as given: a raw `#` or space in a password moves part of it
-/// there, where no redaction could tell it from the rest.
+/// Whether the text between `://` and the last `@` differs from the user info the url
+/// crate read: a raw `/`, `?`, `#` or `\\` in a password ends the authority early, so
+/// drivers (and the parts shown in messages) would read part of the password as the host,
+/// path, query or fragment.
+fn user_info_is_ambiguous(raw: &str, parsed: &url::Url) -> bool {
+    let Some((_, rest)) = raw.split_once("://") else {
+        return false;
+    };
+    let Some(at) = rest.rfind('@') else {
+        return false;
+    };
+    let read = match parsed.password() {
+        Some(password) => format!("{}:{password}", parsed.username()),
+        None => parsed.username().to_owned(),
+    };
+    rest[..at] != read
+}
+
+/// A PostgreSQL URL for messages, rebuilt from its parts: scheme, user, `***` for a
+/// password, host and port, database, and of the query only `host` (a socket folder)
+/// and `password=***`. Never the text as given, nor any other query part or fragment.
 fn postgres_shown(url: &url::Url) -> String {
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .or_else(|| {
-            url.query_pairs()
-                .find(|(key, _)| key == "host")
-                .map(|(_, value)| value.into_owned())
-        })
-        .unwrap_or_default();
-    let password = if url.password().is_some() || url.query_pairs().any(|(k, _)| k == "password") {
-        format!(":{}", secret_redact::MASK)
-    } else {
-        String::new()
+    let mask = secret_redact::MASK;
+    let user = match (url.username(), url.password()) {
+        ("", None) => String::new(),
+        (user, None) => format!("{user}@"),
+        (user, Some(_)) => format!("{user}:{mask}@"),
     };
-    let user = match (url.username(), password.is_empty()) {
-        ("", true) => String::new(),
-        (user, _) => format!("{user}{password}@"),
-    };
+    let host = url.host_str().unwrap_or_default();
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    format!("{}://{user}{host}{port}{}", url.scheme(), url.path())
+    let mut query = Vec::new();
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "host" => query.push(format!("host={value}")),
+            "password" => query.push(format!("password={mask}")),
+            _ => {}
+        }
+    }
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
+    format!("{}://{user}{host}{port}{}{query}", url.scheme(), url.path())
 }
 
 /// How the runner's sessions appear in `pg_stat_activity`.
