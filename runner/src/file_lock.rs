@@ -204,3 +204,17 @@ pub(crate) fn printable(text: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn holder_text_shows_control_characters_escaped() {
+        assert_eq!(
+            printable("mig\u{1b}[2J\nration"),
+            "mig\\u{1b}[2J\\u{a}ration"
+        );
+        assert_eq!(printable("migration (pid 4)"), "migration (pid 4)");
+    }
+}
