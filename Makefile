@@ -23,6 +23,7 @@ run:
 # CONFORMANCE_CHECK_CATALOG_READS: every walk also proves its incremental catalog reads
 # equal whole ones.
 test:
+	.ci/test-setup.sh
 	CONFORMANCE_CHECK_CATALOG_READS=1 $(CARGO) test --workspace --locked --no-fail-fast
 	.ci/adopter.sh
 

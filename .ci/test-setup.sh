@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# What `make test` needs besides Rust, found, started or installed before anything is
+# built, saying what it does; idempotent (a second run only checks). Needs:
+#   - a PostgreSQL the tests can reach: CONFORMANCE_PG_URL, a Docker daemon, or local
+#     PostgreSQL binaries (installed from the distribution when none of these is there);
+#   - mermaid's renderer (mmdc and a chromium), for the test that renders every diagram.
+# Without root or apt-get, it installs nothing and stops with the exact commands to run.
+# `make test` calls it first; `.ci/run` calls `make test`, so CI proves it on a fresh
+# machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "test-setup: $*"; }
+can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+apt_install() {
+    say "installing $* (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+pg_binaries() {
+    command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+missing=()
+
+if [ -n "${CONFORMANCE_PG_URL:-}" ]; then
+    say "PostgreSQL: the server in CONFORMANCE_PG_URL"
+elif pg_binaries; then
+    say "PostgreSQL: local binaries ($(command -v initdb 2>/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' | head -1))"
+elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    say "PostgreSQL: Docker (image ${CONFORMANCE_PG_IMAGE:-postgres:15}, pulled by testcontainers when missing)"
+elif can_install; then
+    apt_install postgresql
+    pg_binaries || { say "apt-get installed postgresql but no initdb was found"; exit 1; }
+    say "PostgreSQL: local binaries installed ($(compgen -G '/usr/lib/postgresql/*/bin/initdb' | head -1))"
+else
+    missing+=("PostgreSQL, one of:
+      sudo apt-get install postgresql          # local binaries, the tests start their own
+      start Docker (the tests pull postgres:15)
+      export CONFORMANCE_PG_URL=postgres://USER:PASSWORD@HOST:PORT/postgres")
+fi
+
+if command -v mmdc >/dev/null 2>&1; then
+    say "mermaid renderer: $(command -v mmdc)"
+elif can_install; then
+    say "installing mermaid's renderer (chromium, nodejs, npm, @mermaid-js/mermaid-cli)"
+    bash .ci/mermaid.sh
+else
+    missing+=("mermaid's renderer:
+      sudo bash .ci/mermaid.sh                 # chromium, nodejs, npm and mermaid-cli")
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    say "cannot install what the tests need (not root, or no apt-get); nothing was built. Run:"
+    for need in "${missing[@]}"; do echo "  - $need"; done
+    say "then run make test again (or CONFORMANCE_REQUIRE_POSTGRES=0 make test to skip PostgreSQL loudly)"
+    exit 1
+fi
+say "ready"
