@@ -211,7 +211,16 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
 
 async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
     let required = suite.config().postgres.required;
-    let outcome = match suite.run().await {
+    let bar = crate::progress_bar::ProgressBar::on_terminal();
+    let suite = match &bar {
+        Some(bar) => suite.progress(bar.observer()),
+        None => suite,
+    };
+    let outcome = suite.run().await;
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => return fail(&e.to_string()),
     };

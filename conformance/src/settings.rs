@@ -83,7 +83,7 @@ impl SnapshotMode {
             Some("no") => return Self::Compare,
             _ => {}
         }
-        if var("CI").is_some_and(|v| v != "0" && v != "false") {
+        if in_ci() {
             Self::Compare
         } else {
             Self::CreateMissing
@@ -98,6 +98,11 @@ pub(crate) fn check_catalog_reads() -> bool {
         var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
         Some("1") | Some("true")
     )
+}
+
+/// Whether this runs in CI (`CI` set to anything but `0` or `false`).
+pub(crate) fn in_ci() -> bool {
+    var("CI").is_some_and(|v| v != "0" && v != "false")
 }
 
 fn var(name: &str) -> Option<String> {

@@ -7,11 +7,11 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
-use crate::checks::{
-    BackendRun, Check, DataCase, Finding, NotRun, lint_transactions, parity, walk,
-};
+use crate::checks::walk_observed;
+use crate::checks::{BackendRun, Check, DataCase, Finding, NotRun, lint_transactions, parity};
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
+use crate::progress::{Progress, ProgressObserver};
 use crate::report::{NOT_REQUESTED, Status, SuiteReport};
 use crate::settings::PostgresSettings;
 use crate::snapshots;
@@ -31,6 +31,7 @@ use crate::snapshots::SnapshotMode;
 pub struct Suite<M> {
     pub(crate) config: Config,
     data_cases: Vec<DataCase>,
+    progress: ProgressObserver,
     migrator: PhantomData<M>,
 }
 
@@ -60,6 +61,7 @@ impl<M: MigratorTrait> Suite<M> {
         Self {
             config,
             data_cases: Vec::new(),
+            progress: ProgressObserver::default(),
             migrator: PhantomData,
         }
     }
@@ -103,6 +105,13 @@ impl<M: MigratorTrait> Suite<M> {
         self
     }
 
+    /// Tells `observer` which migration the suite walks on which backend, as it goes
+    /// (`verify` shows it as a progress bar on a terminal).
+    pub fn progress(mut self, observer: ProgressObserver) -> Self {
+        self.progress = observer;
+        self
+    }
+
     /// Leaves `check` out: it shows as `skipped (turned off)` in the table.
     pub fn skip(mut self, check: Check) -> Self {
         self.config.skipped.insert(check);
@@ -130,7 +139,9 @@ impl<M: MigratorTrait> Suite<M> {
                 continue;
             }
             let started = std::time::Instant::now();
-            match walk::<M>(backend).await {
+            let walked = walk_observed::<M>(backend, &self.progress).await;
+            self.progress.notify(&Progress::Finished { backend });
+            match walked {
                 Ok(mut run) => {
                     if !self.data_cases.is_empty() {
                         let (findings, not_run) =

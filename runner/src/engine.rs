@@ -328,7 +328,13 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let migrations = M::migrations();
         let by_name = by_name(&migrations);
         let mut applied = Vec::new();
-        for name in &pending[..take] {
+        for (index, name) in pending[..take].iter().enumerate() {
+            self.options.observer.notify(&Event::Starting {
+                name: (*name).to_owned(),
+                rolling_back: false,
+                index,
+                total: take,
+            });
             let started = Instant::now();
             let migration = Traced::new(find(&by_name, name)?, self.options);
             self.step(&migration)
@@ -353,7 +359,13 @@ impl<M: MigratorTrait> Runner<'_, M> {
         let migrations = M::migrations();
         let by_name = by_name(&migrations);
         let mut rolled_back = Vec::new();
-        for name in newest_first {
+        for (index, name) in newest_first.iter().enumerate() {
+            self.options.observer.notify(&Event::Starting {
+                name: (*name).to_owned(),
+                rolling_back: true,
+                index,
+                total: newest_first.len(),
+            });
             let started = Instant::now();
             let migration = Traced::new(find(&by_name, name)?, self.options);
             self.step(&migration)

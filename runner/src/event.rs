@@ -26,6 +26,18 @@ pub enum Event {
         /// Those versions.
         versions: Vec<String>,
     },
+    /// A migration starts: applied or rolled back (`rolling_back`), the `index`-th (from
+    /// 0) of the `total` this run applies or rolls back in that direction.
+    Starting {
+        /// Its name.
+        name: String,
+        /// Whether it is rolled back rather than applied.
+        rolling_back: bool,
+        /// Its place in this run's sequence, from 0.
+        index: usize,
+        /// How many the sequence has.
+        total: usize,
+    },
     /// One migration was applied (with its version and checksum rows).
     Applied {
         /// Its name.

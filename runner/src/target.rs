@@ -183,7 +183,7 @@ impl Target {
                 let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
                 format!("SQLite file {}", shown.display())
             }
-            Self::Postgres { url } => format!("PostgreSQL {}", redact(url.as_str())),
+            Self::Postgres { url } => format!("PostgreSQL {}", redact(&postgres_shown(url))),
         }
     }
 

@@ -691,3 +691,22 @@ async fn schema_with_control_characters_is_refused() {
         .await;
     }
 }
+
+/// A PostgreSQL target is shown rebuilt from its parts: user, host, port, database, a
+/// socket folder and a masked password, never the other options it carries.
+#[tokio::test]
+async fn url_shown_without_its_other_options() {
+    let run = refused(
+        &[
+            "-u",
+            "postgres://app@127.0.0.1:1/app?sslmode=disable&options=-c%20app.key%3DS3cretPw&password=x",
+            "--connect-timeout",
+            "0",
+            "status",
+        ],
+        1,
+        &["cannot connect to PostgreSQL postgres://app@127.0.0.1:1/app?password=***"],
+    )
+    .await;
+    assert!(!run.all().contains("options"), "{}", run.all());
+}

@@ -15,6 +15,7 @@ pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub use lint::{LintOptOut, lint_transactions};
 pub use parity::{column_type_samples, parity, portable_column_type};
+pub(crate) use walk::walk_observed;
 pub use walk::{BackendRun, StepRun, walk};
 
 use crate::backends::Backend;

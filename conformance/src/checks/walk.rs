@@ -50,6 +50,7 @@ use crate::catalog::{
 };
 use crate::diff::{compare, describe};
 use crate::error::HarnessError;
+use crate::progress::{Progress, ProgressObserver};
 
 /// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +158,14 @@ impl<F: Future> Future for CatchUnwind<F> {
 
 /// Runs the walk and the round trip of `M` on fresh databases of `backend`.
 pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
+    walk_observed::<M>(backend, &ProgressObserver::default()).await
+}
+
+/// [`walk`], telling `progress` which migration it walks.
+pub(crate) async fn walk_observed<M: MigratorTrait>(
+    backend: Backend,
+    progress: &ProgressObserver,
+) -> Result<BackendRun, HarnessError> {
     let mut run = BackendRun {
         backend,
         steps: Vec::new(),
@@ -168,7 +177,7 @@ pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, Harn
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.
-    let (db, base, walked) = match step_walk::<M>(backend, &mut run).await? {
+    let (db, base, walked) = match step_walk::<M>(backend, &mut run, progress).await? {
         Some((db, base)) if run.incomplete.is_none() => (db, base, true),
         other => {
             if let Some((db, _)) = other {
@@ -180,6 +189,7 @@ pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, Harn
             (db, base, false)
         }
     };
+    progress.notify(&Progress::RoundTrip { backend });
     let result = round_trip::<M>(&db, &base, walked, &mut run).await;
     db.close().await?;
     result?;
@@ -409,6 +419,7 @@ enum Prefix {
 async fn step_walk<M: MigratorTrait>(
     backend: Backend,
     run: &mut BackendRun,
+    progress: &ProgressObserver,
 ) -> Result<Option<(TestDatabase, SchemaDump)>, HarnessError> {
     let table = M::migration_table_name().to_string();
     let recorder = Recorder::new(&table);
@@ -423,6 +434,12 @@ async fn step_walk<M: MigratorTrait>(
     let base = reader.catalog.dump();
 
     for (index, name) in names.iter().enumerate() {
+        progress.notify(&Progress::Step {
+            backend,
+            index,
+            total: names.len(),
+            migration: name.clone(),
+        });
         let migration = Some(name.as_str());
         let finding =
             |check, message: String| Finding::new(check, Some(backend), migration, message);

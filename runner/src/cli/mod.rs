@@ -21,6 +21,7 @@
 mod args;
 mod dry_run;
 pub mod generate;
+mod progress;
 
 pub use args::{Args, Command};
 pub use clap::Parser;
@@ -313,15 +314,23 @@ async fn changing<M: MigratorTrait>(
     let kind = operation.clone();
     let work = crate::run::<M>(db, operation, &options);
     tokio::pin!(work);
+    let bar = progress::Bar::on_terminal();
+    let show = |event: &Event, out: &mut dyn Write| match &bar {
+        Some(bar) => bar.show(event, || print_event(event, out)),
+        None => print_event(event, out),
+    };
     let result = loop {
         tokio::select! {
             biased;
-            Some(event) = events.recv() => print_event(&event, out),
+            Some(event) = events.recv() => show(&event, out),
             result = &mut work => break result,
         }
     };
     while let Ok(event) = events.try_recv() {
-        print_event(&event, out);
+        show(&event, out);
+    }
+    if let Some(bar) = bar {
+        bar.finish();
     }
     let report = result?;
     print_report(&kind, &report, known, out);
@@ -336,6 +345,8 @@ fn say(out: &mut dyn Write, line: &str) {
 
 fn print_event(event: &Event, out: &mut dyn Write) {
     let line = match event {
+        // Shown by the progress bar on a terminal; a line per migration follows anyway.
+        Event::Starting { .. } => return,
         Event::WaitingForLock { holder, timeout } => format!(
             "waiting up to {} s for the migration lock, held by {holder}",
             timeout.as_secs()
