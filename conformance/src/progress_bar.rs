@@ -9,8 +9,9 @@ use indicatif::{ProgressDrawTarget, ProgressStyle};
 
 use crate::progress::{Progress, ProgressObserver};
 
-/// A bar drawn on stderr, fed by the suite's [`Progress`].
-pub(crate) struct ProgressBar(indicatif::ProgressBar);
+/// A bar drawn on stderr, fed by the suite's [`Progress`]. It is drawn from the first
+/// step on, not while PostgreSQL starts (whose message would break its line).
+pub(crate) struct ProgressBar(indicatif::ProgressBar, bool);
 
 impl ProgressBar {
     /// A bar when stderr is a terminal and this is not CI; `None` otherwise.
@@ -18,25 +19,31 @@ impl ProgressBar {
         if !std::io::stderr().is_terminal() || crate::settings::in_ci() {
             return None;
         }
-        Some(Self::drawn_to(ProgressDrawTarget::stderr()))
+        Some(Self::drawn_to(true))
     }
 
-    fn drawn_to(target: ProgressDrawTarget) -> Self {
-        let bar = indicatif::ProgressBar::with_draw_target(Some(0), target);
+    fn drawn_to(terminal: bool) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         let style = ProgressStyle::with_template(
             "{prefix:>8} [{bar:30}] {pos}/{len} {msg} ({elapsed}, about {eta} left)",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
         bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(250));
-        Self(bar)
+        Self(bar, terminal)
     }
 
     /// The observer that moves this bar.
     pub fn observer(&self) -> ProgressObserver {
         let bar = self.0.clone();
-        ProgressObserver::new(move |progress| show(&bar, progress))
+        let terminal = self.1;
+        ProgressObserver::new(move |progress| {
+            if terminal && bar.is_hidden() {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(250));
+            }
+            show(&bar, progress)
+        })
     }
 
     /// Clears the bar before the table is printed.
@@ -78,7 +85,7 @@ mod tests {
 
     #[test]
     fn the_bar_follows_the_walk() {
-        let bar = ProgressBar::drawn_to(ProgressDrawTarget::hidden());
+        let bar = ProgressBar::drawn_to(false);
         let observer = bar.observer();
         for index in 0..3 {
             observer.notify(&Progress::Step {
