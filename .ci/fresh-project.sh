@@ -38,7 +38,7 @@ msrv = tuple(int(x) for x in sys.argv[1].split("."))
 for p in json.load(sys.stdin)["packages"]:
     rv = p.get("rust_version")
     if rv and tuple(int(x) for x in rv.split(".")[:2]) > msrv[:2]:
-        print(f"{p[\"name\"]} {p[\"version\"]} requires Rust {rv}")
+        print("%s %s requires Rust %s" % (p["name"], p["version"], rv))
 ' "$msrv")
   if [ -n "$too_new" ]; then
     echo "fresh-project: $variant resolves packages newer than the minimum Rust $msrv:"
