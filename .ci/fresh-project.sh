@@ -28,7 +28,7 @@ for variant in 2021 2024 git; do
   else
     sed -i "s#path = \"../../../#path = \"$root/#" "$project/migration/Cargo.toml"
   fi
-  if [ "$edition" = 2021 ]; then sed -i '/^resolver = /d' "$project/Cargo.toml"; fi
+  if [ "$edition" = 2021 ]; then sed -i 's/^resolver = .*/resolver = "2"/' "$project/Cargo.toml"; fi
   cd "$project"
   echo "fresh-project: $variant (edition $edition): resolving without a lockfile"
   cargo generate-lockfile --quiet
