@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build a local PostgreSQL 15 Docker image, conformance-postgres:15 by default.
+# Build a local PostgreSQL Docker image, conformance-postgres:15 by default (:17 too).
 # No registry is reachable, so nothing can be pulled: we debootstrap a minimal
 # Debian bookworm with Debian's postgresql-15 from the apt mirror and
 # `docker import` it. Fast no-op when the image already exists.
@@ -18,8 +18,13 @@
 set -euo pipefail
 
 IMAGE=${1:-conformance-postgres:15}
-SUITE=bookworm # postgresql-15 is bookworm's version
-PG_MAJOR=15
+# The major version is the image's tag: 15 from Debian bookworm, 17 from trixie.
+PG_MAJOR=${IMAGE##*:}
+case "$PG_MAJOR" in
+    15) SUITE=bookworm ;;
+    17) SUITE=trixie ;;
+    *) echo "pg-image: no Debian suite known for PostgreSQL $PG_MAJOR (tag :15 or :17)" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { echo "pg-image: $*" >&2; }
@@ -85,7 +90,7 @@ cat >"$rootfs/usr/local/bin/docker-entrypoint.sh" <<'EOF'
 # Start PostgreSQL in the foreground, initialising PGDATA on first start.
 set -eu
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
-PATH=/usr/lib/postgresql/15/bin:$PATH
+PATH=/usr/lib/postgresql/@PG_MAJOR@/bin:$PATH
 export PGDATA PATH
 
 # As root: fix ownership of the data/socket dirs, then re-run as postgres.
@@ -114,6 +119,7 @@ fi
 
 exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
 EOF
+sed -i "s/@PG_MAJOR@/$PG_MAJOR/" "$rootfs/usr/local/bin/docker-entrypoint.sh"
 chmod 755 "$rootfs/usr/local/bin/docker-entrypoint.sh"
 
 log "docker import $IMAGE"

@@ -110,14 +110,17 @@ macro_rules! migration_sources {
 }
 
 /// One part of a checksum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[non_exhaustive]
 pub enum ChecksumPart {
     /// The migration's source file.
+    #[serde(rename = "source")]
     Source,
     /// The SQL of its `up`.
+    #[serde(rename = "up")]
     UpSql,
     /// The SQL of its `down`.
+    #[serde(rename = "down")]
     DownSql,
 }
 
@@ -145,7 +148,7 @@ impl fmt::Display for ChecksumPart {
 }
 
 /// A part left out of a migration's checksum, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ChecksumGap {
     /// The part.

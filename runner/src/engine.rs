@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::lock::MigrationLock;
 use crate::options::Options;
+use crate::select::select;
 use crate::session::Session;
 use crate::state::State;
 use crate::status::{MigrationState, MigrationStatus, Status};
@@ -28,10 +29,21 @@ pub enum Operation {
         /// At most this many (at least 1).
         limit: Option<u32>,
     },
+    /// Apply every pending migration up to `version`, that one included (its whole
+    /// name or a prefix of exactly one name).
+    UpTo {
+        /// The last migration to apply.
+        version: String,
+    },
     /// Roll back the newest `count` applied migrations (at least 1).
     Down {
         /// How many.
         count: u32,
+    },
+    /// Roll back every applied migration newer than `version`, which stays applied.
+    DownTo {
+        /// The migration to stop at.
+        version: String,
     },
     /// Drop every table of the database (schema), then apply all migrations.
     Fresh,
@@ -121,13 +133,17 @@ pub(crate) async fn read_status<M: MigratorTrait>(
         migrations.push(MigrationStatus {
             name: name.clone(),
             state,
+            recorded_checksum: recorded.get(name).cloned(),
+            current_checksum: expected.recordable(name).map(|c| c.encode()),
             gaps,
         });
     }
     for name in state.unknown() {
         migrations.push(MigrationStatus {
+            recorded_checksum: recorded.get(&name).cloned(),
             name,
             state: MigrationState::Unknown,
+            current_checksum: None,
             gaps: Vec::new(),
         });
     }
@@ -196,7 +212,8 @@ async fn under_lock<M: MigratorTrait>(
     };
     let mut report = Report::default();
     match operation {
-        Operation::Up { limit } => {
+        Operation::Up { .. } | Operation::UpTo { .. } => {
+            let names = select(&state, &operation)?;
             let status = read_status::<M>(db, &expected).await?;
             let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
             if !changed.is_empty() {
@@ -221,23 +238,12 @@ async fn under_lock<M: MigratorTrait>(
                     versions: report.backfilled.clone(),
                 });
             }
-            report.applied = runner.up(&state, limit).await?;
+            report.applied = runner.up(&names).await?;
         }
-        Operation::Down { count } => {
-            let applied = state.applied_known();
-            if count as usize > applied.len() {
-                return Err(Error::BadDownCount {
-                    requested: count,
-                    reason: format!(
-                        "only {} migration{} applied; nothing was rolled back (use `reset` to roll back all)",
-                        applied.len(),
-                        if applied.len() == 1 { " is" } else { "s are" }
-                    ),
-                });
-            }
+        Operation::Down { .. } | Operation::DownTo { .. } => {
+            let names = select(&state, &operation)?;
             runner.prepare().await?;
-            let newest_first: Vec<&str> =
-                applied.iter().rev().take(count as usize).copied().collect();
+            let newest_first: Vec<&str> = names.iter().map(String::as_str).collect();
             report.rolled_back = runner.roll_back(&newest_first).await?;
         }
         Operation::Fresh => {
@@ -248,13 +254,17 @@ async fn under_lock<M: MigratorTrait>(
             report.dropped_all_tables = true;
             runner.prepare().await?;
             let state = State::read::<M>(db).await?;
-            report.applied = runner.up(&state, None).await?;
+            report.applied = runner
+                .up(&select(&state, &Operation::Up { limit: None })?)
+                .await?;
         }
         Operation::Refresh => {
             runner.prepare().await?;
             report.rolled_back = runner.roll_back_all(&state).await?;
             let state = State::read::<M>(db).await?;
-            report.applied = runner.up(&state, None).await?;
+            report.applied = runner
+                .up(&select(&state, &Operation::Up { limit: None })?)
+                .await?;
         }
         Operation::Reset => {
             runner.prepare().await?;
@@ -322,13 +332,13 @@ impl<M: MigratorTrait> Runner<'_, M> {
         }
     }
 
-    async fn up(&self, state: &State, limit: Option<u32>) -> Result<Vec<String>, Error> {
-        let pending = state.pending();
-        let take = limit.map_or(pending.len(), |n| (n as usize).min(pending.len()));
+    /// Applies `names`, oldest first.
+    async fn up(&self, names: &[String]) -> Result<Vec<String>, Error> {
+        let take = names.len();
         let migrations = M::migrations();
         let by_name = by_name(&migrations);
         let mut applied = Vec::new();
-        for (index, name) in pending[..take].iter().enumerate() {
+        for (index, name) in names.iter().enumerate() {
             self.options.observer.notify(&Event::Starting {
                 name: (*name).to_owned(),
                 rolling_back: false,

@@ -154,6 +154,33 @@ pub enum Error {
         reason: String,
     },
 
+    /// `--to` names no migration of this migrator.
+    #[error(
+        "--to {given}: no migration of this binary is named so or starts so; nothing was changed"
+    )]
+    UnknownTargetVersion {
+        /// The version given.
+        given: String,
+    },
+
+    /// `--to` names the start of several migrations.
+    #[error("--to {given}: several migrations start so ({}); give more of the name; nothing was changed", candidates.join(", "))]
+    AmbiguousTargetVersion {
+        /// The version given.
+        given: String,
+        /// The migrations it could mean.
+        candidates: Vec<String>,
+    },
+
+    /// `down --to` names a migration that is not applied.
+    #[error(
+        "down --to {version}: it is not applied, so there is nothing to roll back to; nothing was changed"
+    )]
+    TargetNotApplied {
+        /// The migration.
+        version: String,
+    },
+
     /// `up` was asked to apply no migration.
     #[error(
         "up -n 0 applies nothing; give -n 1 or more, or leave -n out to apply all pending migrations"
@@ -253,6 +280,15 @@ impl Error {
             action: action.into(),
             source,
         }
+    }
+
+    /// Whether this error is about the input rather than the database (an unknown or
+    /// ambiguous `--to` version): a CLI exits with its usage code.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Self::UnknownTargetVersion { .. } | Self::AmbiguousTargetVersion { .. }
+        )
     }
 
     /// Reading the bookkeeping failed: a missing privilege is said as such.

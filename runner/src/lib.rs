@@ -44,6 +44,7 @@ mod lock;
 mod options;
 mod pg_schema;
 mod plan;
+mod select;
 mod session;
 mod state;
 mod status;

@@ -21,6 +21,7 @@ use crate::checksum::Expected;
 use crate::engine::{Operation, read_status};
 use crate::error::Error;
 use crate::options::Options;
+use crate::select::select;
 use crate::session::Session;
 use crate::state::State;
 
@@ -102,57 +103,25 @@ async fn plan_on<M: MigratorTrait>(
 ) -> Result<Plan, Error> {
     let state = State::read::<M>(db).await?;
     state.refuse_unknown()?;
-    let (direction, names): (Direction, Vec<String>) = match operation {
-        Operation::Up { limit } => {
-            if *limit == Some(0) {
-                return Err(Error::ZeroUpCount);
-            }
-            // As `up` itself would: changed migrations stop it unless allowed.
-            let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
-            let status = read_status::<M>(db, &expected).await?;
-            let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
-            if !changed.is_empty() && !options.allow_checksum_mismatch {
-                return Err(Error::ChecksumMismatch { versions: changed });
-            }
-            let pending = state.pending();
-            let take = limit.map_or(pending.len(), |n| (n as usize).min(pending.len()));
-            (
-                Direction::Up,
-                pending[..take].iter().map(|s| (*s).to_owned()).collect(),
-            )
-        }
-        Operation::Down { count } => {
-            let applied = state.applied_known();
-            if *count == 0 || *count as usize > applied.len() {
-                return Err(Error::BadDownCount {
-                    requested: *count,
-                    reason: if *count == 0 {
-                        "rolls back nothing; give -n 1 or more".to_owned()
-                    } else {
-                        format!(
-                            "only {} migration{} applied (use `reset` to roll back all)",
-                            applied.len(),
-                            if applied.len() == 1 { " is" } else { "s are" }
-                        )
-                    },
-                });
-            }
-            (
-                Direction::Down,
-                applied
-                    .iter()
-                    .rev()
-                    .take(*count as usize)
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-            )
-        }
+    let direction = match operation {
+        Operation::Up { .. } | Operation::UpTo { .. } => Direction::Up,
+        Operation::Down { .. } | Operation::DownTo { .. } => Direction::Down,
         other => {
             return Err(Error::DryRunUnsupported {
                 operation: format!("{other:?}"),
             });
         }
     };
+    let names = select(&state, operation)?;
+    if direction == Direction::Up {
+        // As `up` itself would: changed migrations stop it unless allowed.
+        let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
+        let status = read_status::<M>(db, &expected).await?;
+        let changed: Vec<String> = status.changed().iter().map(|v| (*v).to_owned()).collect();
+        if !changed.is_empty() && !options.allow_checksum_mismatch {
+            return Err(Error::ChecksumMismatch { versions: changed });
+        }
+    }
     let backend = db.get_database_backend();
     let migrations = M::migrations();
     let mut planned = Vec::new();

@@ -3,7 +3,8 @@
 use crate::checksum::{ChecksumGap, ChecksumPart};
 
 /// Where one migration stands in the database.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MigrationState {
     /// Not applied yet.
@@ -16,6 +17,7 @@ pub enum MigrationState {
     /// Applied, and edited since: these parts of its checksum differ from the recorded.
     Changed {
         /// The differing parts.
+        #[serde(rename = "changed_parts")]
         parts: Vec<ChecksumPart>,
     },
     /// Applied by a migrator that has a migration this one does not.
@@ -23,14 +25,22 @@ pub enum MigrationState {
 }
 
 /// One migration's status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MigrationStatus {
     /// Its name (the version in `seaql_migrations`).
     pub name: String,
     /// Where it stands.
+    #[serde(flatten)]
     pub state: MigrationState,
+    /// The checksum recorded when it was applied (`None`: not applied, or applied
+    /// without one).
+    pub recorded_checksum: Option<String>,
+    /// Its checksum as this binary computes it (`None`: unknown migration, or no part
+    /// can be computed).
+    pub current_checksum: Option<String>,
     /// The parts its checksum lacks, and why (empty for unknown migrations).
+    #[serde(rename = "checksum_gaps")]
     pub gaps: Vec<ChecksumGap>,
 }
 
@@ -42,7 +52,7 @@ impl MigrationStatus {
 }
 
 /// Every known migration, oldest first, then the unknown applied ones.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Status {
     /// One entry per migration.
@@ -88,6 +98,25 @@ impl Status {
     /// Migrations whose checksum cannot be computed at all.
     pub fn without_checksum(&self) -> Vec<&str> {
         self.names(MigrationStatus::has_no_checksum)
+    }
+
+    /// The status as JSON, for dashboards and deploy scripts (what `status --json`
+    /// prints): `{"migrations": [{"name", "state", "changed_parts"?, "recorded_checksum",
+    /// "current_checksum", "checksum_gaps"}], "summary": {...}, "current": bool}`.
+    pub fn to_json(&self) -> String {
+        let summary = serde_json::json!({
+            "applied": self.applied().len(),
+            "pending": self.pending().len(),
+            "unknown": self.unknown().len(),
+            "changed": self.changed().len(),
+            "without_checksum": self.without_checksum().len(),
+        });
+        serde_json::json!({
+            "migrations": self.migrations,
+            "summary": summary,
+            "current": self.is_current(),
+        })
+        .to_string()
     }
 
     /// Whether every migration is applied, unchanged, known and checksummed.

@@ -230,3 +230,146 @@ async fn a_connection_without_a_pool_is_refused_not_a_panic() {
         );
     }
 }
+
+/// `up --to` and `down --to`, forward, backward, by a unique prefix, with `--dry-run`;
+/// unknown and ambiguous versions are usage errors that change nothing.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn target_versions_forward_backward_unknown(#[case] backend: Backend) {
+    let Some(db) = conformance::fresh_database(backend).await else {
+        return;
+    };
+    let url = db.url.as_str();
+    let names = migration_names();
+    let second = names[1].as_str();
+    let plan =
+        assert_ok(&cli::<TestMigrator>(&["-u", url, "up", "--to", second, "--dry-run"]).await)
+            .to_owned();
+    assert!(plan.contains(&format!("-- {}: up", names[0])), "{plan}");
+    assert!(plan.contains(&format!("-- {second}: up")), "{plan}");
+    assert!(!plan.contains(&format!("-- {}: up", names[2])), "{plan}");
+    assert!(
+        !tables(&db.conn)
+            .await
+            .contains(&"seaql_migrations".to_owned()),
+        "a dry run creates nothing"
+    );
+
+    let run = cli::<TestMigrator>(&["-u", url, "up", "--to", second]).await;
+    assert!(
+        assert_ok(&run).contains("2 migrations applied, 1 pending"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(applied(&db.conn, "seaql_migrations").await, names[..2]);
+    let run = cli::<TestMigrator>(&["-u", url, "up", "--to", "m20240101_000002"]).await;
+    assert!(
+        assert_ok(&run).contains("nothing to apply"),
+        "{}",
+        run.stdout
+    );
+
+    // Unknown, ambiguous, and `-n` with `--to`: usage errors (exit 2), nothing changed.
+    for (args, needle) in [
+        (
+            vec!["up", "--to", "m1999"],
+            "no migration of this binary is named so",
+        ),
+        (vec!["up", "--to", "m2024"], "several migrations start so"),
+        (
+            vec!["down", "--to", "nope"],
+            "no migration of this binary is named so",
+        ),
+        (vec!["up", "--to", second, "-n", "1"], "cannot be used with"),
+    ] {
+        let mut all = vec!["-u", url];
+        all.extend(args.iter().copied());
+        let run = cli::<TestMigrator>(&all).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+        assert_eq!(
+            applied(&db.conn, "seaql_migrations").await,
+            names[..2],
+            "{args:?}"
+        );
+    }
+
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "up"]).await);
+    let run = cli::<TestMigrator>(&["-u", url, "down", "--to", names[0].as_str()]).await;
+    assert!(
+        assert_ok(&run).contains("2 migrations rolled back"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(applied(&db.conn, "seaql_migrations").await, names[..1]);
+    let run = cli::<TestMigrator>(&["-u", url, "down", "--to", names[2].as_str()]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("is not applied"), "{}", run.stderr);
+    let run = cli::<TestMigrator>(&["-u", url, "down", "--to", names[0].as_str()]).await;
+    assert!(
+        assert_ok(&run).contains("nothing to roll back"),
+        "{}",
+        run.stdout
+    );
+
+    // The library: the same operations.
+    let options = Options::default().sources(SOURCES);
+    let report = migration_runner::run::<TestMigrator>(
+        &db.conn,
+        Operation::UpTo {
+            version: names[2].clone(),
+        },
+        &options,
+    )
+    .await
+    .expect("up to");
+    assert_eq!(report.applied, names[1..]);
+    let refused = migration_runner::run::<TestMigrator>(
+        &db.conn,
+        Operation::DownTo {
+            version: "m2024".to_owned(),
+        },
+        &options,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(Error::AmbiguousTargetVersion { .. })),
+        "{refused:?}"
+    );
+    db.close().await.expect("close");
+}
+
+/// `status --json`: one JSON object, the same typed status, checksums included.
+#[tokio::test]
+async fn status_as_json() {
+    let Some(db) = conformance::fresh_database(Backend::Sqlite).await else {
+        return;
+    };
+    let url = db.url.as_str();
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "up", "-n", "2"]).await);
+    let run = cli::<TestMigrator>(&["-u", url, "status", "--json"]).await;
+    let value: serde_json::Value = serde_json::from_str(assert_ok(&run)).expect("one JSON object");
+    let migrations = value["migrations"].as_array().expect("migrations");
+    assert_eq!(migrations.len(), 3);
+    assert_eq!(migrations[0]["name"], migration_names()[0]);
+    assert_eq!(migrations[0]["state"], "applied");
+    assert_eq!(migrations[2]["state"], "pending");
+    let recorded = migrations[0]["recorded_checksum"]
+        .as_str()
+        .expect("recorded");
+    assert!(recorded.starts_with("v2 "), "{recorded}");
+    assert_eq!(
+        migrations[0]["current_checksum"],
+        migrations[0]["recorded_checksum"]
+    );
+    assert!(migrations[2]["recorded_checksum"].is_null());
+    assert_eq!(value["summary"]["applied"], 2);
+    assert_eq!(value["summary"]["pending"], 1);
+    assert_eq!(value["current"], false);
+    // --check still decides the exit code.
+    let run = cli::<TestMigrator>(&["-u", url, "status", "--json", "--check"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    db.close().await.expect("close");
+}

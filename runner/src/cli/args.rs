@@ -70,8 +70,12 @@ pub enum Command {
     /// Apply pending migrations (all of them, or the next N).
     Up {
         /// Number of pending migrations to apply.
-        #[arg(short, long)]
+        #[arg(short, long, conflicts_with = "to")]
         num: Option<u32>,
+        /// Apply the pending migrations up to this one, included (its name, or the start
+        /// of exactly one name such as m20250101_000013).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
         /// Apply pending migrations even though applied ones changed since they were
         /// applied (their recorded checksums stay as they were).
         #[arg(long)]
@@ -83,8 +87,12 @@ pub enum Command {
     /// Roll back applied migrations, newest first (1 by default).
     Down {
         /// Number of applied migrations to roll back.
-        #[arg(short, long, default_value = "1")]
+        #[arg(short, long, default_value = "1", conflicts_with = "to")]
         num: u32,
+        /// Roll back the migrations applied after this one, which stays applied (its
+        /// name, or the start of exactly one name).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
         /// Print the SQL each migration would run to roll back, and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -95,6 +103,10 @@ pub enum Command {
         /// was applied, or without a checksum (for CI).
         #[arg(long)]
         check: bool,
+        /// Print the status as one JSON object on stdout (versions, states, recorded and
+        /// current checksums, a summary), nothing else.
+        #[arg(long)]
+        json: bool,
     },
     /// Drop every table of the database, then apply all migrations.
     Fresh,

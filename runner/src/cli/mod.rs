@@ -116,6 +116,10 @@ where
     };
     match run::<M>(args, sources, stdout).await {
         Ok(()) => EXIT_OK,
+        Err(CliError::Runner(error)) if error.is_usage() => {
+            let _ = writeln!(stderr, "error: {}", redact(&error.to_string()));
+            EXIT_USAGE
+        }
         Err(error) => {
             // Ignore a closed stderr: the exit code still tells.
             let _ = writeln!(
@@ -136,6 +140,7 @@ pub async fn run<M: MigratorTrait>(
 ) -> Result<(), CliError> {
     let command = args.command.clone().unwrap_or(Command::Up {
         num: None,
+        to: None,
         allow_checksum_mismatch: false,
         dry_run: false,
     });
@@ -171,14 +176,21 @@ pub async fn run<M: MigratorTrait>(
         // Refused before connecting: the schema is an identifier, never SQL.
         PgSchema::parse(&args.database_schema)?;
     }
-    say(out, &format!("database: {}", target.describe()));
+    let json = matches!(command, Command::Status { json: true, .. });
+    if !json {
+        say(out, &format!("database: {}", target.describe()));
+    }
     let db = target.connect(access, args.connect_timeout).await?;
     let options = options_for(&args, &target, sources);
     let result = match (operation, command) {
         (Some(operation), _) => changing::<M>(&db, operation, options, out).await,
-        (None, Command::Status { check }) => {
+        (None, Command::Status { check, json }) => {
             let status = crate::status::<M>(&db, &options).await?;
-            print_status(&status, out);
+            if json {
+                say(out, &status.to_json());
+            } else {
+                print_status(&status, out);
+            }
             verdict(&status, check)
         }
         (None, _) => Ok(()),
@@ -273,6 +285,16 @@ fn generate_command(
 /// The engine's operation for `command`; `None` for `status`.
 fn operation(command: &Command) -> Option<Operation> {
     match command {
+        Command::Up {
+            to: Some(version), ..
+        } => Some(Operation::UpTo {
+            version: version.clone(),
+        }),
+        Command::Down {
+            to: Some(version), ..
+        } => Some(Operation::DownTo {
+            version: version.clone(),
+        }),
         Command::Up { num, .. } => Some(Operation::Up { limit: *num }),
         Command::Down { num, .. } => Some(Operation::Down { count: *num }),
         Command::Status { .. } => None,
@@ -411,8 +433,18 @@ fn print_report(operation: &Operation, report: &Report, known: usize, out: &mut 
         }
     };
     match operation {
-        Operation::Up { .. } => say(out, &applied()),
-        Operation::Down { .. } | Operation::Reset => say(out, &rolled_back()),
+        Operation::UpTo { version } if report.applied.is_empty() => say(
+            out,
+            &format!("nothing to apply: {version} and every migration before it are applied"),
+        ),
+        Operation::DownTo { version } if report.rolled_back.is_empty() => say(
+            out,
+            &format!("nothing to roll back: no migration after {version} is applied"),
+        ),
+        Operation::Up { .. } | Operation::UpTo { .. } => say(out, &applied()),
+        Operation::Down { .. } | Operation::DownTo { .. } | Operation::Reset => {
+            say(out, &rolled_back())
+        }
         Operation::Refresh => {
             say(out, &rolled_back());
             say(out, &applied());
