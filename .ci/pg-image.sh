@@ -71,8 +71,17 @@ trap 'exit 130' INT TERM # so cleanup runs on Ctrl-C / kill too
 
 log "debootstrap $SUITE + postgresql-$PG_MAJOR from $mirror into $rootfs"
 start=$(date +%s)
-if ! debootstrap --variant=minbase --include="postgresql-$PG_MAJOR" \
-    "$SUITE" "$rootfs" "$mirror" >"$rootfs.log" 2>&1; then
+debootstrap --variant=minbase --include="postgresql-$PG_MAJOR" \
+    "$SUITE" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 &
+builder=$!
+# Progress while it works (a minute or two): its latest step, every 10 s.
+while kill -0 "$builder" 2>/dev/null; do
+    sleep 10
+    kill -0 "$builder" 2>/dev/null || break
+    step=$(grep -E '^I: ' "$rootfs.log" 2>/dev/null | tail -n 1 | cut -c4- || true)
+    log "building ($(($(date +%s) - start)) s): ${step:-starting}"
+done
+if ! wait "$builder"; then
     log "debootstrap failed; last lines of its log:"
     tail -n 30 "$rootfs.log" >&2
     exit 1
