@@ -6,9 +6,12 @@
 //! the checksum row and a lock check to that transaction: the schema change, the version
 //! row and the checksum row commit together or not at all.
 
+use std::time::Duration;
+
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, RuntimeErr, Statement,
+    TransactionTrait,
 };
 
 use crate::checksum::{Checksum, ChecksumTable, unix_now};
@@ -19,6 +22,50 @@ pub(crate) struct Step<'a> {
     pub migration: &'a dyn MigrationTrait,
     pub versions_table: DynIden,
     pub lock: &'a MigrationLock,
+    pub timeouts: Timeouts,
+}
+
+/// PostgreSQL's waits for one migration's transaction, set with `SET LOCAL` first thing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// `lock_timeout`: zero waits for ever.
+    pub lock: Duration,
+    /// `statement_timeout`: `None` leaves the server's.
+    pub statement: Option<Duration>,
+}
+
+impl Timeouts {
+    /// Sets both on `txn` for the rest of the transaction (PostgreSQL only).
+    async fn set_local(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        if txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        // Whole milliseconds, as numbers the runner formats itself: nothing is spliced.
+        let mut sql = format!("SET LOCAL lock_timeout = {}", self.lock.as_millis());
+        txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql.clone()))
+            .await?;
+        if let Some(statement) = self.statement {
+            sql = format!("SET LOCAL statement_timeout = {}", statement.as_millis());
+            txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `error` is PostgreSQL's lock timeout (SQLSTATE 55P03, `lock_not_available`):
+/// the migration waited too long for a table lock and was rolled back whole.
+pub(crate) fn is_lock_timeout(error: &DbErr) -> bool {
+    let sqlx = match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    };
+    match sqlx.and_then(|e| e.as_database_error()) {
+        Some(db) => db.code().as_deref() == Some("55P03"),
+        None => error.to_string().contains("lock timeout"),
+    }
 }
 
 impl Step<'_> {
@@ -34,7 +81,10 @@ impl Step<'_> {
             return self.record(db, checksum).await;
         }
         let txn = db.begin().await?;
-        let outcome = self.apply_in(&txn, checksum).await;
+        let outcome = match self.timeouts.set_local(&txn).await {
+            Ok(()) => self.apply_in(&txn, checksum).await,
+            Err(e) => Err(e),
+        };
         finish(txn, outcome).await
     }
 
@@ -46,7 +96,10 @@ impl Step<'_> {
             return self.forget(db).await;
         }
         let txn = db.begin().await?;
-        let outcome = self.roll_back_in(&txn).await;
+        let outcome = match self.timeouts.set_local(&txn).await {
+            Ok(()) => self.roll_back_in(&txn).await,
+            Err(e) => Err(e),
+        };
         finish(txn, outcome).await
     }
 
@@ -67,7 +120,7 @@ impl Step<'_> {
     }
 
     /// sea-orm's rule: the migration's own choice, else a transaction on PostgreSQL only.
-    fn uses_transaction(&self, backend: DbBackend) -> bool {
+    pub fn uses_transaction(&self, backend: DbBackend) -> bool {
         self.migration
             .use_transaction()
             .unwrap_or(backend == DbBackend::Postgres)

@@ -8,12 +8,13 @@ use std::time::Instant;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DatabaseConnection, TransactionTrait};
 
-use crate::apply::Step;
+use crate::apply::{Step, Timeouts};
 use crate::checksum::{ChecksumTable, Expected};
 use crate::error::Error;
 use crate::event::Event;
 use crate::lock::MigrationLock;
 use crate::options::Options;
+use crate::retry::with_lock_retries;
 use crate::select::select;
 use crate::session::Session;
 use crate::state::State;
@@ -329,6 +330,10 @@ impl<M: MigratorTrait> Runner<'_, M> {
             migration,
             versions_table: M::migration_table_name(),
             lock: self.lock,
+            timeouts: Timeouts {
+                lock: self.options.ddl_lock_timeout,
+                statement: self.options.statement_timeout,
+            },
         }
     }
 
@@ -347,10 +352,14 @@ impl<M: MigratorTrait> Runner<'_, M> {
             });
             let started = Instant::now();
             let migration = Traced::new(find(&by_name, name)?, self.options);
-            self.step(&migration)
-                .apply(self.db, self.expected.recordable(name))
-                .await
-                .map_err(|e| Error::failed(format!("applying {name}"), e))?;
+            let step = self.step(&migration);
+            let retryable = step.uses_transaction(self.db.get_database_backend());
+            let checksum = self.expected.recordable(name);
+            let action = format!("applying {name}");
+            with_lock_retries(self.db, self.options, name, &action, retryable, || {
+                step.apply(self.db, checksum)
+            })
+            .await?;
             self.options.observer.notify(&Event::Applied {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),
@@ -378,10 +387,13 @@ impl<M: MigratorTrait> Runner<'_, M> {
             });
             let started = Instant::now();
             let migration = Traced::new(find(&by_name, name)?, self.options);
-            self.step(&migration)
-                .roll_back(self.db)
-                .await
-                .map_err(|e| Error::failed(format!("rolling back {name}"), e))?;
+            let step = self.step(&migration);
+            let retryable = step.uses_transaction(self.db.get_database_backend());
+            let action = format!("rolling back {name}");
+            with_lock_retries(self.db, self.options, name, &action, retryable, || {
+                step.roll_back(self.db)
+            })
+            .await?;
             self.options.observer.notify(&Event::RolledBack {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),

@@ -203,6 +203,24 @@ pub enum Error {
         source: DbErr,
     },
 
+    /// A migration waited longer than the DDL lock timeout for a table lock on every
+    /// attempt; each attempt was rolled back whole.
+    #[error(
+        "gave up on {migration} after {attempts} attempts: each waited {waited_ms} ms for a table lock (lock_timeout) and was rolled back, so nothing of it was applied; held by: {holders} (last error: {detail})"
+    )]
+    LockTimeoutGaveUp {
+        /// The migration.
+        migration: String,
+        /// How many times it was tried.
+        attempts: u32,
+        /// How long each attempt's statement waited, in milliseconds.
+        waited_ms: u64,
+        /// The sessions holding locks on the schema's tables, as far as can be seen.
+        holders: String,
+        /// The database's last error.
+        detail: String,
+    },
+
     /// Taking the PostgreSQL lock failed.
     #[error("cannot take the migration lock on {target}: {source}")]
     Lock {

@@ -38,6 +38,20 @@ pub enum Event {
         /// How many the sequence has.
         total: usize,
     },
+    /// A migration waited longer than the DDL lock timeout for a table lock; it was
+    /// rolled back whole and is tried again after `pause`.
+    LockTimeoutRetry {
+        /// The migration.
+        name: String,
+        /// The attempt that timed out, from 1.
+        attempt: u32,
+        /// How many retries are allowed in all.
+        retries: u32,
+        /// The pause before the next attempt.
+        pause: Duration,
+        /// The sessions holding locks on the schema's tables now.
+        holders: Vec<String>,
+    },
     /// One migration was applied (with its version and checksum rows).
     Applied {
         /// Its name.

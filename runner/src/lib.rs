@@ -44,6 +44,7 @@ mod lock;
 mod options;
 mod pg_schema;
 mod plan;
+mod retry;
 mod select;
 mod session;
 mod state;
@@ -58,7 +59,9 @@ pub use checksum::{
 pub use engine::{AcceptedChecksum, LockGuard, Operation, Report};
 pub use error::Error;
 pub use event::{Event, Observer};
-pub use options::{MAX_TIMEOUT, Options, check_timeout};
+pub use options::{
+    DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, MAX_TIMEOUT, Options, check_timeout,
+};
 pub use pg_schema::PgSchema;
 pub use plan::{Direction, Plan, PlannedMigration, PlannedStatement};
 pub use secret_redact::{MASK, redact};

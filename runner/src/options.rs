@@ -11,6 +11,14 @@ use crate::event::Observer;
 /// bounding them keeps deadline arithmetic from overflowing.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// How long a migration's statement waits for a table lock by default: long enough for
+/// a quick transaction of the running application to finish, short enough that the
+/// queries queued behind the waiting `ALTER` do not pile up into an outage.
+pub const DEFAULT_DDL_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many times a migration rolled back on its lock timeout is tried again by default.
+pub const DEFAULT_DDL_RETRIES: u32 = 5;
+
 /// Settings of a run. `Options::default()` waits 30 s for the lock, migrates the
 /// connection's current schema on PostgreSQL, and has no migration sources.
 #[derive(Debug, Clone)]
@@ -31,6 +39,17 @@ pub struct Options {
     pub observer: Observer,
     /// Whether the observer hears about each statement ([`crate::Event::Statement`]).
     pub report_statements: bool,
+    /// PostgreSQL: how long one statement of a migration may wait for a table lock
+    /// (`SET LOCAL lock_timeout` at the start of each migration's transaction) before
+    /// the migration is rolled back and tried again; zero waits for ever. Not the wait
+    /// for the runner's own lock ([`Options::lock_timeout`]).
+    pub ddl_lock_timeout: Duration,
+    /// PostgreSQL: how many times a migration rolled back on its lock timeout is tried
+    /// again, after a growing pause with jitter.
+    pub ddl_retries: u32,
+    /// PostgreSQL: the longest any statement of a migration may run
+    /// (`SET LOCAL statement_timeout`); `None`: no limit.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -43,6 +62,9 @@ impl Default for Options {
             allow_checksum_mismatch: false,
             observer: Observer::default(),
             report_statements: false,
+            ddl_lock_timeout: DEFAULT_DDL_LOCK_TIMEOUT,
+            ddl_retries: DEFAULT_DDL_RETRIES,
+            statement_timeout: None,
         }
     }
 }
@@ -90,8 +112,31 @@ impl Options {
         self
     }
 
+    /// PostgreSQL: each statement of a migration waits at most this long for a table
+    /// lock before the migration is rolled back and retried (zero: for ever).
+    pub fn ddl_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.ddl_lock_timeout = timeout;
+        self
+    }
+
+    /// PostgreSQL: retries of a migration rolled back on its lock timeout.
+    pub fn ddl_retries(mut self, retries: u32) -> Self {
+        self.ddl_retries = retries;
+        self
+    }
+
+    /// PostgreSQL: the longest a statement of a migration may run (`None`: no limit).
+    pub fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         check_timeout("the lock timeout", self.lock_timeout)?;
+        check_timeout("the DDL lock timeout", self.ddl_lock_timeout)?;
+        if let Some(timeout) = self.statement_timeout {
+            check_timeout("the statement timeout", timeout)?;
+        }
         check_timeout("the connect timeout", self.connect_timeout)
     }
 }

@@ -147,3 +147,79 @@ async fn without_a_transaction_the_same_failure_is_seen_half_applied(#[case] bac
     );
     assert_eq!(after.versions, before.versions, "no version row either way");
 }
+
+/// PostgreSQL: a migration blocked by another session's table lock waits at most the DDL
+/// lock timeout, is rolled back whole and retried; it gives up naming the holder, with
+/// nothing applied, and succeeds when the holder commits between two attempts.
+#[tokio::test]
+async fn a_blocked_migration_times_out_retries_and_names_the_holder() {
+    let Some(db) = conformance::fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let url = db.url.as_str();
+    let names = migration_names();
+    assert_ok(&cli::<TestMigrator>(&["-u", url, "up", "-n", "2"]).await);
+    let blocker = connect(url).await;
+    exec(&blocker, "BEGIN").await;
+    exec(&blocker, "LOCK TABLE widgets IN ACCESS EXCLUSIVE MODE").await;
+
+    let started = std::time::Instant::now();
+    let args = [
+        "-u",
+        url,
+        "--ddl-lock-timeout",
+        "1",
+        "--ddl-retries",
+        "1",
+        "up",
+    ];
+    let run = cli::<TestMigrator>(&args).await;
+    assert_fails_with(
+        &run,
+        &[
+            "gave up on m20240101_000003_name_widgets after 2 attempts",
+            "each waited 1000 ms for a table lock",
+            "AccessExclusiveLock on widgets",
+            "nothing of it was applied",
+        ],
+    );
+    assert!(
+        run.stdout
+            .contains("waited too long for a table lock (attempt 1 of 2) and was rolled back"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "two waits of 1 s"
+    );
+    assert_eq!(applied(&db.conn, "seaql_migrations").await, names[..2]);
+
+    // The holder commits while the runner waits between attempts: the retry goes through.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        exec(&blocker, "COMMIT").await;
+        blocker
+    });
+    let args = [
+        "-u",
+        url,
+        "--ddl-lock-timeout",
+        "1",
+        "--ddl-retries",
+        "5",
+        "up",
+    ];
+    let run = cli::<TestMigrator>(&args).await;
+    let text = assert_ok(&run);
+    assert!(text.contains("trying again in"), "{text}");
+    assert!(text.contains("1 migration applied, 0 pending"), "{text}");
+    assert_eq!(applied(&db.conn, "seaql_migrations").await, names);
+    release
+        .await
+        .expect("release")
+        .close()
+        .await
+        .expect("close");
+    db.close().await.expect("close");
+}

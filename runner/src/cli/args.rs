@@ -50,9 +50,45 @@ pub struct Args {
     #[arg(long, global = true, default_value = "5", value_parser = parse_seconds)]
     pub connect_timeout: Duration,
 
-    /// Seconds to wait for another migrator's lock on the database before giving up.
+    /// Seconds to wait for another migrator's lock on the database before giving up
+    /// (the runner's own lock; see --ddl-lock-timeout for table locks).
     #[arg(long, global = true, default_value = "30", value_parser = parse_seconds)]
     pub lock_timeout: Duration,
+
+    /// PostgreSQL: seconds one statement of a migration may wait for a table lock before
+    /// the migration is rolled back and retried (0: wait for ever).
+    #[arg(
+        long,
+        env = "MIGRATION_DDL_LOCK_TIMEOUT",
+        hide_env_values = true,
+        global = true,
+        default_value = "5",
+        value_parser = parse_seconds
+    )]
+    pub ddl_lock_timeout: Duration,
+
+    /// PostgreSQL: how many times a migration rolled back on its DDL lock timeout is
+    /// tried again (after 0.5 s, 1 s, 2 s... with jitter).
+    #[arg(
+        long,
+        env = "MIGRATION_DDL_RETRIES",
+        hide_env_values = true,
+        global = true,
+        default_value = "5",
+        value_parser = clap::value_parser!(u32).range(0..=100)
+    )]
+    pub ddl_retries: u32,
+
+    /// PostgreSQL: seconds any statement of a migration may run (0: no limit).
+    #[arg(
+        long,
+        env = "MIGRATION_STATEMENT_TIMEOUT",
+        hide_env_values = true,
+        global = true,
+        default_value = "0",
+        value_parser = parse_seconds
+    )]
+    pub statement_timeout: Duration,
 
     /// Print each statement as it runs, with its duration.
     #[arg(short = 'v', long, global = true)]

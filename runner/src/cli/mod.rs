@@ -204,6 +204,9 @@ pub async fn run<M: MigratorTrait>(
 fn options_for(args: &Args, target: &Target, sources: Sources) -> Options {
     let mut options = Options::default()
         .lock_timeout(args.lock_timeout)
+        .ddl_lock_timeout(args.ddl_lock_timeout)
+        .ddl_retries(args.ddl_retries)
+        .statement_timeout((!args.statement_timeout.is_zero()).then_some(args.statement_timeout))
         .connect_timeout(args.connect_timeout)
         .sources(sources)
         .report_statements(args.verbose);
@@ -382,6 +385,22 @@ fn print_event(event: &Event, out: &mut dyn Write) {
             plural(versions.len()),
             versions.len(),
             plural(versions.len())
+        ),
+        Event::LockTimeoutRetry {
+            name,
+            attempt,
+            retries,
+            pause,
+            holders,
+        } => format!(
+            "{name} waited too long for a table lock (attempt {attempt} of {}) and was rolled back; trying again in {} ms{}",
+            retries + 1,
+            pause.as_millis(),
+            if holders.is_empty() {
+                String::new()
+            } else {
+                format!("; locks held by {}", holders.join("; "))
+            }
         ),
         Event::Applied { name, elapsed } => format!("applied {name} ({} ms)", elapsed.as_millis()),
         Event::RolledBack { name, elapsed } => {
