@@ -3,6 +3,7 @@
 mod allowlist;
 pub mod data;
 mod data_cases;
+mod failure;
 pub mod lint;
 mod parity;
 mod rows;
@@ -13,6 +14,7 @@ use std::fmt;
 pub use allowlist::{AllowList, AllowListError, Equivalence};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
+pub(crate) use failure::correct_backend_guess;
 pub use lint::{LintOptOut, lint_transactions};
 pub use parity::{column_type_samples, parity, portable_column_type};
 pub use walk::{BackendRun, StepRun, walk};
