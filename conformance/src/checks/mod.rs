@@ -21,6 +21,11 @@ pub use walk::{BackendRun, StepRun, walk};
 
 use crate::backends::Backend;
 
+/// A database error as the harness quotes it (see `failure::describe`).
+pub(crate) fn describe_db_error(err: &sea_orm::DbErr) -> String {
+    failure::describe(err).0
+}
+
 /// One property the harness proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Check {
