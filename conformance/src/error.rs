@@ -35,7 +35,7 @@ pub enum HarnessError {
     /// Setting up a backend failed; holds why.
     Setup(String),
 
-    #[error(transparent)]
-    /// A database error.
+    #[error("{}", crate::checks::describe_db_error(.0))]
+    /// A database error (shown with its SQLSTATE, never the server's source line).
     Db(#[from] sea_orm::DbErr),
 }

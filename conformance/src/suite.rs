@@ -143,14 +143,22 @@ impl<M: MigratorTrait> Suite<M> {
             self.progress.notify(&Progress::Finished { backend });
             match walked {
                 Ok(mut run) => {
-                    if !self.data_cases.is_empty() {
+                    // A migrator that does not parse here is said to be so once.
+                    let parses = !run.first_migration_unparsed;
+                    if !self.data_cases.is_empty() && parses {
                         let (findings, not_run) =
                             crate::checks::run_data_cases::<M>(backend, &self.data_cases).await?;
                         run.findings.extend(findings);
                         run.not_run.extend(not_run);
+                    } else if !self.data_cases.is_empty() {
+                        let why = format!("the first migration does not parse on {backend}");
+                        run.not_run
+                            .push(NotRun::new(Check::DataCases, Some(backend), None, why));
                     }
                     report.durations.push((backend, started.elapsed()));
-                    run.findings.extend(lint_transactions::<M>(backend));
+                    if parses {
+                        run.findings.extend(lint_transactions::<M>(backend));
+                    }
                     run.findings = settle(
                         std::mem::take(&mut run.findings),
                         &allow_list.lint_opt_outs,
@@ -182,6 +190,7 @@ impl<M: MigratorTrait> Suite<M> {
                 Err(e) => return Err(e),
             }
         }
+        crate::checks::correct_backend_guess(&runs, &mut report.findings);
         // An opt-out for one backend's rule silences nothing on the other: judge it
         // only when every backend ran.
         if Backend::ALL

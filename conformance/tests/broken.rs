@@ -355,3 +355,97 @@ async fn lint_flags_if_exists_noop_and_failing_downs_and_missing_transactions(
     assert!(lint[0].message.starts_with("down failed"), "{}", lint[0]);
     assert!(lint[0].message.contains("no_such_table"), "{}", lint[0]);
 }
+
+migrator!(
+    RefusedByTheDatabase,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_syntax_error",
+            &["CREATE TABLE broken (id integer NOT NULL PRIMARY KEY,, note text)"],
+            &["DROP TABLE broken"]
+        ),
+        sql(
+            "m3_duplicate_key",
+            &[
+                "INSERT INTO items (id, label) VALUES ('a', 'x')",
+                "INSERT INTO items (id, label) VALUES ('a', 'y')"
+            ],
+            &["DELETE FROM items"]
+        ),
+    ]
+);
+
+/// Whether `text` quotes a server's own source location: `at line 1164`, `scan.l`,
+/// `parse_expr.c`.
+fn quotes_server_source(text: &str) -> bool {
+    let at_line = text.match_indices("line ").any(|(at, _)| {
+        text[at + 5..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    });
+    let source_file = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .any(|word| word.ends_with(".c") || word.ends_with(".l") || word.ends_with(".y"));
+    at_line || source_file
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn database_errors_show_their_code_and_message_not_the_servers_source(
+    #[case] backend: Backend,
+) {
+    let Some(outcome) = run_suite::<RefusedByTheDatabase>(&[backend], AllowList::default()).await
+    else {
+        return;
+    };
+    let found = findings(&outcome, Check::StepReversibility);
+    let of = |name: &str| -> String {
+        found
+            .iter()
+            .find(|f| f.migration.as_deref() == Some(name))
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| panic!("no finding for {name}: {}", outcome.report))
+    };
+    let (syntax, duplicate) = (of("m2_syntax_error"), of("m3_duplicate_key"));
+    for message in [&syntax, &duplicate] {
+        assert!(!quotes_server_source(message), "{message}");
+        assert!(!message.contains("Execution Error"), "{message}");
+        // Neither failure can follow from the other.
+        assert!(!message.contains("possibly because"), "{message}");
+    }
+    assert!(syntax.starts_with("up failed: "), "{syntax}");
+    assert!(syntax.contains("syntax error"), "{syntax}");
+    match backend {
+        Backend::Postgres => {
+            assert!(
+                syntax.contains("(SQLSTATE 42601, at character 54 of the statement)"),
+                "{syntax}"
+            );
+            assert!(
+                duplicate.contains("duplicate key value violates unique constraint"),
+                "{duplicate}"
+            );
+            assert!(duplicate.contains("SQLSTATE 23505"), "{duplicate}");
+            assert!(
+                duplicate.contains("detail: Key (id)=(a) already exists."),
+                "{duplicate}"
+            );
+        }
+        Backend::Sqlite => {
+            assert!(syntax.contains("(SQLite result code 1)"), "{syntax}");
+            assert!(
+                duplicate.contains("UNIQUE constraint failed: items.id"),
+                "{duplicate}"
+            );
+            // SQLITE_CONSTRAINT_PRIMARYKEY
+            assert!(
+                duplicate.contains("(SQLite result code 1555)"),
+                "{duplicate}"
+            );
+        }
+    }
+}

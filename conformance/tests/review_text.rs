@@ -1,10 +1,12 @@
 //! The review's core on snapshot texts alone (no git, no database): each risk class is
 //! flagged with its reason, every object kind shows up, and a base without snapshots
-//! makes everything new.
+//! makes everything new; text from the migrations stays data in the rendered Markdown.
 
 use std::collections::BTreeMap;
 
-use conformance::Backend;
+use conformance::{Backend, Check, Finding, SuiteReport};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
 use conformance::review::{
     BackendSnapshots, BaseSnapshots, Change, Current, Level, MigrationStatus, Report,
 };
@@ -269,4 +271,134 @@ fn text_that_is_not_a_dump_never_panics() {
             }
         }
     }
+}
+
+/// SQL whose comment tries to close the report's fence and `<details>` block and to
+/// mention someone, with a line of four backticks and a table named with HTML.
+const HOSTILE_SQL: &str = "-- up\n/*\n```\n</details>\n\n**@someone** look\n````\n*/\nCREATE TABLE \"a<b>\" (id integer NOT NULL);";
+
+/// What a CommonMark parser (with GitHub's tables) makes of the report: the fenced code
+/// blocks' contents, the raw HTML outside them, the text outside code, and the text of
+/// every strong emphasis.
+#[derive(Default, Debug)]
+struct Parsed {
+    code_blocks: Vec<String>,
+    html: Vec<String>,
+    text: String,
+    inline_code: Vec<String>,
+    strong: Vec<String>,
+}
+
+fn parse_markdown(markdown: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut block: Option<String> = None;
+    let mut strong: Vec<String> = Vec::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => block = Some(String::new()),
+            Event::End(TagEnd::CodeBlock) => parsed.code_blocks.extend(block.take()),
+            Event::Text(t) if block.is_some() => block.iter_mut().for_each(|b| b.push_str(&t)),
+            Event::Start(Tag::Strong) => strong.push(String::new()),
+            Event::End(TagEnd::Strong) => parsed.strong.extend(strong.pop()),
+            Event::Text(t) => {
+                parsed.text.push_str(&t);
+                strong.iter_mut().for_each(|s| s.push_str(&t));
+            }
+            Event::Code(c) => parsed.inline_code.push(c.to_string()),
+            Event::Html(h) | Event::InlineHtml(h) => parsed.html.push(h.to_string()),
+            _ => {}
+        }
+    }
+    parsed
+}
+
+#[test]
+fn text_from_migrations_cannot_close_the_reports_blocks_or_mention_anyone() {
+    let hostile_message =
+        "table a<b> failed </details> **@someone** see #12\n```\n</details>\n**@someone**\n````";
+    let verify = SuiteReport {
+        findings: vec![
+            Finding::new(
+                Check::StepReversibility,
+                Some(Backend::Postgres),
+                Some("m1<b>"),
+                hostile_message,
+            ),
+            Finding::new(
+                Check::Lint,
+                Some(Backend::Postgres),
+                Some("m1<b>"),
+                "index `a<b>` on @someone </details>",
+            ),
+        ],
+        ..SuiteReport::default()
+    };
+    let head = snapshots(
+        "CREATE TABLE \"a<b>\" (\n    id integer NOT NULL\n);\n",
+        &[("m1<b>", HOSTILE_SQL)],
+    );
+    let mut report = report(BTreeMap::new(), head);
+    report.verify = Some(verify);
+    let markdown = report.to_string();
+    let parsed = parse_markdown(&markdown);
+
+    // Each block the renderer opened holds exactly what it was given: no line of it
+    // closed the fence early.
+    assert!(
+        parsed.code_blocks.contains(&format!("{HOSTILE_SQL}\n")),
+        "the SQL is not one whole code block: {parsed:#?}\n{markdown}"
+    );
+    let (_, rest) = hostile_message.split_once('\n').unwrap_or_default();
+    assert!(
+        parsed.code_blocks.contains(&format!("{rest}\n")),
+        "the finding's details are not one whole code block: {parsed:#?}\n{markdown}"
+    );
+    // Outside code, the only HTML is the renderer's own: its marker, one `<details>`
+    // with its summary, and the one `</details>` that closes it.
+    let closing = parsed
+        .html
+        .iter()
+        .filter(|h| h.contains("</details>"))
+        .count();
+    let opening = parsed
+        .html
+        .iter()
+        .filter(|h| h.contains("<details>"))
+        .count();
+    assert_eq!((opening, closing), (1, 1), "{:#?}\n{markdown}", parsed.html);
+    for html in &parsed.html {
+        assert!(
+            !html.contains("<b>") && !html.contains("someone"),
+            "migration text became HTML: {html:?}\n{markdown}"
+        );
+    }
+    assert!(
+        parsed
+            .html
+            .iter()
+            .any(|h| h.contains("<code>m1&lt;b&gt;</code>")),
+        "{:#?}",
+        parsed.html
+    );
+    // Text outside code reads as written, the mention broken, nothing made bold.
+    assert!(!parsed.text.contains("@someone"), "{}", parsed.text);
+    assert!(parsed.text.contains("@\u{200B}someone"), "{}", parsed.text);
+    assert!(parsed.text.contains("#\u{200B}12"), "{}", parsed.text);
+    assert!(
+        parsed
+            .text
+            .contains("table a<b> failed </details> **@\u{200B}someone**"),
+        "{}",
+        parsed.text
+    );
+    assert!(
+        parsed.strong.iter().all(|s| !s.contains("someone")),
+        "{:#?}",
+        parsed.strong
+    );
+    assert!(
+        parsed.inline_code.iter().any(|c| c.contains("a<b>")),
+        "{:#?}",
+        parsed.inline_code
+    );
 }

@@ -786,3 +786,143 @@ async fn a_data_case_for_an_unknown_migration_says_which_names_exist() {
         found[0]
     );
 }
+
+migrator!(
+    PostgresOnly,
+    [
+        // sea-orm-migration's default: no transaction on SQLite, which the lint would
+        // flag, were this backend not out of the question.
+        Step {
+            transaction: None,
+            ..step(
+                "m1_mood",
+                Do::Unprepared(&["CREATE TYPE mood AS ENUM ('ok', 'sad')"]),
+                Do::Unprepared(&["DROP TYPE mood"]),
+            )
+        },
+        step(
+            "m2_people",
+            Do::Unprepared(&["CREATE TABLE people (id integer PRIMARY KEY, mood mood)"]),
+            Do::Unprepared(&["DROP TABLE people"]),
+        ),
+        step(
+            "m3_wider_id",
+            Do::Unprepared(&["ALTER TABLE people ALTER COLUMN id TYPE bigint"]),
+            Do::Unprepared(&["ALTER TABLE people ALTER COLUMN id TYPE integer"]),
+        ),
+    ]
+);
+
+#[tokio::test]
+async fn a_migrator_written_for_postgres_gets_one_finding_on_sqlite() {
+    let Some(outcome) = run_suite::<PostgresOnly>(&[Backend::Sqlite]).await else {
+        return;
+    };
+    let report = &outcome.report;
+    assert_eq!(report.findings.len(), 1, "{report}");
+    let finding = &report.findings[0];
+    assert_eq!(finding.check, Check::StepReversibility, "{report}");
+    assert_eq!(finding.migration.as_deref(), Some("m1_mood"), "{report}");
+    for said in [
+        "up failed: near \"TYPE\": syntax error",
+        "the migrator looks written for postgres only",
+        "`Suite::backends(&[Backend::Postgres])`",
+        "`verify --backend postgres`",
+    ] {
+        assert!(finding.message.contains(said), "{said}: {report}");
+    }
+    assert!(!finding.message.contains("possibly because"), "{report}");
+    // Nothing else ran, and nothing passes.
+    assert!(outcome.runs[0].steps.is_empty(), "{report}");
+    for check in [Check::RoundTrip, Check::CleanBase, Check::Lint] {
+        assert!(
+            matches!(
+                report.statuses[&(check, Backend::Sqlite)],
+                Status::NotRun(_)
+            ),
+            "{check}: {report}"
+        );
+    }
+}
+
+migrator!(
+    ParsesNowhere,
+    [step(
+        "m1_typo",
+        Do::Unprepared(&["CREATE TABLE typo (id integer,, note text)"]),
+        Do::Unprepared(&["DROP TABLE typo"]),
+    )]
+);
+
+#[tokio::test]
+async fn a_first_migration_that_parses_nowhere_is_not_said_to_be_for_another_backend() {
+    let Some(outcome) = run_suite::<ParsesNowhere>(&Backend::ALL).await else {
+        return;
+    };
+    let report = &outcome.report;
+    assert_eq!(report.findings.len(), 2, "{report}");
+    for finding in &report.findings {
+        assert!(
+            finding
+                .message
+                .contains("The first migration does not parse on any backend either."),
+            "{report}"
+        );
+        assert!(!finding.message.contains("looks written for"), "{report}");
+    }
+}
+
+migrator!(
+    FailsThenMissesItsTable,
+    [
+        ITEMS,
+        step(
+            "m2_duplicate_key",
+            Do::Unprepared(&[
+                "CREATE TABLE b (id integer NOT NULL PRIMARY KEY)",
+                "INSERT INTO b (id) VALUES (1)",
+                "INSERT INTO b (id) VALUES (1)",
+            ]),
+            Do::Unprepared(&["DROP TABLE b"]),
+        ),
+        step(
+            "m3_index_b",
+            Do::Unprepared(&["CREATE INDEX idx_b_id ON b (id)"]),
+            Do::Unprepared(&["DROP INDEX idx_b_id"]),
+        ),
+        step(
+            "m4_typo",
+            Do::Unprepared(&["CREATE TABLE c (id integer,, note text)"]),
+            Do::Unprepared(&["DROP TABLE c"]),
+        ),
+    ]
+);
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn only_a_missing_object_is_said_to_possibly_follow_an_earlier_failure(
+    #[case] backend: Backend,
+) {
+    let Some(outcome) = run_suite::<FailsThenMissesItsTable>(&[backend]).await else {
+        return;
+    };
+    let report = &outcome.report;
+    let found = findings(&outcome, Check::StepReversibility);
+    let of = |name: &str| -> &Finding {
+        found
+            .iter()
+            .find(|f| f.migration.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no finding for {name}: {report}"))
+    };
+    let hint = "(possibly because m2_duplicate_key failed before it)";
+    assert!(
+        !of("m2_duplicate_key").message.contains("possibly"),
+        "{report}"
+    );
+    assert!(of("m3_index_b").message.contains(hint), "{report}");
+    let typo = &of("m4_typo").message;
+    assert!(typo.contains("syntax error"), "{report}");
+    assert!(!typo.contains("possibly"), "{report}");
+}

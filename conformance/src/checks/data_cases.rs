@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
+use super::failure::describe;
+
 /// What a seed or assertion closure returns on failure: any error (`?` on a `DbErr`
 /// works) or a message (`Err("expected 3 rows".into())`).
 pub type DataCaseError = Box<dyn std::error::Error + Send + Sync>;
@@ -199,7 +201,7 @@ impl Action {
                 .execute_unprepared(sql)
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("`{sql}` failed: {e}")),
+                .map_err(|e| format!("`{sql}` failed: {}", describe(&e).0)),
             Action::Expect { sql, rows } => {
                 let result = db
                     .query_all_raw(sea_orm::Statement::from_string(
@@ -207,7 +209,7 @@ impl Action {
                         sql.clone(),
                     ))
                     .await
-                    .map_err(|e| format!("`{sql}` failed: {e}"))?;
+                    .map_err(|e| format!("`{sql}` failed: {}", describe(&e).0))?;
                 let actual = result
                     .iter()
                     .map(row_text)
@@ -219,8 +221,8 @@ impl Action {
                     Err(format!("`{sql}` returned {actual:?}, expected {rows:?}"))
                 }
             }
-            Action::Closure(check) => match super::walk::catch_panic(check(db)).await {
-                Ok(result) => result.map_err(|e| e.to_string()),
+            Action::Closure(check) => match super::failure::catch_panic(check(db)).await {
+                Ok(result) => result.map_err(|e| super::failure::describe_any(e.as_ref())),
                 Err(message) => Err(format!("panicked: {message}")),
             },
         }
@@ -321,7 +323,7 @@ async fn run_case<M: sea_orm_migration::MigratorTrait>(
     case: &DataCase,
     index: usize,
 ) -> Result<CaseOutcome, crate::HarnessError> {
-    use super::walk::guarded;
+    use super::failure::guarded;
     M::install(db).await?;
     if index > 0 {
         let steps = u32::try_from(index).unwrap_or(u32::MAX);

@@ -3,6 +3,7 @@
 mod allowlist;
 pub mod data;
 mod data_cases;
+mod failure;
 pub mod lint;
 mod parity;
 mod rows;
@@ -13,12 +14,18 @@ use std::fmt;
 pub use allowlist::{AllowList, AllowListError, Equivalence};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
+pub(crate) use failure::correct_backend_guess;
 pub use lint::{LintOptOut, lint_transactions};
 pub use parity::{column_type_samples, parity, portable_column_type};
 pub(crate) use walk::walk_observed;
 pub use walk::{BackendRun, StepRun, walk};
 
 use crate::backends::Backend;
+
+/// A database error as the harness quotes it (see `failure::describe`).
+pub(crate) fn describe_db_error(err: &sea_orm::DbErr) -> String {
+    failure::describe(err).0
+}
 
 /// One property the harness proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

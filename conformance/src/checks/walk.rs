@@ -15,9 +15,14 @@
 //! - a migration whose `up` failed (on its first try, or again while rebuilding) is
 //!   *marked* applied in the migrations table without running it. The later
 //!   migrations then run without its changes: those that depend on it fail too (each
-//!   reported, worded as possibly caused by the earlier failure), those that do not are
-//!   walked and checked as usual. So a migrator whose step 3 fails still has a defect in
-//!   its step 7 found.
+//!   reported; one that names a missing table, column, type or function is worded as
+//!   possibly caused by the earlier failure, a syntax error never is), those that do not
+//!   are walked and checked as usual. So a migrator whose step 3 fails still has a
+//!   defect in its step 7 found.
+//!
+//! A first migration that does not parse on the backend (a syntax error) ends the walk
+//! there with one finding: the migrator looks written for the other backend, and the
+//! finding says how to check it there alone.
 //!
 //! A fresh database rather than the failed one because a failed step may have left
 //! half its changes behind (SQLite, or a migration without a transaction).
@@ -26,12 +31,7 @@
 //! [`BackendRun::incomplete`] says why, and the suite reports parity and snapshots as
 //! not run rather than compare a half-migrated schema.
 
-use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
@@ -40,6 +40,7 @@ use sea_orm_migration::{
 };
 
 use super::data::{self, DataSnapshot, Scope, TableData};
+use super::failure::{Cause, StepFailure, guarded, written_for_another};
 use super::lint::lint_step;
 use super::rows::{BOOKKEEPING_ROWS, Counters, RowChanges};
 use super::{Check, Finding, NotRun};
@@ -93,67 +94,9 @@ pub struct BackendRun {
     /// Why the walk did not apply every migration, when it did not: then `final_dump`
     /// is not the migrator's final schema.
     pub incomplete: Option<String>,
-}
-
-/// How one migration call ended when it did not succeed.
-#[derive(Debug, Clone)]
-pub(crate) enum StepFailure {
-    Error(String),
-    Panic(String),
-}
-
-impl std::fmt::Display for StepFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StepFailure::Error(e) => write!(f, "failed: {e}"),
-            StepFailure::Panic(message) => write!(f, "panicked: {message}"),
-        }
-    }
-}
-
-/// Awaits `future`, turning a panic inside it into a [`StepFailure::Panic`].
-pub(crate) async fn guarded<F>(future: F) -> Result<(), StepFailure>
-where
-    F: Future<Output = Result<(), DbErr>>,
-{
-    match catch_panic(future).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(StepFailure::Error(e.to_string())),
-        Err(message) => Err(StepFailure::Panic(message)),
-    }
-}
-
-/// Awaits `future`; a panic inside it becomes `Err` with the panic's message.
-pub(crate) async fn catch_panic<F: Future>(future: F) -> Result<F::Output, String> {
-    CatchUnwind(Box::pin(future))
-        .await
-        .map_err(|panic| panic_message(panic.as_ref()))
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a panic without a message)".to_owned()
-    }
-}
-
-/// A future that catches a panic raised while polling the inner one.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
-    }
+    /// The first migration's `up` did not parse on this backend (a syntax error): the
+    /// migrator looks written for another backend, and nothing else was run here.
+    pub first_migration_unparsed: bool,
 }
 
 /// Runs the walk and the round trip of `M` on fresh databases of `backend`.
@@ -174,11 +117,13 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
         findings: Vec::new(),
         not_run: Vec::new(),
         incomplete: None,
+        first_migration_unparsed: false,
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.
     let (db, base, walked) = match step_walk::<M>(backend, &mut run, progress).await? {
         Some((db, base)) if run.incomplete.is_none() => (db, base, true),
+        _ if run.first_migration_unparsed => return Ok(run),
         other => {
             if let Some((db, _)) = other {
                 db.close().await?;
@@ -445,19 +390,27 @@ async fn step_walk<M: MigratorTrait>(
             |check, message: String| Finding::new(check, Some(backend), migration, message);
         let not_run =
             |check, why: &str| NotRun::new(check, Some(backend), migration, why.to_owned());
-        // Said of failures after an earlier one: they may be its consequence.
-        let context = match skipped.last() {
-            Some(earlier) => format!(" (possibly because {earlier} failed before it)"),
-            None => String::new(),
+        // Said of failures after an earlier one that may be its consequence.
+        let earlier = skipped.last().cloned();
+        let context = |failure: &StepFailure| match &earlier {
+            Some(earlier) if failure.may_follow_an_earlier_failure() => {
+                format!(" (possibly because {earlier} failed before it)")
+            }
+            _ => String::new(),
         };
         recorder.take();
 
         // up
         let migration = migrations[index].as_ref();
         if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Up))).await {
+            if index == 0 && failure.cause() == Cause::Syntax {
+                db.close().await?;
+                unparsed_first_migration(run, &names, backend, &failure);
+                return Ok(None);
+            }
             run.findings.push(finding(
                 Check::StepReversibility,
-                format!("up {failure}{context}; walked on without it"),
+                format!("up {failure}{}; walked on without it", context(&failure)),
             ));
             let why = "its up failed";
             run.not_run.push(not_run(Check::Lint, why));
@@ -480,8 +433,10 @@ async fn step_walk<M: MigratorTrait>(
         if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Down))).await
         {
             let down = recorder.take();
-            run.findings
-                .push(finding(Check::Lint, format!("down {failure}{context}")));
+            run.findings.push(finding(
+                Check::Lint,
+                format!("down {failure}{}", context(&failure)),
+            ));
             run.findings.push(finding(
                 Check::StepReversibility,
                 format!("cannot be rolled back (down {failure}); walked on with it applied"),
@@ -584,6 +539,42 @@ async fn step_walk<M: MigratorTrait>(
         ));
     }
     Ok(Some((db, base)))
+}
+
+/// Ends the walk at the first migration, which does not parse on `backend`: one finding
+/// says the migrator looks written for the other backend and how to check it there
+/// alone; every other migration, the round trip and the clean base are not run.
+fn unparsed_first_migration(
+    run: &mut BackendRun,
+    names: &[String],
+    backend: Backend,
+    failure: &StepFailure,
+) {
+    let first = names.first().map(String::as_str);
+    run.findings.push(Finding::new(
+        Check::StepReversibility,
+        Some(backend),
+        first,
+        format!("up {failure}\n{}", written_for_another(backend)),
+    ));
+    let why = format!("not walked: the first migration does not parse on {backend}");
+    for (index, name) in names.iter().enumerate() {
+        let checks: &[Check] = if index == 0 {
+            &[Check::Lint, Check::Snapshots]
+        } else {
+            &[Check::StepReversibility, Check::Lint, Check::Snapshots]
+        };
+        for &check in checks {
+            run.not_run
+                .push(NotRun::new(check, Some(backend), Some(name), why.clone()));
+        }
+    }
+    for check in [Check::RoundTrip, Check::CleanBase] {
+        run.not_run
+            .push(NotRun::new(check, Some(backend), None, why.clone()));
+    }
+    run.incomplete = Some(format!("the first migration does not parse on {backend}"));
+    run.first_migration_unparsed = true;
 }
 
 /// Ends the walk early: every migration in `rest` is reported as not walked.

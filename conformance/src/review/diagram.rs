@@ -298,7 +298,8 @@ fn name(text: &str) -> String {
     }
 }
 
-/// A quoted label's text: no double quotes, no line breaks.
+/// A quoted label's text: no double quotes, no line breaks, no backticks (which could close
+/// the report's fence around the diagram).
 fn label(text: &str) -> String {
-    text.replace('"', "'").replace(['\n', '\r'], " ")
+    text.replace(['"', '`'], "'").replace(['\n', '\r'], " ")
 }

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::changes::{Change, Item, Level};
+use super::md::{code, fence, html, message, text};
 use super::{MARKER, MigrationChange, MigrationStatus, Report};
 use crate::backends::Backend;
 use crate::checks::Check;
@@ -16,15 +17,15 @@ pub(super) fn render(report: &Report) -> String {
     if !report.has_changes() {
         let _ = writeln!(
             out,
-            "**Schema review** against `{}`: no schema change.",
-            report.base
+            "**Schema review** against {}: no schema change.",
+            code(&report.base)
         );
         if let Some(verify) = report.verify.as_ref().filter(|_| verify_failed) {
             verify_section(&mut out, verify);
         }
         return out;
     }
-    let _ = writeln!(out, "## Schema review against `{}`\n", report.base);
+    let _ = writeln!(out, "## Schema review against {}\n", code(&report.base));
     summary(&mut out, report);
     edited_warning(&mut out, report);
     migrations_section(&mut out, report);
@@ -39,8 +40,8 @@ pub(super) fn render(report: &Report) -> String {
             .map_or("", |b| b.backend.name());
         let _ = writeln!(
             out,
-            "### Diagram\n\nThe tables this change touches and their neighbours ({from}); what changed is in the attribute comments and relationship labels.\n\n```mermaid\n{}```\n",
-            diagram
+            "### Diagram\n\nThe tables this change touches and their neighbours ({from}); what changed is in the attribute comments and relationship labels.\n\n{}",
+            fence("mermaid", &diagram, "")
         );
     }
     if let Some(verify) = &report.verify {
@@ -109,13 +110,13 @@ fn edited_warning(out: &mut String, report: &Report) {
     for migration in &report.migrations {
         let what = match &migration.status {
             MigrationStatus::Edited(backends) => format!(
-                "**An already-merged migration was edited: `{}`** (its SQL changed on {}). Databases that applied it keep the old schema and will not run it again: restore it and write a new migration instead.",
-                migration.name,
+                "**An already-merged migration was edited: {}** (its SQL changed on {}). Databases that applied it keep the old schema and will not run it again: restore it and write a new migration instead.",
+                code(&migration.name),
                 names(backends)
             ),
             MigrationStatus::Removed => format!(
-                "**An already-merged migration was removed: `{}`.** Databases that applied it still hold its changes, and the migrator no longer knows its version.",
-                migration.name
+                "**An already-merged migration was removed: {}.** Databases that applied it still hold its changes, and the migrator no longer knows its version.",
+                code(&migration.name)
             ),
             MigrationStatus::New => continue,
         };
@@ -137,7 +138,11 @@ fn migrations_section(out: &mut String, report: &Report) {
         let _ = writeln!(out, "No migration is new or changed.\n");
         return;
     }
-    let _ = writeln!(out, "| migration | since `{}` |\n|---|---|", report.base);
+    let _ = writeln!(
+        out,
+        "| migration | since {} |\n|---|---|",
+        cell(&code(&report.base))
+    );
     for migration in &report.migrations {
         let status = match &migration.status {
             MigrationStatus::New => "new".to_owned(),
@@ -146,7 +151,7 @@ fn migrations_section(out: &mut String, report: &Report) {
             }
             MigrationStatus::Removed => "**REMOVED after merge**".to_owned(),
         };
-        let _ = writeln!(out, "| `{}` | {status} |", migration.name);
+        let _ = writeln!(out, "| {} | {status} |", cell(&code(&migration.name)));
     }
     out.push('\n');
 }
@@ -172,7 +177,7 @@ fn flagged_section(out: &mut String, report: &Report) {
             "| {} | {backend} | {} | {} |",
             badge(level),
             cell(&describe(&item.change)),
-            cell(reason)
+            cell(&message(reason))
         );
     }
     out.push('\n');
@@ -192,8 +197,9 @@ fn changes_section(out: &mut String, report: &Report) {
         if review.base_missing {
             let _ = writeln!(
                 out,
-                "_`{}` has no {} `schema.snap`: everything shows as added._\n",
-                report.base, review.backend
+                "_{} has no {} `schema.snap`: everything shows as added._\n",
+                code(&report.base),
+                review.backend
             );
         }
         if review.current_missing {
@@ -340,15 +346,6 @@ fn one_line(ddl: &str) -> String {
     }
 }
 
-/// An inline code span that survives backticks in the text.
-fn code(text: &str) -> String {
-    if text.contains('`') {
-        format!("`` {text} ``")
-    } else {
-        format!("`{text}`")
-    }
-}
-
 /// Text for a table cell.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -380,14 +377,14 @@ fn verify_section(out: &mut String, verify: &SuiteReport) {
         .iter()
         .filter_map(|((check, backend), s)| match s {
             Status::Skipped(why) if why != NOT_REQUESTED => {
-                Some(format!("- skipped {check} on {backend}: {why}"))
+                Some(format!("- skipped {check} on {backend}: {}", message(why)))
             }
             _ => None,
         })
         .collect();
     reasons.dedup();
     for (backend, why) in &verify.missing {
-        reasons.push(format!("- **{backend} missing**: {why}"));
+        reasons.push(format!("- **{backend} missing**: {}", message(why)));
     }
     if !reasons.is_empty() {
         let _ = writeln!(out, "{}\n", reasons.join("\n"));
@@ -406,21 +403,19 @@ fn verify_section(out: &mut String, verify: &SuiteReport) {
             let _ = write!(place, " {backend}");
         }
         if let Some(migration) = &finding.migration {
-            let _ = write!(place, " {migration}");
+            let _ = write!(place, " {}", text(migration));
         }
-        let message = finding.message.trim_end();
-        match message.split_once('\n') {
+        let said = finding.message.trim_end();
+        match said.split_once('\n') {
             None => {
-                let _ = writeln!(out, "- **{place}**: {message}");
+                let _ = writeln!(out, "- **{place}**: {}", message(said));
             }
             Some((first, rest)) => {
-                let _ = writeln!(
+                let _ = write!(
                     out,
-                    "- **{place}**: {first}\n\n  ```text\n{}\n  ```",
-                    rest.lines()
-                        .map(|l| format!("  {l}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    "- **{place}**: {}\n\n{}",
+                    message(first),
+                    fence("text", rest, "  ")
                 );
             }
         }
@@ -463,17 +458,17 @@ fn sql_section(out: &mut String, report: &Report) {
                         .to_string();
                     let _ = writeln!(
                         out,
-                        "<details><summary><code>{}</code> on {backend}: what changed since the merge</summary>\n\n```diff\n{}\n```\n\n</details>\n",
-                        migration.name,
-                        diff.trim_end()
+                        "<details><summary><code>{}</code> on {backend}: what changed since the merge</summary>\n\n{}\n</details>\n",
+                        html(&migration.name),
+                        fence("diff", diff.trim_end(), "")
                     );
                 }
                 (MigrationStatus::New, _) => {
                     let _ = writeln!(
                         out,
-                        "<details><summary><code>{}</code> on {backend}</summary>\n\n```sql\n{}\n```\n\n</details>\n",
-                        migration.name,
-                        now.trim_end()
+                        "<details><summary><code>{}</code> on {backend}</summary>\n\n{}\n</details>\n",
+                        html(&migration.name),
+                        fence("sql", now.trim_end(), "")
                     );
                 }
                 _ => {}

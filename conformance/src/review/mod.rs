@@ -22,6 +22,7 @@ mod changes;
 mod diagram;
 pub mod git;
 mod markdown;
+mod md;
 mod model;
 mod parse;
 pub mod render;
