@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
+use crate::review::parse::read_name;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// A difference in one object between two schemas.
@@ -146,11 +147,9 @@ fn columns(ddl: &str) -> BTreeMap<String, ColumnFacts> {
             if ["CONSTRAINT", "PRIMARY", "FOREIGN", "CHECK", "UNIQUE"].contains(&keyword.as_str()) {
                 return None;
             }
-            let name = first.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'));
-            Some((
-                name.to_owned(),
-                ColumnFacts::parse(line[first.len()..].trim()),
-            ))
+            // The name as the catalog holds it, however quoted (`"Display Name"`).
+            let (name, definition) = read_name(line);
+            Some((name, ColumnFacts::parse(definition.trim())))
         })
         .collect()
 }
@@ -371,6 +370,23 @@ mod tests {
         )]);
         let text = describe(&compare(&sqlite, &sqlite_after));
         assert!(text.contains("changed column collation t.a"), "{text}");
+    }
+
+    #[test]
+    fn a_column_is_named_by_its_name_however_quoted() {
+        let expected = dump(&[(
+            "table user",
+            "CREATE TABLE \"user\" (\n    \"Display Name\" text,\n    \"group\" integer\n);",
+        )]);
+        let actual = dump(&[(
+            "table user",
+            "CREATE TABLE \"user\" (\n    \"Display Name\" varchar,\n    \"group\" integer\n);",
+        )]);
+        let text = describe(&compare(&expected, &actual));
+        assert!(
+            text.contains("changed column type user.Display Name\n"),
+            "{text}"
+        );
     }
 
     #[test]

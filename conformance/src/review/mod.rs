@@ -23,7 +23,7 @@ mod diagram;
 pub mod git;
 mod markdown;
 mod model;
-mod parse;
+pub(crate) mod parse;
 pub mod render;
 
 use std::collections::BTreeMap;
