@@ -179,6 +179,11 @@ fn columns(ddl: &str) -> BTreeMap<String, ColumnFacts> {
         .collect()
 }
 
+/// The type of `column` in a table's `CREATE TABLE` text, as the catalog prints it.
+pub(crate) fn column_type(ddl: &str, column: &str) -> Option<String> {
+    columns(ddl).remove(column)?.aspects.remove("type")
+}
+
 /// What one column line says, split into the aspects a finding names.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct ColumnFacts {

@@ -96,11 +96,8 @@ const SHOWN: usize = 5;
 /// ``literal `E'%\\1'` became `E'%\1'` ``, `` `NOT` added ``. Empty when they are the same SQL.
 pub(crate) fn differences(expected: &str, actual: &str) -> Vec<String> {
     let (before, after) = (tokens(expected), tokens(actual));
-    let ops = similar::capture_diff_slices(
-        similar::Algorithm::Myers,
-        &keys(&before),
-        &keys(&after),
-    );
+    let ops =
+        similar::capture_diff_slices(similar::Algorithm::Myers, &keys(&before), &keys(&after));
     let mut lines: Vec<String> = ops
         .iter()
         .filter_map(|op| {
@@ -229,8 +226,14 @@ mod tests {
 
     #[test]
     fn quoted_identifiers_keep_their_case_words_do_not() {
-        assert!(same_sql("SELECT Label FROM items", "select label from ITEMS"));
-        assert!(!same_sql(r#"SELECT "Label" FROM items"#, r#"SELECT "label" FROM items"#));
+        assert!(same_sql(
+            "SELECT Label FROM items",
+            "select label from ITEMS"
+        ));
+        assert!(!same_sql(
+            r#"SELECT "Label" FROM items"#,
+            r#"SELECT "label" FROM items"#
+        ));
         assert_eq!(
             differences(r#"SELECT "Label""#, r#"SELECT "label""#),
             ["identifier `\"Label\"` became `\"label\"`"]
@@ -243,7 +246,8 @@ mod tests {
 
     #[test]
     fn a_body_in_another_language_is_compared_exactly() {
-        let python = "CREATE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$\nif x:\n    return 1\n$$";
+        let python =
+            "CREATE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$\nif x:\n    return 1\n$$";
         let dedented = python.replace("    return", "return");
         assert!(!same_sql(python, &dedented));
         let c = "CREATE FUNCTION f() RETURNS int LANGUAGE 'c' AS $$a  b$$";
@@ -252,7 +256,10 @@ mod tests {
 
     #[test]
     fn many_differences_are_counted_past_the_first_few() {
-        let lines = differences("SELECT 1 + 2 + 3 + 4 + 5 + 6 + 7", "SELECT 1 - 2 - 3 - 4 - 5 - 6 - 7");
+        let lines = differences(
+            "SELECT 1 + 2 + 3 + 4 + 5 + 6 + 7",
+            "SELECT 1 - 2 - 3 - 4 - 5 - 6 - 7",
+        );
         assert_eq!(lines.len(), SHOWN + 1, "{lines:?}");
         assert!(lines[SHOWN].starts_with("… and "), "{lines:?}");
     }

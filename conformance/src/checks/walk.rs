@@ -40,7 +40,7 @@ use sea_orm_migration::{
 };
 
 use super::data::{self, DataSnapshot, Scope, TableData};
-use super::lint::lint_step;
+use super::lint::{UpEffects, lint_step};
 use super::rows::{BOOKKEEPING_ROWS, Counters, RowChanges};
 use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
@@ -48,7 +48,7 @@ use crate::capture::{Executed, Recorder, sql_of};
 use crate::catalog::{
     self, Change, Hint, LiveCatalog, LogicalSchema, ObjectKey, ObjectKind, Order, SchemaDump,
 };
-use crate::diff::{compare, describe};
+use crate::diff::{column_type, compare, describe};
 use crate::error::HarnessError;
 
 /// What one migration executed on one backend, queries included, in order.
@@ -396,6 +396,55 @@ fn scope(schema: &[Change], before: &RowChanges, now: &RowChanges, executed: &[E
     Scope::Tables(changed)
 }
 
+/// What the catalog saw one `up` do (`delta`; `catalog` as it left it), for the lint.
+struct UpSeen<'a> {
+    delta: &'a Delta,
+    catalog: &'a LiveCatalog,
+}
+
+impl UpSeen<'_> {
+    /// The change `up` made to `table` (unqualified), if any.
+    fn table_change(&self, table: &str) -> Option<&Change> {
+        self.delta
+            .schema
+            .iter()
+            .find(|c| c.key.kind == ObjectKind::Table && bare_name(&c.key.name) == table)
+    }
+}
+
+impl UpEffects for UpSeen<'_> {
+    /// Tables `up` did not change are as they are now.
+    fn existed_before(&self, table: &str) -> bool {
+        match self.table_change(table) {
+            Some(change) => change.before.is_some(),
+            None => self.catalog.has_table_named(table),
+        }
+    }
+
+    fn type_changed(&self, table: &str, column: &str) -> Option<bool> {
+        let Some(change) = self.table_change(table) else {
+            // The table's text did not change, so neither did its columns' types.
+            return Some(false);
+        };
+        let before = column_type(change.before.as_deref()?, column)?;
+        let after = column_type(change.after.as_deref()?, column)?;
+        Some(before != after)
+    }
+
+    fn schema_changed(&self) -> bool {
+        !self.delta.schema.is_empty()
+    }
+
+    fn rows_changed(&self) -> Vec<String> {
+        self.delta
+            .data
+            .iter()
+            .filter(|d| d.before.is_some() && d.after.is_some())
+            .map(|d| d.table.clone())
+            .collect()
+    }
+}
+
 /// How each migration walked so far is to be rebuilt after a failure.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Prefix {
@@ -491,22 +540,16 @@ async fn step_walk<M: MigratorTrait>(
                 .map(|s| s.sql.clone())
                 .collect()
         };
-        // The tables before `up`: those it did not change are as they are now.
-        let existed_before = |table: &str| {
-            up_delta
-                .schema
-                .iter()
-                .filter(|c| c.key.kind == ObjectKind::Table && bare_name(&c.key.name) == table)
-                .map(|c| c.before.is_some())
-                .next()
-                .unwrap_or_else(|| reader.catalog.has_table_named(table))
+        let seen = UpSeen {
+            delta: &up_delta,
+            catalog: &reader.catalog,
         };
         run.findings.extend(lint_step(
             backend,
             migrations[index].as_ref(),
             &commands(&up),
             &commands(&down),
-            &existed_before,
+            &seen,
         ));
         let down_delta = reader.after(&db.conn, &down, &bookkeeping).await?;
         run.findings.extend(
