@@ -133,8 +133,11 @@ impl Found {
                 self.causes.len() - 1
             }
         };
-        if let Some(statement) = statement {
-            self.causes[index].2.push(statement.trim().to_owned());
+        // Each statement once per cause, however many times it breaks the rule.
+        if let Some(statement) = statement.map(str::trim)
+            && !self.causes[index].2.iter().any(|s| s == statement)
+        {
+            self.causes[index].2.push(statement.to_owned());
         }
     }
 
@@ -154,7 +157,8 @@ impl Found {
     }
 }
 
-/// `cause`, then one indented line per detail.
+/// `cause`, then each detail indented by two spaces, the further lines of a detail (a
+/// statement of several lines) by four.
 fn message<'a>(cause: &str, details: impl Iterator<Item = &'a str>) -> String {
     let mut text = cause.to_owned();
     let mut first = true;
@@ -164,16 +168,26 @@ fn message<'a>(cause: &str, details: impl Iterator<Item = &'a str>) -> String {
         }
         first = false;
         text.push_str("\n  ");
-        text.push_str(detail);
+        text.push_str(&detail.replace('\n', "\n    "));
     }
     text
 }
 
-/// The cause (first line, without the colon introducing details) and the detail lines.
-fn split_message(message: &str) -> (&str, Vec<&str>) {
+/// The cause (first line, without the colon introducing details) and the details, as
+/// given to [`message`].
+fn split_message(message: &str) -> (&str, Vec<String>) {
     let mut lines = message.lines();
     let first = lines.next().unwrap_or_default();
-    let details: Vec<&str> = lines.map(str::trim).collect();
+    let mut details: Vec<String> = Vec::new();
+    for line in lines {
+        match (line.strip_prefix("    "), details.last_mut()) {
+            (Some(more), Some(last)) => {
+                last.push('\n');
+                last.push_str(more);
+            }
+            _ => details.push(line.trim().to_owned()),
+        }
+    }
     let cause = if details.is_empty() {
         first
     } else {
@@ -496,6 +510,32 @@ mod tests {
         );
         assert_eq!(settled[1], other);
         assert_eq!(settled[2].migration.as_deref(), Some("m3"));
+    }
+
+    #[test]
+    fn a_statement_of_several_lines_is_quoted_once_and_indented() {
+        let block = "DO $$\nBEGIN\n  DROP INDEX IF EXISTS i;\nEND\n$$";
+        let mut found = Found::default();
+        found.add(IF_EXISTS, "up uses X".to_owned(), Some(block));
+        found.add(IF_EXISTS, "up uses X".to_owned(), Some(block));
+        let findings = found.into_findings(Backend::Postgres, "m1");
+        assert_eq!(
+            findings[0].message,
+            "up uses X:\n  DO $$\n    BEGIN\n      DROP INDEX IF EXISTS i;\n    END\n    $$"
+        );
+        let other = Finding::new(
+            Check::Lint,
+            Some(Backend::Postgres),
+            Some("m2"),
+            "up uses X:\n  DROP INDEX IF EXISTS j",
+        )
+        .with_rule(IF_EXISTS);
+        let settled = settle(vec![findings[0].clone(), other], &[], &mut BTreeSet::new());
+        assert_eq!(
+            settled[0].message,
+            "up uses X (in 2 migrations):\n  m1: DO $$\n    BEGIN\n      DROP INDEX IF EXISTS i;\n    \
+             END\n    $$\n  m2: DROP INDEX IF EXISTS j"
+        );
     }
 
     #[test]
