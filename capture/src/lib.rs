@@ -13,11 +13,17 @@
 //! outside that future) stay out of the log.
 //!
 //! Two ways to use it: [`Recorder`] keeps the statements of the futures it runs, for
-//! a harness to read afterwards (statements touching the migrations bookkeeping table,
+//! a harness to read afterwards, one entry per statement (a string of several passed to
+//! `execute_unprepared` is split where the database splits it, see
+//! [`split_statements`]; statements touching the migrations bookkeeping table,
 //! sea-orm-migration's own install / select / insert / delete, are left out: they are
 //! the runner's, not the migration's; so are statements that failed: the error is
 //! reported instead); [`observe`] hands each call to a callback as it ends, with its
 //! duration, for a runner that shows statements as they run.
+
+mod split;
+
+pub use split::split_statements;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,7 +158,7 @@ impl Recorder {
         future.with_subscriber(dispatch).await
     }
 
-    /// The statements recorded so far, emptying the log.
+    /// The statements recorded so far, one entry per statement, emptying the log.
     pub fn take(&self) -> Vec<Executed> {
         self.take_with_bookkeeping().0
     }
@@ -171,12 +177,11 @@ impl Recorder {
         calls
             .into_iter()
             .filter(|call| !call.failed)
-            .filter_map(|call| {
-                let sql = call.sql?.trim().to_owned();
-                (!sql.is_empty()).then_some(Executed {
-                    sql,
-                    kind: call.kind,
-                })
+            .filter_map(|call| Some((call.sql?, call.kind)))
+            .flat_map(|(sql, kind)| {
+                split_statements(&sql)
+                    .into_iter()
+                    .map(move |sql| Executed { sql, kind })
             })
             .partition(|executed| !executed.sql.contains(&*self.bookkeeping_table))
     }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
+use crate::review::parse::read_name;
+use crate::sqltokens;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// A difference in one object between two schemas.
@@ -78,7 +80,11 @@ pub fn compare(expected: &SchemaDump, actual: &SchemaDump) -> Vec<ObjectChange> 
                 object: (*object).clone(),
                 ddl: (*ddl).to_owned(),
             }),
-            Some(other) if other != ddl && !same_table_text(object, ddl, other) => {
+            Some(other)
+                if other != ddl
+                    && !same_table_text(object, ddl, other)
+                    && !same_definition(object, ddl, other) =>
+            {
                 changes.push(ObjectChange::Changed {
                     object: (*object).clone(),
                     expected: (*ddl).to_owned(),
@@ -104,6 +110,26 @@ pub fn compare(expected: &SchemaDump, actual: &SchemaDump) -> Vec<ObjectChange> 
 /// migration wrote, and a table rebuilt by hand often leaves the `NULL` out).
 fn same_table_text(object: &ObjectKey, expected: &str, actual: &str) -> bool {
     object.kind == ObjectKind::Table && without_bare_null(expected) == without_bare_null(actual)
+}
+
+/// Whether `object` is compared as SQL: the kinds whose definition holds code a
+/// migration writes (a function's body, a view's query, a SQLite trigger's text), whose
+/// layout the catalog keeps as written.
+fn compared_as_sql(kind: ObjectKind) -> bool {
+    matches!(
+        kind,
+        ObjectKind::Function
+            | ObjectKind::Procedure
+            | ObjectKind::Trigger
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::Policy
+    )
+}
+
+/// Whether two definitions of one such object are the same SQL, token by token.
+fn same_definition(object: &ObjectKey, expected: &str, actual: &str) -> bool {
+    compared_as_sql(object.kind) && sqltokens::same_sql(expected, actual)
 }
 
 fn without_bare_null(ddl: &str) -> String {
@@ -146,13 +172,16 @@ fn columns(ddl: &str) -> BTreeMap<String, ColumnFacts> {
             if ["CONSTRAINT", "PRIMARY", "FOREIGN", "CHECK", "UNIQUE"].contains(&keyword.as_str()) {
                 return None;
             }
-            let name = first.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'));
-            Some((
-                name.to_owned(),
-                ColumnFacts::parse(line[first.len()..].trim()),
-            ))
+            // The name as the catalog holds it, however quoted (`"Display Name"`).
+            let (name, definition) = read_name(line);
+            Some((name, ColumnFacts::parse(definition.trim())))
         })
         .collect()
+}
+
+/// The type of `column` in a table's `CREATE TABLE` text, as the catalog prints it.
+pub(crate) fn column_type(ddl: &str, column: &str) -> Option<String> {
+    columns(ddl).remove(column)?.aspects.remove("type")
 }
 
 /// What one column line says, split into the aspects a finding names.
@@ -276,6 +305,9 @@ impl fmt::Display for ObjectChange {
                 actual,
             } => {
                 writeln!(f, "  changed {object}:")?;
+                if compared_as_sql(object.kind) {
+                    return write_definitions(f, expected, actual);
+                }
                 for line in self.column_changes() {
                     writeln!(f, "    {line}")?;
                 }
@@ -295,6 +327,21 @@ impl fmt::Display for ObjectChange {
         }
         Ok(())
     }
+}
+
+/// What differs token by token (layout and comments ignored), then both definitions
+/// in full: a one-character change in a literal is not lost among re-indented lines.
+fn write_definitions(f: &mut fmt::Formatter<'_>, expected: &str, actual: &str) -> fmt::Result {
+    for line in sqltokens::differences(expected, actual) {
+        writeln!(f, "    {line}")?;
+    }
+    for (label, ddl) in [("expected", expected), ("found", actual)] {
+        writeln!(f, "    {label}:")?;
+        for line in ddl.trim().lines() {
+            writeln!(f, "      {line}")?;
+        }
+    }
+    Ok(())
 }
 
 /// All changes as one block of text.
@@ -371,6 +418,23 @@ mod tests {
         )]);
         let text = describe(&compare(&sqlite, &sqlite_after));
         assert!(text.contains("changed column collation t.a"), "{text}");
+    }
+
+    #[test]
+    fn a_column_is_named_by_its_name_however_quoted() {
+        let expected = dump(&[(
+            "table user",
+            "CREATE TABLE \"user\" (\n    \"Display Name\" text,\n    \"group\" integer\n);",
+        )]);
+        let actual = dump(&[(
+            "table user",
+            "CREATE TABLE \"user\" (\n    \"Display Name\" varchar,\n    \"group\" integer\n);",
+        )]);
+        let text = describe(&compare(&expected, &actual));
+        assert!(
+            text.contains("changed column type user.Display Name\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod review;
 mod settings;
 pub mod snapshots;
 pub mod sqlfmt;
+mod sqltokens;
 pub mod suite;
 
 pub use backends::{Backend, TestDatabase};

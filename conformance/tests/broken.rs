@@ -144,6 +144,40 @@ migrator!(
     ]
 );
 
+// Reserved words (`user`, `group`), mixed case (`Order`) and a column whose name needs
+// quotes (`Display Name`): the same tables on both backends, whatever the quoting.
+migrator!(
+    OddNames,
+    [
+        sql(
+            "m1_odd_names",
+            &[
+                "CREATE TABLE \"user\" (id integer NOT NULL PRIMARY KEY, \"Display Name\" varchar NOT NULL DEFAULT 'x')",
+                "CREATE TABLE \"group\" (id integer NOT NULL PRIMARY KEY, \"user\" integer NOT NULL REFERENCES \"user\" (id) ON DELETE CASCADE)",
+                "CREATE TABLE \"Order\" (id integer NOT NULL PRIMARY KEY, \"group\" integer NULL REFERENCES \"group\" (id), \"Display Name\" varchar NULL)",
+                "CREATE INDEX \"idx_Order_Display Name\" ON \"Order\" (\"Display Name\")",
+                "CREATE UNIQUE INDEX idx_user_display ON \"user\" (\"Display Name\", id)",
+                "INSERT INTO \"user\" (id, \"Display Name\") VALUES (1, 'a')",
+            ],
+            &[
+                "DROP INDEX idx_user_display",
+                "DROP INDEX \"idx_Order_Display Name\"",
+                "DROP TABLE \"Order\"",
+                "DROP TABLE \"group\"",
+                "DROP TABLE \"user\"",
+            ],
+        ),
+        sql(
+            "m2_order_column",
+            &[
+                "ALTER TABLE \"user\" ADD COLUMN \"Order\" integer NULL",
+                "UPDATE \"user\" SET \"Order\" = 2",
+            ],
+            &["ALTER TABLE \"user\" DROP COLUMN \"Order\""],
+        ),
+    ]
+);
+
 async fn run_suite<M: MigratorTrait>(
     backends: &[Backend],
     allow: AllowList,
@@ -171,6 +205,69 @@ async fn a_sound_migrator_passes(#[case] backend: Backend) {
     };
     assert!(outcome.report.passed(), "{}", outcome.report);
     assert_eq!(outcome.runs[0].steps.len(), 2);
+}
+
+#[tokio::test]
+async fn reserved_words_mixed_case_and_quoted_names_are_the_same_names_on_both_backends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let suite = |mode| {
+        Suite::<OddNames>::new()
+            .snapshots(dir.path())
+            .snapshot_mode(mode)
+    };
+    let Some(accepted) = common::outcome(suite(SnapshotMode::Accept)).await else {
+        return;
+    };
+    let report = &accepted.report;
+    assert!(report.passed(), "{report}");
+    for run in &accepted.runs {
+        let tables: Vec<&str> = run
+            .final_logical
+            .tables
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(tables, ["Order", "group", "user"], "{}", run.backend);
+        let order = &run.final_logical.tables["Order"];
+        assert_eq!(
+            order.indexes["idx_Order_Display Name"].columns,
+            ["Display Name"],
+            "{}",
+            run.backend
+        );
+        let fk = order.foreign_keys.iter().next().expect("a foreign key");
+        assert_eq!(
+            (fk.ref_table.as_str(), &fk.columns[..]),
+            ("group", &["group".to_owned()][..])
+        );
+    }
+    // The step walk saw m2's column and its data come and go under their own names.
+    let postgres = accepted
+        .runs
+        .iter()
+        .find(|r| r.backend == Backend::Postgres);
+    let dump = postgres.expect("postgres ran").final_dump.to_string();
+    assert!(
+        dump.contains("CREATE TABLE \"user\" ("),
+        "quoted in SQL:\n{dump}"
+    );
+    assert!(
+        dump.contains("\"Display Name\" character varying"),
+        "{dump}"
+    );
+    let keys: Vec<String> = postgres
+        .expect("postgres ran")
+        .final_dump
+        .object_keys()
+        .map(ToString::to_string)
+        .collect();
+    assert!(keys.contains(&"table user".to_owned()), "{keys:?}");
+    assert!(
+        keys.contains(&"index idx_Order_Display Name".to_owned()),
+        "{keys:?}"
+    );
+    let compared = suite(SnapshotMode::Compare).run().await.expect("suite");
+    assert!(compared.report.passed(), "{}", compared.report);
 }
 
 #[rstest]

@@ -565,3 +565,118 @@ async fn the_sqlite_fingerprint_changes_with_every_kind() {
     )
     .await;
 }
+
+// Definitions compared as SQL: `down` puts the first version of a function back, laid
+// out differently (or, broken, with one character of a literal changed).
+const FMT_V1: &str = r#"CREATE FUNCTION fmt(t text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN regexp_replace(t, '(a)', E'%\\1');
+END
+$$"#;
+const FMT_V2: &str = r#"CREATE OR REPLACE FUNCTION fmt(t text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN regexp_replace(t, '(b)', E'%\\1');
+END
+$$"#;
+const FMT_V1_RELAID: &str = r#"create or replace function fmt(t text) returns text
+language plpgsql as $body$ begin -- the first version
+  return regexp_replace(t,
+                        '(a)',
+                        E'%\\1'); end $body$"#;
+const FMT_V1_BROKEN: &str = r#"create or replace function fmt(t text) returns text
+language plpgsql as $body$ begin -- the first version
+  return regexp_replace(t,
+                        '(a)',
+                        E'%\1'); end $body$"#;
+
+migrator!(
+    RestoresAFunctionRelaid,
+    [
+        CREATE_ITEMS,
+        sql("m2_fmt", &[FMT_V1], &["DROP FUNCTION fmt(text)"]),
+        sql("m3_fmt_v2", &[FMT_V2], &[FMT_V1_RELAID]),
+    ]
+);
+
+migrator!(
+    RestoresAFunctionBroken,
+    [
+        CREATE_ITEMS,
+        sql("m2_fmt", &[FMT_V1], &["DROP FUNCTION fmt(text)"]),
+        sql("m3_fmt_v2", &[FMT_V2], &[FMT_V1_BROKEN]),
+    ]
+);
+
+#[tokio::test]
+async fn a_function_restored_with_only_layout_changes_is_restored() {
+    let Some(outcome) = run_suite::<RestoresAFunctionRelaid>(&[Backend::Postgres]).await else {
+        return;
+    };
+    assert_eq!(
+        outcome.report.findings_of(Check::StepReversibility),
+        Vec::<&conformance::checks::Finding>::new(),
+        "{}",
+        outcome.report
+    );
+}
+
+#[tokio::test]
+async fn a_function_restored_with_one_literal_changed_names_the_literal() {
+    let Some(outcome) = run_suite::<RestoresAFunctionBroken>(&[Backend::Postgres]).await else {
+        return;
+    };
+    let found = outcome.report.findings_of(Check::StepReversibility);
+    let finding = found
+        .iter()
+        .find(|f| f.migration.as_deref() == Some("m3_fmt_v2"))
+        .unwrap_or_else(|| panic!("no finding of m3:\n{}", outcome.report));
+    let message = &finding.message;
+    let literal = "    literal `E'%\\\\1'` became `E'%\\1'`\n";
+    let at = message
+        .find(&format!("changed function fmt(t text):\n{literal}"))
+        .unwrap_or_else(|| panic!("the literal first:\n{message}"));
+    // Then both definitions in full, as the catalog prints them.
+    let rest = &message[at..];
+    let expected = rest.find("    expected:\n").expect("expected definition");
+    let found_at = rest.find("    found:\n").expect("found definition");
+    assert!(expected < found_at, "{message}");
+    assert!(rest[expected..found_at].contains("E'%\\\\1'"), "{message}");
+    assert!(rest[found_at..].contains("E'%\\1'"), "{message}");
+}
+
+migrator!(
+    RestoresAViewRelaid,
+    [
+        CREATE_ITEMS,
+        sql(
+            "m2_view",
+            &["CREATE VIEW labels AS SELECT id, label FROM items WHERE label <> 'x'"],
+            &["DROP VIEW labels"],
+        ),
+        sql(
+            "m3_view_v2",
+            &[
+                "DROP VIEW labels",
+                "CREATE VIEW labels AS SELECT id FROM items WHERE label <> 'x'"
+            ],
+            &[
+                "DROP VIEW labels",
+                "create view labels as\n  select id, label -- as before\n  from items\n  where label <> 'x'"
+            ],
+        ),
+    ]
+);
+
+#[tokio::test]
+async fn a_sqlite_view_restored_with_only_layout_changes_is_restored() {
+    // SQLite keeps a view's text as written: its layout is not part of the schema.
+    let Some(outcome) = run_suite::<RestoresAViewRelaid>(&[Backend::Sqlite]).await else {
+        return;
+    };
+    assert_eq!(
+        outcome.report.findings_of(Check::StepReversibility),
+        Vec::<&conformance::checks::Finding>::new(),
+        "{}",
+        outcome.report
+    );
+}

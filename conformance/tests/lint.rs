@@ -2,7 +2,7 @@
 //! before the migration (and none on a table it creates), one finding for one cause in
 //! many migrations, and the allow-list opt-outs, stale ones included.
 
-use conformance::checks::lint::NO_TRANSACTION;
+use conformance::checks::lint::{NO_OP_DOWN, NO_TRANSACTION};
 use conformance::checks::{AllowList, Check, Finding};
 use conformance::{Backend, Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
@@ -201,4 +201,114 @@ fn an_opt_out_needs_a_known_rule_and_a_reason() {
         "{error}"
     );
     assert!(AllowList::parse("lint m3_label_index no-transaction\n", "allow.txt").is_err());
+}
+
+/// sea-query's way to make a column NOT NULL: the type restated, unchanged.
+const TAGS_NOT_NULL: &str =
+    r#"ALTER TABLE "items" ALTER COLUMN "tags" TYPE text[], ALTER COLUMN "tags" SET NOT NULL"#;
+
+struct RestatesTypes;
+
+impl MigratorTrait for RestatesTypes {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(common::sql(
+                "m1_items",
+                &[
+                    "CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar NOT NULL, tags text[] NULL)",
+                ],
+                &["DROP TABLE items"],
+            )),
+            Box::new(common::sql(
+                "m2_tags_required",
+                &[TAGS_NOT_NULL],
+                &[
+                    r#"ALTER TABLE "items" ALTER COLUMN "tags" TYPE text[], ALTER COLUMN "tags" DROP NOT NULL"#,
+                ],
+            )),
+            Box::new(common::sql(
+                "m3_label_text",
+                &["ALTER TABLE items ALTER COLUMN label TYPE text"],
+                &["ALTER TABLE items ALTER COLUMN label TYPE varchar"],
+            )),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn a_type_restated_unchanged_is_no_type_change_and_not_null_is_its_own_rule() {
+    let Some(outcome) =
+        common::outcome(Suite::<RestatesTypes>::new().backends(&[Backend::Postgres])).await
+    else {
+        return;
+    };
+    let report = &outcome.report;
+    // Only m3 changes a type, as the catalog shows before and after.
+    let retyped = lint(&outcome, "changing-column-type");
+    assert_eq!(migrations(&retyped), [Some("m3_label_text")], "{report}");
+    let not_null = lint(&outcome, "adding-not-nullable-field");
+    assert_eq!(
+        migrations(&not_null),
+        [Some("m2_tags_required")],
+        "{report}"
+    );
+    assert!(
+        not_null[0]
+            .message
+            .ends_with(&format!("\n  {TAGS_NOT_NULL}")),
+        "{}",
+        not_null[0]
+    );
+}
+
+struct UpdatesOnly;
+
+impl MigratorTrait for UpdatesOnly {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(Sql {
+                transaction: Some(true),
+                ..common::sql(
+                    "m1_items",
+                    &[
+                        "CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar NOT NULL)",
+                        "INSERT INTO items (id, label) VALUES (1, 'a')",
+                    ],
+                    &["DROP TABLE items"],
+                )
+            }),
+            Box::new(Sql {
+                transaction: Some(true),
+                ..common::sql("m2_upper", &["UPDATE items SET label = upper(label)"], &[])
+            }),
+        ]
+    }
+}
+
+#[rstest::rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_no_op_down_after_a_data_only_up_speaks_of_data(#[case] backend: Backend) {
+    let Some(outcome) = common::outcome(Suite::<UpdatesOnly>::new().backends(&[backend])).await
+    else {
+        return;
+    };
+    let report = &outcome.report;
+    let no_op = lint(&outcome, NO_OP_DOWN);
+    assert_eq!(migrations(&no_op), [Some("m2_upper")], "{report}");
+    assert_eq!(
+        no_op[0].message,
+        "down is a no-op: up changed data (rows of items) but down executed nothing:\n  \
+         UPDATE items SET label = upper(label)"
+    );
+    // And the data it left changed is a finding of its own.
+    assert!(
+        report
+            .findings_of(Check::StepReversibility)
+            .iter()
+            .any(|f| f.migration.as_deref() == Some("m2_upper")
+                && f.message.contains("down did not restore the data")),
+        "{report}"
+    );
 }

@@ -57,6 +57,13 @@ async fn every_postgres_object_kind_parses_back_to_its_key() {
             "CREATE INDEX idx_m_items ON m_items (id)",
             "COMMENT ON TABLE items IS 'two\nlines; CREATE TABLE not_one ();'",
             "COMMENT ON COLUMN items.label IS 'the label'",
+            // Names that need quotes in SQL are keyed by the names themselves.
+            "CREATE TABLE \"user\" (id integer CONSTRAINT \"User Key\" PRIMARY KEY, \"Display Name\" text)",
+            "CREATE INDEX \"Idx Display\" ON \"user\" (\"Display Name\")",
+            "CREATE TRIGGER \"Trg\" BEFORE UPDATE ON \"user\" FOR EACH ROW EXECUTE FUNCTION touch()",
+            "CREATE POLICY \"Own\" ON \"user\" USING (true)",
+            "CREATE FUNCTION \"Order\"(\"group\" integer) RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$",
+            "CREATE TABLE extra.\"Order\" (id integer)",
         ],
     )
     .await;

@@ -926,3 +926,135 @@ async fn only_a_missing_object_is_said_to_possibly_follow_an_earlier_failure(
     assert!(typo.contains("syntax error"), "{report}");
     assert!(!typo.contains("possibly"), "{report}");
 }
+
+/// One string of statements through `execute_unprepared`, as migrations ported from
+/// SQL files do: comments, a `;` inside a literal, and a block whose body holds `;`
+/// (PostgreSQL's `DO`, SQLite's trigger).
+const BATCH_POSTGRES: &str = "-- tidy the label index
+CREATE INDEX IF NOT EXISTS idx_items_label_new ON items (label);
+DROP INDEX IF EXISTS idx_items_label;
+UPDATE items SET label = 'a;b' WHERE label = 'x';
+DO $$
+BEGIN
+  UPDATE items SET label = 'c' WHERE id = 1;
+  RAISE NOTICE 'done; really';
+END
+$$;
+/* trailing comment; with a semicolon */";
+
+const BATCH_SQLITE: &str = "-- tidy the label index
+CREATE INDEX IF NOT EXISTS idx_items_label_new ON items (label);
+DROP INDEX IF EXISTS idx_items_label;
+UPDATE items SET label = 'a;b' WHERE label = 'x';
+CREATE TRIGGER trg_items AFTER UPDATE ON items
+BEGIN
+  UPDATE items SET label = 'c;' WHERE id = NEW.id AND label <> 'c;';
+  SELECT CASE WHEN NEW.id < 0 THEN RAISE(ABORT, 'no; never') END;
+END;
+/* trailing comment; with a semicolon */";
+
+migrator!(
+    Batches,
+    [
+        step(
+            "m1_items",
+            Do::Unprepared(&[
+                "CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar NOT NULL); \
+                 CREATE INDEX idx_items_label ON items (label)"
+            ]),
+            Do::Unprepared(&["DROP TABLE items"]),
+        ),
+        step(
+            "m2_batch",
+            Do::PerBackend {
+                sqlite: &[BATCH_SQLITE],
+                postgres: &[BATCH_POSTGRES],
+            },
+            Do::PerBackend {
+                sqlite: &["DROP TRIGGER trg_items; DROP INDEX idx_items_label_new;\n\
+                           CREATE INDEX idx_items_label ON items (label);"],
+                postgres: &["DROP INDEX idx_items_label_new;\n\
+                             CREATE INDEX idx_items_label ON items (label);"],
+            },
+        ),
+    ]
+);
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_batch_of_statements_is_split_for_the_lint_the_snapshots_and_the_findings(
+    #[case] backend: Backend,
+) {
+    let Some(outcome) = run_suite::<Batches>(&[backend]).await else {
+        return;
+    };
+    let report = &outcome.report;
+    let block = match backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER trg_items AFTER UPDATE ON items\nBEGIN\n  \
+             UPDATE items SET label = 'c;' WHERE id = NEW.id AND label <> 'c;';\n  \
+             SELECT CASE WHEN NEW.id < 0 THEN RAISE(ABORT, 'no; never') END;\nEND"
+        }
+        Backend::Postgres => {
+            "DO $$\nBEGIN\n  UPDATE items SET label = 'c' WHERE id = 1;\n  \
+             RAISE NOTICE 'done; really';\nEND\n$$"
+        }
+    };
+    let statements = [
+        "CREATE INDEX IF NOT EXISTS idx_items_label_new ON items (label)",
+        "DROP INDEX IF EXISTS idx_items_label",
+        "UPDATE items SET label = 'a;b' WHERE label = 'x'",
+        block,
+    ];
+    let step = &outcome.runs[0].steps[1];
+    assert_eq!(step.up_sql(), statements, "{report}");
+    assert_eq!(
+        step.down_sql().len(),
+        3 - (backend == Backend::Postgres) as usize
+    );
+    // The snapshot lists them one by one.
+    let (_, text) = contents(&outcome.runs[0])
+        .into_iter()
+        .find(|(n, _)| n == "m2_batch")
+        .expect("snapshot");
+    let up = format!("-- up\n{};\n", statements.join(";\n"));
+    assert!(text.starts_with(&up), "{text}");
+
+    // The IF EXISTS lint reads every statement, and each finding quotes only its own.
+    let lint = findings(&outcome, Check::Lint);
+    let quoted = |rule: &str, cause: &str| -> Vec<String> {
+        let finding = lint
+            .iter()
+            .find(|f| f.rule.as_deref() == Some(rule) && f.message.starts_with(cause))
+            .unwrap_or_else(|| panic!("no {rule} finding `{cause}`:\n{report}"));
+        assert_eq!(finding.migration.as_deref(), Some("m2_batch"), "{finding}");
+        finding.message.lines().skip(1).map(str::to_owned).collect()
+    };
+    assert_eq!(
+        quoted("if-exists", "up uses IF NOT EXISTS on an index"),
+        [format!("  {}", statements[0])]
+    );
+    assert_eq!(
+        quoted("if-exists", "up uses IF EXISTS on an index"),
+        [format!("  {}", statements[1])]
+    );
+    if backend == Backend::Postgres {
+        let creation = quoted("require-concurrent-index-creation", "");
+        assert_eq!(creation, [format!("  {}", statements[0])]);
+        let deletion = quoted("require-concurrent-index-deletion", "");
+        assert_eq!(deletion, [format!("  {}", statements[1])]);
+    }
+    for finding in &lint {
+        let own = statements
+            .iter()
+            .filter(|s| finding.message.contains(*s))
+            .count();
+        assert!(own <= 1, "quotes more than its own statement: {finding}");
+    }
+    assert!(
+        findings(&outcome, Check::StepReversibility).is_empty(),
+        "{report}"
+    );
+}

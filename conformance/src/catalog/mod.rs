@@ -11,6 +11,10 @@
 //! On PostgreSQL every schema but the system ones is read; objects are named with
 //! their schema unless it is `public`. Owners and grants vary by environment and are
 //! left out; objects an extension owns are represented by the extension.
+//!
+//! Names are names: on every backend an object is keyed by its name as the catalog
+//! holds it (`user`, `Order`, `Display Name`), never quoted, so that both backends'
+//! schemas compare; quoting happens only where SQL is written (the dump's DDL).
 
 mod live;
 mod postgres;

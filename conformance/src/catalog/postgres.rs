@@ -4,17 +4,16 @@
 //! walk dumps the catalog three times per migration, and the fingerprint hashes the
 //! same text without sending it. Objects that an extension owns are left out
 //! (the extension stands for them), and so are owners and grants, which vary by
-//! environment. Names are qualified with their schema unless it is `public`.
+//! environment. Names are qualified with their schema unless it is `public`. Objects
+//! are keyed by their names as the catalog holds them (`user`, `Order`), as on SQLite;
+//! only the DDL text quotes them (`"user"`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use super::live::{Order, Reread, Row};
-use super::{
-    Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, ObjectKey, ObjectKind, Table, get,
-    normalize_default, rows,
-};
+use super::{ObjectKey, ObjectKind, get, rows};
 use crate::error::HarnessError;
 
 /// The schemas a migration may create or touch: all but the system ones.
@@ -32,7 +31,7 @@ macro_rules! user_schema {
     };
 }
 
-/// `schema.name`, or just `name` in `public`, both quoted where needed.
+/// `schema.name`, or just `name` in `public`, both quoted where needed: for SQL text.
 macro_rules! qualified {
     ($ns:literal, $name:literal) => {
         concat!(
@@ -43,6 +42,22 @@ macro_rules! qualified {
             ".nspname) || '.' END || quote_ident(",
             $name,
             "))"
+        )
+    };
+}
+
+/// `schema.name`, or just `name` in `public`, as the catalog holds them (never quoted):
+/// what objects are keyed and compared by. Only their SQL text quotes (`qualified!`).
+macro_rules! named {
+    ($ns:literal, $name:literal) => {
+        concat!(
+            "(CASE WHEN ",
+            $ns,
+            ".nspname = 'public' THEN '' ELSE ",
+            $ns,
+            ".nspname || '.' END || ",
+            $name,
+            ")"
         )
     };
 }
@@ -102,10 +117,9 @@ macro_rules! unit_of {
     };
 }
 
-/// plpgsql is in every database: not part of anyone's schema.
-const EXTENSIONS_SQL: &str = "SELECT e.extname::text AS name, n.nspname::text AS schema, \
-     e.extversion::text AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
-     WHERE e.extname <> 'plpgsql' ORDER BY 1";
+mod logical;
+
+pub(super) use self::logical::logical;
 
 /// Every object as `(grp, owner, sub, kind, name, ddl)`, the DDL written by the server:
 /// `grp` orders the sections (schemas, extensions, types, sequences, tables, views,
@@ -114,7 +128,7 @@ const EXTENSIONS_SQL: &str = "SELECT e.extname::text AS name, n.nspname::text AS
 /// and the fingerprint can hash exactly what the dump shows.
 const OBJECTS_SQL: &str = concat!(
     // Every table's column lines, in one pass over pg_attribute (not one per table).
-    "WITH cols AS (SELECT a.attrelid, string_agg('    ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) \
+    "WITH cols AS (SELECT a.attrelid, string_agg('    ' || quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) \
          || CASE WHEN a.attcollation <> ty.typcollation THEN ' COLLATE ' || \
               (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN '' ELSE quote_ident(cn.nspname) || '.' END \
                       || quote_ident(co.collname) \
@@ -130,22 +144,22 @@ const OBJECTS_SQL: &str = concat!(
     user_tables!(),
     " AND a.attnum > 0 AND NOT a.attisdropped /*TABLES*/ GROUP BY a.attrelid) ",
     // Schemas other than public.
-    "SELECT 0 AS grp, quote_ident(n.nspname) AS owner, 0 AS sub, 'schema' AS kind, \
-       quote_ident(n.nspname) AS name, 'CREATE SCHEMA ' || quote_ident(n.nspname) || ';' AS ddl, n.oid AS unit \
+    "SELECT 0 AS grp, n.nspname::text AS owner, 0 AS sub, 'schema' AS kind, \
+       n.nspname::text AS name, 'CREATE SCHEMA ' || quote_ident(n.nspname) || ';' AS ddl, n.oid AS unit \
      FROM pg_namespace n WHERE ",
     user_schema!("n"),
     " AND n.nspname <> 'public' AND ",
     not_in_extension!("pg_namespace", "n.oid"),
     // Extensions.
     " UNION ALL SELECT 1, e.extname::text, 0, 'extension', e.extname::text, \
-       format('CREATE EXTENSION %s WITH SCHEMA %s VERSION %L;', e.extname, n.nspname, e.extversion), e.oid \
+       format('CREATE EXTENSION %I WITH SCHEMA %I VERSION %L;', e.extname, n.nspname, e.extversion), e.oid \
      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
     // Enum, domain, composite and range types.
     " UNION ALL SELECT 2, ",
-    qualified!("n", "t.typname"),
+    named!("n", "t.typname"),
     ", 0, CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' \
          WHEN 'c' THEN 'composite type' ELSE 'range type' END, ",
-    qualified!("n", "t.typname"),
+    named!("n", "t.typname"),
     ", CASE t.typtype \
        WHEN 'e' THEN 'CREATE TYPE ' || ",
     qualified!("n", "t.typname"),
@@ -176,9 +190,9 @@ const OBJECTS_SQL: &str = concat!(
     not_in_extension!("pg_type", "t.oid"),
     // Sequences with their parameters and owner column (serial and identity included).
     " UNION ALL SELECT 3, ",
-    qualified!("n", "c.relname"),
+    named!("n", "c.relname"),
     ", 0, 'sequence', ",
-    qualified!("n", "c.relname"),
+    named!("n", "c.relname"),
     ", format('CREATE SEQUENCE %s AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s%s%s;', ",
     qualified!("n", "c.relname"),
     ", format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache, \
@@ -198,9 +212,9 @@ const OBJECTS_SQL: &str = concat!(
     not_in_extension!("pg_class", "c.oid"),
     // Tables: columns, persistence, partitioning, storage options.
     " UNION ALL SELECT 4, ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", 0, 'table', ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", E'\\nCREATE ' || CASE WHEN t.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END || 'TABLE ' || ",
     qualified!("n", "t.relname"),
     " || E' (\\n' || coalesce(cols.lines, '') || E'\\n)' \
@@ -215,9 +229,9 @@ const OBJECTS_SQL: &str = concat!(
     user_tables!(),
     // Row-level security switches.
     " UNION ALL SELECT 4, ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", 1, 'row security', ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", concat_ws(E'\\n', CASE WHEN t.relrowsecurity THEN 'ALTER TABLE ' || ",
     qualified!("n", "t.relname"),
     " || ' ENABLE ROW LEVEL SECURITY;' END, CASE WHEN t.relforcerowsecurity THEN 'ALTER TABLE ' || ",
@@ -227,21 +241,21 @@ const OBJECTS_SQL: &str = concat!(
     " AND (t.relrowsecurity OR t.relforcerowsecurity)",
     // Constraints.
     " UNION ALL SELECT 4, ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", 2, 'constraint', ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     " || '.' || k.conname, 'ALTER TABLE ' || ",
     qualified!("n", "t.relname"),
-    " || ' ADD CONSTRAINT ' || k.conname || ' ' || pg_get_constraintdef(k.oid) || ';', t.oid \
+    " || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid) || ';', t.oid \
      FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
     user_tables!(),
     " AND k.contype IN ('p', 'u', 'f', 'c', 'x')",
     // Indexes no constraint owns (those are in the constraints' text), on tables and
     // materialized views.
     " UNION ALL SELECT CASE WHEN t.relkind = 'm' THEN 5 ELSE 4 END, ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", 3, 'index', ",
-    qualified!("n", "c.relname"),
+    named!("n", "c.relname"),
     ", pg_get_indexdef(i.indexrelid) || ';', t.oid \
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace WHERE ",
@@ -251,19 +265,19 @@ const OBJECTS_SQL: &str = concat!(
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid)",
     // Triggers (not the internal ones behind foreign keys).
     " UNION ALL SELECT 4, ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", 4, 'trigger', ",
-    qualified!("n", "t.relname"),
-    " || '.' || quote_ident(g.tgname), pg_get_triggerdef(g.oid) || ';', t.oid \
+    named!("n", "t.relname"),
+    " || '.' || g.tgname, pg_get_triggerdef(g.oid) || ';', t.oid \
      FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid ",
     user_tables!(),
     " AND NOT g.tgisinternal",
     // Policies.
     " UNION ALL SELECT 4, ",
-    qualified!("n", "t.relname"),
+    named!("n", "t.relname"),
     ", 5, 'policy', ",
-    qualified!("n", "t.relname"),
-    " || '.' || quote_ident(p.polname), 'CREATE POLICY ' || quote_ident(p.polname) || ' ON ' || ",
+    named!("n", "t.relname"),
+    " || '.' || p.polname, 'CREATE POLICY ' || quote_ident(p.polname) || ' ON ' || ",
     qualified!("n", "t.relname"),
     " || CASE WHEN p.polpermissive THEN ' AS PERMISSIVE' ELSE ' AS RESTRICTIVE' END \
        || ' FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
@@ -276,11 +290,11 @@ const OBJECTS_SQL: &str = concat!(
     user_tables!(),
     // Views, materialized views, foreign tables.
     " UNION ALL SELECT 5, ",
-    qualified!("n", "c.relname"),
+    named!("n", "c.relname"),
     ", 0, CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END, ",
-    qualified!("n", "c.relname"),
+    named!("n", "c.relname"),
     ", CASE c.relkind WHEN 'f' THEN '-- foreign table ' || ",
-    qualified!("n", "c.relname"),
+    named!("n", "c.relname"),
     " ELSE E'\\nCREATE ' || CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || ",
     qualified!("n", "c.relname"),
     " || coalesce(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || E' AS\\n' \
@@ -292,12 +306,12 @@ const OBJECTS_SQL: &str = concat!(
     // Functions, procedures and aggregates by signature; PostgreSQL has no definition
     // text for aggregates (`pg_get_functiondef` refuses them).
     " UNION ALL SELECT 6, ",
-    qualified!("n", "p.proname"),
+    named!("n", "p.proname"),
     ", 0, CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, ",
-    qualified!("n", "p.proname"),
+    named!("n", "p.proname"),
     " || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
        CASE WHEN p.prokind = 'a' THEN '-- aggregate ' || ",
-    qualified!("n", "p.proname"),
+    named!("n", "p.proname"),
     " || '(' || pg_get_function_identity_arguments(p.oid) || ')' \
             ELSE E'\\n' || rtrim(pg_get_functiondef(p.oid), E' \\n') || ';' END, p.oid \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
@@ -748,209 +762,4 @@ fn object_kind(kind: &str) -> ObjectKind {
         "comment" => ObjectKind::Comment,
         _ => ObjectKind::Other,
     }
-}
-
-const TABLES_SQL: &str = concat!(
-    "SELECT t.oid::int8 AS oid, ",
-    qualified!("n", "t.relname"),
-    " AS name FROM pg_class t ",
-    user_tables!(),
-    " ORDER BY n.nspname COLLATE \"C\", t.relname COLLATE \"C\""
-);
-
-const COLUMNS_SQL: &str = concat!(
-    "SELECT t.oid::int8 AS table_oid, a.attname::text AS name, \
-       format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, \
-       pg_get_expr(d.adbin, d.adrelid) AS default, a.attgenerated::text AS generated, \
-       CASE WHEN a.attcollation <> ty.typcollation THEN \
-         (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN '' ELSE quote_ident(cn.nspname) || '.' END \
-                 || quote_ident(co.collname) \
-            FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-            WHERE co.oid = a.attcollation) END AS collation \
-     FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid \
-     JOIN pg_type ty ON ty.oid = a.atttypid \
-     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
-    user_tables!(),
-    " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum"
-);
-
-pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchema, HarnessError> {
-    let mut schema = LogicalSchema::default();
-    for row in rows(conn, EXTENSIONS_SQL).await? {
-        schema
-            .extensions
-            .insert(get(&row, "name")?, get(&row, "version")?);
-    }
-    for row in rows(conn, ENUMS_SQL).await? {
-        let values: Option<String> = get(&row, "labels")?;
-        schema.enum_types.insert(
-            get(&row, "name")?,
-            values
-                .unwrap_or_default()
-                .split('\x1f')
-                .map(str::to_owned)
-                .collect(),
-        );
-    }
-    let mut columns = by_table(rows(conn, COLUMNS_SQL).await?)?;
-    let mut constraints = by_table(rows(conn, CONSTRAINT_FACTS_SQL).await?)?;
-    let mut indexes = by_table(rows(conn, INDEX_FACTS_SQL).await?)?;
-    for row in rows(conn, TABLES_SQL).await? {
-        let oid: i64 = get(&row, "oid")?;
-        let name: String = get(&row, "name")?;
-        let mut table = Table::default();
-        for row in columns.remove(&oid).unwrap_or_default() {
-            let ty: String = get(&row, "type")?;
-            let not_null: bool = get(&row, "not_null")?;
-            let default: Option<String> = get(&row, "default")?;
-            let generated = get::<String>(&row, "generated")? == "s";
-            let collation: Option<String> = get(&row, "collation")?;
-            table.columns.push(Column {
-                name: get(&row, "name")?,
-                kind: kind(&ty),
-                nullable: !not_null,
-                default: if generated {
-                    None
-                } else {
-                    default.as_deref().map(normalize_default)
-                },
-                default_sql: if generated { None } else { default.clone() },
-                sql_type: ty,
-                collation,
-                generated: if generated { default } else { None },
-            });
-        }
-        for row in constraints.remove(&oid).unwrap_or_default() {
-            let contype: String = get(&row, "contype")?;
-            let columns = split(&get::<String>(&row, "cols")?);
-            match contype.as_str() {
-                "p" => table.primary_key = columns,
-                "u" => {
-                    table.unique_constraints.insert(columns);
-                }
-                "f" => {
-                    table.foreign_keys.insert(ForeignKey {
-                        name: Some(get(&row, "name")?),
-                        columns,
-                        ref_table: get(&row, "ref_table")?,
-                        ref_columns: split(&get::<String>(&row, "ref_cols")?),
-                        on_delete: action(&get::<String>(&row, "on_delete")?),
-                        on_update: action(&get::<String>(&row, "on_update")?),
-                    });
-                }
-                "c" => {
-                    table
-                        .checks
-                        .insert(get(&row, "name")?, get(&row, "check_expr")?);
-                }
-                _ => {}
-            }
-        }
-        for row in indexes.remove(&oid).unwrap_or_default() {
-            let columns: Vec<String> = get::<Option<String>>(&row, "cols")?
-                .unwrap_or_default()
-                .split('\x1f')
-                .filter(|key| !key.is_empty())
-                .map(str::to_owned)
-                .collect();
-            let predicate: Option<String> = get(&row, "predicate")?;
-            let index = Index {
-                columns,
-                unique: get(&row, "is_unique")?,
-                partial: predicate.is_some(),
-                predicate,
-                definition: get(&row, "def")?,
-            };
-            let by_name = if get::<bool>(&row, "constraint_owned")? {
-                &mut table.constraint_indexes
-            } else {
-                &mut table.indexes
-            };
-            by_name.insert(get(&row, "name")?, index);
-        }
-        schema.tables.insert(name, table);
-    }
-    Ok(schema)
-}
-
-/// Rows grouped by their `table_oid` column, in query order.
-fn by_table(rows: Vec<QueryResult>) -> Result<BTreeMap<i64, Vec<QueryResult>>, HarnessError> {
-    let mut grouped: BTreeMap<i64, Vec<QueryResult>> = BTreeMap::new();
-    for row in rows {
-        grouped
-            .entry(get(&row, "table_oid")?)
-            .or_default()
-            .push(row);
-    }
-    Ok(grouped)
-}
-
-const CONSTRAINT_FACTS_SQL: &str = concat!(
-    "SELECT t.oid::int8 AS table_oid, k.conname::text AS name, k.contype::text AS contype, \
-       coalesce((SELECT string_agg(a.attname, ',' ORDER BY o) FROM unnest(k.conkey) WITH ORDINALITY u(n, o) \
-          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n), '') AS cols, \
-       coalesce((SELECT relname::text FROM pg_class WHERE oid = k.confrelid), '') AS ref_table, \
-       coalesce((SELECT string_agg(a.attname, ',' ORDER BY o) FROM unnest(k.confkey) WITH ORDINALITY u(n, o) \
-          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n), '') AS ref_cols, \
-       k.confdeltype::text AS on_delete, k.confupdtype::text AS on_update, \
-       CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END AS check_expr \
-     FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
-    user_tables!(),
-    " AND k.contype IN ('p', 'u', 'f', 'c') ORDER BY n.nspname, t.relname, k.conname"
-);
-
-const ENUMS_SQL: &str = concat!(
-    "SELECT ",
-    qualified!("n", "t.typname"),
-    " AS name, (SELECT string_agg(enumlabel, E'\\x1f' ORDER BY enumsortorder) FROM pg_enum \
-       WHERE enumtypid = t.oid) AS labels \
-     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ",
-    user_schema!("n"),
-    " AND t.typtype = 'e' ORDER BY 1"
-);
-
-/// Per index key: the column's name, or the expression's text. Primary keys are left
-/// out (`Table::primary_key` has them).
-const INDEX_FACTS_SQL: &str = concat!(
-    "SELECT t.oid::int8 AS table_oid, c.relname::text AS name, i.indisunique AS is_unique, \
-       pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS def, \
-       EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
-         AS constraint_owned, \
-       (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), E'\\x1f' ORDER BY k) \
-          FROM generate_series(1, i.indnkeyatts) k) AS cols \
-     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
-    user_tables!(),
-    " AND NOT i.indisprimary ORDER BY n.nspname, t.relname, c.relname"
-);
-
-fn kind(ty: &str) -> Kind {
-    match ty {
-        "character varying" | "text" => Kind::String,
-        t if t.starts_with("character varying(") => Kind::String,
-        "citext" | "public.citext" => Kind::CiString,
-        "bigint" => Kind::BigInteger,
-        "integer" => Kind::Integer,
-        "boolean" => Kind::Boolean,
-        "json" | "jsonb" => Kind::Json,
-        "timestamp with time zone" => Kind::Timestamp,
-        other => Kind::Other(other.to_owned()),
-    }
-}
-
-/// `pg_constraint.confdeltype` / `confupdtype` codes.
-fn action(code: &str) -> FkAction {
-    match code {
-        "c" => FkAction::Cascade,
-        "r" => FkAction::Restrict,
-        "n" => FkAction::SetNull,
-        "d" => FkAction::SetDefault,
-        _ => FkAction::NoAction,
-    }
-}
-
-fn split(list: &str) -> Vec<String> {
-    list.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }

@@ -47,8 +47,8 @@ pub struct TableData {
 }
 
 /// Reads every table's data except `exclude` (the migrations bookkeeping table).
-/// Tables are named as the catalog dump names them (`name`, or `"Schema"."Name"`
-/// quoted where needed on PostgreSQL).
+/// Tables are named as the catalog dump names them (`name`, or `Schema.Name` on
+/// PostgreSQL outside `public`; never quoted).
 pub async fn snapshot<C: ConnectionTrait>(
     conn: &C,
     exclude: &str,
@@ -189,8 +189,8 @@ async fn postgres<C: ConnectionTrait>(
     const TABLES: &str = r#"
         SELECT * FROM (
         SELECT n.nspname AS schema_name, c.relname AS table_name,
-               CASE WHEN n.nspname = 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END
-                 || quote_ident(c.relname) AS dump_name,
+               CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END
+                 || c.relname AS dump_name,
                (xpath('//row/n/text()', x))[1]::text::bigint AS row_count,
                (xpath('//row/h/text()', x))[1]::text AS row_hash
         FROM pg_class c

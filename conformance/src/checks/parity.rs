@@ -308,7 +308,9 @@ fn type_differences(
         context.used.borrow_mut().insert(equivalence.line);
         return (None, None);
     }
-    let is_enum = context.postgres_enums.contains_key(&p.sql_type);
+    // The type as SQL (`"Mood"`), the enums by name (`Mood`).
+    let (type_name, rest) = crate::review::parse::read_name(&p.sql_type);
+    let is_enum = rest.trim().is_empty() && context.postgres_enums.contains_key(&type_name);
     let kind = (!types::same_type(&s.sql_type, &p.sql_type, is_enum))
         .then(|| (s.sql_type.clone(), p.sql_type.clone()));
     let collation = |c: &Option<String>| {

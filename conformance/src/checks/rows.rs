@@ -88,8 +88,8 @@ impl Counters {
                 // Counted at commit, published at the next flush: force it, then read.
                 rows(conn, "SELECT pg_stat_force_next_flush()").await?;
                 const COUNTS: &str = "SELECT \
-                    CASE WHEN n.nspname = 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END \
-                      || quote_ident(c.relname) AS name, \
+                    CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END \
+                      || c.relname AS name, \
                     pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid) \
                       + pg_stat_get_tuples_deleted(c.oid) AS changed, \
                     pg_stat_get_live_tuples(c.oid) AS live, c.relispartition AS partition \

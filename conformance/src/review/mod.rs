@@ -24,7 +24,7 @@ pub mod git;
 mod markdown;
 mod md;
 mod model;
-mod parse;
+pub(crate) mod parse;
 pub mod render;
 
 use std::collections::BTreeMap;

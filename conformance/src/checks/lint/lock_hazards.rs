@@ -9,6 +9,8 @@ use squawk_linter::{Linter, Rule, Violation};
 use squawk_syntax::SourceFile;
 use squawk_syntax::ast::{self, AstNode};
 
+use super::UpEffects;
+
 /// The squawk rules about locks, scans and rewrites of a live table. Squawk's other
 /// default rules are about style (`prefer-text-field`), compatibility with older
 /// application versions (`renaming-column`, `ban-drop-column`) or contradict ours
@@ -43,11 +45,13 @@ pub struct Hazard {
 ///
 /// The statements are linted as one file, so squawk sees them in context (a constraint
 /// added `NOT VALID` and validated later, a table created before it is altered).
-/// `tables_before` are the tables that existed before the migration; a statement on any
-/// other table, or on one the migration created (again) before it, is exempt.
+/// Only tables that existed before the migration (`effects`) are at risk: a statement
+/// on any other table, or on one the migration created (again) before it, is exempt.
+/// A column type "changed" to the type the catalog shows it had before is no rewrite
+/// (sea-query restates the type to change only the nullability): exempt too.
 pub fn lock_hazards(
     statements: &[String],
-    tables_before: &dyn Fn(&str) -> bool,
+    effects: &dyn UpEffects,
     in_transaction: bool,
 ) -> Vec<Hazard> {
     let (text, spans) = as_one_file(statements);
@@ -56,14 +60,19 @@ pub fn lock_hazards(
     linter.settings.assume_in_transaction = in_transaction;
     let violations = linter.lint(&parse, &text);
 
-    let exempt = exempt_ranges(&parse.tree(), tables_before);
+    let exempt = exempt_ranges(&parse.tree(), effects);
+    let restated = restated_types(&parse.tree(), effects);
+    let within = |ranges: &[(usize, usize)], at: usize| {
+        ranges
+            .iter()
+            .any(|(start, end)| (*start..*end).contains(&at))
+    };
     violations
         .into_iter()
         .filter_map(|violation| {
             let at = usize::from(violation.text_range.start());
-            if exempt
-                .iter()
-                .any(|(start, end)| (*start..*end).contains(&at))
+            if within(&exempt, at)
+                || (violation.code == Rule::ChangingColumnType && within(&restated, at))
             {
                 return None;
             }
@@ -94,10 +103,7 @@ fn as_one_file(statements: &[String]) -> (String, Vec<(usize, usize)>) {
 }
 
 /// The byte ranges of statements on a table that is new to this migration.
-fn exempt_ranges(
-    file: &ast::SourceFile,
-    tables_before: &dyn Fn(&str) -> bool,
-) -> Vec<(usize, usize)> {
+fn exempt_ranges(file: &ast::SourceFile, effects: &dyn UpEffects) -> Vec<(usize, usize)> {
     let mut created = BTreeSet::new();
     let mut exempt = Vec::new();
     for statement in file.stmts() {
@@ -114,12 +120,42 @@ fn exempt_ranges(
         let Some(table) = target_table(&statement) else {
             continue;
         };
-        if created.contains(&table) || !tables_before(&table) {
+        if created.contains(&table) || !effects.existed_before(&table) {
             let range = statement.syntax().text_range();
             exempt.push((usize::from(range.start()), usize::from(range.end())));
         }
     }
     exempt
+}
+
+/// The byte ranges of `ALTER COLUMN … TYPE` clauses whose column has, after the
+/// migration, the type the catalog shows it had before.
+fn restated_types(file: &ast::SourceFile, effects: &dyn UpEffects) -> Vec<(usize, usize)> {
+    let mut restated = Vec::new();
+    for statement in file.stmts() {
+        let ast::Stmt::AlterTable(alter) = &statement else {
+            continue;
+        };
+        let Some(table) = target_table(&statement) else {
+            continue;
+        };
+        for action in alter.actions() {
+            let ast::AlterTableAction::AlterColumn(column) = action else {
+                continue;
+            };
+            let (Some(name), Some(ast::AlterColumnOption::SetType(set_type))) =
+                (column.column_name_ref(), column.option())
+            else {
+                continue;
+            };
+            let name = ast::normalize_name_node(name.syntax());
+            if effects.type_changed(&table, &name) == Some(false) {
+                let range = set_type.syntax().text_range();
+                restated.push((usize::from(range.start()), usize::from(range.end())));
+            }
+        }
+    }
+    restated
 }
 
 /// The table a statement alters or indexes, unqualified, as PostgreSQL folds it.
@@ -155,9 +191,40 @@ fn advice(violation: &Violation, in_transaction: bool) -> String {
 mod tests {
     use super::*;
 
-    fn hazards(statements: &[&str], before: &[&str]) -> Vec<(String, String)> {
+    /// The tables that existed before; whether the catalog saw column types unchanged.
+    struct Tables<'a> {
+        before: &'a [&'a str],
+        same_types: bool,
+    }
+
+    impl UpEffects for Tables<'_> {
+        fn existed_before(&self, table: &str) -> bool {
+            self.before.contains(&table)
+        }
+
+        fn type_changed(&self, _table: &str, _column: &str) -> Option<bool> {
+            self.same_types.then_some(false)
+        }
+
+        fn schema_changed(&self) -> bool {
+            true
+        }
+
+        fn rows_changed(&self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    fn before<'a>(tables: &'a [&'a str]) -> Tables<'a> {
+        Tables {
+            before: tables,
+            same_types: false,
+        }
+    }
+
+    fn hazards(statements: &[&str], tables: &[&str]) -> Vec<(String, String)> {
         let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
-        lock_hazards(&statements, &|t: &str| before.contains(&t), true)
+        lock_hazards(&statements, &before(tables), true)
             .into_iter()
             .map(|h| (h.rule, h.statement))
             .collect()
@@ -195,13 +262,12 @@ mod tests {
     #[test]
     fn the_concurrently_advice_says_how_inside_a_transaction() {
         let sql = ["CREATE INDEX idx ON items (label)".to_owned()];
-        let before = BTreeSet::from(["items".to_owned()]);
-        let in_transaction = &lock_hazards(&sql, &|t: &str| before.contains(t), true)[0].advice;
+        let in_transaction = &lock_hazards(&sql, &before(&["items"]), true)[0].advice;
         assert!(
             in_transaction.contains("use_transaction()"),
             "{in_transaction}"
         );
-        let outside = &lock_hazards(&sql, &|t: &str| before.contains(t), false)[0].advice;
+        let outside = &lock_hazards(&sql, &before(&["items"]), false)[0].advice;
         assert!(!outside.contains("use_transaction()"), "{outside}");
         assert!(outside.contains("concurrently"), "{outside}");
     }
@@ -212,6 +278,27 @@ mod tests {
         assert_eq!(
             hazards(&[sql], &["items"]),
             one("changing-column-type", sql)
+        );
+    }
+
+    #[test]
+    fn a_type_restated_unchanged_is_no_rewrite_but_not_null_is_its_own_rule() {
+        // What sea-query writes to make a text[] column NOT NULL.
+        let sql = r#"ALTER TABLE "items" ALTER COLUMN "tags" TYPE text[], ALTER COLUMN "tags" SET NOT NULL"#;
+        let rules = |same_types| -> Vec<String> {
+            let seen = Tables {
+                before: &["items"],
+                same_types,
+            };
+            lock_hazards(&[sql.to_owned()], &seen, true)
+                .into_iter()
+                .map(|h| h.rule)
+                .collect()
+        };
+        assert_eq!(rules(true), ["adding-not-nullable-field"]);
+        assert_eq!(
+            rules(false),
+            ["changing-column-type", "adding-not-nullable-field"]
         );
     }
 
@@ -254,7 +341,7 @@ mod tests {
         assert!(hazards(&rebuilt, &["items"]).is_empty());
         // Not in a transaction either: nobody uses the new table yet.
         let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
-        assert!(lock_hazards(&statements, &|_: &str| false, false).is_empty());
+        assert!(lock_hazards(&statements, &before(&[]), false).is_empty());
     }
 
     #[test]

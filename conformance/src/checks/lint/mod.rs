@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
+use super::data::may_change_rows;
 use super::{Check, Finding};
 use crate::backends::Backend;
 
@@ -24,15 +25,30 @@ pub const NO_OP_DOWN: &str = "no-op-down";
 /// A migration not wrapped in a transaction.
 pub const NO_TRANSACTION: &str = "no-transaction";
 
+/// What the catalog saw one migration's `up` do: where the catalog knows, the lint
+/// decides from it rather than from the statements' text.
+pub trait UpEffects {
+    /// Whether `table` (unqualified, as PostgreSQL folds it) existed before `up`: lock
+    /// hazards are only looked for on such tables.
+    fn existed_before(&self, table: &str) -> bool;
+    /// Whether `up` changed the type of `table`'s `column` as the catalog holds it;
+    /// `None` when the catalog cannot say. A statement that restates a column's type
+    /// (sea-query does, to change only its nullability) changes nothing.
+    fn type_changed(&self, table: &str, column: &str) -> Option<bool>;
+    /// Whether `up` changed the schema.
+    fn schema_changed(&self) -> bool;
+    /// The tables whose rows `up` changed, among those that existed before and after it.
+    fn rows_changed(&self) -> Vec<String>;
+}
+
 /// The lint of one migration's `up` and `down` statements on `backend`, one finding per
-/// rule and cause. `tables_before` are the tables that existed before its `up` (see
-/// [`existing_tables`]): PostgreSQL lock hazards are only looked for on them.
+/// rule and cause, judged with what the catalog saw `up` do (`effects`).
 pub fn lint_step(
     backend: Backend,
     migration: &dyn MigrationTrait,
     up_sql: &[String],
     down_sql: &[String],
-    tables_before: &dyn Fn(&str) -> bool,
+    effects: &dyn UpEffects,
 ) -> Vec<Finding> {
     let mut found = Found::default();
     for (direction, statements) in [("up", up_sql), ("down", down_sql)] {
@@ -46,20 +62,52 @@ pub fn lint_step(
             }
         }
     }
-    if !up_sql.is_empty() && down_sql.is_empty() {
-        found.add(
-            NO_OP_DOWN,
-            "down is a no-op: up changed the schema but down executed nothing".to_owned(),
-            None,
-        );
+    if down_sql.is_empty()
+        && let Some((cause, statements)) = no_op_down(up_sql, effects)
+    {
+        found.add(NO_OP_DOWN, cause.clone(), None);
+        for statement in statements {
+            found.add(NO_OP_DOWN, cause.clone(), Some(statement));
+        }
     }
     if backend == Backend::Postgres {
         let in_transaction = runs_in_transaction(migration, backend);
-        for hazard in lock_hazards::lock_hazards(up_sql, tables_before, in_transaction) {
+        for hazard in lock_hazards::lock_hazards(up_sql, effects, in_transaction) {
             found.add_owned(hazard.rule, hazard.advice, Some(&hazard.statement));
         }
     }
     found.into_findings(backend, migration.name())
+}
+
+/// The cause of a `no-op-down` finding, speaking only of what `up` changed, and the
+/// statements of `up` that write data; `None` when `up` changed nothing a `down`
+/// would have to undo.
+fn no_op_down<'a>(up_sql: &'a [String], effects: &dyn UpEffects) -> Option<(String, Vec<&'a str>)> {
+    let writes: Vec<&str> = up_sql
+        .iter()
+        .map(String::as_str)
+        .filter(|sql| may_change_rows(sql))
+        .collect();
+    let rows = effects.rows_changed();
+    let what = match (effects.schema_changed(), rows.is_empty()) {
+        (true, true) => "up changed the schema".to_owned(),
+        (true, false) => format!("up changed the schema and rows of {}", rows.join(", ")),
+        (false, false) => format!("up changed data (rows of {})", rows.join(", ")),
+        // No row changed here (the tables were empty), but up writes data.
+        (false, true) if !writes.is_empty() => {
+            "up writes data (no row changed here: its tables were empty)".to_owned()
+        }
+        (false, true) => return None,
+    };
+    let statements = if rows.is_empty() && effects.schema_changed() {
+        Vec::new()
+    } else {
+        writes
+    };
+    Some((
+        format!("down is a no-op: {what} but down executed nothing"),
+        statements,
+    ))
 }
 
 /// One migration's violations, by rule and cause, each with its statements.
@@ -85,8 +133,11 @@ impl Found {
                 self.causes.len() - 1
             }
         };
-        if let Some(statement) = statement {
-            self.causes[index].2.push(statement.trim().to_owned());
+        // Each statement once per cause, however many times it breaks the rule.
+        if let Some(statement) = statement.map(str::trim)
+            && !self.causes[index].2.iter().any(|s| s == statement)
+        {
+            self.causes[index].2.push(statement.to_owned());
         }
     }
 
@@ -106,7 +157,8 @@ impl Found {
     }
 }
 
-/// `cause`, then one indented line per detail.
+/// `cause`, then each detail indented by two spaces, the further lines of a detail (a
+/// statement of several lines) by four.
 fn message<'a>(cause: &str, details: impl Iterator<Item = &'a str>) -> String {
     let mut text = cause.to_owned();
     let mut first = true;
@@ -116,16 +168,26 @@ fn message<'a>(cause: &str, details: impl Iterator<Item = &'a str>) -> String {
         }
         first = false;
         text.push_str("\n  ");
-        text.push_str(detail);
+        text.push_str(&detail.replace('\n', "\n    "));
     }
     text
 }
 
-/// The cause (first line, without the colon introducing details) and the detail lines.
-fn split_message(message: &str) -> (&str, Vec<&str>) {
+/// The cause (first line, without the colon introducing details) and the details, as
+/// given to [`message`].
+fn split_message(message: &str) -> (&str, Vec<String>) {
     let mut lines = message.lines();
     let first = lines.next().unwrap_or_default();
-    let details: Vec<&str> = lines.map(str::trim).collect();
+    let mut details: Vec<String> = Vec::new();
+    for line in lines {
+        match (line.strip_prefix("    "), details.last_mut()) {
+            (Some(more), Some(last)) => {
+                last.push('\n');
+                last.push_str(more);
+            }
+            _ => details.push(line.trim().to_owned()),
+        }
+    }
     let cause = if details.is_empty() {
         first
     } else {
@@ -289,10 +351,76 @@ mod tests {
         }
     }
 
-    fn lint(backend: Backend, up: &[String], down: &[String], before: &[&str]) -> Vec<Finding> {
-        lint_step(backend, &Named("m1", None), up, down, &|t: &str| {
-            before.contains(&t)
-        })
+    /// What a test says the catalog saw.
+    #[derive(Default)]
+    struct Seen {
+        before: Vec<&'static str>,
+        schema: bool,
+        rows: Vec<String>,
+    }
+
+    impl UpEffects for Seen {
+        fn existed_before(&self, table: &str) -> bool {
+            self.before.contains(&table)
+        }
+
+        fn type_changed(&self, _table: &str, _column: &str) -> Option<bool> {
+            None
+        }
+
+        fn schema_changed(&self) -> bool {
+            self.schema
+        }
+
+        fn rows_changed(&self) -> Vec<String> {
+            self.rows.clone()
+        }
+    }
+
+    /// The lint of a migration whose up changed the schema when it ran anything.
+    fn lint(
+        backend: Backend,
+        up: &[String],
+        down: &[String],
+        before: &[&'static str],
+    ) -> Vec<Finding> {
+        let seen = Seen {
+            before: before.to_vec(),
+            schema: !up.is_empty(),
+            ..Seen::default()
+        };
+        lint_step(backend, &Named("m1", None), up, down, &seen)
+    }
+
+    #[test]
+    fn a_no_op_down_after_a_data_only_up_speaks_of_data() {
+        let update = s(&["UPDATE items SET label = upper(label)"]);
+        let no_op =
+            |seen: &Seen| lint_step(Backend::Sqlite, &Named("m1", None), &update, &[], seen);
+        let seen = Seen {
+            rows: vec!["items".to_owned()],
+            ..Seen::default()
+        };
+        let found = no_op(&seen);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].rule.as_deref(), Some(NO_OP_DOWN));
+        assert_eq!(
+            found[0].message,
+            "down is a no-op: up changed data (rows of items) but down executed nothing:\n  \
+             UPDATE items SET label = upper(label)"
+        );
+        // Empty tables: nothing changed, but the statement writes data.
+        let found = no_op(&Seen::default());
+        assert!(
+            found[0].message.starts_with(
+                "down is a no-op: up writes data (no row changed here: its tables were empty)"
+            ),
+            "{found:#?}"
+        );
+        // Up changed nothing and writes nothing: nothing for down to undo.
+        let select = s(&["ANALYZE items"]);
+        let seen = Seen::default();
+        assert!(lint_step(Backend::Sqlite, &Named("m1", None), &select, &[], &seen).is_empty());
     }
 
     #[test]
@@ -382,6 +510,32 @@ mod tests {
         );
         assert_eq!(settled[1], other);
         assert_eq!(settled[2].migration.as_deref(), Some("m3"));
+    }
+
+    #[test]
+    fn a_statement_of_several_lines_is_quoted_once_and_indented() {
+        let block = "DO $$\nBEGIN\n  DROP INDEX IF EXISTS i;\nEND\n$$";
+        let mut found = Found::default();
+        found.add(IF_EXISTS, "up uses X".to_owned(), Some(block));
+        found.add(IF_EXISTS, "up uses X".to_owned(), Some(block));
+        let findings = found.into_findings(Backend::Postgres, "m1");
+        assert_eq!(
+            findings[0].message,
+            "up uses X:\n  DO $$\n    BEGIN\n      DROP INDEX IF EXISTS i;\n    END\n    $$"
+        );
+        let other = Finding::new(
+            Check::Lint,
+            Some(Backend::Postgres),
+            Some("m2"),
+            "up uses X:\n  DROP INDEX IF EXISTS j",
+        )
+        .with_rule(IF_EXISTS);
+        let settled = settle(vec![findings[0].clone(), other], &[], &mut BTreeSet::new());
+        assert_eq!(
+            settled[0].message,
+            "up uses X (in 2 migrations):\n  m1: DO $$\n    BEGIN\n      DROP INDEX IF EXISTS i;\n    \
+             END\n    $$\n  m2: DROP INDEX IF EXISTS j"
+        );
     }
 
     #[test]

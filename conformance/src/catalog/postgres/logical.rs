@@ -1,0 +1,228 @@
+//! PostgreSQL's catalog as backend-neutral facts ([`LogicalSchema`]): what parity
+//! compares and the spec tests assert. Tables, columns, indexes and constraints are
+//! named as the catalog holds them, never quoted.
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, QueryResult};
+
+use super::super::{
+    Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, Table, get, normalize_default, rows,
+};
+use crate::error::HarnessError;
+
+/// plpgsql is in every database: not part of anyone's schema.
+const EXTENSIONS_SQL: &str = "SELECT e.extname::text AS name, n.nspname::text AS schema, \
+     e.extversion::text AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+     WHERE e.extname <> 'plpgsql' ORDER BY 1";
+
+const TABLES_SQL: &str = concat!(
+    "SELECT t.oid::int8 AS oid, ",
+    named!("n", "t.relname"),
+    " AS name FROM pg_class t ",
+    user_tables!(),
+    " ORDER BY n.nspname COLLATE \"C\", t.relname COLLATE \"C\""
+);
+
+const COLUMNS_SQL: &str = concat!(
+    "SELECT t.oid::int8 AS table_oid, a.attname::text AS name, \
+       format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, \
+       pg_get_expr(d.adbin, d.adrelid) AS default, a.attgenerated::text AS generated, \
+       CASE WHEN a.attcollation <> ty.typcollation THEN \
+         (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN '' ELSE quote_ident(cn.nspname) || '.' END \
+                 || quote_ident(co.collname) \
+            FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+            WHERE co.oid = a.attcollation) END AS collation \
+     FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid \
+     JOIN pg_type ty ON ty.oid = a.atttypid \
+     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
+    user_tables!(),
+    " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum"
+);
+
+pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<LogicalSchema, HarnessError> {
+    let mut schema = LogicalSchema::default();
+    for row in rows(conn, EXTENSIONS_SQL).await? {
+        schema
+            .extensions
+            .insert(get(&row, "name")?, get(&row, "version")?);
+    }
+    for row in rows(conn, ENUMS_SQL).await? {
+        let values: Option<String> = get(&row, "labels")?;
+        schema.enum_types.insert(
+            get(&row, "name")?,
+            values
+                .unwrap_or_default()
+                .split('\x1f')
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
+    let mut columns = by_table(rows(conn, COLUMNS_SQL).await?)?;
+    let mut constraints = by_table(rows(conn, CONSTRAINT_FACTS_SQL).await?)?;
+    let mut indexes = by_table(rows(conn, INDEX_FACTS_SQL).await?)?;
+    for row in rows(conn, TABLES_SQL).await? {
+        let oid: i64 = get(&row, "oid")?;
+        let name: String = get(&row, "name")?;
+        let mut table = Table::default();
+        for row in columns.remove(&oid).unwrap_or_default() {
+            let ty: String = get(&row, "type")?;
+            let not_null: bool = get(&row, "not_null")?;
+            let default: Option<String> = get(&row, "default")?;
+            let generated = get::<String>(&row, "generated")? == "s";
+            let collation: Option<String> = get(&row, "collation")?;
+            table.columns.push(Column {
+                name: get(&row, "name")?,
+                kind: kind(&ty),
+                nullable: !not_null,
+                default: if generated {
+                    None
+                } else {
+                    default.as_deref().map(normalize_default)
+                },
+                default_sql: if generated { None } else { default.clone() },
+                sql_type: ty,
+                collation,
+                generated: if generated { default } else { None },
+            });
+        }
+        for row in constraints.remove(&oid).unwrap_or_default() {
+            let contype: String = get(&row, "contype")?;
+            let columns = split(&get::<String>(&row, "cols")?);
+            match contype.as_str() {
+                "p" => table.primary_key = columns,
+                "u" => {
+                    table.unique_constraints.insert(columns);
+                }
+                "f" => {
+                    table.foreign_keys.insert(ForeignKey {
+                        name: Some(get(&row, "name")?),
+                        columns,
+                        ref_table: get(&row, "ref_table")?,
+                        ref_columns: split(&get::<String>(&row, "ref_cols")?),
+                        on_delete: action(&get::<String>(&row, "on_delete")?),
+                        on_update: action(&get::<String>(&row, "on_update")?),
+                    });
+                }
+                "c" => {
+                    table
+                        .checks
+                        .insert(get(&row, "name")?, get(&row, "check_expr")?);
+                }
+                _ => {}
+            }
+        }
+        for row in indexes.remove(&oid).unwrap_or_default() {
+            let columns: Vec<String> = get::<Option<String>>(&row, "cols")?
+                .unwrap_or_default()
+                .split('\x1f')
+                .filter(|key| !key.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let predicate: Option<String> = get(&row, "predicate")?;
+            let index = Index {
+                columns,
+                unique: get(&row, "is_unique")?,
+                partial: predicate.is_some(),
+                predicate,
+                definition: get(&row, "def")?,
+            };
+            let by_name = if get::<bool>(&row, "constraint_owned")? {
+                &mut table.constraint_indexes
+            } else {
+                &mut table.indexes
+            };
+            by_name.insert(get(&row, "name")?, index);
+        }
+        schema.tables.insert(name, table);
+    }
+    Ok(schema)
+}
+
+/// Rows grouped by their `table_oid` column, in query order.
+fn by_table(rows: Vec<QueryResult>) -> Result<BTreeMap<i64, Vec<QueryResult>>, HarnessError> {
+    let mut grouped: BTreeMap<i64, Vec<QueryResult>> = BTreeMap::new();
+    for row in rows {
+        grouped
+            .entry(get(&row, "table_oid")?)
+            .or_default()
+            .push(row);
+    }
+    Ok(grouped)
+}
+
+const CONSTRAINT_FACTS_SQL: &str = concat!(
+    "SELECT t.oid::int8 AS table_oid, k.conname::text AS name, k.contype::text AS contype, \
+       coalesce((SELECT string_agg(a.attname, E'\\x1f' ORDER BY o) FROM unnest(k.conkey) WITH ORDINALITY u(n, o) \
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n), '') AS cols, \
+       coalesce((SELECT relname::text FROM pg_class WHERE oid = k.confrelid), '') AS ref_table, \
+       coalesce((SELECT string_agg(a.attname, E'\\x1f' ORDER BY o) FROM unnest(k.confkey) WITH ORDINALITY u(n, o) \
+          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n), '') AS ref_cols, \
+       k.confdeltype::text AS on_delete, k.confupdtype::text AS on_update, \
+       CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END AS check_expr \
+     FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
+    user_tables!(),
+    " AND k.contype IN ('p', 'u', 'f', 'c') ORDER BY n.nspname, t.relname, k.conname"
+);
+
+const ENUMS_SQL: &str = concat!(
+    "SELECT ",
+    named!("n", "t.typname"),
+    " AS name, (SELECT string_agg(enumlabel, E'\\x1f' ORDER BY enumsortorder) FROM pg_enum \
+       WHERE enumtypid = t.oid) AS labels \
+     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ",
+    user_schema!("n"),
+    " AND t.typtype = 'e' ORDER BY 1"
+);
+
+/// Per index key: the column's name, or the expression's text. Primary keys are left
+/// out (`Table::primary_key` has them).
+const INDEX_FACTS_SQL: &str = concat!(
+    "SELECT t.oid::int8 AS table_oid, c.relname::text AS name, i.indisunique AS is_unique, \
+       pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS def, \
+       EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
+         AS constraint_owned, \
+       (SELECT string_agg(CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) \
+                 ELSE (SELECT a.attname::text FROM pg_attribute a \
+                       WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) END, \
+                 E'\\x1f' ORDER BY k) \
+          FROM generate_series(1, i.indnkeyatts) k) AS cols \
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
+    user_tables!(),
+    " AND NOT i.indisprimary ORDER BY n.nspname, t.relname, c.relname"
+);
+
+fn kind(ty: &str) -> Kind {
+    match ty {
+        "character varying" | "text" => Kind::String,
+        t if t.starts_with("character varying(") => Kind::String,
+        "citext" | "public.citext" => Kind::CiString,
+        "bigint" => Kind::BigInteger,
+        "integer" => Kind::Integer,
+        "boolean" => Kind::Boolean,
+        "json" | "jsonb" => Kind::Json,
+        "timestamp with time zone" => Kind::Timestamp,
+        other => Kind::Other(other.to_owned()),
+    }
+}
+
+/// `pg_constraint.confdeltype` / `confupdtype` codes.
+fn action(code: &str) -> FkAction {
+    match code {
+        "c" => FkAction::Cascade,
+        "r" => FkAction::Restrict,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// A list the catalog queries join with `\x1f` (a byte no name holds in practice).
+fn split(list: &str) -> Vec<String> {
+    list.split('\x1f')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
