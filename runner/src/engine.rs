@@ -354,6 +354,9 @@ impl<M: MigratorTrait> Runner<'_, M> {
             let migration = Traced::new(find(&by_name, name)?, self.options);
             let step = self.step(&migration);
             let retryable = step.uses_transaction(self.db.get_database_backend());
+            if !retryable {
+                crate::invalid_index::guard(self.db, self.options, name).await?;
+            }
             let checksum = self.expected.recordable(name);
             let action = format!("applying {name}");
             with_lock_retries(self.db, self.options, name, &action, retryable, || {

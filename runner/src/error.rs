@@ -221,6 +221,19 @@ pub enum Error {
         detail: String,
     },
 
+    /// A migration outside a transaction was not started: INVALID indexes (left by a
+    /// failed concurrent index build) are in the schema.
+    #[error(
+        "not applying {migration}: the schema has INVALID indexes, left by a failed concurrent index build: {}; a retry's CREATE INDEX CONCURRENTLY IF NOT EXISTS would keep them, unusable; drop them (DROP INDEX CONCURRENTLY name) and run again, or run with --drop-invalid-indexes; nothing was changed",
+        indexes.join(", ")
+    )]
+    InvalidIndexes {
+        /// The migration not started.
+        migration: String,
+        /// The INVALID indexes.
+        indexes: Vec<String>,
+    },
+
     /// Taking the PostgreSQL lock failed.
     #[error("cannot take the migration lock on {target}: {source}")]
     Lock {

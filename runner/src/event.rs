@@ -52,6 +52,12 @@ pub enum Event {
         /// The sessions holding locks on the schema's tables now.
         holders: Vec<String>,
     },
+    /// An INVALID index (left by a failed concurrent build) was dropped before a
+    /// migration outside a transaction, as [`crate::Options::drop_invalid_indexes`] asks.
+    InvalidIndexDropped {
+        /// The index.
+        index: String,
+    },
     /// One migration was applied (with its version and checksum rows).
     Applied {
         /// Its name.

@@ -40,6 +40,7 @@ mod error;
 mod event;
 mod file_lock;
 mod fresh;
+mod invalid_index;
 mod lock;
 mod options;
 mod pg_schema;

@@ -50,6 +50,9 @@ pub struct Options {
     /// PostgreSQL: the longest any statement of a migration may run
     /// (`SET LOCAL statement_timeout`); `None`: no limit.
     pub statement_timeout: Option<Duration>,
+    /// PostgreSQL: before a migration outside a transaction, drop the schema's INVALID
+    /// indexes (left by a failed concurrent build) instead of refusing to go on.
+    pub drop_invalid_indexes: bool,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             ddl_lock_timeout: DEFAULT_DDL_LOCK_TIMEOUT,
             ddl_retries: DEFAULT_DDL_RETRIES,
             statement_timeout: None,
+            drop_invalid_indexes: false,
         }
     }
 }
@@ -128,6 +132,13 @@ impl Options {
     /// PostgreSQL: the longest a statement of a migration may run (`None`: no limit).
     pub fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.statement_timeout = timeout;
+        self
+    }
+
+    /// PostgreSQL: drops the schema's INVALID indexes before a migration outside a
+    /// transaction, instead of refusing to go on.
+    pub fn drop_invalid_indexes(mut self, drop: bool) -> Self {
+        self.drop_invalid_indexes = drop;
         self
     }
 

@@ -223,3 +223,108 @@ async fn a_blocked_migration_times_out_retries_and_names_the_holder() {
         .expect("close");
     db.close().await.expect("close");
 }
+
+/// A migration outside a transaction: a unique index built concurrently over duplicates.
+struct ConcurrentIndex;
+
+impl MigrationName for ConcurrentIndex {
+    fn name(&self) -> &str {
+        "m20240401_000001_unique_label"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ConcurrentIndex {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_labels_label ON labels (label)",
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP INDEX CONCURRENTLY IF EXISTS idx_labels_label")
+            .await
+            .map(|_| ())
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(false)
+    }
+}
+
+struct ConcurrentMigrator;
+
+impl MigratorTrait for ConcurrentMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(ConcurrentIndex)]
+    }
+}
+
+/// PostgreSQL: a failed concurrent index build leaves an INVALID index; the next run
+/// refuses to go on naming it (a retry's IF NOT EXISTS would keep it, unusable), and
+/// drops it first only when asked; the migration's bookkeeping is written only after
+/// it succeeded.
+#[tokio::test]
+async fn a_failed_concurrent_index_build_is_found_before_a_retry() {
+    let Some(db) = conformance::fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    exec(
+        &db.conn,
+        "CREATE TABLE labels (id integer PRIMARY KEY, label text)",
+    )
+    .await;
+    exec(&db.conn, "INSERT INTO labels VALUES (1, 'a'), (2, 'a')").await;
+    let options = Options::default();
+    let failed = migration_runner::up::<ConcurrentMigrator>(&db.conn, &options).await;
+    let message = failed.expect_err("duplicates").to_string();
+    assert!(
+        message.contains("could not create unique index"),
+        "{message}"
+    );
+    assert!(
+        applied(&db.conn, "seaql_migrations").await.is_empty(),
+        "not recorded"
+    );
+    let invalid = strings(
+        &db.conn,
+        "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid",
+    )
+    .await;
+    assert_eq!(invalid, ["idx_labels_label"], "the failed build left it");
+
+    // The duplicates fixed, a plain retry would skip the index: refused, naming it.
+    exec(&db.conn, "UPDATE labels SET label = 'b' WHERE id = 2").await;
+    let refused = migration_runner::up::<ConcurrentMigrator>(&db.conn, &options).await;
+    let message = refused.expect_err("INVALID index").to_string();
+    assert!(
+        message.contains("INVALID indexes") && message.contains("idx_labels_label"),
+        "{message}"
+    );
+    assert!(applied(&db.conn, "seaql_migrations").await.is_empty());
+
+    // Asked to, the run drops it, builds it again, valid, and records the migration.
+    let run = cli::<ConcurrentMigrator>(&["-u", &db.url, "--drop-invalid-indexes", "up"]).await;
+    let text = assert_ok(&run);
+    assert!(
+        text.contains("dropped the INVALID index idx_labels_label"),
+        "{text}"
+    );
+    let valid = strings(
+        &db.conn,
+        "SELECT i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx_labels_label'",
+    )
+    .await;
+    assert_eq!(valid, ["true"]);
+    assert_eq!(
+        applied(&db.conn, "seaql_migrations").await,
+        ["m20240401_000001_unique_label"]
+    );
+    db.close().await.expect("close");
+}

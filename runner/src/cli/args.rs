@@ -90,6 +90,11 @@ pub struct Args {
     )]
     pub statement_timeout: Duration,
 
+    /// PostgreSQL: before a migration that runs outside a transaction, drop the INVALID
+    /// indexes a failed concurrent index build left in the schema (else: refuse).
+    #[arg(long, global = true)]
+    pub drop_invalid_indexes: bool,
+
     /// Print each statement as it runs, with its duration.
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,

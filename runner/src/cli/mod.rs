@@ -206,6 +206,7 @@ fn options_for(args: &Args, target: &Target, sources: Sources) -> Options {
         .lock_timeout(args.lock_timeout)
         .ddl_lock_timeout(args.ddl_lock_timeout)
         .ddl_retries(args.ddl_retries)
+        .drop_invalid_indexes(args.drop_invalid_indexes)
         .statement_timeout((!args.statement_timeout.is_zero()).then_some(args.statement_timeout))
         .connect_timeout(args.connect_timeout)
         .sources(sources)
@@ -401,6 +402,9 @@ fn print_event(event: &Event, out: &mut dyn Write) {
             } else {
                 format!("; locks held by {}", holders.join("; "))
             }
+        ),
+        Event::InvalidIndexDropped { index } => format!(
+            "dropped the INVALID index {index} (left by a failed concurrent build), as --drop-invalid-indexes asks"
         ),
         Event::Applied { name, elapsed } => format!("applied {name} ({} ms)", elapsed.as_millis()),
         Event::RolledBack { name, elapsed } => {
