@@ -83,6 +83,10 @@ pub enum Event {
         failed: bool,
         /// The migration whose `up` or `down` sent it; `None`: the runner's bookkeeping.
         migration: Option<String>,
+        /// `Some((k, n))`: the k-th (from 1) of the n statements one call sent as one
+        /// string (`execute_unprepared` of a batch); `elapsed` is the whole call's, on the
+        /// first, and zero on the others.
+        batch: Option<(usize, usize)>,
     },
 }
 

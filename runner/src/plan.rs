@@ -186,14 +186,20 @@ struct Recorder {
 }
 
 impl Recorder {
+    /// Notes `statement`; a string of several statements (one `execute_unprepared`
+    /// call) as each of them, the way `-v` shows it run.
     fn note(&self, statement: &Statement, reads_data: bool) {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(PlannedStatement {
-                sql: statement.to_string(),
-                reads_data,
-            });
+        let sql = statement.to_string();
+        let pieces = statement_capture::split_statements(&sql);
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if reads_data || pieces.len() < 2 {
+            log.push(PlannedStatement { sql, reads_data });
+        } else {
+            log.extend(pieces.into_iter().map(|sql| PlannedStatement {
+                sql,
+                reads_data: false,
+            }));
+        }
     }
 }
 

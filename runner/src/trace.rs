@@ -11,6 +11,7 @@
 //! runner's bookkeeping (lock, version and checksum rows).
 
 use std::future::Future;
+use std::time::Duration;
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseConnection;
@@ -30,6 +31,7 @@ pub(crate) fn watch(conn: &mut DatabaseConnection, observer: &Observer) {
             elapsed: info.elapsed,
             failed: info.failed,
             migration: MIGRATION.try_with(Clone::clone).ok(),
+            batch: None,
         });
     });
 }
@@ -56,12 +58,33 @@ impl<'a> Traced<'a> {
         };
         let migration = name.clone();
         let report = move |call: statement_capture::Call| {
-            if call.unprepared {
+            if !call.unprepared {
+                return;
+            }
+            // A batch is shown as its statements, as the dry run and the harness show it.
+            let pieces = statement_capture::split_statements(&call.sql);
+            if pieces.len() < 2 {
                 observer.notify(&Event::Statement {
                     sql: call.sql,
                     elapsed: call.elapsed,
                     failed: call.failed,
                     migration: Some(migration.clone()),
+                    batch: None,
+                });
+                return;
+            }
+            let count = pieces.len();
+            for (index, sql) in pieces.into_iter().enumerate() {
+                observer.notify(&Event::Statement {
+                    sql,
+                    elapsed: if index == 0 {
+                        call.elapsed
+                    } else {
+                        Duration::ZERO
+                    },
+                    failed: call.failed,
+                    migration: Some(migration.clone()),
+                    batch: Some((index + 1, count)),
                 });
             }
         };

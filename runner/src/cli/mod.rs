@@ -415,23 +415,34 @@ fn print_event(event: &Event, out: &mut dyn Write) {
             elapsed,
             failed,
             migration,
-        } => statement_line(sql, *elapsed, *failed, migration.as_deref()),
+            batch,
+        } => statement_line(sql, *elapsed, *failed, migration.as_deref(), *batch),
     };
     say(out, &line);
 }
 
 /// `-v`: `  1.234 ms  SQL;`, the runner's own statements marked `[runner]`, failed ones
-/// `[failed]`.
+/// `[failed]`; the statements of one batch (one `execute_unprepared` string) marked
+/// `[k/n of one call]`, the call's duration on the first.
 fn statement_line(
     sql: &str,
     elapsed: std::time::Duration,
     failed: bool,
     migration: Option<&str>,
+    batch: Option<(usize, usize)>,
 ) -> String {
     let millis = elapsed.as_secs_f64() * 1000.0;
+    let time = match batch {
+        Some((index, _)) if index > 1 => format!("{:>9} ms", "..."),
+        _ => format!("{millis:>9.3} ms"),
+    };
+    let part = match batch {
+        Some((index, count)) => format!("[{index}/{count} of one call] "),
+        None => String::new(),
+    };
     let by = if migration.is_some() { "" } else { "[runner] " };
     let outcome = if failed { "[failed] " } else { "" };
-    format!("  {millis:>9.3} ms  {outcome}{by}{sql};")
+    format!("  {time}  {outcome}{by}{part}{sql};")
 }
 
 fn print_report(operation: &Operation, report: &Report, known: usize, out: &mut dyn Write) {
