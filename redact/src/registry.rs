@@ -96,12 +96,33 @@ impl Secrets {
                 continue;
             };
             for form in forms {
-                if bytes[start..].starts_with(form.as_bytes()) {
+                if bytes[start..].starts_with(form.as_bytes())
+                    && !is_url_scheme(bytes, start, start + form.len())
+                {
                     out.push(start..start + form.len());
                 }
             }
         }
     }
+}
+
+/// Whether `bytes[start..end]` is (part of) the scheme of a URL: a whole word of scheme
+/// characters followed by `://`, as `postgres` in `postgres://`. A password that
+/// happens to equal a scheme (`postgres`, say) is still masked everywhere else; masking
+/// the scheme would hide nothing and make every URL unreadable.
+fn is_url_scheme(bytes: &[u8], start: usize, end: usize) -> bool {
+    let scheme_char = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.';
+    if start > 0 && scheme_char(bytes[start - 1]) {
+        return false;
+    }
+    if !bytes[start..end].iter().all(|b| scheme_char(*b)) {
+        return false;
+    }
+    let mut after = end;
+    while after < bytes.len() && scheme_char(bytes[after]) {
+        after += 1;
+    }
+    bytes[after..].starts_with(b"://")
 }
 
 /// `secret` in every form it may be written in (empty ones left out).

@@ -104,3 +104,13 @@ fn registers_from_many_threads() {
         thread.join().expect("no thread panics");
     }
 }
+
+/// A password equal to a URL scheme is masked everywhere but as the scheme itself.
+#[test]
+fn a_password_equal_to_a_scheme_leaves_urls_readable() {
+    register_secrets_of("postgres://admin:postgresql@db/app");
+    assert_eq!(
+        redact("cannot connect to postgresql://admin@db/app with postgresql"),
+        "cannot connect to postgresql://admin@db/app with ***"
+    );
+}

@@ -25,6 +25,9 @@ use crate::error::HarnessError;
 use crate::settings::PostgresSettings;
 
 const READY_LINE: &str = "database system is ready to accept connections";
+/// The password of the official image's `postgres` user in our containers: a word no
+/// message holds otherwise, since every output masks it (redaction registers it).
+const CONTAINER_PASSWORD: &str = "harness-pw-5432";
 /// How long a server we started may take to accept connections after its ready line.
 const STARTED_SERVER_GRACE: Duration = Duration::from_secs(30);
 /// A server given by URL is already running: retry only briefly.
@@ -199,7 +202,7 @@ async fn from_container(image: &str) -> Result<PgServer, String> {
         .with_wait_for(WaitFor::message_on_stderr(READY_LINE))
         // The official image needs one of these; a locally built one ignores them.
         .with_env_var("POSTGRES_HOST_AUTH_METHOD", "trust")
-        .with_env_var("POSTGRES_PASSWORD", "postgres")
+        .with_env_var("POSTGRES_PASSWORD", CONTAINER_PASSWORD)
         .with_startup_timeout(Duration::from_secs(120))
         .start()
         .await
@@ -215,7 +218,7 @@ async fn from_container(image: &str) -> Result<PgServer, String> {
     // The official image logs the ready line once for a temporary server first, so the
     // real one may still be starting: `from_url` retries.
     from_url(
-        &format!("postgres://postgres:postgres@{host}:{port}/postgres"),
+        &format!("postgres://postgres:{CONTAINER_PASSWORD}@{host}:{port}/postgres"),
         PgSource::Container { image },
     )
     .await
