@@ -30,6 +30,7 @@ test:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p migration-runner --no-default-features --locked -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

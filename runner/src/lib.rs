@@ -34,6 +34,7 @@ compile_error!("migration-runner supports Unix systems (Linux, macOS, the BSDs)"
 mod apply;
 mod backend;
 mod checksum;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod engine;
 mod error;
