@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, RuntimeErr, Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
     TransactionTrait,
 };
 
@@ -56,16 +56,7 @@ impl Timeouts {
 /// Whether `error` is PostgreSQL's lock timeout (SQLSTATE 55P03, `lock_not_available`):
 /// the migration waited too long for a table lock and was rolled back whole.
 pub(crate) fn is_lock_timeout(error: &DbErr) -> bool {
-    let sqlx = match error {
-        DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e))
-        | DbErr::Conn(RuntimeErr::SqlxError(e)) => Some(e),
-        _ => None,
-    };
-    match sqlx.and_then(|e| e.as_database_error()) {
-        Some(db) => db.code().as_deref() == Some("55P03"),
-        None => error.to_string().contains("lock timeout"),
-    }
+    crate::error::sqlstate(error).as_deref() == Some("55P03")
 }
 
 impl Step<'_> {

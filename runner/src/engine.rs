@@ -157,7 +157,7 @@ pub(crate) async fn run<M: MigratorTrait>(
     options: &Options,
 ) -> Result<Report, Error> {
     options.validate()?;
-    refuse_pointless(&operation)?;
+    crate::select::refuse_pointless(&operation)?;
     let mut session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
     if options.report_statements {
         crate::trace::watch(&mut session.conn, &options.observer);
@@ -165,18 +165,6 @@ pub(crate) async fn run<M: MigratorTrait>(
     let result = locked_run::<M>(&session, operation, options).await;
     session.close().await;
     result
-}
-
-/// Refuses counts that can never be right, before touching the database.
-fn refuse_pointless(operation: &Operation) -> Result<(), Error> {
-    match operation {
-        Operation::Up { limit: Some(0) } => Err(Error::ZeroUpCount),
-        Operation::Down { count: 0 } => Err(Error::BadDownCount {
-            requested: 0,
-            reason: "rolls back nothing; give -n 1 or more".to_owned(),
-        }),
-        _ => Ok(()),
-    }
 }
 
 async fn locked_run<M: MigratorTrait>(

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use sea_orm_migration::DbErr;
+use sea_orm_migration::sea_orm::RuntimeErr;
 
 /// Everything the runner can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -322,15 +323,30 @@ impl Error {
         )
     }
 
-    /// Reading the bookkeeping failed: a missing privilege is said as such.
+    /// Reading the bookkeeping failed: a missing privilege (SQLSTATE 42501) is said as
+    /// such.
     pub(crate) fn reading(action: impl Into<String>, source: DbErr) -> Self {
+        if sqlstate(&source).as_deref() != Some("42501") {
+            return Self::failed(action, source);
+        }
         let text = source.to_string();
-        match text.find("permission denied") {
-            Some(at) => Self::PermissionDenied {
-                action: action.into(),
-                detail: text[at..].to_owned(),
-            },
-            None => Self::failed(action, source),
+        let at = text.find("permission denied").unwrap_or(0);
+        Self::PermissionDenied {
+            action: action.into(),
+            detail: text[at..].to_owned(),
         }
     }
+}
+
+/// The SQLSTATE of a database's error, when sqlx got one from the server.
+pub(crate) fn sqlstate(error: &DbErr) -> Option<String> {
+    let sqlx = match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
+        _ => return None,
+    };
+    sqlx.as_database_error()
+        .and_then(|db| db.code())
+        .map(|code| code.into_owned())
 }

@@ -9,12 +9,10 @@ use crate::state::State;
 /// first; `down`: newest first). Only for `Up`, `UpTo`, `Down` and `DownTo`; the others
 /// select nothing here.
 pub(crate) fn select(state: &State, operation: &Operation) -> Result<Vec<String>, Error> {
+    refuse_pointless(operation)?;
     let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
     match operation {
         Operation::Up { limit } => {
-            if *limit == Some(0) {
-                return Err(Error::ZeroUpCount);
-            }
             let pending = state.pending();
             let take = limit.map_or(pending.len(), |n| (n as usize).min(pending.len()));
             Ok(owned(&pending[..take]))
@@ -33,18 +31,14 @@ pub(crate) fn select(state: &State, operation: &Operation) -> Result<Vec<String>
         }
         Operation::Down { count } => {
             let applied = state.applied_known();
-            if *count == 0 || *count as usize > applied.len() {
+            if *count as usize > applied.len() {
                 return Err(Error::BadDownCount {
                     requested: *count,
-                    reason: if *count == 0 {
-                        "rolls back nothing; give -n 1 or more".to_owned()
-                    } else {
-                        format!(
-                            "only {} migration{} applied; nothing was rolled back (use `reset` to roll back all)",
-                            applied.len(),
-                            if applied.len() == 1 { " is" } else { "s are" }
-                        )
-                    },
+                    reason: format!(
+                        "only {} migration{} applied; nothing was rolled back (use `reset` to roll back all)",
+                        applied.len(),
+                        if applied.len() == 1 { " is" } else { "s are" }
+                    ),
                 });
             }
             Ok(owned(
@@ -72,6 +66,19 @@ pub(crate) fn select(state: &State, operation: &Operation) -> Result<Vec<String>
             ))
         }
         _ => Ok(Vec::new()),
+    }
+}
+
+/// Refuses counts that can never be right (`up -n 0`, `down -n 0`), whatever the
+/// database holds: the CLI and the engine call it before opening anything.
+pub(crate) fn refuse_pointless(operation: &Operation) -> Result<(), Error> {
+    match operation {
+        Operation::Up { limit: Some(0) } => Err(Error::ZeroUpCount),
+        Operation::Down { count: 0 } => Err(Error::BadDownCount {
+            requested: 0,
+            reason: "rolls back nothing; give -n 1 or more".to_owned(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -17,8 +17,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sea_orm_migration::sea_orm::sqlx::postgres::PgPoolOptions;
-use sea_orm_migration::sea_orm::sqlx::sqlite::SqlitePoolOptions;
+use sea_orm_migration::sea_orm::sqlx::Database;
+use sea_orm_migration::sea_orm::sqlx::pool::PoolOptions;
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, SqlxPostgresConnector,
     SqlxSqliteConnector, Statement,
@@ -102,12 +102,7 @@ impl Session {
             });
         }
         let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .acquire_timeout(connect_timeout)
+        let pool = one_session(connect_timeout)
             .connect_with(options)
             .await
             .map_err(|e| Error::Connect {
@@ -192,12 +187,7 @@ impl Session {
             .clone()
             .application_name(&application_name())
             .options([("search_path", search_path.as_str())]);
-        let pool = PgPoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .acquire_timeout(connect_timeout)
+        let pool = one_session(connect_timeout)
             .connect_with(options)
             .await
             .map_err(|e| Error::Connect {
@@ -287,4 +277,15 @@ async fn query_strings(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>
         .map(|r| r.try_get::<String>("", "name"))
         .collect::<Result<_, _>>()
         .map_err(|e| Error::failed("reading the schemas of installed extensions", e))
+}
+
+/// A pool of exactly one session, never retired for age or idleness while a run uses it
+/// (the run's lock and settings live on that session).
+pub(crate) fn one_session<DB: Database>(acquire_timeout: Duration) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .acquire_timeout(acquire_timeout)
 }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sea_orm_migration::sea_orm::sqlx::ConnectOptions as _;
-use sea_orm_migration::sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sea_orm_migration::sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm_migration::sea_orm::{
     ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
 };
@@ -257,13 +257,7 @@ impl Target {
             // The CASCADE rules of a schema need foreign keys, off by default.
             .foreign_keys(true)
             .log_statements(log::LevelFilter::Off);
-        // One session, never retired for age or idleness while a run uses it.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .acquire_timeout(timeout)
+        let pool = crate::session::one_session(timeout)
             .connect_with(options)
             .await
             .map_err(|e| failed(connect_hint(self, &redact(&e.to_string()))))?;

@@ -155,7 +155,10 @@ pub async fn run<M: MigratorTrait>(
         return generate_command(name, *local_time, migration_dir.as_deref(), out);
     }
     let operation = operation(&command);
-    refuse_pointless(operation.as_ref())?;
+    // Before anything is opened or created.
+    if let Some(operation) = &operation {
+        crate::select::refuse_pointless(operation)?;
+    }
     let dry_run = matches!(
         command,
         Command::Up { dry_run: true, .. } | Command::Down { dry_run: true, .. }
@@ -310,18 +313,6 @@ fn operation(command: &Command) -> Option<Operation> {
             version: version.clone(),
         }),
         Command::Generate { .. } => None,
-    }
-}
-
-/// Refuses counts that can never be right before anything is opened or created.
-fn refuse_pointless(operation: Option<&Operation>) -> Result<(), Error> {
-    match operation {
-        Some(Operation::Up { limit: Some(0) }) => Err(Error::ZeroUpCount),
-        Some(Operation::Down { count: 0 }) => Err(Error::BadDownCount {
-            requested: 0,
-            reason: "rolls back nothing; give -n 1 or more".to_owned(),
-        }),
-        _ => Ok(()),
     }
 }
 
