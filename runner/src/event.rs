@@ -118,3 +118,16 @@ impl fmt::Debug for Observer {
         })
     }
 }
+
+/// `text` with control characters (line breaks, terminal escapes) shown as `\u{..}`.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}

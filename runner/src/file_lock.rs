@@ -178,7 +178,7 @@ fn holder_of(id: FileId) -> Option<String> {
         (*file == wanted).then(|| pid.parse::<u32>().ok()).flatten()
     })?;
     let command = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .map(|c| format!(" ({})", printable(c.trim_end())))
+        .map(|c| format!(" ({})", crate::event::printable(c.trim_end())))
         .unwrap_or_default();
     Some(format!("process {pid}{command}"))
 }
@@ -192,22 +192,9 @@ fn minor(dev: u64) -> u64 {
     (dev & 0xff) | u64::from((dev >> 12) as u32 & !0xff)
 }
 
-/// `text` with control characters (line breaks, terminal escapes) shown as `\u{..}`.
-pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use crate::event::printable;
 
     #[test]
     fn holder_text_shows_control_characters_escaped() {

@@ -21,8 +21,9 @@ use sea_orm_migration::sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::event::printable;
 use crate::event::{Event, Observer};
-use crate::file_lock::{DatabaseFile, FileLockError, printable};
+use crate::file_lock::{DatabaseFile, FileLockError};
 use crate::session::{LockScope, Session};
 
 /// How often a waiting migrator tries the lock again.

@@ -111,7 +111,7 @@ async fn lock_holders(db: &DatabaseConnection) -> Vec<String> {
             let state = row.try_get::<String>("", "state").unwrap_or_default();
             let age = row.try_get::<i64>("", "age").unwrap_or_default();
             let holds = row.try_get::<String>("", "holds").unwrap_or_default();
-            crate::file_lock::printable(&format!(
+            crate::event::printable(&format!(
                 "PostgreSQL session pid {pid} (application '{application}', {state}, transaction open for {age} s) holding {holds}"
             ))
         })

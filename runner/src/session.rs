@@ -87,20 +87,13 @@ impl Session {
             db.inner,
             DatabaseConnectionType::SqlxSqlitePoolConnection(_)
         );
-        let LockScope::SqliteFile { database } = &scope else {
+        let (LockScope::SqliteFile { database }, true) = (&scope, pooled) else {
             return Ok(Self {
                 conn: db.clone(),
                 scope,
                 owned: false,
             });
         };
-        if !pooled {
-            return Ok(Self {
-                conn: db.clone(),
-                scope,
-                owned: false,
-            });
-        }
         let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
         let pool = one_session(connect_timeout)
             .connect_with(options)
