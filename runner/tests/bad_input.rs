@@ -454,25 +454,6 @@ async fn odd_states(#[case] backend: Backend) {
     db.close().await.expect("close");
 }
 
-/// Runs the CLI with `argv` given as OS strings (file names need not be UTF-8).
-async fn cli_os(args: Vec<std::ffi::OsString>) -> Run {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let argv = std::iter::once(std::ffi::OsString::from("migration")).chain(args);
-    let code = migration_runner::cli::run_from::<TestMigrator, _, _>(
-        argv,
-        SOURCES,
-        &mut stdout,
-        &mut stderr,
-    )
-    .await;
-    Run {
-        code,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
-
 /// The names of the entries of `dir`, as bytes.
 fn names_in(dir: &Path) -> Vec<Vec<u8>> {
     use std::os::unix::ffi::OsStrExt;

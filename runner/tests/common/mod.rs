@@ -174,9 +174,22 @@ impl Run {
 
 /// Runs the CLI over `M` with `args`, capturing what it prints.
 pub async fn cli<M: MigratorTrait>(args: &[&str]) -> Run {
+    cli_argv::<M, _>(args.iter().copied()).await
+}
+
+/// Runs the CLI over the test migrator with arguments given as OS strings (file names
+/// need not be UTF-8).
+pub async fn cli_os(args: Vec<std::ffi::OsString>) -> Run {
+    cli_argv::<TestMigrator, _>(args).await
+}
+
+async fn cli_argv<M: MigratorTrait, T: Into<std::ffi::OsString> + Clone>(
+    args: impl IntoIterator<Item = T>,
+) -> Run {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    let argv = std::iter::once("migration").chain(args.iter().copied());
+    let argv = std::iter::once(std::ffi::OsString::from("migration"))
+        .chain(args.into_iter().map(Into::into));
     let code =
         migration_runner::cli::run_from::<M, _, _>(argv, SOURCES, &mut stdout, &mut stderr).await;
     Run {
