@@ -5,6 +5,7 @@
 #     PostgreSQL binaries (installed from the distribution when none of these is there);
 #   - mermaid's renderer (mmdc and a chromium), for the test that renders every diagram.
 # Without root or apt-get, it installs nothing and stops with the exact commands to run.
+# PostgreSQL is looked for in the harness's own order (URL, Docker, local binaries).
 # `make test` calls it first; `.ci/run` calls `make test`, so CI proves it on a fresh
 # machine.
 set -euo pipefail
@@ -26,10 +27,10 @@ missing=()
 
 if [ -n "${CONFORMANCE_PG_URL:-}" ]; then
     say "PostgreSQL: the server in CONFORMANCE_PG_URL"
-elif pg_binaries; then
-    say "PostgreSQL: local binaries ($(command -v initdb 2>/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' | head -1))"
 elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
     say "PostgreSQL: Docker (image ${CONFORMANCE_PG_IMAGE:-postgres:15}, pulled by testcontainers when missing)"
+elif pg_binaries; then
+    say "PostgreSQL: local binaries ($(command -v initdb 2>/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' | head -1))"
 elif can_install; then
     apt_install postgresql
     pg_binaries || { say "apt-get installed postgresql but no initdb was found"; exit 1; }
