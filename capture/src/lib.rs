@@ -158,6 +158,17 @@ impl Recorder {
         future.with_subscriber(dispatch).await
     }
 
+    /// The statement a failed migration stopped at (the log is kept): the SQL of the
+    /// last call recorded so far that is known to have failed, or else of the last call.
+    pub fn last_failed(&self) -> Option<String> {
+        let state = self.state.lock().ok()?;
+        let with_sql = || state.calls.iter().rev().filter(|call| call.sql.is_some());
+        with_sql()
+            .find(|call| call.failed)
+            .or_else(|| with_sql().next())
+            .and_then(|call| call.sql.clone())
+    }
+
     /// The statements recorded so far, one entry per statement, emptying the log.
     pub fn take(&self) -> Vec<Executed> {
         self.take_with_bookkeeping().0

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::backends::Backend;
-use crate::checks::{AllowList, Check};
+use crate::checks::{AllowList, Check, Populate};
 use crate::error::HarnessError;
 use crate::settings::PostgresSettings;
 use crate::snapshots::SnapshotMode;
@@ -26,6 +26,8 @@ pub struct Config {
     pub snapshot_mode: SnapshotMode,
     /// Checks turned off.
     pub skipped: BTreeSet<Check>,
+    /// The synthetic rows the walk puts into every table before each migration.
+    pub populate: Populate,
 }
 
 impl Default for Config {
@@ -39,6 +41,7 @@ impl Default for Config {
             snapshots: None,
             snapshot_mode: SnapshotMode::Compare,
             skipped: BTreeSet::new(),
+            populate: Populate::default(),
         }
     }
 }

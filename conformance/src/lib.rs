@@ -28,7 +28,7 @@ mod sqltokens;
 pub mod suite;
 
 pub use backends::{Backend, TestDatabase};
-pub use checks::{AllowList, Check, Finding};
+pub use checks::{AllowList, Check, Finding, NotSeeded, Populate};
 pub use config::{AllowListSource, Config};
 pub use error::HarnessError;
 pub use progress::{Progress, ProgressObserver};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::backends::Backend;
-use crate::checks::{Check, Finding, NotRun};
+use crate::checks::{Check, Finding, NotRun, NotSeeded};
 
 /// Why a backend the caller did not ask for shows as skipped (not worth a line).
 pub const NOT_REQUESTED: &str = "not requested";
@@ -37,6 +37,8 @@ pub struct SuiteReport {
     pub durations: Vec<(Backend, std::time::Duration)>,
     /// What the run did besides checking (snapshots it wrote), for the reader.
     pub notes: Vec<String>,
+    /// Tables the walk could not fill with synthetic rows, and why.
+    pub not_seeded: Vec<NotSeeded>,
 }
 
 impl SuiteReport {
@@ -102,6 +104,9 @@ impl fmt::Display for SuiteReport {
         }
         for note in &self.notes {
             writeln!(f, "note: {note}")?;
+        }
+        for table in &self.not_seeded {
+            writeln!(f, "rows: {table}")?;
         }
         for finding in &self.findings {
             writeln!(f, "\n{finding}")?;

@@ -8,7 +8,10 @@ use sea_orm_migration::MigratorTrait;
 use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
 use crate::checks::walk_observed;
-use crate::checks::{BackendRun, Check, DataCase, Finding, NotRun, lint_transactions, parity};
+use crate::checks::{
+    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotRun, Populate,
+    lint_transactions, parity,
+};
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
@@ -112,6 +115,13 @@ impl<M: MigratorTrait> Suite<M> {
         self
     }
 
+    /// The synthetic rows put into every table before each migration (by default 3
+    /// per table; [`Populate::off`] walks empty tables).
+    pub fn populate(mut self, populate: Populate) -> Self {
+        self.config.populate = populate;
+        self
+    }
+
     /// Leaves `check` out: it shows as `skipped (turned off)` in the table.
     pub fn skip(mut self, check: Check) -> Self {
         self.config.skipped.insert(check);
@@ -126,6 +136,7 @@ impl<M: MigratorTrait> Suite<M> {
         let mut report = SuiteReport::default();
         let mut runs = Vec::new();
         let mut used_opt_outs = std::collections::BTreeSet::new();
+        let mut used_losses = std::collections::BTreeSet::new();
         if self.config.backends.contains(&Backend::Postgres) {
             // Starts (or finds) the process's server with this suite's settings.
             if let Err(HarnessError::PostgresUnavailable(reason)) =
@@ -139,7 +150,7 @@ impl<M: MigratorTrait> Suite<M> {
                 continue;
             }
             let started = std::time::Instant::now();
-            let walked = walk_observed::<M>(backend, &self.progress).await;
+            let walked = walk_observed::<M>(backend, &self.progress, &self.config.populate).await;
             self.progress.notify(&Progress::Finished { backend });
             match walked {
                 Ok(mut run) => {
@@ -180,6 +191,12 @@ impl<M: MigratorTrait> Suite<M> {
                             )),
                         }
                     }
+                    report.not_seeded.extend(run.not_seeded.iter().cloned());
+                    run.findings.extend(judge_losses(
+                        &run.irreversible,
+                        &allow_list,
+                        &mut used_losses,
+                    ));
                     report.findings.extend(run.findings.iter().cloned());
                     report.not_run.extend(run.not_run.iter().cloned());
                     runs.push(run);
@@ -200,6 +217,9 @@ impl<M: MigratorTrait> Suite<M> {
             report
                 .findings
                 .extend(stale_opt_outs(&allow_list.lint_opt_outs, &used_opt_outs));
+            report
+                .findings
+                .extend(stale_losses(&allow_list, &used_losses));
         }
         let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
         if let (Some(sqlite), Some(postgres)) = (run_of(Backend::Sqlite), run_of(Backend::Postgres))
@@ -324,4 +344,57 @@ impl<M: MigratorTrait> Suite<M> {
         self.data_cases.extend(cases);
         self
     }
+}
+
+/// A finding for each loss the allow-list does not accept; the accepted lines' numbers
+/// go to `used`.
+fn judge_losses(
+    losses: &[Irreversible],
+    allow_list: &AllowList,
+    used: &mut std::collections::BTreeSet<usize>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for loss in losses {
+        let accepted = allow_list
+            .irreversible
+            .iter()
+            .find(|a| a.migration == loss.migration && a.path == loss.path());
+        match accepted {
+            Some(line) => {
+                used.insert(line.line);
+            }
+            None => findings.push(Finding::new(
+                Check::StepReversibility,
+                Some(loss.backend),
+                Some(&loss.migration),
+                format!(
+                    "{}\nIf the loss is intended, accept it in the allow-list: `irreversible {} {}  # why`",
+                    loss.message,
+                    loss.migration,
+                    loss.path()
+                ),
+            )),
+        }
+    }
+    findings
+}
+
+/// A finding for each `irreversible` line that accepted nothing.
+fn stale_losses(allow_list: &AllowList, used: &std::collections::BTreeSet<usize>) -> Vec<Finding> {
+    allow_list
+        .irreversible
+        .iter()
+        .filter(|a| !used.contains(&a.line))
+        .map(|a| {
+            Finding::new(
+                Check::StepReversibility,
+                None,
+                Some(&a.migration),
+                format!(
+                    "allow-list line {}: `irreversible {} {}` accepts no loss: the migration loses no data there; remove the line",
+                    a.line, a.migration, a.path
+                ),
+            )
+        })
+        .collect()
 }

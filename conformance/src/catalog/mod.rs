@@ -249,6 +249,9 @@ pub struct Column {
     pub collation: Option<String>,
     /// The expression of a generated column.
     pub generated: Option<String>,
+    /// An identity column (PostgreSQL's `GENERATED … AS IDENTITY`): numbered by the
+    /// database.
+    pub identity: bool,
 }
 
 /// The declared kinds of the spec's conventions table. A reading aid for people and
@@ -386,9 +389,26 @@ impl LogicalSchema {
         conn: &C,
         exclude: &[&str],
     ) -> Result<Self, HarnessError> {
+        Self::read_some(conn, None, exclude).await
+    }
+
+    /// The tables named in `tables` only (as the catalog dump names them), with the
+    /// extensions and enum types: what a step needs to know of the tables it created.
+    pub(crate) async fn read_tables<C: ConnectionTrait>(
+        conn: &C,
+        tables: &BTreeSet<String>,
+    ) -> Result<Self, HarnessError> {
+        Self::read_some(conn, Some(tables), &[]).await
+    }
+
+    async fn read_some<C: ConnectionTrait>(
+        conn: &C,
+        only: Option<&BTreeSet<String>>,
+        exclude: &[&str],
+    ) -> Result<Self, HarnessError> {
         let mut schema = match conn.get_database_backend() {
-            DbBackend::Sqlite => sqlite::logical(conn).await?,
-            DbBackend::Postgres => postgres::logical(conn).await?,
+            DbBackend::Sqlite => sqlite::logical(conn, only).await?,
+            DbBackend::Postgres => postgres::logical(conn, only).await?,
             other => {
                 return Err(HarnessError::Setup(format!(
                     "the {} backend is not supported by the catalog reader",

@@ -609,7 +609,10 @@ pub(super) async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, 
     Ok(super::fnv1a_hex(&text))
 }
 
-pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchema, HarnessError> {
+pub(super) async fn logical<C: ConnectionTrait>(
+    conn: &C,
+    only: Option<&BTreeSet<String>>,
+) -> Result<LogicalSchema, HarnessError> {
     let mut tables = BTreeMap::new();
     for row in rows(
         conn,
@@ -618,6 +621,9 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
     .await?
     {
         let name: String = get(&row, "name")?;
+        if only.is_some_and(|only| !only.contains(&name)) {
+            continue;
+        }
         let sql: String = get(&row, "sql")?;
         tables.insert(name.clone(), table(conn, &name, &sql).await?);
     }
@@ -667,6 +673,7 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
             sql_type,
             collation,
             generated,
+            identity: false,
         });
     }
     pk.sort();

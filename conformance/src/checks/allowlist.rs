@@ -19,6 +19,14 @@
 //!
 //! An opt-out that matches no finding (on a run of every backend) is itself a finding.
 //!
+//! A line `irreversible MIGRATION TABLE[.COLUMN]  # REASON` accepts data that
+//! migration's `up` destroys by nature (a dropped table or column) and its `down` cannot
+//! bring back (see [`super::Irreversible`]), e.g.
+//!
+//! ```text
+//! irreversible m20250301_000000_drop_legacy_notes items.note  # unused since 2024
+//! ```
+//!
 //! A second form declares two column types the project holds to be the same, wherever
 //! they meet (the types sea-query declares alike need no line: parity derives those):
 //!
@@ -40,6 +48,20 @@ pub struct Allowance {
     pub path: String,
     pub aspect: String,
     pub reason: String,
+    pub line: usize,
+}
+
+/// Data loss a project accepts: migration `migration` may drop `path` (`table` or
+/// `table.column`) without its `down` bringing the data back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedLoss {
+    /// The migration.
+    pub migration: String,
+    /// `table` or `table.column`.
+    pub path: String,
+    /// Why the loss is accepted.
+    pub reason: String,
+    /// The line it was read from.
     pub line: usize,
 }
 
@@ -87,6 +109,8 @@ pub struct AllowList {
     pub lint_opt_outs: Vec<LintOptOut>,
     /// The declared equivalences.
     pub equivalences: Vec<Equivalence>,
+    /// `irreversible MIGRATION TABLE[.COLUMN]  # REASON` lines: data loss accepted.
+    pub irreversible: Vec<AcceptedLoss>,
     /// Where it was read from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -150,6 +174,7 @@ impl AllowList {
         let mut entries = Vec::new();
         let mut lint_opt_outs = Vec::new();
         let mut equivalences = Vec::new();
+        let mut irreversible = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -199,6 +224,20 @@ impl AllowList {
                 continue;
             }
             let words: Vec<&str> = entry.split_whitespace().collect();
+            if words.first() == Some(&"irreversible") {
+                let [_, migration, path] = words.as_slice() else {
+                    return Err(syntax(
+                        "expected `irreversible MIGRATION TABLE[.COLUMN]  # REASON`",
+                    ));
+                };
+                irreversible.push(AcceptedLoss {
+                    migration: (*migration).to_owned(),
+                    path: (*path).to_owned(),
+                    reason: reason.to_owned(),
+                    line: index + 1,
+                });
+                continue;
+            }
             let [path, aspect] = words.as_slice() else {
                 return Err(syntax("an entry is a PATH and an ASPECT"));
             };
@@ -213,6 +252,7 @@ impl AllowList {
             entries,
             lint_opt_outs,
             equivalences,
+            irreversible,
             source: None,
         })
     }

@@ -21,6 +21,7 @@ use std::hash::{Hash, Hasher};
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use super::row_diff::changed_columns;
 use crate::error::HarnessError;
 
 /// Tables with at most this many rows keep them, for examples in findings.
@@ -44,6 +45,8 @@ pub struct TableData {
     pub hash: String,
     /// The rows as text, sorted, when there are at most [`KEEP_ROWS`].
     pub sample: Option<Vec<String>>,
+    /// The table's columns, in the order of the rows' fields.
+    pub columns: Vec<String>,
 }
 
 /// Reads every table's data except `exclude` (the migrations bookkeeping table).
@@ -192,7 +195,9 @@ async fn postgres<C: ConnectionTrait>(
                CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END
                  || c.relname AS dump_name,
                (xpath('//row/n/text()', x))[1]::text::bigint AS row_count,
-               (xpath('//row/h/text()', x))[1]::text AS row_hash
+               (xpath('//row/h/text()', x))[1]::text AS row_hash,
+               (SELECT string_agg(a.attname, chr(31) ORDER BY a.attnum) FROM pg_attribute a
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_names
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
         CROSS JOIN LATERAL query_to_xml(format(
@@ -220,6 +225,7 @@ async fn postgres<C: ConnectionTrait>(
         let name: String = row.try_get("", "dump_name")?;
         let count: i64 = row.try_get("", "row_count")?;
         let hash: Option<String> = row.try_get("", "row_hash")?;
+        let columns: Option<String> = row.try_get("", "column_names")?;
         let qualified = format!("{}.{}", quote(&schema), quote(&table));
         let sample = match count {
             0 => Some(Vec::new()),
@@ -232,6 +238,12 @@ async fn postgres<C: ConnectionTrait>(
                 rows: count,
                 hash: hash.unwrap_or_default(),
                 sample,
+                columns: columns
+                    .unwrap_or_default()
+                    .split('\x1f')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             },
         );
     }
@@ -334,6 +346,7 @@ async fn sqlite<C: ConnectionTrait>(
                 rows: count,
                 hash: format!("{:016x}", hasher.finish()),
                 sample: (count <= KEEP_ROWS).then_some(rows),
+                columns: columns.get(&table).cloned().unwrap_or_default(),
             };
             (table, data)
         })
@@ -374,6 +387,15 @@ pub fn compare(expected: &DataSnapshot, actual: &DataSnapshot) -> Vec<String> {
             }
             if !missing.is_empty() {
                 line.push_str(&format!("; lost e.g. {}", missing.join(" ")));
+            }
+            let lost: Vec<&str> = b.difference(&a).map(|s| s.as_str()).collect();
+            let left: Vec<&str> = a.difference(&b).map(|s| s.as_str()).collect();
+            for change in changed_columns(&before.columns, &lost, &after.columns, &left) {
+                let (was, now) = &change.example;
+                line.push_str(&format!(
+                    "; column {} changed in {} row(s), e.g. {was} became {now}",
+                    change.column, change.rows
+                ));
             }
         } else if let Some(a) = &after.sample {
             let shown: Vec<&str> = a.iter().take(EXAMPLES).map(|s| s.as_str()).collect();
@@ -431,6 +453,7 @@ mod tests {
             rows: rows.len() as i64,
             hash: rows.join("|"),
             sample: Some(rows),
+            columns: Vec::new(),
         }
     }
 

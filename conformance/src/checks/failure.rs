@@ -177,6 +177,19 @@ impl StepFailure {
         }
     }
 
+    /// The failure, naming `statement` (the call it stopped at) when there is one.
+    pub(crate) fn at(self, statement: Option<String>) -> Self {
+        match (self, statement) {
+            (StepFailure::Error(text, cause), Some(sql)) => {
+                let sql = sql.trim();
+                let shown: String = sql.chars().take(300).collect();
+                let more = if shown.len() < sql.len() { " …" } else { "" };
+                StepFailure::Error(format!("{text}\n  at statement: {shown}{more}"), cause)
+            }
+            (failure, _) => failure,
+        }
+    }
+
     /// Whether it may follow from an earlier migration that failed (and so did not
     /// create what this one uses): a missing object, or a failure the harness cannot
     /// read; never a syntax error.

@@ -6,17 +6,20 @@ mod data_cases;
 mod failure;
 pub mod lint;
 mod parity;
+mod populate;
+mod row_diff;
 mod rows;
 mod walk;
 
 use std::fmt;
 
-pub use allowlist::{AllowList, AllowListError, Equivalence};
+pub use allowlist::{AcceptedLoss, AllowList, AllowListError, Equivalence};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub(crate) use failure::correct_backend_guess;
 pub use lint::{LintOptOut, lint_transactions};
 pub use parity::{column_type_samples, parity, portable_column_type};
+pub use populate::{Irreversible, NotSeeded, Populate};
 pub(crate) use walk::walk_observed;
 pub use walk::{BackendRun, StepRun, walk};
 

@@ -39,9 +39,10 @@ use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager,
 };
 
-use self::state::{Reader, UpSeen, differs, schema_differs};
+use self::state::{Reader, UpSeen, differs, losses, schema_differs};
 use super::failure::{Cause, StepFailure, guarded, written_for_another};
 use super::lint::lint_step;
+use super::populate::{Irreversible, NotSeeded, Populate, Seeder};
 use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
 use crate::capture::{Executed, Recorder, sql_of};
@@ -93,17 +94,24 @@ pub struct BackendRun {
     /// The first migration's `up` did not parse on this backend (a syntax error): the
     /// migrator looks written for another backend, and nothing else was run here.
     pub first_migration_unparsed: bool,
+    /// Tables the walk could not fill with synthetic rows (see [`Populate`]).
+    pub not_seeded: Vec<NotSeeded>,
+    /// Data a migration's `up` destroys and its `down` cannot bring back; a finding
+    /// unless the allow-list accepts it.
+    pub irreversible: Vec<Irreversible>,
 }
 
-/// Runs the walk and the round trip of `M` on fresh databases of `backend`.
+/// Runs the walk (on tables holding the default synthetic rows, see [`Populate`]) and
+/// the round trip of `M` on fresh databases of `backend`.
 pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
-    walk_observed::<M>(backend, &ProgressObserver::default()).await
+    walk_observed::<M>(backend, &ProgressObserver::default(), &Populate::default()).await
 }
 
-/// [`walk`], telling `progress` which migration it walks.
+/// [`walk`], telling `progress` which migration it walks, with `populate`'s rows.
 pub(crate) async fn walk_observed<M: MigratorTrait>(
     backend: Backend,
     progress: &ProgressObserver,
+    populate: &Populate,
 ) -> Result<BackendRun, HarnessError> {
     let mut run = BackendRun {
         backend,
@@ -114,10 +122,13 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
         not_run: Vec::new(),
         incomplete: None,
         first_migration_unparsed: false,
+        not_seeded: Vec::new(),
+        irreversible: Vec::new(),
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.
-    let (db, base, walked) = match step_walk::<M>(backend, &mut run, progress).await? {
+    let walked = step_walk::<M>(backend, &mut run, progress, populate).await?;
+    let (db, base, walked) = match walked {
         Some((db, base)) if run.incomplete.is_none() => (db, base, true),
         _ if run.first_migration_unparsed => return Ok(run),
         other => {
@@ -151,7 +162,9 @@ async fn step_walk<M: MigratorTrait>(
     backend: Backend,
     run: &mut BackendRun,
     progress: &ProgressObserver,
+    populate: &Populate,
 ) -> Result<Option<(TestDatabase, SchemaDump)>, HarnessError> {
+    let mut seeder = Seeder::new(populate, backend);
     let table = M::migration_table_name().to_string();
     let recorder = Recorder::new(&table);
     let migrations = M::migrations();
@@ -186,9 +199,17 @@ async fn step_walk<M: MigratorTrait>(
         };
         recorder.take();
 
+        // rows in every table that has none yet
+        let empty = reader.empty_tables();
+        let seeded = seeder
+            .fill(&db.conn, &empty, name, &mut run.not_seeded)
+            .await?;
+        reader.reread(&db.conn, &seeded).await?;
+
         // up
         let migration = migrations[index].as_ref();
         if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Up))).await {
+            let failure = failure.at(recorder.last_failed());
             if index == 0 && failure.cause() == Cause::Syntax {
                 db.close().await?;
                 unparsed_first_migration(run, &names, backend, &failure);
@@ -207,6 +228,7 @@ async fn step_walk<M: MigratorTrait>(
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
+                    seeder.restart();
                     continue;
                 }
                 Err(why) => return stop(run, &names[index + 1..], backend, why),
@@ -218,6 +240,7 @@ async fn step_walk<M: MigratorTrait>(
         // down
         if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Down))).await
         {
+            let failure = failure.at(recorder.last_failed());
             let down = recorder.take();
             run.findings.push(finding(
                 Check::Lint,
@@ -237,6 +260,7 @@ async fn step_walk<M: MigratorTrait>(
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
+                    seeder.restart();
                     continue;
                 }
                 Err(why) => return stop(run, &names[index + 1..], backend, why),
@@ -261,18 +285,31 @@ async fn step_walk<M: MigratorTrait>(
             &seen,
         ));
         let down_delta = reader.after(&db.conn, &down, &bookkeeping).await?;
+        let losses = losses(&up_delta, &down_delta);
         run.findings.extend(
             differs(
                 &up_delta,
                 &down_delta,
                 "down did not restore the schema as it was before up",
                 "down did not restore the data as it was before up",
+                &losses,
             )
             .map(|m| finding(Check::StepReversibility, m)),
         );
+        run.irreversible
+            .extend(losses.into_iter().map(|loss| Irreversible {
+                backend,
+                migration: name.clone(),
+                table: loss.table,
+                column: loss.column,
+                lost: loss.lost,
+                message: loss.message,
+            }));
 
         // up again
-        let again = guarded(recorder.record(apply::<M>(&db.conn, migration, Up))).await;
+        let again = guarded(recorder.record(apply::<M>(&db.conn, migration, Up)))
+            .await
+            .map_err(|failure| failure.at(recorder.last_failed()));
         let (again_executed, bookkeeping) = recorder.take_with_bookkeeping();
         run.steps.push(StepRun {
             migration: name.clone(),
@@ -291,6 +328,7 @@ async fn step_walk<M: MigratorTrait>(
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
+                    seeder.restart();
                     continue;
                 }
                 Err(why) => return stop(run, &names[index + 1..], backend, why),
@@ -305,6 +343,7 @@ async fn step_walk<M: MigratorTrait>(
                 &again_delta,
                 "applying again after down gave a different schema than the first time",
                 "applying again after down gave different data than the first time",
+                &[],
             )
             .map(|m| finding(Check::StepReversibility, m)),
         );

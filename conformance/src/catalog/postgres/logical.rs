@@ -2,7 +2,7 @@
 //! compares and the spec tests assert. Tables, columns, indexes and constraints are
 //! named as the catalog holds them, never quoted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -16,18 +16,30 @@ const EXTENSIONS_SQL: &str = "SELECT e.extname::text AS name, n.nspname::text AS
      e.extversion::text AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
      WHERE e.extname <> 'plpgsql' ORDER BY 1";
 
-const TABLES_SQL: &str = concat!(
-    "SELECT t.oid::int8 AS oid, ",
-    named!("n", "t.relname"),
-    " AS name FROM pg_class t ",
-    user_tables!(),
-    " ORDER BY n.nspname COLLATE \"C\", t.relname COLLATE \"C\""
+macro_rules! tables_sql {
+    ($filter:literal) => {
+        concat!(
+            "SELECT t.oid::int8 AS oid, ",
+            named!("n", "t.relname"),
+            " AS name FROM pg_class t ",
+            user_tables!(),
+            $filter,
+            " ORDER BY n.nspname COLLATE \"C\", t.relname COLLATE \"C\""
+        )
+    };
+}
+const TABLES_SQL: &str = tables_sql!("");
+/// [`TABLES_SQL`] of the tables named (as `named!` names them) in `$1`, joined by `\x1f`.
+const TABLES_SQL_OF: &str = tables_sql!(
+    " AND (CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END || t.relname) = ANY(string_to_array($1, chr(31)))"
 );
 
-const COLUMNS_SQL: &str = concat!(
+macro_rules! columns_sql {
+    ($filter:literal) => {
+        concat!(
     "SELECT t.oid::int8 AS table_oid, a.attname::text AS name, \
        format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, \
-       pg_get_expr(d.adbin, d.adrelid) AS default, a.attgenerated::text AS generated, \
+       pg_get_expr(d.adbin, d.adrelid) AS default, a.attgenerated::text AS generated, a.attidentity::text AS identity, \
        CASE WHEN a.attcollation <> ty.typcollation THEN \
          (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN '' ELSE quote_ident(cn.nspname) || '.' END \
                  || quote_ident(co.collname) \
@@ -37,11 +49,18 @@ const COLUMNS_SQL: &str = concat!(
      JOIN pg_type ty ON ty.oid = a.atttypid \
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ",
     user_tables!(),
+            $filter,
     " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum"
-);
+        )
+    };
+}
+const COLUMNS_SQL: &str = columns_sql!("");
+/// [`COLUMNS_SQL`] of the tables whose oids are bound as `$1` (`1,2,3`).
+const COLUMNS_SQL_OF: &str = columns_sql!(" AND t.oid = ANY(string_to_array($1, ',')::oid[])");
 
 pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
     conn: &C,
+    only: Option<&BTreeSet<String>>,
 ) -> Result<LogicalSchema, HarnessError> {
     let mut schema = LogicalSchema::default();
     for row in rows(conn, EXTENSIONS_SQL).await? {
@@ -60,10 +79,35 @@ pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
                 .collect(),
         );
     }
-    let mut columns = by_table(rows(conn, COLUMNS_SQL).await?)?;
-    let mut constraints = by_table(rows(conn, CONSTRAINT_FACTS_SQL).await?)?;
-    let mut indexes = by_table(rows(conn, INDEX_FACTS_SQL).await?)?;
-    for row in rows(conn, TABLES_SQL).await? {
+    // Every table, or the ones named: then each query reads only their oids.
+    let (tables, oids) = match only {
+        None => (rows(conn, TABLES_SQL).await?, None),
+        Some(names) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let tables = bound_rows(conn, TABLES_SQL_OF, names.join("\x1f").into()).await?;
+            let oids: Vec<i64> = tables
+                .iter()
+                .map(|r| get(r, "oid"))
+                .collect::<Result<_, _>>()?;
+            (tables, Some(oids))
+        }
+    };
+    let read = |all: &'static str, some: &'static str| {
+        let oids = oids.clone();
+        async move {
+            match oids {
+                None => rows(conn, all).await,
+                Some(oids) => {
+                    let list: Vec<String> = oids.iter().map(i64::to_string).collect();
+                    bound_rows(conn, some, list.join(",").into()).await
+                }
+            }
+        }
+    };
+    let mut columns = by_table(read(COLUMNS_SQL, COLUMNS_SQL_OF).await?)?;
+    let mut constraints = by_table(read(CONSTRAINT_FACTS_SQL, CONSTRAINT_FACTS_SQL_OF).await?)?;
+    let mut indexes = by_table(read(INDEX_FACTS_SQL, INDEX_FACTS_SQL_OF).await?)?;
+    for row in tables {
         let oid: i64 = get(&row, "oid")?;
         let name: String = get(&row, "name")?;
         let mut table = Table::default();
@@ -72,6 +116,7 @@ pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
             let not_null: bool = get(&row, "not_null")?;
             let default: Option<String> = get(&row, "default")?;
             let generated = get::<String>(&row, "generated")? == "s";
+            let identity = !get::<String>(&row, "identity")?.is_empty();
             let collation: Option<String> = get(&row, "collation")?;
             table.columns.push(Column {
                 name: get(&row, "name")?,
@@ -86,6 +131,7 @@ pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
                 sql_type: ty,
                 collation,
                 generated: if generated { default } else { None },
+                identity,
             });
         }
         for row in constraints.remove(&oid).unwrap_or_default() {
@@ -141,6 +187,21 @@ pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
     Ok(schema)
 }
 
+/// The rows of `sql` with `value` bound as `$1`.
+async fn bound_rows<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    value: sea_orm::Value,
+) -> Result<Vec<QueryResult>, HarnessError> {
+    Ok(conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            [value],
+        ))
+        .await?)
+}
+
 /// Rows grouped by their `table_oid` column, in query order.
 fn by_table(rows: Vec<QueryResult>) -> Result<BTreeMap<i64, Vec<QueryResult>>, HarnessError> {
     let mut grouped: BTreeMap<i64, Vec<QueryResult>> = BTreeMap::new();
@@ -153,7 +214,9 @@ fn by_table(rows: Vec<QueryResult>) -> Result<BTreeMap<i64, Vec<QueryResult>>, H
     Ok(grouped)
 }
 
-const CONSTRAINT_FACTS_SQL: &str = concat!(
+macro_rules! constraint_facts_sql {
+    ($filter:literal) => {
+        concat!(
     "SELECT t.oid::int8 AS table_oid, k.conname::text AS name, k.contype::text AS contype, \
        coalesce((SELECT string_agg(a.attname, E'\\x1f' ORDER BY o) FROM unnest(k.conkey) WITH ORDINALITY u(n, o) \
           JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n), '') AS cols, \
@@ -164,8 +227,15 @@ const CONSTRAINT_FACTS_SQL: &str = concat!(
        CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END AS check_expr \
      FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid ",
     user_tables!(),
+            $filter,
     " AND k.contype IN ('p', 'u', 'f', 'c') ORDER BY n.nspname, t.relname, k.conname"
-);
+        )
+    };
+}
+const CONSTRAINT_FACTS_SQL: &str = constraint_facts_sql!("");
+/// [`CONSTRAINT_FACTS_SQL`] of the tables whose oids are bound as `$1` (`1,2,3`).
+const CONSTRAINT_FACTS_SQL_OF: &str =
+    constraint_facts_sql!(" AND t.oid = ANY(string_to_array($1, ',')::oid[])");
 
 const ENUMS_SQL: &str = concat!(
     "SELECT ",
@@ -177,9 +247,9 @@ const ENUMS_SQL: &str = concat!(
     " AND t.typtype = 'e' ORDER BY 1"
 );
 
-/// Per index key: the column's name, or the expression's text. Primary keys are left
-/// out (`Table::primary_key` has them).
-const INDEX_FACTS_SQL: &str = concat!(
+macro_rules! index_facts_sql {
+    ($filter:literal) => {
+        concat!(
     "SELECT t.oid::int8 AS table_oid, c.relname::text AS name, i.indisunique AS is_unique, \
        pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS def, \
        EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid) \
@@ -191,8 +261,17 @@ const INDEX_FACTS_SQL: &str = concat!(
           FROM generate_series(1, i.indnkeyatts) k) AS cols \
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid ",
     user_tables!(),
+            $filter,
     " AND NOT i.indisprimary ORDER BY n.nspname, t.relname, c.relname"
-);
+        )
+    };
+}
+/// Per index key: the column's name, or the expression's text. Primary keys are left
+/// out (`Table::primary_key` has them).
+const INDEX_FACTS_SQL: &str = index_facts_sql!("");
+/// [`INDEX_FACTS_SQL`] of the tables whose oids are bound as `$1` (`1,2,3`).
+const INDEX_FACTS_SQL_OF: &str =
+    index_facts_sql!(" AND t.oid = ANY(string_to_array($1, ',')::oid[])");
 
 fn kind(ty: &str) -> Kind {
     match ty {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::super::data::{self, DataSnapshot, Scope, TableData};
 use super::super::lint::UpEffects;
@@ -53,6 +53,45 @@ impl Reader {
         };
         reader.rows = reader.row_changes(conn).await?;
         Ok(reader)
+    }
+
+    /// The tables that hold no rows now (the migrations table aside).
+    pub(super) fn empty_tables(&self) -> BTreeSet<String> {
+        self.data
+            .tables
+            .iter()
+            .filter(|(name, data)| data.rows == 0 && **name != self.table)
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Reads again the data of `tables`, changed outside any migration (the walk
+    /// seeded them): the next call is compared with them as they are now.
+    pub(super) async fn reread(
+        &mut self,
+        conn: &DatabaseConnection,
+        tables: &BTreeSet<String>,
+    ) -> Result<(), HarnessError> {
+        if tables.is_empty() {
+            return Ok(());
+        }
+        self.refresh_data(conn, &Scope::Tables(tables.clone()), &[])
+            .await?;
+        self.rows = match self.rows {
+            // The catalog's copy of SQLite's counter predates the seeding.
+            RowChanges::Total(_) => {
+                let sql = "SELECT total_changes() AS n";
+                let row = conn
+                    .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+                    .await?;
+                match row {
+                    Some(row) => RowChanges::Total(row.try_get("", "n")?),
+                    None => RowChanges::Unknown,
+                }
+            }
+            _ => self.row_changes(conn).await?,
+        };
+        Ok(())
     }
 
     /// The row counters now: on SQLite read with the catalog, in the same query.
@@ -285,6 +324,7 @@ pub(super) fn differs(
     second: &Delta,
     schema_headline: &str,
     data_headline: &str,
+    explained: &[Loss],
 ) -> Option<String> {
     let mut parts = Vec::new();
     // Each object either call changed: (dump order, before `first`, after `second`).
@@ -332,6 +372,7 @@ pub(super) fn differs(
         tables: tables
             .iter()
             .filter(|(_, (start, end))| start != end)
+            .filter(|(table, _)| !explained.iter().any(|loss| loss.table == **table))
             .filter_map(|(table, (start, end))| {
                 let data = if at_start { *start } else { *end };
                 data.map(|d| ((*table).to_owned(), d.clone()))
@@ -343,6 +384,95 @@ pub(super) fn differs(
         parts.push(format!("{data_headline}:\n{}", rows.join("\n")));
     }
     (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+/// Data an `up` destroys by nature, which its `down` cannot bring back: the rows of a
+/// table it drops, the values of a column it drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Loss {
+    pub(super) table: String,
+    /// `None`: the whole table.
+    pub(super) column: Option<String>,
+    /// Rows or values lost.
+    pub(super) lost: usize,
+    /// What a finding says.
+    pub(super) message: String,
+}
+
+/// The losses behind the data differences between the state before `up` (`up`'s
+/// start) and after `down` (`down`'s end) that `up` explains by dropping a table or a
+/// column. A table whose difference is not wholly explained so is left to
+/// [`differs`].
+pub(super) fn losses(up: &Delta, down: &Delta) -> Vec<Loss> {
+    let mut out = Vec::new();
+    for change in &up.data {
+        let Some(start) = &change.before else {
+            continue;
+        };
+        let end = down
+            .data
+            .iter()
+            .rev()
+            .find(|d| d.table == change.table)
+            .map_or(change.after.as_ref(), |d| d.after.as_ref());
+        let Some(end) = end else { continue };
+        if start == end || start.rows == 0 {
+            continue;
+        }
+        let table = &change.table;
+        let dropped_table = up
+            .schema
+            .iter()
+            .any(|c| c.key.kind == ObjectKind::Table && c.key.name == *table && c.after.is_none());
+        if dropped_table && end.rows < start.rows {
+            let lost = (start.rows - end.rows) as usize;
+            out.push(Loss {
+                table: table.clone(),
+                column: None,
+                lost,
+                message: format!(
+                    "irreversible: up drops table {table} and down re-creates it without its rows: {lost} row(s) lost"
+                ),
+            });
+            continue;
+        }
+        let Some(after_up) = &change.after else {
+            continue;
+        };
+        let dropped: Vec<&String> = start
+            .columns
+            .iter()
+            .filter(|c| !after_up.columns.contains(c))
+            .collect();
+        let (Some(before_rows), Some(end_rows)) = (&start.sample, &end.sample) else {
+            continue;
+        };
+        if dropped.is_empty() || start.rows != end.rows {
+            continue;
+        }
+        let b: BTreeSet<&str> = before_rows.iter().map(String::as_str).collect();
+        let a: BTreeSet<&str> = end_rows.iter().map(String::as_str).collect();
+        let lost: Vec<&str> = b.difference(&a).copied().collect();
+        let left: Vec<&str> = a.difference(&b).copied().collect();
+        let changes =
+            super::super::row_diff::changed_columns(&start.columns, &lost, &end.columns, &left);
+        if changes.is_empty() || !changes.iter().all(|c| dropped.contains(&&c.column)) {
+            continue;
+        }
+        for change in changes {
+            let (was, now) = &change.example;
+            out.push(Loss {
+                table: table.clone(),
+                column: Some(change.column.clone()),
+                lost: change.rows,
+                message: format!(
+                    "irreversible: up drops column {table}.{} and down re-creates it without its values: {} value(s) lost (e.g. {was} became {now})",
+                    change.column, change.rows
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// `headline` and the object-by-object changes, when `actual` differs from `expected`.

@@ -1,0 +1,392 @@
+//! Writing one table's synthetic rows: the parent keys its foreign keys take, each row
+//! built from the column plans, and one `INSERT` per row with every value bound.
+//! PostgreSQL reads the row from one JSON object (`json_populate_record`), so each
+//! value goes through its column type's own input function (enums, arrays, `citext`,
+//! domains alike) and no type name is ever written into the SQL.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use serde_json::Value as Json;
+
+use super::rules::{Rule, rules};
+use super::values::{Cell, Shape, shape, value};
+use crate::backends::Backend;
+use crate::catalog::{LogicalSchema, Table};
+use crate::checks::describe_db_error;
+use crate::error::HarnessError;
+
+/// How one column of a seeded table gets its value.
+enum Plan {
+    /// Generated in `shape` under `rule`.
+    Generate { shape: Shape, rule: Rule },
+    /// Part of a foreign key: element `position` of the parent's key tuples.
+    Parent { key: usize, position: usize },
+}
+
+/// What became of one table.
+pub(super) enum Outcome {
+    /// Every row asked for went in.
+    Seeded,
+    /// Some went in, then the database refused one: why.
+    Partly { rows: usize, why: String },
+    /// None could be made or went in: why.
+    NotSeeded(String),
+}
+
+/// `"name"` or `"schema"."name"` for a table as the catalog names it.
+pub(super) fn quoted_table(name: &str, backend: Backend) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    match name.split_once('.') {
+        Some((schema, table)) if backend == Backend::Postgres => {
+            format!("{}.{}", quote(schema), quote(table))
+        }
+        _ => quote(name),
+    }
+}
+
+/// Seeds `rows` rows into table `name`.
+pub(super) async fn seed_table(
+    conn: &DatabaseConnection,
+    backend: Backend,
+    schema: &LogicalSchema,
+    name: &str,
+    rows: usize,
+    seed: u64,
+) -> Result<Outcome, HarnessError> {
+    let Some(table) = schema.tables.get(name) else {
+        return Ok(Outcome::NotSeeded(
+            "its catalog entry was not found".to_owned(),
+        ));
+    };
+    // Keys of the parent rows, per foreign key (`None`: nothing to reference).
+    let mut parents: Vec<Option<Vec<Vec<Json>>>> = Vec::new();
+    for fk in &table.foreign_keys {
+        let own = fk.ref_table == name || name.rsplit('.').next() == Some(fk.ref_table.as_str());
+        parents.push(if own {
+            None
+        } else {
+            let keys = parent_keys(conn, backend, &fk.ref_table, &fk.ref_columns, rows).await?;
+            (!keys.is_empty()).then_some(keys)
+        });
+    }
+    let plans = match plan(table, schema, backend) {
+        Ok(plans) => plans,
+        Err(why) => return Ok(Outcome::NotSeeded(why)),
+    };
+    let unique = unique_columns(table);
+    let mut written = 0;
+    for row in 0..rows {
+        let cells = match build_row(table, &plans, &parents, &unique, row, seed) {
+            Ok(cells) => cells,
+            Err(why) if written == 0 => return Ok(Outcome::NotSeeded(why)),
+            Err(why) => return Ok(Outcome::Partly { rows: written, why }),
+        };
+        if let Err(err) = conn.execute_raw(insert(name, backend, &cells)).await {
+            let why = format!(
+                "the database refused row {}: {}",
+                row + 1,
+                describe_db_error(&err)
+            );
+            return Ok(if written == 0 {
+                Outcome::NotSeeded(why)
+            } else {
+                Outcome::Partly { rows: written, why }
+            });
+        }
+        written += 1;
+    }
+    Ok(Outcome::Seeded)
+}
+
+/// Every column the database does not fill itself, with how it gets its value.
+fn plan(
+    table: &Table,
+    schema: &LogicalSchema,
+    backend: Backend,
+) -> Result<Vec<(String, Plan)>, String> {
+    let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let mut rules = rules(table.checks.values(), &names);
+    let enums = |ty: &str| {
+        let bare = ty.trim_matches('"');
+        schema
+            .enum_types
+            .get(bare)
+            .or_else(|| schema.enum_types.get(&format!("public.{bare}")))
+            .cloned()
+    };
+    let rowid = table.primary_key.len() == 1
+        && backend == Backend::Sqlite
+        && table
+            .columns
+            .iter()
+            .any(|c| c.name == table.primary_key[0] && c.sql_type.eq_ignore_ascii_case("integer"));
+    let mut plans = Vec::new();
+    for column in &table.columns {
+        let automatic = column.generated.is_some()
+            || column.identity
+            || column
+                .default_sql
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("))
+            || (rowid && column.name == table.primary_key[0]);
+        if automatic {
+            continue;
+        }
+        let parent = table.foreign_keys.iter().enumerate().find_map(|(key, fk)| {
+            let position = fk.columns.iter().position(|c| *c == column.name)?;
+            Some(Plan::Parent { key, position })
+        });
+        if let Some(parent) = parent {
+            plans.push((column.name.clone(), parent));
+            continue;
+        }
+        let shape = shape(&column.sql_type, backend, &enums);
+        if shape == Shape::Unknown && !column.nullable && column.default_sql.is_none() {
+            return Err(format!(
+                "column {} has a type the generator cannot fill ({}); give the table's rows with Populate::table_sql",
+                column.name, column.sql_type
+            ));
+        }
+        if shape == Shape::Unknown {
+            // Left to its default, or NULL.
+            continue;
+        }
+        let rule = rules.remove(&column.name).unwrap_or_default();
+        plans.push((column.name.clone(), Plan::Generate { shape, rule }));
+    }
+    Ok(plans)
+}
+
+/// Columns of the primary key and of unique constraints and indexes: never NULL by
+/// choice, so that the rows stay distinct.
+fn unique_columns(table: &Table) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = table.primary_key.iter().cloned().collect();
+    for columns in &table.unique_constraints {
+        out.extend(columns.iter().cloned());
+    }
+    for index in table
+        .indexes
+        .values()
+        .chain(table.constraint_indexes.values())
+    {
+        if index.unique {
+            out.extend(index.columns.iter().cloned());
+        }
+    }
+    out
+}
+
+/// One row's values by column. Every third row leaves its nullable, non-unique
+/// columns NULL, and non-unique columns repeat their values in pairs, as real tables
+/// do.
+fn build_row(
+    table: &Table,
+    plans: &[(String, Plan)],
+    parents: &[Option<Vec<Vec<Json>>>],
+    unique: &BTreeSet<String>,
+    row: usize,
+    seed: u64,
+) -> Result<Vec<(String, Cell)>, String> {
+    let mut cells = Vec::new();
+    for (name, plan) in plans {
+        let column = table.columns.iter().find(|c| c.name == *name);
+        let nullable = column.is_some_and(|c| c.nullable);
+        let cell = match plan {
+            _ if nullable && row % 3 == 2 && !unique.contains(name) => Cell::Null,
+            Plan::Parent { key, position } => match &parents[*key] {
+                Some(keys) => from_json(&keys[row % keys.len()][*position]),
+                None if nullable => Cell::Null,
+                None => {
+                    let fk = table
+                        .foreign_keys
+                        .iter()
+                        .nth(*key)
+                        .map_or("", |f| f.ref_table.as_str());
+                    return Err(format!(
+                        "column {name} must reference a row of {fk}, which has none"
+                    ));
+                }
+            },
+            // Values repeat in pairs where nothing asks them to be distinct, as real
+            // data does: a unique index added over such a column meets duplicates.
+            Plan::Generate { shape, rule } => {
+                let nth = if unique.contains(name) { row } else { row / 2 };
+                match column.and_then(|c| value(c, shape, rule, nth, seed)) {
+                    Some(cell) => cell,
+                    None if nullable => Cell::Null,
+                    None => {
+                        return Err(format!(
+                            "no value of column {name} fits its type and CHECK constraints"
+                        ));
+                    }
+                }
+            }
+        };
+        cells.push((name.clone(), cell));
+    }
+    Ok(cells)
+}
+
+/// Up to `limit` key tuples of `table`'s rows, in a stable order, each as JSON values.
+async fn parent_keys(
+    conn: &DatabaseConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[String],
+    limit: usize,
+) -> Result<Vec<Vec<Json>>, HarnessError> {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let not_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    let (array, db, mark) = match backend {
+        Backend::Postgres => ("json_build_array", DbBackend::Postgres, "$1"),
+        Backend::Sqlite => ("json_array", DbBackend::Sqlite, "?"),
+    };
+    let sql = format!(
+        "SELECT CAST({array}({}) AS TEXT) AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
+        list.join(", "),
+        quoted_table(table, backend),
+        not_null.join(" AND ")
+    );
+    let statement = Statement::from_sql_and_values(db, sql, [Value::BigInt(Some(limit as i64))]);
+    let mut keys = Vec::new();
+    for row in conn.query_all_raw(statement).await? {
+        let text: String = row.try_get("", "k")?;
+        if let Ok(Json::Array(values)) = serde_json::from_str(&text) {
+            keys.push(values);
+        }
+    }
+    Ok(keys)
+}
+
+fn from_json(value: &Json) -> Cell {
+    match value {
+        Json::Null => Cell::Null,
+        Json::Bool(b) => Cell::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Cell::Int(i),
+            None => Cell::Real(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => Cell::Text(s.clone()),
+        other => Cell::Json(other.clone()),
+    }
+}
+
+/// The `INSERT` of one row, every value bound.
+fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let columns: Vec<String> = cells.iter().map(|(c, _)| quote(c)).collect();
+    let target = quoted_table(table, backend);
+    if cells.is_empty() {
+        let db = match backend {
+            Backend::Postgres => DbBackend::Postgres,
+            Backend::Sqlite => DbBackend::Sqlite,
+        };
+        return Statement::from_string(db, format!("INSERT INTO {target} DEFAULT VALUES"));
+    }
+    match backend {
+        Backend::Postgres => {
+            let record: serde_json::Map<String, Json> = cells
+                .iter()
+                .map(|(c, cell)| (c.clone(), pg_json(cell)))
+                .collect();
+            Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!(
+                    "INSERT INTO {target} ({cols}) SELECT {cols} FROM json_populate_record(NULL::{target}, $1::json)",
+                    cols = columns.join(", ")
+                ),
+                [Value::String(Some(Json::Object(record).to_string()))],
+            )
+        }
+        Backend::Sqlite => Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "INSERT INTO {target} ({}) VALUES ({})",
+                columns.join(", "),
+                vec!["?"; cells.len()].join(", ")
+            ),
+            cells
+                .iter()
+                .map(|(_, cell)| sqlite_value(cell))
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
+/// A value in the row's JSON object: scalars as the text their type's input reads.
+fn pg_json(cell: &Cell) -> Json {
+    match cell {
+        Cell::Null => Json::Null,
+        Cell::Int(i) => Json::String(i.to_string()),
+        Cell::Real(r) => Json::String(r.to_string()),
+        Cell::Decimal(d) | Cell::Text(d) => Json::String(d.clone()),
+        Cell::Bool(b) => Json::String(b.to_string()),
+        Cell::Json(j) => j.clone(),
+        Cell::Blob(bytes) => Json::String(format!("\\x{}", hex(bytes))),
+        Cell::Array(items) => Json::Array(items.iter().map(pg_json).collect()),
+    }
+}
+
+fn sqlite_value(cell: &Cell) -> Value {
+    match cell {
+        Cell::Null => Value::String(None),
+        Cell::Int(i) => Value::BigInt(Some(*i)),
+        Cell::Real(r) => Value::Double(Some(*r)),
+        Cell::Decimal(d) | Cell::Text(d) => Value::String(Some(d.clone())),
+        Cell::Bool(b) => Value::Bool(Some(*b)),
+        Cell::Json(j) => Value::String(Some(j.to_string())),
+        Cell::Blob(bytes) => Value::Bytes(Some(bytes.clone())),
+        Cell::Array(items) => {
+            let json: Vec<Json> = items.iter().map(pg_json).collect();
+            Value::String(Some(Json::Array(json).to_string()))
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `tables` ordered so that a table comes after the tables among them it references
+/// (a cycle is broken in name order: its nullable references are left NULL).
+pub(super) fn parents_first(tables: &BTreeSet<String>, schema: &LogicalSchema) -> Vec<String> {
+    let bare = |name: &str| name.rsplit('.').next().unwrap_or(name).to_owned();
+    let mut waiting: BTreeMap<String, BTreeSet<String>> = tables
+        .iter()
+        .map(|t| {
+            let needs = schema.tables.get(t).map_or_else(BTreeSet::new, |table| {
+                table
+                    .foreign_keys
+                    .iter()
+                    .filter_map(|fk| {
+                        tables
+                            .iter()
+                            .find(|o| bare(o) == fk.ref_table && **o != *t)
+                            .cloned()
+                    })
+                    .collect()
+            });
+            (t.clone(), needs)
+        })
+        .collect();
+    let mut order = Vec::new();
+    while !waiting.is_empty() {
+        let ready: Vec<String> = waiting
+            .iter()
+            .filter(|(_, needs)| needs.iter().all(|n| !waiting.contains_key(n)))
+            .map(|(t, _)| t.clone())
+            .collect();
+        let next = if ready.is_empty() {
+            waiting.keys().take(1).cloned().collect()
+        } else {
+            ready
+        };
+        for table in next {
+            waiting.remove(&table);
+            order.push(table);
+        }
+    }
+    order
+}
