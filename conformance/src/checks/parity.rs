@@ -381,6 +381,7 @@ mod tests {
             sql_type: sql_type.to_owned(),
             collation: collation.map(str::to_owned),
             generated: None,
+            identity: false,
         });
         LogicalSchema {
             tables: [("events".to_owned(), table)].into(),
