@@ -259,9 +259,14 @@ impl<M: MigratorTrait> Suite<M> {
         }
         // Files written in the caller's tree are said out loud, past the test harness's
         // output capture, even when the run passes: a first run creates the snapshots.
+        // So are tables the walk could not give rows: their steps met empty tables.
         for note in &report.notes {
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr(), "conformance: note: {note}");
+        }
+        for table in &report.not_seeded {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "conformance: rows: {table}");
         }
         Ok(SuiteOutcome { report, runs })
     }

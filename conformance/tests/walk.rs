@@ -170,7 +170,10 @@ migrator!(
 /// The walk's mechanics on the tables as these migrators fill them: no synthetic rows
 /// (`populated.rs` walks those), so that each test sees only its own rows.
 async fn run_suite<M: MigratorTrait>(backends: &[Backend]) -> Option<SuiteOutcome> {
-    run(Suite::<M>::new().backends(backends).populate(Populate::off())).await
+    run(Suite::<M>::new()
+        .backends(backends)
+        .populate(Populate::off()))
+    .await
 }
 
 async fn run<M: MigratorTrait>(suite: Suite<M>) -> Option<SuiteOutcome> {

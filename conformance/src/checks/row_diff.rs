@@ -14,6 +14,29 @@ pub(crate) struct ColumnChange {
     pub(crate) rows: usize,
     /// Its value before and after in the first such row (`NULL` for none).
     pub(crate) example: (String, String),
+    /// Every value on both sides looks generated at run time (a timestamp or a UUID):
+    /// a row inserted again gets new ones.
+    pub(crate) volatile: bool,
+}
+
+/// Whether `value` (as a row's text shows it) is a timestamp or a UUID.
+fn volatile(value: &str) -> bool {
+    let v = value.trim_matches('\'');
+    let b = v.as_bytes();
+    let timestamp = b.len() >= 16
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && v.contains(':');
+    let uuid = v.len() == 36
+        && v.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    timestamp || uuid
 }
 
 /// The columns whose values differ between `lost` rows (with `before` columns) and the
@@ -32,14 +55,15 @@ pub(crate) fn changed_columns(
             .collect()
     };
     let lost: Vec<BTreeMap<String, String>> = lost.iter().map(|r| read(before, r)).collect();
+    // Paired greedily, most alike first: a key column need not come first.
     let mut left: Vec<BTreeMap<String, String>> = left.iter().map(|r| read(after, r)).collect();
-    let key = before.first();
     let mut changes: Vec<ColumnChange> = Vec::new();
     for old in &lost {
-        // Its replacement: the row with the same key, else the next one.
-        let at = key
-            .and_then(|k| left.iter().position(|new| new.get(k) == old.get(k)))
-            .or_else(|| (!left.is_empty()).then_some(0));
+        // Its replacement: the row that agrees with it on the most columns.
+        let same = |new: &BTreeMap<String, String>| {
+            before.iter().filter(|c| old.get(*c) == new.get(*c)).count()
+        };
+        let at = (0..left.len()).max_by_key(|&i| (same(&left[i]), std::cmp::Reverse(i)));
         let Some(at) = at else { break };
         let new = left.remove(at);
         for column in before {
@@ -54,12 +78,17 @@ pub(crate) fn changed_columns(
             if was == now {
                 continue;
             }
+            let fleeting = volatile(&was) && volatile(&now);
             match changes.iter_mut().find(|c| c.column == *column) {
-                Some(change) => change.rows += 1,
+                Some(change) => {
+                    change.rows += 1;
+                    change.volatile &= fleeting;
+                }
                 None => changes.push(ColumnChange {
                     column: column.clone(),
                     rows: 1,
                     example: (was, now),
+                    volatile: fleeting,
                 }),
             }
         }
@@ -184,9 +213,25 @@ mod tests {
             [ColumnChange {
                 column: "label".into(),
                 rows: 2,
-                example: ("'a'".into(), "'A'".into())
+                example: ("'a'".into(), "'A'".into()),
+                volatile: false,
             }]
         );
+    }
+
+    #[test]
+    fn new_timestamps_and_uuids_are_volatile_other_values_are_not() {
+        let columns = ["label".to_owned(), "id".to_owned(), "at".to_owned()];
+        let changes = changed_columns(
+            &columns,
+            &["(x,51e1e63c-f901-408a-93f1-cac9763a4b23,\"2026-12-05 20:34:04.757071+00\")"],
+            &columns,
+            &["(x,dab0152d-6b02-4b85-b1b7-a34ad0e049a8,\"2026-12-05 20:34:04.831137+00\")"],
+        );
+        assert_eq!(changes.len(), 2);
+        assert!(changes.iter().all(|c| c.volatile), "{changes:?}");
+        let changes = changed_columns(&columns, &["(x,1,2)"], &columns, &["(y,1,2)"]);
+        assert!(!changes[0].volatile);
     }
 
     #[test]

@@ -99,6 +99,7 @@ pub fn expected_schema(backend: Backend) -> LogicalSchema {
                     sql_type: String::new(),
                     collation: None,
                     generated: None,
+                    identity: false,
                 });
             }
         }

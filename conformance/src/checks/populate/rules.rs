@@ -24,6 +24,17 @@ pub(super) struct Rule {
     pub(super) max_len: Option<usize>,
     /// A `LIKE` pattern the text must match.
     pub(super) like: Option<String>,
+    /// The text must be a JSON document (`json_valid`), of this kind when a
+    /// `json_type` asks for one.
+    pub(super) json: Option<JsonKind>,
+}
+
+/// The JSON a column's CHECK asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JsonKind {
+    Any,
+    Array,
+    Object,
 }
 
 /// The rules of every column named alone in one of `checks` (expressions as the
@@ -62,6 +73,25 @@ fn word(token: Option<&SqlToken>, word: &str) -> bool {
 
 /// One constraint's shapes added to `rule`.
 fn read_into(tokens: &[SqlToken], rule: &mut Rule) {
+    let json_function = ["json_valid", "json_type", "json_typeof", "jsonb_typeof"];
+    if tokens
+        .iter()
+        .any(|t| json_function.iter().any(|f| word(Some(t), f)))
+    {
+        let literal = |text: &str| {
+            tokens
+                .iter()
+                .any(|t| t.class == Class::Literal && literal_value(&t.text) == text)
+        };
+        rule.json = Some(if literal("array") {
+            JsonKind::Array
+        } else if literal("object") {
+            JsonKind::Object
+        } else {
+            JsonKind::Any
+        });
+        return;
+    }
     let negated = tokens.iter().any(|t| word(Some(t), "not"));
     let length = tokens.iter().any(|t| {
         ["length", "char_length", "character_length", "octet_length"]
@@ -83,8 +113,17 @@ fn read_into(tokens: &[SqlToken], rule: &mut Rule) {
         return;
     }
     for (i, token) in tokens.iter().enumerate() {
-        if word(Some(token), "like") && !negated {
-            if let Some(pattern) = tokens.get(i + 1).filter(|t| t.class == Class::Literal) {
+        // PostgreSQL prints `LIKE` as the operator `~~` (`!~~` for NOT LIKE).
+        let like_operator = token.text == "~~"
+            || (token.text == "~"
+                && tokens.get(i + 1).is_some_and(|t| t.text == "~")
+                && !(i > 0 && tokens[i - 1].text == "!"));
+        if (word(Some(token), "like") || like_operator) && !negated {
+            let pattern = tokens[i + 1..]
+                .iter()
+                .find(|t| t.class != Class::Symbol)
+                .filter(|t| t.class == Class::Literal);
+            if let Some(pattern) = pattern {
                 rule.like = Some(literal_value(&pattern.text));
             }
         }
@@ -276,6 +315,17 @@ mod tests {
         let r = rule_of("char_length((name)::text) < 5");
         assert_eq!(r.max_len, Some(4));
         assert_eq!(rule_of("name LIKE '%@%'").like.as_deref(), Some("%@%"));
+        assert_eq!(
+            rule_of("(name ~~ '%@%.test'::text)").like.as_deref(),
+            Some("%@%.test")
+        );
+    }
+
+    #[test]
+    fn reads_what_json_a_column_must_hold() {
+        let r = rule_of("json_valid(\"name\") AND json_type(\"name\") = 'array'");
+        assert_eq!(r.json, Some(JsonKind::Array));
+        assert_eq!(rule_of("json_valid(name)").json, Some(JsonKind::Any));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the value of row `i` in that shape under the column's CHECK rules. Pure: the same
 //! column, row and seed give the same value on every run and machine.
 
-use super::rules::Rule;
+use super::rules::{JsonKind, Rule};
 use crate::backends::Backend;
 use crate::catalog::Column;
 
@@ -46,6 +46,8 @@ pub(super) enum Shape {
     Blob,
     Interval,
     Inet,
+    MacAddr,
+    Bits,
     Enum(Vec<String>),
     Array(Box<Shape>),
     /// A type the generator does not know (a domain, a range, a geometric type…).
@@ -98,6 +100,10 @@ pub(super) fn shape(
         Shape::Interval
     } else if starts("inet") || starts("cidr") {
         Shape::Inet
+    } else if starts("macaddr") {
+        Shape::MacAddr
+    } else if starts("bit") {
+        Shape::Bits
     } else if has("bool") {
         Shape::Bool
     } else if starts("smallint") || starts("int2") || starts("smallserial") || starts("tinyint") {
@@ -158,6 +164,16 @@ pub(super) fn value(
             _ => Cell::Text(pick.clone()),
         });
     }
+    if let Some(kind) = rule.json {
+        let document = match kind {
+            JsonKind::Array => serde_json::json!([format!("{}-{}", column.name, n + 1)]),
+            JsonKind::Object | JsonKind::Any => serde_json::json!({ "n": n + 1 }),
+        };
+        return Some(match shape {
+            Shape::Json => Cell::Json(document),
+            _ => Cell::Text(document.to_string()),
+        });
+    }
     Some(match shape {
         Shape::Int { min, max } => Cell::Int(in_range(
             n,
@@ -187,6 +203,8 @@ pub(super) fn value(
         Shape::Blob => Cell::Blob(vec![(n % 256) as u8; 4]),
         Shape::Interval => Cell::Text(format!("{} days", n + 1)),
         Shape::Inet => Cell::Text(format!("192.0.2.{}", (n % 254) + 1)),
+        Shape::MacAddr => Cell::Text(format!("08:00:2b:01:02:{:02x}", n % 256)),
+        Shape::Bits => Cell::Text(if n % 2 == 0 { "1" } else { "0" }.to_owned()),
         Shape::Enum(values) => Cell::Text(values.get((n as usize) % values.len().max(1))?.clone()),
         Shape::Array(element) => {
             Cell::Array(vec![value(column, element, &Rule::default(), row, seed)?])

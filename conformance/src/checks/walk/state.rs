@@ -325,6 +325,7 @@ pub(super) fn differs(
     schema_headline: &str,
     data_headline: &str,
     explained: &[Loss],
+    volatile_ok: bool,
 ) -> Option<String> {
     let mut parts = Vec::new();
     // Each object either call changed: (dump order, before `first`, after `second`).
@@ -379,7 +380,7 @@ pub(super) fn differs(
             })
             .collect(),
     };
-    let rows = data::compare(&snapshot_of(true), &snapshot_of(false));
+    let rows = data::compare_rows(&snapshot_of(true), &snapshot_of(false), volatile_ok);
     if !rows.is_empty() {
         parts.push(format!("{data_headline}:\n{}", rows.join("\n")));
     }
