@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::ConnectionTrait;
 
+use super::ddl::{ColumnDef, ConstraintKind, IndexDef, TableDef};
 use super::live::{Hint, Order, Reread, Row};
 use super::{
     Column, FkAction, ForeignKey, Index, Kind, LogicalSchema, ObjectKey, ObjectKind, Table, get,
@@ -11,7 +12,6 @@ use super::{
 };
 use crate::capture::Executed;
 use crate::error::HarnessError;
-use crate::sqlfmt::split_top_level;
 
 /// Every schema object with its text (the dump sorts them; see [`order`]). Indexes
 /// SQLite makes for UNIQUE / PRIMARY KEY constraints have no text: they are implied by
@@ -631,7 +631,7 @@ pub(super) async fn logical<C: ConnectionTrait>(conn: &C) -> Result<LogicalSchem
 async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Table, HarnessError> {
     let t = quote_literal(name);
     let mut table = Table::default();
-    let items = table_items(sql);
+    let parsed = TableDef::parse(sql);
     let mut pk: Vec<(i64, String)> = Vec::new();
     for row in rows(
         conn,
@@ -648,11 +648,13 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
         if pk_pos > 0 {
             pk.push((pk_pos, column.clone()));
         }
-        let definition = column_definition(&items, &column);
+        let definition = parsed.as_ref().and_then(|t| t.column(&column));
         let collation = definition.and_then(collation_of);
         // 2: a virtual generated column, 3: a stored one.
         let generated = if hidden >= 2 {
-            definition.and_then(generation_of)
+            definition
+                .and_then(|c| c.generated.as_ref())
+                .map(|g| g.expression.clone())
         } else {
             None
         };
@@ -671,14 +673,7 @@ async fn table<C: ConnectionTrait>(conn: &C, name: &str, sql: &str) -> Result<Ta
     }
     pk.sort();
     table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
-    table.checks = items
-        .iter()
-        .filter_map(|item| {
-            let expression = check_of(item)?;
-            let name = constraint_name(item).unwrap_or_else(|| expression.clone());
-            Some((name, expression))
-        })
-        .collect();
+    table.checks = parsed.as_ref().map(checks).unwrap_or_default();
 
     for row in rows(conn, &format!("SELECT * FROM pragma_index_list({t})")).await? {
         let index: String = get(&row, "name")?;
@@ -774,98 +769,33 @@ async fn index_columns<C: ConnectionTrait>(
 
 /// `CREATE INDEX i ON t (a, lower(b)) WHERE c` → (`["a", "lower(b)"]`, `Some("c")`).
 fn index_parts(sql: &str) -> (Vec<String>, Option<String>) {
-    let Some(open) = sql.find('(') else {
-        return (Vec::new(), None);
-    };
-    let Some(body) = balanced(&sql[open..]) else {
-        return (Vec::new(), None);
-    };
-    let rest = sql[open + body.len() + 2..].trim();
-    let predicate = (rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("where"))
-        .then(|| rest[5..].trim().to_owned());
-    (split_top_level(body), predicate)
-}
-
-/// The text inside the parentheses `text` starts with, up to the matching one.
-fn balanced(text: &str) -> Option<&str> {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(&text[1..i]);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The column definitions and table constraints of a `CREATE TABLE`.
-fn table_items(sql: &str) -> Vec<String> {
-    sql.find('(')
-        .and_then(|open| balanced(&sql[open..]))
-        .map(split_top_level)
+    IndexDef::parse(sql)
+        .map(|index| (index.keys, index.predicate))
         .unwrap_or_default()
-}
-
-/// The definition of `column` among a table's items, found by its (unquoted) name.
-fn column_definition<'a>(items: &'a [String], column: &str) -> Option<&'a str> {
-    items.iter().map(String::as_str).find(|item| {
-        let first = item.split_whitespace().next().unwrap_or_default();
-        first.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']')) == column
-    })
 }
 
 /// SQLite keeps a column's collation only in the table's `CREATE` text; `binary` is
 /// the default and reported as none.
-fn collation_of(definition: &str) -> Option<String> {
-    let words: Vec<&str> = definition.split_whitespace().collect();
-    let at = words
-        .iter()
-        .position(|w| w.eq_ignore_ascii_case("collate"))?;
-    let name = words
-        .get(at + 1)?
-        .trim_matches(|c| matches!(c, '"' | '`' | '\'' | ',' | ')'))
-        .to_ascii_lowercase();
+fn collation_of(column: &ColumnDef) -> Option<String> {
+    let name = column.collation_name()?.to_ascii_lowercase();
     (name != "binary").then_some(name)
 }
 
-/// `... AS (expr) ...` of a generated column → `expr`.
-fn generation_of(definition: &str) -> Option<String> {
-    let upper = definition.to_ascii_uppercase();
-    let at = upper.find(" AS ")?;
-    let rest = definition[at + 4..].trim_start();
-    balanced(rest).map(|e| e.trim().to_owned())
-}
-
-/// `CONSTRAINT name ...` → `name`.
-fn constraint_name(item: &str) -> Option<String> {
-    let mut words = item.split_whitespace();
-    let first = words.next()?;
-    first
-        .eq_ignore_ascii_case("constraint")
-        .then(|| words.next())
-        .flatten()
-        .map(|name| {
-            name.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'))
-                .to_owned()
-        })
-}
-
-/// The expression of a `CHECK (...)` in a column definition or table constraint.
-fn check_of(item: &str) -> Option<String> {
-    let upper = item.to_ascii_uppercase();
-    let at = upper.find("CHECK")?;
-    let rest = item[at + 5..].trim_start();
-    balanced(rest).map(|e| e.trim().to_owned())
+/// Every CHECK of a table, its columns' and its own: by name, the expression when
+/// unnamed.
+fn checks(table: &TableDef) -> BTreeMap<String, String> {
+    let column_checks = table.columns.iter().flat_map(|c| &c.checks).map(|check| {
+        let expression = check.expression.clone();
+        (check.name.clone(), expression)
+    });
+    let table_checks = table.constraints.iter().filter_map(|c| match &c.kind {
+        ConstraintKind::Check { expression } => Some((c.name.clone(), expression.clone())),
+        _ => None,
+    });
+    column_checks
+        .chain(table_checks)
+        .map(|(name, expression)| (name.unwrap_or_else(|| expression.clone()), expression))
+        .collect()
 }
 
 fn kind(declared: &str, nocase: bool) -> Kind {
@@ -909,21 +839,22 @@ mod tests {
 
     #[test]
     fn collation_generation_and_checks_are_read_per_item() {
-        let sql = r#"CREATE TABLE "t" ( "a" text NOT NULL COLLATE NOCASE, "b" varchar(10) NOT NULL CHECK (length(b) > 0), c text COLLATE rtrim, d int GENERATED ALWAYS AS (length(c) + 1) STORED, CHECK (a <> 'x') )"#;
-        let items = table_items(sql);
-        let def = |c| column_definition(&items, c).expect(c);
+        let sql = r#"CREATE TABLE "t" ( "a" text NOT NULL COLLATE NOCASE, "b" varchar(10) NOT NULL CHECK (length(b) > 0), c text COLLATE rtrim, d int GENERATED ALWAYS AS (length(c) + 1) STORED, e text COLLATE BINARY, CHECK (a <> 'x'), CONSTRAINT "positive" CHECK (n > 0) )"#;
+        let table = TableDef::parse(sql).expect("a table");
+        let def = |c| table.column(c).expect(c);
         assert_eq!(collation_of(def("a")).as_deref(), Some("nocase"));
         assert_eq!(collation_of(def("b")), None);
         assert_eq!(collation_of(def("c")).as_deref(), Some("rtrim"));
-        assert!(column_definition(&items, "missing").is_none());
-        assert_eq!(generation_of(def("d")).as_deref(), Some("length(c) + 1"));
-        let checks: Vec<String> = items.iter().filter_map(|i| check_of(i)).collect();
-        assert_eq!(checks, ["length(b) > 0", "a <> 'x'"]);
+        assert_eq!(collation_of(def("e")), None);
+        assert!(table.column("missing").is_none());
         assert_eq!(
-            constraint_name("CONSTRAINT \"positive\" CHECK (n > 0)").as_deref(),
-            Some("positive")
+            def("d").generated.as_ref().map(|g| g.expression.as_str()),
+            Some("length(c) + 1")
         );
-        assert_eq!(constraint_name("CHECK (n > 0)"), None);
+        let checks = checks(&table);
+        let expressions: Vec<&str> = checks.values().map(String::as_str).collect();
+        assert_eq!(expressions, ["a <> 'x'", "length(b) > 0", "n > 0"]);
+        assert_eq!(checks.get("positive").map(String::as_str), Some("n > 0"));
     }
 
     #[test]

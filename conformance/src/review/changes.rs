@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{ColumnText, SchemaText, TableText, fk_actions, foreign_key};
-use crate::catalog::{ObjectKey, ObjectKind};
+use super::model::{ColumnText, SchemaText, TableText, foreign_key};
+use crate::catalog::ddl::{ColumnDef, Constraint, ConstraintKind, Reference};
+use crate::catalog::{FkAction, ObjectKey, ObjectKind};
 use crate::diff::{ObjectChange, compare};
 
 /// How bad a change can be for what is already there.
@@ -357,11 +358,9 @@ fn table_changes(table: &str, before: &TableText, after: &TableText, items: &mut
         );
     }
     for column in added {
-        let upper = column.definition.to_ascii_uppercase();
-        let filled = column.default.is_some()
-            || upper.contains("GENERATED")
-            || upper.contains("AUTOINCREMENT")
-            || column.primary_key;
+        let filled = after
+            .column_definition(&column.name)
+            .is_some_and(ColumnDef::filled_by_database);
         let flag = if column.not_null && !filled {
             risky("NOT NULL without a default: adding it fails on a table that has rows")
         } else if column.references.is_some() {
@@ -467,9 +466,9 @@ fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Fl
             "foreign key" if aspect.after.is_empty() => {
                 destructive("stops enforcing the column's foreign key")
             }
-            "foreign key" => changed_constraint_flag(
-                &format!("FOREIGN KEY (c) {}", aspect.before),
-                &format!("FOREIGN KEY (c) {}", aspect.after),
+            "foreign key" => changed_reference_flag(
+                Reference::parse(&aspect.before).as_ref(),
+                Reference::parse(&aspect.after).as_ref(),
             ),
             "unique" if aspect.after == "yes" => risky(UNIQUE_ON_EXISTING),
             "unique" => destructive("stops enforcing the column's uniqueness"),
@@ -495,46 +494,42 @@ fn yes_no(value: bool) -> String {
 
 /// Pairs inline constraints by what they constrain: a named one by name, a foreign key
 /// by its columns, a primary key as such; anything else by its text.
-fn constraint_key(text: &str) -> String {
-    let upper = text.to_ascii_uppercase();
-    if upper.starts_with("CONSTRAINT ") {
-        return format!(
-            "named {}",
-            super::parse::read_name(&text["CONSTRAINT ".len()..]).0
-        );
+fn constraint_key(constraint: &Constraint) -> String {
+    if let Some(name) = &constraint.name {
+        return format!("named {name}");
     }
-    if upper.starts_with("PRIMARY KEY") {
+    if matches!(constraint.kind, ConstraintKind::PrimaryKey { .. }) {
         return "primary key".to_owned();
     }
-    if let Some((columns, _)) = foreign_key(text) {
+    if let Some((columns, _)) = foreign_key(constraint) {
         return format!("foreign key {}", columns.join(","));
     }
-    text.to_owned()
+    constraint.text.clone()
 }
 
 fn inline_constraint_changes(
     table: &str,
-    before: &[String],
-    after: &[String],
+    before: &[Constraint],
+    after: &[Constraint],
     items: &mut Vec<Item>,
 ) {
     for old in before {
         let key = constraint_key(old);
         match after.iter().find(|new| constraint_key(new) == key) {
-            Some(new) if new == old => {}
+            Some(new) if new.text == old.text => {}
             Some(new) => items.push(Item {
                 flag: changed_constraint_flag(old, new),
                 change: Change::InlineConstraintChanged {
                     table: table.to_owned(),
-                    before: old.clone(),
-                    after: new.clone(),
+                    before: old.text.clone(),
+                    after: new.text.clone(),
                 },
             }),
             None => items.push(Item {
-                flag: destructive(format!("stops enforcing `{old}`")),
+                flag: destructive(format!("stops enforcing `{}`", old.text)),
                 change: Change::InlineConstraintDropped {
                     table: table.to_owned(),
-                    text: old.clone(),
+                    text: old.text.clone(),
                 },
             }),
         }
@@ -545,50 +540,66 @@ fn inline_constraint_changes(
             continue;
         }
         items.push(Item {
-            flag: new_constraint_flag(new),
+            flag: new_constraint_flag(&new.kind),
             change: Change::InlineConstraintAdded {
                 table: table.to_owned(),
-                text: new.clone(),
+                text: new.text.clone(),
             },
         });
     }
 }
 
 /// The flag of a constraint added to an existing table.
-fn new_constraint_flag(text: &str) -> Option<Flag> {
-    let upper = text.to_ascii_uppercase();
-    if upper.contains("FOREIGN KEY") {
-        risky(FK_ON_EXISTING)
-    } else if upper.contains("UNIQUE") || upper.contains("PRIMARY KEY") || upper.contains("EXCLUDE")
-    {
-        risky(UNIQUE_ON_EXISTING)
-    } else if upper.contains("CHECK") {
-        risky(CHECK_ON_EXISTING)
-    } else {
-        None
+fn new_constraint_flag(kind: &ConstraintKind) -> Option<Flag> {
+    match kind {
+        ConstraintKind::ForeignKey { .. } => risky(FK_ON_EXISTING),
+        ConstraintKind::PrimaryKey { .. }
+        | ConstraintKind::Unique { .. }
+        | ConstraintKind::Exclude { .. } => risky(UNIQUE_ON_EXISTING),
+        ConstraintKind::Check { .. } => risky(CHECK_ON_EXISTING),
+        ConstraintKind::Other => None,
     }
 }
 
-fn changed_constraint_flag(old: &str, new: &str) -> Option<Flag> {
-    if foreign_key(old).is_some()
-        && foreign_key(new).is_some()
-        && fk_actions(old) != fk_actions(new)
-    {
-        let (old_delete, old_update) = fk_actions(old);
-        let (new_delete, new_update) = fk_actions(new);
-        let mut what = Vec::new();
-        if old_delete != new_delete {
-            what.push(format!("ON DELETE {old_delete} → {new_delete}"));
-        }
-        if old_update != new_update {
-            what.push(format!("ON UPDATE {old_update} → {new_update}"));
-        }
-        return risky(format!(
-            "changes what deleting or updating a referenced row does ({})",
-            what.join(", ")
-        ));
+/// The flag of a constraint object (`ALTER TABLE ... ADD CONSTRAINT ...`) added.
+fn added_constraint_flag(ddl: &str) -> Option<Flag> {
+    new_constraint_flag(&Constraint::parse_added(ddl)?.1.kind)
+}
+
+fn changed_constraint_flag(old: &Constraint, new: &Constraint) -> Option<Flag> {
+    match (&old.kind, &new.kind) {
+        (
+            ConstraintKind::ForeignKey { reference: old, .. },
+            ConstraintKind::ForeignKey { reference: new, .. },
+        ) if actions(old) != actions(new) => changed_reference_flag(Some(old), Some(new)),
+        _ => new_constraint_flag(&new.kind),
     }
-    new_constraint_flag(new)
+}
+
+fn actions(reference: &Reference) -> (FkAction, FkAction) {
+    (reference.on_delete, reference.on_update)
+}
+
+/// The flag of a changed foreign key: what its actions now do, or, when they did not
+/// change, what any new foreign key risks.
+fn changed_reference_flag(old: Option<&Reference>, new: Option<&Reference>) -> Option<Flag> {
+    let (Some(old), Some(new)) = (old, new) else {
+        return risky(FK_ON_EXISTING);
+    };
+    if actions(old) == actions(new) {
+        return risky(FK_ON_EXISTING);
+    }
+    let mut what = Vec::new();
+    if old.on_delete != new.on_delete {
+        what.push(format!("ON DELETE {} → {}", old.on_delete, new.on_delete));
+    }
+    if old.on_update != new.on_update {
+        what.push(format!("ON UPDATE {} → {}", old.on_update, new.on_update));
+    }
+    risky(format!(
+        "changes what deleting or updating a referenced row does ({})",
+        what.join(", ")
+    ))
 }
 
 fn object_changes(
@@ -662,7 +673,7 @@ fn is_unique_index(ddl: &str) -> bool {
 fn added_object_flag(object: &ObjectKey, ddl: &str) -> Option<Flag> {
     match object.kind {
         ObjectKind::Index if is_unique_index(ddl) => risky(UNIQUE_ON_EXISTING),
-        ObjectKind::Constraint => new_constraint_flag(ddl),
+        ObjectKind::Constraint => added_constraint_flag(ddl),
         _ => None,
     }
 }
@@ -691,7 +702,15 @@ fn dropped_object_flag(object: &ObjectKey, ddl: &str) -> Option<Flag> {
 
 fn changed_object_flag(object: &ObjectKey, before: &str, after: &str) -> Option<Flag> {
     match object.kind {
-        ObjectKind::Constraint => changed_constraint_flag(before, after),
+        ObjectKind::Constraint => {
+            match (
+                Constraint::parse_added(before),
+                Constraint::parse_added(after),
+            ) {
+                (Some((_, old)), Some((_, new))) => changed_constraint_flag(&old, &new),
+                (_, new) => new.and_then(|(_, new)| new_constraint_flag(&new.kind)),
+            }
+        }
         ObjectKind::Index if is_unique_index(after) && !is_unique_index(before) => {
             risky(UNIQUE_ON_EXISTING)
         }

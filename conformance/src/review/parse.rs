@@ -7,6 +7,7 @@
 //! own text too), so an object's key is the same on both sides whatever the statement.
 
 use crate::backends::Backend;
+use crate::catalog::ddl::{after_words, read_name, table_after_on, unqualify_public};
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
 
 /// The body of an insta snapshot file (without its `---` header), or the text itself.
@@ -308,80 +309,8 @@ fn comment_line_object(rest: &str) -> Option<ObjectKey> {
     Some(ObjectKey::new(ObjectKind::AutoincrementCounter, table))
 }
 
-/// The table a statement names after its top-level `ON` (`CREATE INDEX i ON t (a)`,
-/// `... ON ONLY public.t USING btree`), without `public.`.
-pub(crate) fn table_after_on(text: &str) -> Option<String> {
-    let words = Words::new(text);
-    let on = words.upper().iter().position(|w| w == "ON")?;
-    let mut rest = after_words(text, on + 1);
-    if rest.to_ascii_uppercase().starts_with("ONLY ") {
-        rest = &rest[5..];
-    }
-    let (name, _) = read_name(rest);
-    (!name.is_empty()).then(|| unqualify_public(&name))
-}
-
-/// `public.t` → `t`, `main.t` → `t` (the default schemas the catalog leaves unnamed).
-pub(crate) fn unqualify_public(name: &str) -> String {
-    name.strip_prefix("public.")
-        .or_else(|| name.strip_prefix("main."))
-        .unwrap_or(name)
-        .to_owned()
-}
-
 fn name_of(text: &str) -> String {
     read_name(text).0
-}
-
-/// Reads a possibly qualified, possibly quoted name at the start of `text`; returns it
-/// unquoted (parts joined by `.`) and what follows.
-pub(crate) fn read_name(text: &str) -> (String, &str) {
-    let mut rest = text.trim_start();
-    let mut parts = Vec::new();
-    loop {
-        let (part, after) = read_identifier(rest);
-        if part.is_empty() {
-            break;
-        }
-        parts.push(part);
-        rest = after;
-        match rest.strip_prefix('.') {
-            Some(after_dot) => rest = after_dot,
-            None => break,
-        }
-    }
-    (parts.join("."), rest)
-}
-
-fn read_identifier(text: &str) -> (String, &str) {
-    let closing = match text.chars().next() {
-        Some('"') => Some('"'),
-        Some('`') => Some('`'),
-        Some('[') => Some(']'),
-        _ => None,
-    };
-    if let Some(close) = closing {
-        let body = &text[1..];
-        let mut out = String::new();
-        let mut chars = body.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            if c == close {
-                // A doubled quote is a quote inside the name.
-                if chars.peek().is_some_and(|(_, next)| *next == close) {
-                    out.push(c);
-                    chars.next();
-                    continue;
-                }
-                return (out, &body[at + c.len_utf8()..]);
-            }
-            out.push(c);
-        }
-        return (out, "");
-    }
-    let end = text
-        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .unwrap_or(text.len());
-    (text[..end].to_owned(), &text[end..])
 }
 
 fn first_line(text: &str) -> &str {
@@ -403,16 +332,6 @@ impl<'a> Words<'a> {
     fn upper(&self) -> Vec<String> {
         self.raw.iter().map(|w| w.to_ascii_uppercase()).collect()
     }
-}
-
-/// The text after the first `n` whitespace-separated words.
-fn after_words(text: &str, n: usize) -> &str {
-    let mut rest = text.trim_start();
-    for _ in 0..n {
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        rest = rest[end..].trim_start();
-    }
-    rest
 }
 
 #[cfg(test)]
