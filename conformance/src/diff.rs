@@ -418,6 +418,26 @@ mod tests {
     }
 
     #[test]
+    fn constraints_and_keywords_inside_expressions_are_no_columns() {
+        let before = dump(&[(
+            "table t",
+            "CREATE TABLE t (\n    a integer CONSTRAINT positive CHECK (a IS NOT NULL),\n    during tstzrange\n);",
+        )]);
+        let after = dump(&[(
+            "table t",
+            "CREATE TABLE t (\n    a integer CONSTRAINT positive CHECK (a IS NOT NULL) NOT NULL,\n    during tstzrange,\n    CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&)\n);",
+        )]);
+        let text = describe(&compare(&before, &after));
+        // The type stops at CONSTRAINT; the NOT NULL inside the CHECK is no nullability.
+        assert!(text.contains("changed column nullability t.a\n"), "{text}");
+        assert!(!text.contains("column t.EXCLUDE"), "{text}");
+        assert_eq!(
+            column_type(&after.objects[0].1, "a").as_deref(),
+            Some("integer")
+        );
+    }
+
+    #[test]
     fn identical_dumps_have_no_changes() {
         let d = dump(&[("table t", "CREATE TABLE t ();")]);
         assert!(compare(&d, &d.clone()).is_empty());

@@ -14,7 +14,7 @@
 //!   read is whole.
 //!
 //! Whatever path a read takes, it is compared with the whole catalog by the tests
-//! (see `crate::diff::check_live_catalog`).
+//! (`CONFORMANCE_CHECK_CATALOG_READS`; the check, with its diff, is `diff::check_live_catalog`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

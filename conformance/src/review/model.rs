@@ -356,6 +356,38 @@ mod tests {
     }
 
     #[test]
+    fn options_after_the_column_list_are_the_frame_and_keys_are_typed() {
+        let table = TableText::parse(
+            "\nCREATE TABLE items (\n    id integer NOT NULL,\n    note text,\n    CONSTRAINT c CHECK (note <> 'UNIQUE (id)')\n) WITH (fillfactor=70);",
+        );
+        assert_eq!(table.frame, "CREATE TABLE (…) WITH (fillfactor=70)");
+        assert_eq!(table.columns.len(), 2);
+        assert_eq!(table.column("note").expect("note").sql_type, "text");
+        let schema = SchemaText::new(SchemaDump {
+            objects: vec![
+                (
+                    ObjectKey::new(ObjectKind::Table, "items"),
+                    "CREATE TABLE items (\n    id integer,\n    CHECK (id <> 'PRIMARY KEY (x)')\n);"
+                        .to_owned(),
+                ),
+                (
+                    ObjectKey::new(ObjectKind::Index, "i"),
+                    "CREATE UNIQUE INDEX i ON public.items USING btree (id);".to_owned(),
+                ),
+                (
+                    ObjectKey::new(ObjectKind::Index, "j"),
+                    "CREATE INDEX j ON items USING btree (id) WHERE (note = 'UNIQUE (x)');"
+                        .to_owned(),
+                ),
+            ],
+        });
+        assert_eq!(
+            schema.key_columns("items"),
+            (Vec::new(), vec!["id".to_owned()])
+        );
+    }
+
+    #[test]
     fn postgres_columns_read_the_same_way() {
         let table = TableText::parse(
             "\nCREATE TABLE items (\n    label character varying(20) COLLATE \"C\" DEFAULT 'x'::character varying NOT NULL\n);",
