@@ -9,6 +9,7 @@
 //! clause. What each reader needs (the SQLite catalog reader, the dump diff, the
 //! review) is read from this model, never from the text again.
 
+mod cursor;
 mod names;
 mod parser;
 #[cfg(test)]
