@@ -7,7 +7,7 @@
 //! own text too), so an object's key is the same on both sides whatever the statement.
 
 use crate::backends::Backend;
-use crate::catalog::ddl::{after_words, read_name, table_after_on, unqualify_public};
+use crate::catalog::ddl::{after_words, read_name, split_items, table_after_on, unqualify_public};
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
 
 /// The body of an insta snapshot file (without its `---` header), or the text itself.
@@ -156,40 +156,57 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
         return comment_line_object(rest).unwrap_or_else(other);
     }
     if starts(&["COMMENT", "ON"]) {
-        let Some(is) = upper.iter().rposition(|w| w == "IS") else {
-            return other();
-        };
-        let target: Vec<&str> = words.raw[2..is].to_vec();
-        let kind = target.first().map(|k| k.to_ascii_lowercase());
-        let ident = target
-            .get(1..)
-            .map(|rest| rest.join(" "))
-            .unwrap_or_default();
-        return ObjectKey::new(
-            ObjectKind::Comment,
-            format!("{} {ident}", kind.unwrap_or_default()),
-        );
+        return comment_object(&words, &upper).unwrap_or_else(other);
     }
     if starts(&["PRAGMA"]) {
         let name = words.raw.get(1).map_or("", |w| w.trim_end_matches(';'));
         return ObjectKey::new(ObjectKind::Setting, name);
     }
     if starts(&["ALTER", "TABLE"]) {
-        let (table, rest) = read_name(after_words(statement, 2));
-        let rest_upper = rest.trim_start().to_ascii_uppercase();
-        if rest_upper.starts_with("ADD CONSTRAINT") {
-            let (constraint, _) = read_name(&rest.trim_start()["ADD CONSTRAINT".len()..]);
-            return ObjectKey::new(ObjectKind::Constraint, format!("{table}.{constraint}"));
-        }
-        if rest_upper.contains("ROW LEVEL SECURITY") {
-            return ObjectKey::new(ObjectKind::RowSecurity, table);
-        }
-        return other();
+        return altered_object(statement).unwrap_or_else(other);
     }
     if !starts(&["CREATE"]) {
         return other();
     }
-    // CREATE [OR REPLACE] [UNIQUE | UNLOGGED | TEMP | MATERIALIZED ...] <what> ...
+    created_object(statement, &upper, backend).unwrap_or_else(other)
+}
+
+/// `COMMENT ON <kind> <ident> IS '...'` → `comment on <kind> <ident>`.
+fn comment_object(words: &Words<'_>, upper: &[String]) -> Option<ObjectKey> {
+    let is = upper.iter().rposition(|w| w == "IS")?;
+    let target: Vec<&str> = words.raw[2..is].to_vec();
+    let kind = target.first().map(|k| k.to_ascii_lowercase());
+    let ident = target
+        .get(1..)
+        .map(|rest| rest.join(" "))
+        .unwrap_or_default();
+    Some(ObjectKey::new(
+        ObjectKind::Comment,
+        format!("{} {ident}", kind.unwrap_or_default()),
+    ))
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT c ...` → `constraint t.c`; `ALTER TABLE t ENABLE ROW
+/// LEVEL SECURITY` → `row security on t`.
+fn altered_object(statement: &str) -> Option<ObjectKey> {
+    let (table, rest) = read_name(after_words(statement, 2));
+    let rest_upper = rest.trim_start().to_ascii_uppercase();
+    if rest_upper.starts_with("ADD CONSTRAINT") {
+        let (constraint, _) = read_name(&rest.trim_start()["ADD CONSTRAINT".len()..]);
+        return Some(ObjectKey::new(
+            ObjectKind::Constraint,
+            format!("{table}.{constraint}"),
+        ));
+    }
+    rest_upper
+        .contains("ROW LEVEL SECURITY")
+        .then(|| ObjectKey::new(ObjectKind::RowSecurity, table))
+}
+
+/// `CREATE [OR REPLACE] [UNIQUE | UNLOGGED | TEMP | MATERIALIZED ...] <what> [IF NOT
+/// EXISTS | CONCURRENTLY] name ...`: what it creates (upper-case), its modifiers, and
+/// the index of the word the name starts at.
+fn created_kind(upper: &[String]) -> (String, Vec<String>, usize) {
     let mut at = 1;
     let mut modifiers = Vec::new();
     while let Some(word) = upper.get(at) {
@@ -204,13 +221,18 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
     }
     let what = upper.get(at).cloned().unwrap_or_default();
     let mut name_start = at + 1;
-    // IF NOT EXISTS; CONCURRENTLY.
     while let Some(word) = upper.get(name_start) {
         match word.as_str() {
             "IF" | "NOT" | "EXISTS" | "CONCURRENTLY" => name_start += 1,
             _ => break,
         }
     }
+    (what, modifiers, name_start)
+}
+
+/// The object a `CREATE` statement makes; `None` for a kind the dump does not hold.
+fn created_object(statement: &str, upper: &[String], backend: Backend) -> Option<ObjectKey> {
+    let (what, modifiers, name_start) = created_kind(upper);
     let tail = after_words(statement, name_start);
     let (name, rest) = read_name(tail);
     let kind = match what.as_str() {
@@ -231,23 +253,8 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
                 ObjectKind::CompositeType
             }
         }
-        "FUNCTION" | "PROCEDURE" => {
-            let kind = if what == "FUNCTION" {
-                ObjectKind::Function
-            } else {
-                ObjectKind::Procedure
-            };
-            let signature = first_line(tail);
-            let signature = signature
-                .find('(')
-                .map_or(signature, |open| &signature[..open]);
-            let name = format!(
-                "{}({})",
-                unqualify_public(&name_of(signature)),
-                identity_arguments(first_line(rest))
-            );
-            return ObjectKey::new(kind, name);
-        }
+        "FUNCTION" => return Some(routine_key(ObjectKind::Function, tail, rest)),
+        "PROCEDURE" => return Some(routine_key(ObjectKind::Procedure, tail, rest)),
         "INDEX" => {
             let name = match (backend, table_after_on(rest)) {
                 // The index's schema is its table's.
@@ -257,20 +264,40 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
                 },
                 _ => name,
             };
-            return ObjectKey::new(ObjectKind::Index, name);
+            return Some(ObjectKey::new(ObjectKind::Index, name));
         }
         "TRIGGER" if backend == Backend::Postgres => {
             let table = table_after_on(rest).unwrap_or_default();
-            return ObjectKey::new(ObjectKind::Trigger, format!("{table}.{name}"));
+            return Some(ObjectKey::new(
+                ObjectKind::Trigger,
+                format!("{table}.{name}"),
+            ));
         }
         "TRIGGER" => ObjectKind::Trigger,
         "POLICY" => {
             let table = table_after_on(rest).unwrap_or_default();
-            return ObjectKey::new(ObjectKind::Policy, format!("{table}.{name}"));
+            return Some(ObjectKey::new(
+                ObjectKind::Policy,
+                format!("{table}.{name}"),
+            ));
         }
-        _ => return other(),
+        _ => return None,
     };
-    ObjectKey::new(kind, unqualify_public(&name))
+    Some(ObjectKey::new(kind, unqualify_public(&name)))
+}
+
+/// A function or procedure, keyed by its name and identity arguments (`f(integer)`).
+fn routine_key(kind: ObjectKind, tail: &str, rest: &str) -> ObjectKey {
+    let signature = first_line(tail);
+    let signature = signature
+        .find('(')
+        .map_or(signature, |open| &signature[..open]);
+    let name = format!(
+        "{}({})",
+        unqualify_public(&name_of(signature)),
+        identity_arguments(first_line(rest))
+    );
+    ObjectKey::new(kind, name)
 }
 
 /// `(a integer, b integer DEFAULT 1)` → `a integer, b integer`: the arguments as
@@ -281,7 +308,7 @@ fn identity_arguments(list: &str) -> String {
         .strip_prefix('(')
         .and_then(|l| l.strip_suffix(')'))
         .unwrap_or(list);
-    crate::sqlfmt::split_top_level(inner)
+    split_items(inner)
         .iter()
         .map(|arg| {
             let upper = arg.to_ascii_uppercase();

@@ -152,7 +152,7 @@ impl<'a> Cursor<'a> {
 
 /// Splits on commas outside parentheses, brackets and quotes; each item trimmed, empty
 /// ones left out.
-pub(super) fn split_items(text: &str) -> Vec<&str> {
+pub(crate) fn split_items(text: &str) -> Vec<&str> {
     let mut cursor = Cursor::new(text);
     let mut items = Vec::new();
     let mut start = 0;

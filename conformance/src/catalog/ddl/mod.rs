@@ -17,6 +17,7 @@ mod tests;
 
 use std::ops::Range;
 
+pub(crate) use cursor::split_items;
 pub(crate) use names::{after_words, read_name, table_after_on, unqualify_public};
 
 use super::FkAction;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::constraints::{added_constraint_flag, changed_constraint_flag, new_constraint_flag};
 use super::{Change, Flag, Item, UNIQUE_ON_EXISTING, destructive, risky};
-use crate::catalog::ddl::Constraint;
+use crate::catalog::ddl::{Constraint, split_items};
 use crate::catalog::{ObjectKey, ObjectKind};
 use crate::diff::{ObjectChange, compare};
 use crate::review::model::SchemaText;
@@ -149,9 +149,10 @@ fn changed_object_flag(object: &ObjectKey, before: &str, after: &str) -> Option<
 /// `CREATE TYPE t AS ENUM ('a', 'b');` → `['a', 'b']` (as written, quotes kept).
 fn enum_values(ddl: &str) -> Vec<String> {
     match (ddl.find('('), ddl.rfind(')')) {
-        (Some(open), Some(close)) if open < close => {
-            crate::sqlfmt::split_top_level(&ddl[open + 1..close])
-        }
+        (Some(open), Some(close)) if open < close => split_items(&ddl[open + 1..close])
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
