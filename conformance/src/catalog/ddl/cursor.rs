@@ -137,16 +137,14 @@ impl<'a> Cursor<'a> {
         self.text.get(open..close.start.max(open))
     }
 
-    /// Skips units while the next token is not a word of `stop`; the text skipped.
-    pub(super) fn until(&mut self, stop: &[&str]) -> &'a str {
-        let start = self.offset();
+    /// Skips units up to the next token that is a word of `stop` (or the end).
+    pub(super) fn skip_until(&mut self, stop: &[&str]) {
         while self
             .peek()
             .is_some_and(|t| !stop.iter().any(|w| t.is_word(w)))
         {
             self.skip_unit();
         }
-        self.text[start..self.consumed_end().max(start)].trim()
     }
 }
 

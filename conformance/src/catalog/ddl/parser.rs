@@ -86,12 +86,6 @@ pub(super) fn starts_constraint(item: &str) -> bool {
         .is_some_and(|t| CONSTRAINT_KEYWORDS.iter().any(|w| t.is_word(w)))
 }
 
-fn at_column_keyword(cursor: &Cursor<'_>) -> bool {
-    cursor
-        .peek()
-        .is_some_and(|t| COLUMN_KEYWORDS.iter().any(|w| t.is_word(w)))
-}
-
 /// One column: its name, its type, then its column constraints in any order.
 fn column(item: &str) -> ColumnDef {
     let (name, rest) = read_name(item);
@@ -99,9 +93,7 @@ fn column(item: &str) -> ColumnDef {
     let mut cursor = Cursor::new(item);
     cursor.skip_to(offset);
     let type_start = cursor.offset();
-    while cursor.peek().is_some() && !at_column_keyword(&cursor) {
-        cursor.skip_unit();
-    }
+    cursor.skip_until(&COLUMN_KEYWORDS);
     let mut def = ColumnDef {
         name,
         text: item.to_owned(),
@@ -147,9 +139,7 @@ fn column_constraint(cursor: &mut Cursor<'_>, def: &mut ColumnDef, name: &mut Op
         let start = cursor.offset();
         // The first unit always belongs to the expression (`DEFAULT NULL`).
         cursor.skip_unit();
-        while cursor.peek().is_some() && !at_column_keyword(cursor) {
-            cursor.skip_unit();
-        }
+        cursor.skip_until(&COLUMN_KEYWORDS);
         let end = cursor.consumed_end().max(start);
         def.default = Some(cursor.text[start..end].trim().to_owned());
     } else if cursor.eat_word("COLLATE") {
@@ -392,7 +382,7 @@ pub(super) fn index(ddl: &str) -> Option<IndexDef> {
         .into_iter()
         .map(str::to_owned)
         .collect();
-    cursor.until(&["WHERE"]);
+    cursor.skip_until(&["WHERE"]);
     let predicate = cursor.eat_word("WHERE").then(|| {
         let rest = ddl[cursor.offset()..].trim();
         rest.strip_suffix(';').unwrap_or(rest).trim_end().to_owned()
