@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
-use crate::review::parse::read_name;
+use crate::catalog::ddl::{ColumnDef, TableDef, collapse};
+use sea_orm::ConnectionTrait;
+
+use crate::catalog::{LiveCatalog, ObjectKey, ObjectKind, SchemaDump};
+use crate::error::HarnessError;
 use crate::sqltokens;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +112,15 @@ pub fn compare(expected: &SchemaDump, actual: &SchemaDump) -> Vec<ObjectChange> 
 /// (`"a" varchar NULL` and `"a" varchar` are the same column: SQLite keeps the text a
 /// migration wrote, and a table rebuilt by hand often leaves the `NULL` out).
 fn same_table_text(object: &ObjectKey, expected: &str, actual: &str) -> bool {
-    object.kind == ObjectKind::Table && without_bare_null(expected) == without_bare_null(actual)
+    if object.kind != ObjectKind::Table {
+        return false;
+    }
+    match (TableDef::parse(expected), TableDef::parse(actual)) {
+        (Some(expected), Some(actual)) => {
+            expected.without_bare_null() == actual.without_bare_null()
+        }
+        _ => false,
+    }
 }
 
 /// Whether `object` is compared as SQL: the kinds whose definition holds code a
@@ -132,51 +143,17 @@ fn same_definition(object: &ObjectKey, expected: &str, actual: &str) -> bool {
     compared_as_sql(object.kind) && sqltokens::same_sql(expected, actual)
 }
 
-fn without_bare_null(ddl: &str) -> String {
-    ddl.lines()
-        .map(|line| {
-            if !line.starts_with("    ") {
-                return line.to_owned();
-            }
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let kept: Vec<&str> = words
-                .iter()
-                .enumerate()
-                .filter(|&(i, word)| {
-                    let bare = word.trim_end_matches(',').eq_ignore_ascii_case("null");
-                    let after = i.checked_sub(1).map(|p| words[p].to_ascii_uppercase());
-                    !bare || matches!(after.as_deref(), Some("NOT" | "DEFAULT"))
-                })
-                .map(|(_, word)| *word)
-                .collect();
-            let comma = if line.trim_end().ends_with(',') {
-                ","
-            } else {
-                ""
-            };
-            format!("    {}{comma}", kept.join(" ").trim_end_matches(','))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The column lines of a `CREATE TABLE` text (as both catalog readers lay it out: one
-/// item per line), by column name; table constraints are left out.
+/// The columns of a `CREATE TABLE` text, by name; table constraints are left out.
 fn columns(ddl: &str) -> BTreeMap<String, ColumnFacts> {
-    ddl.lines()
-        .filter(|line| line.starts_with("    "))
-        .filter_map(|line| {
-            let line = line.trim().trim_end_matches(',');
-            let first = line.split_whitespace().next()?;
-            let keyword = first.to_ascii_uppercase();
-            if ["CONSTRAINT", "PRIMARY", "FOREIGN", "CHECK", "UNIQUE"].contains(&keyword.as_str()) {
-                return None;
-            }
-            // The name as the catalog holds it, however quoted (`"Display Name"`).
-            let (name, definition) = read_name(line);
-            Some((name, ColumnFacts::parse(definition.trim())))
+    TableDef::parse(ddl)
+        .map(|table| {
+            table
+                .columns
+                .iter()
+                .map(|column| (column.name.clone(), ColumnFacts::of(column)))
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
 }
 
 /// The type of `column` in a table's `CREATE TABLE` text, as the catalog prints it.
@@ -184,7 +161,7 @@ pub(crate) fn column_type(ddl: &str, column: &str) -> Option<String> {
     columns(ddl).remove(column)?.aspects.remove("type")
 }
 
-/// What one column line says, split into the aspects a finding names.
+/// What one column says, split into the aspects a finding names.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct ColumnFacts {
     aspects: BTreeMap<&'static str, String>,
@@ -192,62 +169,24 @@ struct ColumnFacts {
 }
 
 impl ColumnFacts {
-    fn parse(definition: &str) -> Self {
-        let upper = definition.to_ascii_uppercase();
-        let words: Vec<&str> = definition.split_whitespace().collect();
-        let upper_words: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
-        const KEYWORDS: [&str; 10] = [
-            "COLLATE",
-            "DEFAULT",
-            "NOT",
-            "NULL",
-            "GENERATED",
-            "AS",
-            "PRIMARY",
-            "REFERENCES",
-            "CHECK",
-            "UNIQUE",
-        ];
-        let type_end = upper_words
-            .iter()
-            .position(|w| KEYWORDS.contains(&w.as_str()))
-            .unwrap_or(words.len());
-        let after = |keyword: &str| -> String {
-            upper_words
-                .iter()
-                .position(|w| w == keyword)
-                .map(|at| {
-                    words[at + 1..]
-                        .iter()
-                        .zip(&upper_words[at + 1..])
-                        .take_while(|(_, u)| !KEYWORDS.contains(&u.as_str()))
-                        .map(|(w, _)| *w)
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default()
-        };
+    fn of(column: &ColumnDef) -> Self {
         let mut aspects = BTreeMap::new();
-        aspects.insert("type", words[..type_end].join(" ").to_ascii_lowercase());
-        aspects.insert("collation", after("COLLATE").to_ascii_lowercase());
-        aspects.insert("default", after("DEFAULT"));
-        aspects.insert("nullability", upper.contains("NOT NULL").to_string());
-        aspects.insert(
-            "identity",
-            if upper.contains("AS IDENTITY") {
-                after("GENERATED")
-            } else {
-                String::new()
-            },
-        );
-        let generated = match upper.find(" AS (").or_else(|| upper.find("AS (")) {
-            Some(at) if !upper.contains("AS IDENTITY") => definition[at..].trim().to_owned(),
-            _ => String::new(),
-        };
-        aspects.insert("generated expression", generated);
+        aspects.insert("type", collapse(&column.sql_type).to_ascii_lowercase());
+        let collation = column.collation.as_deref().unwrap_or_default();
+        aspects.insert("collation", collation.to_ascii_lowercase());
+        let default = column.default.as_deref().map(collapse).unwrap_or_default();
+        aspects.insert("default", default);
+        aspects.insert("nullability", column.not_null.to_string());
+        let identity = column.identity.map(|i| i.sql()).unwrap_or_default();
+        aspects.insert("identity", identity.to_owned());
+        let generated = column.generated.as_ref().map(|g| {
+            let stored = if g.stored { " STORED" } else { "" };
+            format!("AS ({}){stored}", g.expression)
+        });
+        aspects.insert("generated expression", generated.unwrap_or_default());
         Self {
             aspects,
-            text: definition.to_owned(),
+            text: column.definition.clone(),
         }
     }
 }
@@ -342,6 +281,23 @@ fn write_definitions(f: &mut fmt::Formatter<'_>, expected: &str, actual: &str) -
         }
     }
     Ok(())
+}
+
+/// `Err` naming the difference when `catalog` as last read is not what a whole read of
+/// `conn` gives now: the tests' proof that the incremental reads miss nothing.
+pub(crate) async fn check_live_catalog<C: ConnectionTrait>(
+    catalog: &LiveCatalog,
+    conn: &C,
+) -> Result<(), HarnessError> {
+    let full = crate::catalog::dump(conn).await?;
+    let live = catalog.dump();
+    if full == live {
+        return Ok(());
+    }
+    Err(HarnessError::Setup(format!(
+        "the incremental catalog read differs from a whole one (expected: whole):\n{}",
+        describe(&compare(&full, &live))
+    )))
 }
 
 /// All changes as one block of text.
@@ -458,6 +414,26 @@ mod tests {
             )
             .len(),
             1
+        );
+    }
+
+    #[test]
+    fn constraints_and_keywords_inside_expressions_are_no_columns() {
+        let before = dump(&[(
+            "table t",
+            "CREATE TABLE t (\n    a integer CONSTRAINT positive CHECK (a IS NOT NULL),\n    during tstzrange\n);",
+        )]);
+        let after = dump(&[(
+            "table t",
+            "CREATE TABLE t (\n    a integer CONSTRAINT positive CHECK (a IS NOT NULL) NOT NULL,\n    during tstzrange,\n    CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&)\n);",
+        )]);
+        let text = describe(&compare(&before, &after));
+        // The type stops at CONSTRAINT; the NOT NULL inside the CHECK is no nullability.
+        assert!(text.contains("changed column nullability t.a\n"), "{text}");
+        assert!(!text.contains("column t.EXCLUDE"), "{text}");
+        assert_eq!(
+            column_type(&after.objects[0].1, "a").as_deref(),
+            Some("integer")
         );
     }
 

@@ -5,7 +5,8 @@
 //! dollar-quoted string) is lexed as SQL too; any other language's body (Python, C…)
 //! is a literal, compared exactly.
 
-use squawk_lexer::{LiteralKind, TokenKind, tokenize};
+pub(crate) use squawk_lexer::TokenKind;
+use squawk_lexer::{LiteralKind, tokenize};
 
 /// What a token is, as far as a comparison cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,6 +140,55 @@ fn label(old: &[SqlToken], new: &[SqlToken]) -> String {
 fn shown(tokens: &[SqlToken]) -> String {
     let text: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
     format!("`{}`", text.join(" "))
+}
+
+/// One significant token of a text (whitespace and comments left out) and where it
+/// starts: what a parser reads, slicing the text as written between two tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Spanned<'a> {
+    pub(crate) kind: TokenKind,
+    pub(crate) text: &'a str,
+    /// Its byte offset in the text lexed.
+    pub(crate) start: usize,
+}
+
+impl Spanned<'_> {
+    /// The byte offset just after it.
+    pub(crate) fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+
+    /// Whether it is this keyword (an unquoted word, in any case).
+    pub(crate) fn is_word(&self, word: &str) -> bool {
+        self.kind == TokenKind::Ident && self.text.eq_ignore_ascii_case(word)
+    }
+
+    /// Whether it opens a nesting: `(` or `[`.
+    pub(crate) fn opens(&self) -> bool {
+        matches!(self.kind, TokenKind::OpenParen | TokenKind::OpenBracket)
+    }
+
+    /// Whether it closes a nesting: `)` or `]`.
+    pub(crate) fn closes(&self) -> bool {
+        matches!(self.kind, TokenKind::CloseParen | TokenKind::CloseBracket)
+    }
+}
+
+/// The significant tokens of `sql` with their offsets (see [`Spanned`]).
+pub(crate) fn spanned(sql: &str) -> Vec<Spanned<'_>> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for (kind, text) in raw_tokens(sql) {
+        if class(kind).is_some() {
+            out.push(Spanned {
+                kind,
+                text,
+                start: at,
+            });
+        }
+        at += text.len();
+    }
+    out
 }
 
 /// Every token of `sql` with its text, whitespace and comments included.

@@ -14,7 +14,7 @@
 //!   read is whole.
 //!
 //! Whatever path a read takes, it is compared with the whole catalog by the tests
-//! (see `LiveCatalog::check_against_full`).
+//! (`CONFORMANCE_CHECK_CATALOG_READS`; the check, with its diff, is `diff::check_live_catalog`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -183,25 +183,6 @@ impl LiveCatalog {
         self.bare_tables.get(bare).is_some_and(|n| *n > 0)
     }
 
-    /// `Err` naming the difference when the catalog as last read is not what a whole
-    /// read of `conn` gives now: the tests' proof that the incremental reads miss
-    /// nothing.
-    pub(crate) async fn check_against_full<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-    ) -> Result<(), HarnessError> {
-        let full = super::dump(conn).await?;
-        let live = self.dump();
-        if full == live {
-            return Ok(());
-        }
-        let changes = crate::diff::compare(&full, &live);
-        Err(HarnessError::Setup(format!(
-            "the incremental catalog read differs from a whole one (expected: whole):\n{}",
-            crate::diff::describe(&changes)
-        )))
-    }
-
     fn apply(&mut self, reread: Reread) -> Vec<Change> {
         let (units, rows): (Vec<String>, Vec<Row>) = match reread {
             Reread::All(rows) => (self.units.keys().cloned().collect(), rows),
@@ -361,9 +342,12 @@ mod tests {
             bookkeeping_rows: 0,
         };
         let changes = live.refresh(&db.conn, &hint).await.expect("refresh");
-        live.check_against_full(&db.conn)
-            .await
-            .unwrap_or_else(|e| panic!("after {sql:?}: {e}"));
+        let full = crate::catalog::dump(&db.conn).await.expect("a whole read");
+        assert_eq!(
+            live.dump(),
+            full,
+            "after {sql:?}: the incremental read differs"
+        );
         changes
     }
 

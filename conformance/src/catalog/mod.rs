@@ -16,6 +16,7 @@
 //! holds it (`user`, `Order`, `Display Name`), never quoted, so that both backends'
 //! schemas compare; quoting happens only where SQL is written (the dump's DDL).
 
+pub(crate) mod ddl;
 mod live;
 mod postgres;
 mod sqlite;

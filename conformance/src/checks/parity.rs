@@ -309,7 +309,7 @@ fn type_differences(
         return (None, None);
     }
     // The type as SQL (`"Mood"`), the enums by name (`Mood`).
-    let (type_name, rest) = crate::review::parse::read_name(&p.sql_type);
+    let (type_name, rest) = crate::catalog::ddl::read_name(&p.sql_type);
     let is_enum = rest.trim().is_empty() && context.postgres_enums.contains_key(&type_name);
     let kind = (!types::same_type(&s.sql_type, &p.sql_type, is_enum))
         .then(|| (s.sql_type.clone(), p.sql_type.clone()));

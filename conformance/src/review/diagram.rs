@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use super::BackendReview;
 use super::changes::Change;
 use super::model::{Reference, SchemaText};
+use crate::catalog::FkAction;
 
 /// The `erDiagram` text, or `None` when no table changed.
 pub(super) fn touched(review: &BackendReview) -> Option<String> {
@@ -242,7 +243,8 @@ fn relationships(
     current: &SchemaText,
 ) -> Vec<String> {
     let key = |table: &str, r: &Reference| (table.to_owned(), r.columns.clone(), r.target.clone());
-    let collect = |schema: &SchemaText| -> BTreeMap<(String, Vec<String>, String), String> {
+    type Keyed = BTreeMap<(String, Vec<String>, String), (String, FkAction)>;
+    let collect = |schema: &SchemaText| -> Keyed {
         tables
             .iter()
             .flat_map(|t| {
@@ -250,7 +252,7 @@ fn relationships(
                     .references(t)
                     .into_iter()
                     .filter(|r| tables.contains(&r.target))
-                    .map(move |r| (key(t, &r), r.text))
+                    .map(move |r| (key(t, &r), (r.text, r.on_delete)))
             })
             .collect()
     };
@@ -266,7 +268,7 @@ fn relationships(
             (Some(same), Some(_)) => (same, ""),
             (None, None) => continue,
         };
-        let (on_delete, _) = super::model::fk_actions(text);
+        let (_, on_delete) = text;
         out.push(format!(
             "{} ||--o{{ {} : \"{}\"",
             name(parent),

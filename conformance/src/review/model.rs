@@ -1,12 +1,16 @@
-//! What a dump's text says about tables: each table's columns (split into the aspects a
-//! reviewer asks about) and its inline constraints, and which table every other object
-//! belongs to. Read from the text both catalog readers write (one item per line).
+//! What a dump's text says about tables, as a reviewer reads it: each table's columns
+//! (split into the aspects a reviewer asks about) and its inline constraints, and which
+//! table every other object belongs to. The statements are read by the catalog's one
+//! DDL parser (`crate::catalog::ddl`); this module only shapes what it read.
 
 use std::collections::BTreeMap;
 
-use super::parse::{read_name, table_after_on, unqualify_public};
+use crate::catalog::FkAction;
+use crate::catalog::ddl::{
+    ColumnDef, Constraint, ConstraintKind, IndexDef, TableDef, collapse, read_name, table_after_on,
+    unqualify_public,
+};
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
-use crate::sqlfmt::split_top_level;
 
 /// One column as its table's text declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,15 +37,43 @@ pub struct ColumnText {
     pub reference_clause: Option<String>,
 }
 
+impl ColumnText {
+    /// The review's view of a parsed column: texts with whitespace runs made one
+    /// space, the type and collation lower-case.
+    fn of(column: &ColumnDef) -> Self {
+        Self {
+            name: column.name.clone(),
+            definition: collapse(&column.definition),
+            sql_type: collapse(&column.sql_type).to_ascii_lowercase(),
+            not_null: column.not_null,
+            default: column.default.as_deref().map(collapse),
+            collation: column
+                .collation
+                .as_deref()
+                .map(|c| collapse(c).to_ascii_lowercase()),
+            primary_key: column.primary_key,
+            unique: column.unique,
+            references: column
+                .references
+                .as_ref()
+                .map(|r| unqualify_public(&r.table)),
+            reference_clause: column.references.as_ref().map(|r| collapse(&r.text)),
+        }
+    }
+}
+
 /// A table: its columns in order and its table-level constraints (as written).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableText {
     pub columns: Vec<ColumnText>,
-    /// `PRIMARY KEY (...)`, `FOREIGN KEY ...`, `CONSTRAINT c CHECK (...)` as written.
-    pub constraints: Vec<String>,
+    /// `PRIMARY KEY (...)`, `FOREIGN KEY ...`, `CONSTRAINT c CHECK (...)`, their texts
+    /// with whitespace runs made one space.
+    pub constraints: Vec<Constraint>,
     /// What surrounds the column list (`CREATE UNLOGGED TABLE`, `WITH (...)`), for
     /// changes to the table itself.
     pub frame: String,
+    /// The table as parsed.
+    pub definition: TableDef,
 }
 
 /// The facts of one backend's dump a review needs.
@@ -89,29 +121,40 @@ impl SchemaText {
         out
     }
 
+    /// The objects of `kinds` that live on `table`, in dump order.
+    fn objects_on<'a>(
+        &'a self,
+        table: &'a str,
+        kinds: &'a [ObjectKind],
+    ) -> impl Iterator<Item = (&'a ObjectKey, &'a str)> {
+        self.dump.objects.iter().filter_map(move |(key, ddl)| {
+            (kinds.contains(&key.kind) && self.owners.get(key).map(String::as_str) == Some(table))
+                .then_some((key, ddl.as_str()))
+        })
+    }
+
     /// Every foreign key of `table`: inline ones and table constraints (SQLite),
     /// constraint objects (PostgreSQL).
     pub fn references(&self, table: &str) -> Vec<Reference> {
         let mut out = Vec::new();
         if let Some(text) = self.tables.get(table) {
-            for column in &text.columns {
-                if let Some(target) = &column.references {
+            for (column, def) in text.columns.iter().zip(&text.definition.columns) {
+                if let (Some(target), Some(reference)) = (&column.references, &def.references) {
                     out.push(Reference {
                         columns: vec![column.name.clone()],
                         target: target.clone(),
                         text: column.definition.clone(),
+                        on_delete: reference.on_delete,
                     });
                 }
             }
             for constraint in &text.constraints {
-                out.extend(Reference::parse(constraint));
+                out.extend(Reference::of(constraint, &constraint.text));
             }
         }
-        for (key, ddl) in &self.dump.objects {
-            if key.kind == ObjectKind::Constraint
-                && self.owners.get(key).map(String::as_str) == Some(table)
-            {
-                out.extend(Reference::parse(ddl));
+        for (_, ddl) in self.objects_on(table, &[ObjectKind::Constraint]) {
+            if let Some((_, constraint)) = Constraint::parse_added(ddl) {
+                out.extend(Reference::of(&constraint, ddl));
             }
         }
         out
@@ -121,7 +164,7 @@ impl SchemaText {
     /// constraints, constraint objects, unique indexes).
     pub fn key_columns(&self, table: &str) -> (Vec<String>, Vec<String>) {
         let (mut primary, mut unique) = (Vec::new(), Vec::new());
-        let mut texts: Vec<&str> = Vec::new();
+        let mut keys: Vec<ConstraintKind> = Vec::new();
         if let Some(text) = self.tables.get(table) {
             for column in &text.columns {
                 if column.primary_key {
@@ -131,105 +174,61 @@ impl SchemaText {
                     unique.push(column.name.clone());
                 }
             }
-            texts.extend(text.constraints.iter().map(String::as_str));
+            keys.extend(text.constraints.iter().map(|c| c.kind.clone()));
         }
-        for (key, ddl) in &self.dump.objects {
-            if matches!(key.kind, ObjectKind::Constraint | ObjectKind::Index)
-                && self.owners.get(key).map(String::as_str) == Some(table)
-            {
-                texts.push(ddl);
+        for (key, ddl) in self.objects_on(table, &[ObjectKind::Constraint, ObjectKind::Index]) {
+            if key.kind == ObjectKind::Constraint {
+                keys.extend(Constraint::parse_added(ddl).map(|(_, c)| c.kind));
+            } else if let Some(index) = IndexDef::parse(ddl).filter(|i| i.unique) {
+                keys.push(ConstraintKind::Unique {
+                    columns: index.key_names(),
+                });
             }
         }
-        for text in texts {
-            let upper = text.to_ascii_uppercase();
-            let target = if upper.contains("PRIMARY KEY") {
-                &mut primary
-            } else if upper.contains("UNIQUE") {
-                &mut unique
-            } else {
-                continue;
-            };
-            let word = if upper.contains("PRIMARY KEY") {
-                "PRIMARY KEY"
-            } else {
-                "UNIQUE"
-            };
-            let Some(at) = upper.find(word) else { continue };
-            let rest = &text[at + word.len()..];
-            // `UNIQUE INDEX i ON t USING btree (a)`: the first parenthesis holds the keys.
-            let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
-                continue;
-            };
-            if close > open {
-                target.extend(
-                    split_top_level(&rest[open + 1..close])
-                        .iter()
-                        .map(|c| read_name(c).0),
-                );
+        for key in keys {
+            match key {
+                ConstraintKind::PrimaryKey { columns } => primary.extend(columns),
+                ConstraintKind::Unique { columns } => unique.extend(columns),
+                _ => {}
             }
         }
         (primary, unique)
     }
 }
 
-/// A foreign key: its columns, the table it references and its text.
+/// A foreign key: its columns, the table it references, its text and what deleting a
+/// referenced row does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
     pub columns: Vec<String>,
     pub target: String,
     pub text: String,
+    pub on_delete: FkAction,
 }
 
 impl Reference {
-    fn parse(text: &str) -> Option<Self> {
-        let (columns, target) = foreign_key(text)?;
+    fn of(constraint: &Constraint, text: &str) -> Option<Self> {
+        let (columns, target) = foreign_key(constraint)?;
+        let ConstraintKind::ForeignKey { reference, .. } = &constraint.kind else {
+            return None;
+        };
         Some(Self {
             columns,
             target,
             text: text.to_owned(),
+            on_delete: reference.on_delete,
         })
     }
 }
 
-/// `FOREIGN KEY (a, b) REFERENCES t(x, y) ...` anywhere in `text` → `([a, b], t)`.
-pub fn foreign_key(text: &str) -> Option<(Vec<String>, String)> {
-    let upper = text.to_ascii_uppercase();
-    let at = upper.find("FOREIGN KEY")?;
-    let rest = &text[at + "FOREIGN KEY".len()..];
-    let open = rest.find('(')?;
-    let close = rest[open..].find(')')? + open;
-    let columns = split_top_level(&rest[open + 1..close])
-        .iter()
-        .map(|c| read_name(c).0)
-        .collect();
-    let after = &rest[close + 1..];
-    let references = after.to_ascii_uppercase().find("REFERENCES")?;
-    let (target, _) = read_name(&after[references + "REFERENCES".len()..]);
-    Some((columns, unqualify_public(&target)))
-}
-
-/// `ON DELETE CASCADE ON UPDATE ...` of a foreign key's text, as written (upper-case);
-/// `NO ACTION` when the text names none.
-pub fn fk_actions(text: &str) -> (String, String) {
-    let upper = text.to_ascii_uppercase();
-    let action = |event: &str| {
-        let Some(at) = upper.find(&format!("ON {event} ")) else {
-            return "NO ACTION".to_owned();
-        };
-        let rest = &upper[at + 4 + event.len()..];
-        [
-            "NO ACTION",
-            "RESTRICT",
-            "CASCADE",
-            "SET NULL",
-            "SET DEFAULT",
-        ]
-        .into_iter()
-        .find(|a| rest.starts_with(a))
-        .unwrap_or("NO ACTION")
-        .to_owned()
-    };
-    (action("DELETE"), action("UPDATE"))
+/// A foreign key constraint's columns and referenced table (without `public.`).
+pub fn foreign_key(constraint: &Constraint) -> Option<(Vec<String>, String)> {
+    match &constraint.kind {
+        ConstraintKind::ForeignKey { columns, reference } => {
+            Some((columns.clone(), unqualify_public(&reference.table)))
+        }
+        _ => None,
+    }
 }
 
 fn owner_of(key: &ObjectKey, ddl: &str) -> Option<String> {
@@ -258,141 +257,63 @@ fn owner_of(key: &ObjectKey, ddl: &str) -> Option<String> {
 
 impl TableText {
     pub fn parse(ddl: &str) -> Self {
-        let (Some(open), Some(close)) = (ddl.find('('), ddl.rfind(')')) else {
+        let Some(definition) = TableDef::parse(ddl) else {
             return Self {
                 frame: ddl.trim().to_owned(),
                 ..Self::default()
             };
         };
-        if close < open {
-            return Self {
-                frame: ddl.trim().to_owned(),
-                ..Self::default()
-            };
-        }
         // The kind of table and its options, not how its name is spelled (SQLite keeps
         // `items`, `"items"` or `IF NOT EXISTS items` as the migration wrote it).
-        let kind: Vec<String> = ddl[..open]
-            .split_whitespace()
-            .map(str::to_ascii_uppercase)
-            .filter(|w| {
-                [
-                    "CREATE",
-                    "TABLE",
-                    "UNLOGGED",
-                    "TEMP",
-                    "TEMPORARY",
-                    "GLOBAL",
-                    "LOCAL",
-                ]
-                .contains(&w.as_str())
-            })
-            .collect();
-        let frame = format!("{} (…){}", kind.join(" "), &ddl[close + 1..])
-            .trim_end_matches(';')
-            .trim()
-            .to_owned();
-        let mut table = Self {
-            frame,
-            ..Self::default()
+        let kind = definition.kind.join(" ");
+        let frame = if definition.options.is_empty() {
+            format!("{kind} (…)")
+        } else {
+            format!("{kind} (…) {}", definition.options)
         };
-        for item in split_top_level(&ddl[open + 1..close]) {
-            let item = item.split_whitespace().collect::<Vec<_>>().join(" ");
-            let keyword = item
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_ascii_uppercase();
-            if [
-                "CONSTRAINT",
-                "PRIMARY",
-                "FOREIGN",
-                "CHECK",
-                "UNIQUE",
-                "EXCLUDE",
-            ]
-            .contains(&keyword.as_str())
-            {
-                table.constraints.push(item);
-            } else if !item.is_empty() {
-                table.columns.push(ColumnText::parse(&item));
-            }
+        Self {
+            columns: definition.columns.iter().map(ColumnText::of).collect(),
+            constraints: definition
+                .constraints
+                .iter()
+                .map(|c| Constraint {
+                    text: collapse(&c.text),
+                    ..c.clone()
+                })
+                .collect(),
+            frame,
+            definition,
         }
-        table
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnText> {
         self.columns.iter().find(|c| c.name == name)
     }
-}
 
-/// Words that end a column's type.
-const KEYWORDS: [&str; 13] = [
-    "COLLATE",
-    "DEFAULT",
-    "NOT",
-    "NULL",
-    "GENERATED",
-    "AS",
-    "PRIMARY",
-    "REFERENCES",
-    "CHECK",
-    "UNIQUE",
-    "CONSTRAINT",
-    "AUTOINCREMENT",
-    "ON",
-];
-
-impl ColumnText {
-    fn parse(item: &str) -> Self {
-        let (name, rest) = read_name(item);
-        let definition = rest.trim().to_owned();
-        let words: Vec<&str> = definition.split_whitespace().collect();
-        let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
-        let type_end = upper
-            .iter()
-            .position(|w| KEYWORDS.contains(&w.as_str()))
-            .unwrap_or(words.len());
-        // The words after `keyword`, up to the next keyword (quotes kept together).
-        let after = |keyword: &str| -> Option<String> {
-            let at = upper.iter().position(|w| w == keyword)?;
-            let mut taken = Vec::new();
-            let mut in_quote = false;
-            for (word, up) in words[at + 1..].iter().zip(&upper[at + 1..]) {
-                if !in_quote && KEYWORDS.contains(&up.as_str()) && !taken.is_empty() {
-                    break;
-                }
-                if word.matches('\'').count() % 2 == 1 {
-                    in_quote = !in_quote;
-                }
-                taken.push(*word);
-            }
-            Some(taken.join(" "))
-        };
-        let references = after("REFERENCES").map(|r| unqualify_public(&read_name(&r).0));
-        let joined = upper.join(" ");
-        let reference_clause = upper
-            .iter()
-            .position(|w| w == "REFERENCES")
-            .map(|at| words[at..].join(" "));
-        Self {
-            reference_clause,
-            name,
-            sql_type: words[..type_end].join(" ").to_ascii_lowercase(),
-            not_null: joined.contains("NOT NULL"),
-            default: after("DEFAULT"),
-            collation: after("COLLATE").map(|c| c.to_ascii_lowercase()),
-            primary_key: joined.contains("PRIMARY KEY"),
-            unique: upper.iter().any(|w| w == "UNIQUE"),
-            references,
-            definition,
-        }
+    /// The parsed column of this name.
+    pub fn column_definition(&self, name: &str) -> Option<&ColumnDef> {
+        self.definition.column(name)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A foreign key constraint's `ON DELETE` and `ON UPDATE` actions as SQL writes them
+    /// (`NO ACTION` when the text names none); `NO ACTION` for any other constraint.
+    fn fk_actions(constraint: &Constraint) -> (String, String) {
+        match &constraint.kind {
+            ConstraintKind::ForeignKey { reference, .. } => (
+                reference.on_delete.sql().to_owned(),
+                reference.on_update.sql().to_owned(),
+            ),
+            _ => (
+                FkAction::NoAction.sql().to_owned(),
+                FkAction::NoAction.sql().to_owned(),
+            ),
+        }
+    }
 
     #[test]
     fn a_table_splits_into_columns_and_constraints() {
@@ -431,6 +352,38 @@ mod tests {
         assert_ne!(
             frame("CREATE TABLE items (a int)"),
             frame("CREATE TABLE items (a int) WITHOUT ROWID")
+        );
+    }
+
+    #[test]
+    fn options_after_the_column_list_are_the_frame_and_keys_are_typed() {
+        let table = TableText::parse(
+            "\nCREATE TABLE items (\n    id integer NOT NULL,\n    note text,\n    CONSTRAINT c CHECK (note <> 'UNIQUE (id)')\n) WITH (fillfactor=70);",
+        );
+        assert_eq!(table.frame, "CREATE TABLE (…) WITH (fillfactor=70)");
+        assert_eq!(table.columns.len(), 2);
+        assert_eq!(table.column("note").expect("note").sql_type, "text");
+        let schema = SchemaText::new(SchemaDump {
+            objects: vec![
+                (
+                    ObjectKey::new(ObjectKind::Table, "items"),
+                    "CREATE TABLE items (\n    id integer,\n    CHECK (id <> 'PRIMARY KEY (x)')\n);"
+                        .to_owned(),
+                ),
+                (
+                    ObjectKey::new(ObjectKind::Index, "i"),
+                    "CREATE UNIQUE INDEX i ON public.items USING btree (id);".to_owned(),
+                ),
+                (
+                    ObjectKey::new(ObjectKind::Index, "j"),
+                    "CREATE INDEX j ON items USING btree (id) WHERE (note = 'UNIQUE (x)');"
+                        .to_owned(),
+                ),
+            ],
+        });
+        assert_eq!(
+            schema.key_columns("items"),
+            (Vec::new(), vec!["id".to_owned()])
         );
     }
 

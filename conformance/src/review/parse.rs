@@ -7,6 +7,7 @@
 //! own text too), so an object's key is the same on both sides whatever the statement.
 
 use crate::backends::Backend;
+use crate::catalog::ddl::{after_words, read_name, split_items, table_after_on, unqualify_public};
 use crate::catalog::{ObjectKey, ObjectKind, SchemaDump};
 
 /// The body of an insta snapshot file (without its `---` header), or the text itself.
@@ -155,40 +156,57 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
         return comment_line_object(rest).unwrap_or_else(other);
     }
     if starts(&["COMMENT", "ON"]) {
-        let Some(is) = upper.iter().rposition(|w| w == "IS") else {
-            return other();
-        };
-        let target: Vec<&str> = words.raw[2..is].to_vec();
-        let kind = target.first().map(|k| k.to_ascii_lowercase());
-        let ident = target
-            .get(1..)
-            .map(|rest| rest.join(" "))
-            .unwrap_or_default();
-        return ObjectKey::new(
-            ObjectKind::Comment,
-            format!("{} {ident}", kind.unwrap_or_default()),
-        );
+        return comment_object(&words, &upper).unwrap_or_else(other);
     }
     if starts(&["PRAGMA"]) {
         let name = words.raw.get(1).map_or("", |w| w.trim_end_matches(';'));
         return ObjectKey::new(ObjectKind::Setting, name);
     }
     if starts(&["ALTER", "TABLE"]) {
-        let (table, rest) = read_name(after_words(statement, 2));
-        let rest_upper = rest.trim_start().to_ascii_uppercase();
-        if rest_upper.starts_with("ADD CONSTRAINT") {
-            let (constraint, _) = read_name(&rest.trim_start()["ADD CONSTRAINT".len()..]);
-            return ObjectKey::new(ObjectKind::Constraint, format!("{table}.{constraint}"));
-        }
-        if rest_upper.contains("ROW LEVEL SECURITY") {
-            return ObjectKey::new(ObjectKind::RowSecurity, table);
-        }
-        return other();
+        return altered_object(statement).unwrap_or_else(other);
     }
     if !starts(&["CREATE"]) {
         return other();
     }
-    // CREATE [OR REPLACE] [UNIQUE | UNLOGGED | TEMP | MATERIALIZED ...] <what> ...
+    created_object(statement, &upper, backend).unwrap_or_else(other)
+}
+
+/// `COMMENT ON <kind> <ident> IS '...'` → `comment on <kind> <ident>`.
+fn comment_object(words: &Words<'_>, upper: &[String]) -> Option<ObjectKey> {
+    let is = upper.iter().rposition(|w| w == "IS")?;
+    let target: Vec<&str> = words.raw[2..is].to_vec();
+    let kind = target.first().map(|k| k.to_ascii_lowercase());
+    let ident = target
+        .get(1..)
+        .map(|rest| rest.join(" "))
+        .unwrap_or_default();
+    Some(ObjectKey::new(
+        ObjectKind::Comment,
+        format!("{} {ident}", kind.unwrap_or_default()),
+    ))
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT c ...` → `constraint t.c`; `ALTER TABLE t ENABLE ROW
+/// LEVEL SECURITY` → `row security on t`.
+fn altered_object(statement: &str) -> Option<ObjectKey> {
+    let (table, rest) = read_name(after_words(statement, 2));
+    let rest_upper = rest.trim_start().to_ascii_uppercase();
+    if rest_upper.starts_with("ADD CONSTRAINT") {
+        let (constraint, _) = read_name(&rest.trim_start()["ADD CONSTRAINT".len()..]);
+        return Some(ObjectKey::new(
+            ObjectKind::Constraint,
+            format!("{table}.{constraint}"),
+        ));
+    }
+    rest_upper
+        .contains("ROW LEVEL SECURITY")
+        .then(|| ObjectKey::new(ObjectKind::RowSecurity, table))
+}
+
+/// `CREATE [OR REPLACE] [UNIQUE | UNLOGGED | TEMP | MATERIALIZED ...] <what> [IF NOT
+/// EXISTS | CONCURRENTLY] name ...`: what it creates (upper-case), its modifiers, and
+/// the index of the word the name starts at.
+fn created_kind(upper: &[String]) -> (String, Vec<String>, usize) {
     let mut at = 1;
     let mut modifiers = Vec::new();
     while let Some(word) = upper.get(at) {
@@ -203,13 +221,18 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
     }
     let what = upper.get(at).cloned().unwrap_or_default();
     let mut name_start = at + 1;
-    // IF NOT EXISTS; CONCURRENTLY.
     while let Some(word) = upper.get(name_start) {
         match word.as_str() {
             "IF" | "NOT" | "EXISTS" | "CONCURRENTLY" => name_start += 1,
             _ => break,
         }
     }
+    (what, modifiers, name_start)
+}
+
+/// The object a `CREATE` statement makes; `None` for a kind the dump does not hold.
+fn created_object(statement: &str, upper: &[String], backend: Backend) -> Option<ObjectKey> {
+    let (what, modifiers, name_start) = created_kind(upper);
     let tail = after_words(statement, name_start);
     let (name, rest) = read_name(tail);
     let kind = match what.as_str() {
@@ -230,23 +253,8 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
                 ObjectKind::CompositeType
             }
         }
-        "FUNCTION" | "PROCEDURE" => {
-            let kind = if what == "FUNCTION" {
-                ObjectKind::Function
-            } else {
-                ObjectKind::Procedure
-            };
-            let signature = first_line(tail);
-            let signature = signature
-                .find('(')
-                .map_or(signature, |open| &signature[..open]);
-            let name = format!(
-                "{}({})",
-                unqualify_public(&name_of(signature)),
-                identity_arguments(first_line(rest))
-            );
-            return ObjectKey::new(kind, name);
-        }
+        "FUNCTION" => return Some(routine_key(ObjectKind::Function, tail, rest)),
+        "PROCEDURE" => return Some(routine_key(ObjectKind::Procedure, tail, rest)),
         "INDEX" => {
             let name = match (backend, table_after_on(rest)) {
                 // The index's schema is its table's.
@@ -256,20 +264,40 @@ fn classify(statement: &str, backend: Backend) -> ObjectKey {
                 },
                 _ => name,
             };
-            return ObjectKey::new(ObjectKind::Index, name);
+            return Some(ObjectKey::new(ObjectKind::Index, name));
         }
         "TRIGGER" if backend == Backend::Postgres => {
             let table = table_after_on(rest).unwrap_or_default();
-            return ObjectKey::new(ObjectKind::Trigger, format!("{table}.{name}"));
+            return Some(ObjectKey::new(
+                ObjectKind::Trigger,
+                format!("{table}.{name}"),
+            ));
         }
         "TRIGGER" => ObjectKind::Trigger,
         "POLICY" => {
             let table = table_after_on(rest).unwrap_or_default();
-            return ObjectKey::new(ObjectKind::Policy, format!("{table}.{name}"));
+            return Some(ObjectKey::new(
+                ObjectKind::Policy,
+                format!("{table}.{name}"),
+            ));
         }
-        _ => return other(),
+        _ => return None,
     };
-    ObjectKey::new(kind, unqualify_public(&name))
+    Some(ObjectKey::new(kind, unqualify_public(&name)))
+}
+
+/// A function or procedure, keyed by its name and identity arguments (`f(integer)`).
+fn routine_key(kind: ObjectKind, tail: &str, rest: &str) -> ObjectKey {
+    let signature = first_line(tail);
+    let signature = signature
+        .find('(')
+        .map_or(signature, |open| &signature[..open]);
+    let name = format!(
+        "{}({})",
+        unqualify_public(&name_of(signature)),
+        identity_arguments(first_line(rest))
+    );
+    ObjectKey::new(kind, name)
 }
 
 /// `(a integer, b integer DEFAULT 1)` → `a integer, b integer`: the arguments as
@@ -280,7 +308,7 @@ fn identity_arguments(list: &str) -> String {
         .strip_prefix('(')
         .and_then(|l| l.strip_suffix(')'))
         .unwrap_or(list);
-    crate::sqlfmt::split_top_level(inner)
+    split_items(inner)
         .iter()
         .map(|arg| {
             let upper = arg.to_ascii_uppercase();
@@ -308,80 +336,8 @@ fn comment_line_object(rest: &str) -> Option<ObjectKey> {
     Some(ObjectKey::new(ObjectKind::AutoincrementCounter, table))
 }
 
-/// The table a statement names after its top-level `ON` (`CREATE INDEX i ON t (a)`,
-/// `... ON ONLY public.t USING btree`), without `public.`.
-pub(crate) fn table_after_on(text: &str) -> Option<String> {
-    let words = Words::new(text);
-    let on = words.upper().iter().position(|w| w == "ON")?;
-    let mut rest = after_words(text, on + 1);
-    if rest.to_ascii_uppercase().starts_with("ONLY ") {
-        rest = &rest[5..];
-    }
-    let (name, _) = read_name(rest);
-    (!name.is_empty()).then(|| unqualify_public(&name))
-}
-
-/// `public.t` → `t`, `main.t` → `t` (the default schemas the catalog leaves unnamed).
-pub(crate) fn unqualify_public(name: &str) -> String {
-    name.strip_prefix("public.")
-        .or_else(|| name.strip_prefix("main."))
-        .unwrap_or(name)
-        .to_owned()
-}
-
 fn name_of(text: &str) -> String {
     read_name(text).0
-}
-
-/// Reads a possibly qualified, possibly quoted name at the start of `text`; returns it
-/// unquoted (parts joined by `.`) and what follows.
-pub(crate) fn read_name(text: &str) -> (String, &str) {
-    let mut rest = text.trim_start();
-    let mut parts = Vec::new();
-    loop {
-        let (part, after) = read_identifier(rest);
-        if part.is_empty() {
-            break;
-        }
-        parts.push(part);
-        rest = after;
-        match rest.strip_prefix('.') {
-            Some(after_dot) => rest = after_dot,
-            None => break,
-        }
-    }
-    (parts.join("."), rest)
-}
-
-fn read_identifier(text: &str) -> (String, &str) {
-    let closing = match text.chars().next() {
-        Some('"') => Some('"'),
-        Some('`') => Some('`'),
-        Some('[') => Some(']'),
-        _ => None,
-    };
-    if let Some(close) = closing {
-        let body = &text[1..];
-        let mut out = String::new();
-        let mut chars = body.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            if c == close {
-                // A doubled quote is a quote inside the name.
-                if chars.peek().is_some_and(|(_, next)| *next == close) {
-                    out.push(c);
-                    chars.next();
-                    continue;
-                }
-                return (out, &body[at + c.len_utf8()..]);
-            }
-            out.push(c);
-        }
-        return (out, "");
-    }
-    let end = text
-        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .unwrap_or(text.len());
-    (text[..end].to_owned(), &text[end..])
 }
 
 fn first_line(text: &str) -> &str {
@@ -403,16 +359,6 @@ impl<'a> Words<'a> {
     fn upper(&self) -> Vec<String> {
         self.raw.iter().map(|w| w.to_ascii_uppercase()).collect()
     }
-}
-
-/// The text after the first `n` whitespace-separated words.
-fn after_words(text: &str, n: usize) -> &str {
-    let mut rest = text.trim_start();
-    for _ in 0..n {
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        rest = rest[end..].trim_start();
-    }
-    rest
 }
 
 #[cfg(test)]

@@ -112,75 +112,13 @@ pub(in crate::catalog) async fn logical<C: ConnectionTrait>(
         let name: String = get(&row, "name")?;
         let mut table = Table::default();
         for row in columns.remove(&oid).unwrap_or_default() {
-            let ty: String = get(&row, "type")?;
-            let not_null: bool = get(&row, "not_null")?;
-            let default: Option<String> = get(&row, "default")?;
-            let generated = get::<String>(&row, "generated")? == "s";
-            let identity = !get::<String>(&row, "identity")?.is_empty();
-            let collation: Option<String> = get(&row, "collation")?;
-            table.columns.push(Column {
-                name: get(&row, "name")?,
-                kind: kind(&ty),
-                nullable: !not_null,
-                default: if generated {
-                    None
-                } else {
-                    default.as_deref().map(normalize_default)
-                },
-                default_sql: if generated { None } else { default.clone() },
-                sql_type: ty,
-                collation,
-                generated: if generated { default } else { None },
-                identity,
-            });
+            table.columns.push(column(&row)?);
         }
         for row in constraints.remove(&oid).unwrap_or_default() {
-            let contype: String = get(&row, "contype")?;
-            let columns = split(&get::<String>(&row, "cols")?);
-            match contype.as_str() {
-                "p" => table.primary_key = columns,
-                "u" => {
-                    table.unique_constraints.insert(columns);
-                }
-                "f" => {
-                    table.foreign_keys.insert(ForeignKey {
-                        name: Some(get(&row, "name")?),
-                        columns,
-                        ref_table: get(&row, "ref_table")?,
-                        ref_columns: split(&get::<String>(&row, "ref_cols")?),
-                        on_delete: action(&get::<String>(&row, "on_delete")?),
-                        on_update: action(&get::<String>(&row, "on_update")?),
-                    });
-                }
-                "c" => {
-                    table
-                        .checks
-                        .insert(get(&row, "name")?, get(&row, "check_expr")?);
-                }
-                _ => {}
-            }
+            add_constraint(&mut table, &row)?;
         }
         for row in indexes.remove(&oid).unwrap_or_default() {
-            let columns: Vec<String> = get::<Option<String>>(&row, "cols")?
-                .unwrap_or_default()
-                .split('\x1f')
-                .filter(|key| !key.is_empty())
-                .map(str::to_owned)
-                .collect();
-            let predicate: Option<String> = get(&row, "predicate")?;
-            let index = Index {
-                columns,
-                unique: get(&row, "is_unique")?,
-                partial: predicate.is_some(),
-                predicate,
-                definition: get(&row, "def")?,
-            };
-            let by_name = if get::<bool>(&row, "constraint_owned")? {
-                &mut table.constraint_indexes
-            } else {
-                &mut table.indexes
-            };
-            by_name.insert(get(&row, "name")?, index);
+            add_index(&mut table, &row)?;
         }
         schema.tables.insert(name, table);
     }
@@ -200,6 +138,87 @@ async fn bound_rows<C: ConnectionTrait>(
             [value],
         ))
         .await?)
+}
+
+/// A row of [`COLUMNS_SQL`] as a column.
+fn column(row: &QueryResult) -> Result<Column, HarnessError> {
+    let ty: String = get(row, "type")?;
+    let not_null: bool = get(row, "not_null")?;
+    let default: Option<String> = get(row, "default")?;
+    let generated = get::<String>(row, "generated")? == "s";
+    let identity = !get::<String>(row, "identity")?.is_empty();
+    let collation: Option<String> = get(row, "collation")?;
+    Ok(Column {
+        name: get(row, "name")?,
+        kind: kind(&ty),
+        nullable: !not_null,
+        default: if generated {
+            None
+        } else {
+            default.as_deref().map(normalize_default)
+        },
+        default_sql: if generated { None } else { default.clone() },
+        sql_type: ty,
+        collation,
+        generated: if generated { default } else { None },
+        identity,
+    })
+}
+
+/// A row of [`CONSTRAINT_FACTS_SQL`] into its table: the primary key, a unique key, a
+/// foreign key or a check.
+fn add_constraint(table: &mut Table, row: &QueryResult) -> Result<(), HarnessError> {
+    let contype: String = get(row, "contype")?;
+    let columns = split(&get::<String>(row, "cols")?);
+    match contype.as_str() {
+        "p" => table.primary_key = columns,
+        "u" => {
+            table.unique_constraints.insert(columns);
+        }
+        "f" => {
+            table.foreign_keys.insert(ForeignKey {
+                name: Some(get(row, "name")?),
+                columns,
+                ref_table: get(row, "ref_table")?,
+                ref_columns: split(&get::<String>(row, "ref_cols")?),
+                on_delete: action(&get::<String>(row, "on_delete")?),
+                on_update: action(&get::<String>(row, "on_update")?),
+            });
+        }
+        "c" => {
+            table
+                .checks
+                .insert(get(row, "name")?, get(row, "check_expr")?);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A row of [`INDEX_FACTS_SQL`] into its table, by name: among the indexes a
+/// constraint owns, or the named ones.
+fn add_index(table: &mut Table, row: &QueryResult) -> Result<(), HarnessError> {
+    let columns: Vec<String> = get::<Option<String>>(row, "cols")?
+        .unwrap_or_default()
+        .split('\x1f')
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let predicate: Option<String> = get(row, "predicate")?;
+    let index = Index {
+        columns,
+        unique: get(row, "is_unique")?,
+        partial: predicate.is_some(),
+        predicate,
+        definition: get(row, "def")?,
+    };
+    let by_name = if get::<bool>(row, "constraint_owned")? {
+        &mut table.constraint_indexes
+    } else {
+        &mut table.indexes
+    };
+    by_name.insert(get(row, "name")?, index);
+    Ok(())
 }
 
 /// Rows grouped by their `table_oid` column, in query order.

@@ -117,7 +117,7 @@ impl Reader {
         };
         let schema = self.catalog.refresh(conn, &hint).await?;
         if crate::settings::check_catalog_reads() {
-            self.catalog.check_against_full(conn).await?;
+            crate::diff::check_live_catalog(&self.catalog, conn).await?;
         }
         let rows = self.row_changes(conn).await?;
         let scope = scope(&schema, &self.rows, &rows, executed);
