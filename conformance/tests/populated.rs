@@ -122,6 +122,18 @@ migrator!(
     ]
 );
 
+migrator!(
+    NarrowsAType,
+    [
+        ITEMS,
+        sql(
+            "m2_short_labels",
+            &["ALTER TABLE items ALTER COLUMN label TYPE varchar(3) USING left(label, 3)"],
+            &["ALTER TABLE items ALTER COLUMN label TYPE varchar(40)"],
+        ),
+    ]
+);
+
 async fn walk<M: MigratorTrait>(backend: Backend) -> Option<SuiteOutcome> {
     outcome(Suite::<M>::new().backends(&[backend])).await
 }
@@ -308,4 +320,18 @@ async fn an_irreversible_line_that_accepts_nothing_is_a_finding() {
         "{}",
         outcome.report
     );
+}
+
+/// PostgreSQL only: SQLite has no `ALTER COLUMN … TYPE`.
+#[tokio::test]
+async fn a_lossy_type_change_is_reported_as_irreversible() {
+    let Some(outcome) = walk::<NarrowsAType>(Backend::Postgres).await else {
+        return;
+    };
+    let message = finding_of(&outcome, "m2_short_labels");
+    assert!(
+        message.contains("irreversible: up changes the type of items.label"),
+        "{message}"
+    );
+    assert!(message.contains("3 value(s) lost"), "{message}");
 }

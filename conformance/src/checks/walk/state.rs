@@ -445,10 +445,12 @@ pub(super) fn losses(up: &Delta, down: &Delta) -> Vec<Loss> {
             .iter()
             .filter(|c| !after_up.columns.contains(c))
             .collect();
+        // Columns whose type `up` changed: (column, type before, type after).
+        let retyped = retyped_columns(up, table, &start.columns);
         let (Some(before_rows), Some(end_rows)) = (&start.sample, &end.sample) else {
             continue;
         };
-        if dropped.is_empty() || start.rows != end.rows {
+        if (dropped.is_empty() && retyped.is_empty()) || start.rows != end.rows {
             continue;
         }
         let b: BTreeSet<&str> = before_rows.iter().map(String::as_str).collect();
@@ -457,23 +459,57 @@ pub(super) fn losses(up: &Delta, down: &Delta) -> Vec<Loss> {
         let left: Vec<&str> = a.difference(&b).copied().collect();
         let changes =
             super::super::row_diff::changed_columns(&start.columns, &lost, &end.columns, &left);
-        if changes.is_empty() || !changes.iter().all(|c| dropped.contains(&&c.column)) {
+        let explained = |column: &String| {
+            dropped.contains(&column) || retyped.iter().any(|(c, _, _)| c == column)
+        };
+        if changes.is_empty() || !changes.iter().all(|c| explained(&c.column)) {
             continue;
         }
         for change in changes {
             let (was, now) = &change.example;
+            let column = &change.column;
+            let what = match retyped.iter().find(|(c, _, _)| c == column) {
+                Some((_, from, to)) => format!(
+                    "up changes the type of {table}.{column} ({from} to {to}) and down cannot bring its values back"
+                ),
+                None => format!(
+                    "up drops column {table}.{column} and down re-creates it without its values"
+                ),
+            };
             out.push(Loss {
                 table: table.clone(),
-                column: Some(change.column.clone()),
+                column: Some(column.clone()),
                 lost: change.rows,
                 message: format!(
-                    "irreversible: up drops column {table}.{} and down re-creates it without its values: {} value(s) lost (e.g. {was} became {now})",
-                    change.column, change.rows
+                    "irreversible: {what}: {} value(s) lost (e.g. {was} became {now})",
+                    change.rows
                 ),
             });
         }
     }
     out
+}
+
+/// The columns of `table` (among `columns`) whose declared type `up` changed.
+fn retyped_columns(up: &Delta, table: &str, columns: &[String]) -> Vec<(String, String, String)> {
+    let Some(change) = up
+        .schema
+        .iter()
+        .find(|c| c.key.kind == ObjectKind::Table && c.key.name == table)
+    else {
+        return Vec::new();
+    };
+    let (Some(before), Some(after)) = (change.before.as_deref(), change.after.as_deref()) else {
+        return Vec::new();
+    };
+    columns
+        .iter()
+        .filter_map(|column| {
+            let from = column_type(before, column)?;
+            let to = column_type(after, column)?;
+            (from != to).then(|| (column.clone(), from, to))
+        })
+        .collect()
 }
 
 /// `headline` and the object-by-object changes, when `actual` differs from `expected`.
