@@ -89,6 +89,7 @@ const SHAPED_SQLITE: &[&str] = &[
        nick text NOT NULL COLLATE NOCASE UNIQUE, \
        flag integer NOT NULL CHECK (flag IN (0, 1)), \
        kind text NOT NULL, \
+       doc text NOT NULL CHECK (json_valid(doc) AND json_type(doc) = 'array'), \
        parent_id integer REFERENCES shaped (id), \
        doubled integer GENERATED ALWAYS AS (score * 2) VIRTUAL)",
     "CREATE UNIQUE INDEX shaped_kind ON shaped (kind) WHERE status = 'a'",
@@ -108,6 +109,7 @@ const SHAPED_POSTGRES: &[&str] = &[
        nick citext NOT NULL UNIQUE, \
        flag boolean NOT NULL, \
        kind text NOT NULL, \
+       doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'array'), \
        parent_id integer REFERENCES shaped (id), \
        doubled integer GENERATED ALWAYS AS (score * 2) STORED)",
     "CREATE UNIQUE INDEX shaped_kind ON shaped (kind) WHERE status = 'a'",
