@@ -7,41 +7,15 @@
 mod postgres;
 mod sqlite;
 
-use std::fmt;
-
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server, postgres_server_with};
 
 use crate::error::HarnessError;
 
-/// A database engine the harness can run migrations on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Backend {
-    /// An SQLite database.
-    Sqlite,
-    /// A PostgreSQL database.
-    Postgres,
-}
-
-impl Backend {
-    /// Every backend, in run order.
-    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
-
-    /// Short lower-case name, used in snapshot file names and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// A database engine the harness can run migrations on: the runner's
+/// [`migration_runner::Backend`], one vocabulary for the whole toolkit.
+pub use migration_runner::Backend;
 
 /// A throwaway database with an open connection. Dropping it removes a SQLite file;
 /// call [`TestDatabase::close`] to drop a PostgreSQL database as well.
@@ -89,6 +63,10 @@ impl TestDatabase {
                     cleanup: Cleanup::Postgres { server, name },
                 })
             }
+            other => Err(HarnessError::UnsupportedBackend {
+                backend: other.db(),
+                by: "the harness",
+            }),
         }
     }
 

@@ -34,7 +34,7 @@
 mod state;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager,
 };
@@ -48,6 +48,7 @@ use crate::capture::{Executed, Recorder, sql_of};
 use crate::catalog::{self, LogicalSchema, SchemaDump};
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
+use migration_runner::Direction;
 
 /// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,12 +423,6 @@ async fn rebuild<M: MigratorTrait>(
     Ok((db, next))
 }
 
-/// Which way [`apply`] runs a migration.
-#[derive(Clone, Copy)]
-enum Direction {
-    Up,
-    Down,
-}
 use Direction::{Down, Up};
 
 /// Runs one migration's `up` or `down` exactly as sea-orm-migration's `up` / `down`
@@ -439,9 +434,8 @@ async fn apply<M: MigratorTrait>(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<(), DbErr> {
-    let in_transaction = migration
-        .use_transaction()
-        .unwrap_or(conn.get_database_backend() == DbBackend::Postgres);
+    let in_transaction = Backend::from_db(conn.get_database_backend())
+        .is_some_and(|backend| backend.runs_in_transaction(migration));
     if in_transaction {
         let transaction = conn.begin().await?;
         run_and_record::<M, _>(&transaction, migration, direction).await?;
@@ -460,17 +454,15 @@ where
     C: ConnectionTrait,
     &'c C: IntoSchemaManagerConnection<'c>,
 {
-    let manager = SchemaManager::new(conn);
+    direction.run(migration, &SchemaManager::new(conn)).await?;
     match direction {
         Up => {
-            migration.up(&manager).await?;
             let applied_at = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);
             insert_version::<M, _>(conn, migration.name(), applied_at).await?;
         }
         Down => {
-            migration.down(&manager).await?;
             let mut delete = Query::delete();
             delete
                 .from_table(M::migration_table_name())

@@ -14,6 +14,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 use super::data::may_change_rows;
 use super::{Check, Finding};
 use crate::backends::Backend;
+use migration_runner::Direction;
 
 pub use lock_hazards::RULES as SQUAWK_RULES;
 pub use opt_out::{LintOptOut, known_rules};
@@ -51,7 +52,7 @@ pub fn lint_step(
     effects: &dyn UpEffects,
 ) -> Vec<Finding> {
     let mut found = Found::default();
-    for (direction, statements) in [("up", up_sql), ("down", down_sql)] {
+    for (direction, statements) in [(Direction::Up, up_sql), (Direction::Down, down_sql)] {
         for statement in statements {
             if let Some(what) = masks_ordering_bugs(statement) {
                 found.add(
@@ -71,7 +72,7 @@ pub fn lint_step(
         }
     }
     if backend == Backend::Postgres {
-        let in_transaction = runs_in_transaction(migration, backend);
+        let in_transaction = backend.runs_in_transaction(migration);
         for hazard in lock_hazards::lock_hazards(up_sql, effects, in_transaction) {
             found.add_owned(hazard.rule, hazard.advice, Some(&hazard.statement));
         }
@@ -295,20 +296,12 @@ fn masks_ordering_bugs(statement: &str) -> Option<&'static str> {
     }
 }
 
-/// sea-orm-migration wraps migrations in a transaction on PostgreSQL by default, not on
-/// SQLite.
-fn runs_in_transaction(migration: &dyn MigrationTrait, backend: Backend) -> bool {
-    migration
-        .use_transaction()
-        .unwrap_or(backend == Backend::Postgres)
-}
-
 /// Migrations that do not run in a transaction on `backend`, so a migration that fails
 /// part-way there leaves half its changes behind.
 pub fn lint_transactions<M: MigratorTrait>(backend: Backend) -> Vec<Finding> {
     M::migrations()
         .iter()
-        .filter(|migration| !runs_in_transaction(migration.as_ref(), backend))
+        .filter(|migration| !backend.runs_in_transaction(migration.as_ref()))
         .map(|migration| {
             Finding::new(
                 Check::Lint,
