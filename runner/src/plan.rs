@@ -73,6 +73,7 @@ pub(crate) async fn plan<M: MigratorTrait>(
     options: &Options,
 ) -> Result<Plan, Error> {
     options.validate()?;
+    operation.validate()?;
     let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
     let result = plan_on::<M>(&session.conn, operation, options).await;
     session.close().await;
