@@ -199,16 +199,16 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     print!("{report}");
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+    if let Some(path) = &crate::settings::environment().step_summary {
         let appended = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&path)
+            .open(path)
             .and_then(|mut file| writeln!(file, "{report}"));
         if let Err(e) = appended {
             return fail(&format!(
                 "cannot append the report to GITHUB_STEP_SUMMARY ({}): {e}",
-                std::path::Path::new(&path).display()
+                path.display()
             ));
         }
     }
@@ -217,7 +217,7 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
 
 async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
     let required = suite.config().postgres.required;
-    let bar = crate::progress_bar::ProgressBar::on_terminal();
+    let bar = crate::progress_bar::ProgressBar::on_terminal(suite.config().ci);
     let suite = match &bar {
         Some(bar) => suite.progress(bar.observer()),
         None => suite,

@@ -12,6 +12,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server, postgres_server_with};
 
 use crate::error::HarnessError;
+use crate::settings::PostgresSettings;
 
 /// A database engine the harness can run migrations on: the runner's
 /// [`migration_runner::Backend`], one vocabulary for the whole toolkit.
@@ -38,8 +39,17 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// A new, empty database on `backend`.
+    /// A new, empty database on `backend`; on PostgreSQL, on the server of the
+    /// environment's settings ([`PostgresSettings::from_env`]).
     pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
+        Self::fresh_with(backend, &crate::settings::environment().postgres).await
+    }
+
+    /// A new, empty database on `backend`; on PostgreSQL, on the server of `postgres`.
+    pub async fn fresh_with(
+        backend: Backend,
+        postgres: &PostgresSettings,
+    ) -> Result<Self, HarnessError> {
         match backend {
             Backend::Sqlite => {
                 let (dir, url) = sqlite::fresh_file()?;
@@ -52,7 +62,7 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                let server = postgres_server()?;
+                let server = postgres_server_with(postgres)?;
                 let name = server.create_database().await?;
                 let url = server.database_url(&name);
                 let conn = connect(&url).await?;

@@ -46,6 +46,7 @@ use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
 use crate::capture::{Executed, Recorder, sql_of};
 use crate::catalog::{self, LogicalSchema, SchemaDump};
+use crate::config::Config;
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
 use migration_runner::Direction;
@@ -96,15 +97,18 @@ pub struct BackendRun {
     pub first_migration_unparsed: bool,
 }
 
-/// Runs the walk and the round trip of `M` on fresh databases of `backend`.
+/// Runs the walk and the round trip of `M` on fresh databases of `backend`, with the
+/// settings of the environment ([`Config::from_env`]).
 pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
-    walk_observed::<M>(backend, &ProgressObserver::default()).await
+    walk_observed::<M>(backend, &ProgressObserver::default(), &Config::from_env()).await
 }
 
 /// [`walk`], telling `progress` which migration it walks.
+/// Its databases come from `config`'s PostgreSQL settings.
 pub(crate) async fn walk_observed<M: MigratorTrait>(
     backend: Backend,
     progress: &ProgressObserver,
+    config: &Config,
 ) -> Result<BackendRun, HarnessError> {
     let mut run = BackendRun {
         backend,
@@ -118,14 +122,14 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.
-    let (db, base, walked) = match step_walk::<M>(backend, &mut run, progress).await? {
+    let (db, base, walked) = match step_walk::<M>(backend, &mut run, progress, config).await? {
         Some((db, base)) if run.incomplete.is_none() => (db, base, true),
         _ if run.first_migration_unparsed => return Ok(run),
         other => {
             if let Some((db, _)) = other {
                 db.close().await?;
             }
-            let db = TestDatabase::fresh(backend).await?;
+            let db = TestDatabase::fresh_with(backend, &config.postgres).await?;
             M::install(&db.conn).await?;
             let base = catalog::dump(&db.conn).await?;
             (db, base, false)
@@ -152,6 +156,7 @@ async fn step_walk<M: MigratorTrait>(
     backend: Backend,
     run: &mut BackendRun,
     progress: &ProgressObserver,
+    config: &Config,
 ) -> Result<Option<(TestDatabase, SchemaDump)>, HarnessError> {
     let table = M::migration_table_name().to_string();
     let recorder = Recorder::new(&table);
@@ -160,9 +165,9 @@ async fn step_walk<M: MigratorTrait>(
     let mut prefix: Vec<Prefix> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
 
-    let mut db = TestDatabase::fresh(backend).await?;
+    let mut db = TestDatabase::fresh_with(backend, &config.postgres).await?;
     M::install(&db.conn).await?;
-    let mut reader = Reader::open(&db.conn, &table).await?;
+    let mut reader = Reader::open(&db.conn, &table, config.check_catalog_reads).await?;
     let base = reader.catalog.dump();
 
     for (index, name) in names.iter().enumerate() {
@@ -204,7 +209,7 @@ async fn step_walk<M: MigratorTrait>(
             run.not_run.push(not_run(Check::Snapshots, why));
             prefix.push(Prefix::Skipped);
             skipped.push(name.clone());
-            match rebuild::<M>(db, &migrations, &mut prefix, &table).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &table, config).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
@@ -234,7 +239,7 @@ async fn step_walk<M: MigratorTrait>(
                 down,
             });
             prefix.push(Prefix::Applied);
-            match rebuild::<M>(db, &migrations, &mut prefix, &table).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &table, config).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
@@ -288,7 +293,7 @@ async fn step_walk<M: MigratorTrait>(
                     "up {failure} when applied again after down; walked on from a fresh database"
                 ),
             ));
-            match rebuild::<M>(db, &migrations, &mut prefix, &table).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &table, config).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
@@ -393,10 +398,11 @@ async fn rebuild<M: MigratorTrait>(
     migrations: &[Box<dyn MigrationTrait>],
     prefix: &mut [Prefix],
     table: &str,
+    config: &Config,
 ) -> Result<(TestDatabase, Reader), String> {
     let backend = old.backend;
     let _ = old.close().await;
-    let db = TestDatabase::fresh(backend)
+    let db = TestDatabase::fresh_with(backend, &config.postgres)
         .await
         .map_err(|e| format!("cannot create a fresh database: {e}"))?;
     M::install(&db.conn)
@@ -417,7 +423,7 @@ async fn rebuild<M: MigratorTrait>(
                 .map_err(|e| format!("cannot mark {name} applied: {e}"))?;
         }
     }
-    let next = Reader::open(&db.conn, table)
+    let next = Reader::open(&db.conn, table, config.check_catalog_reads)
         .await
         .map_err(|e| format!("cannot read the rebuilt database: {e}"))?;
     Ok((db, next))
