@@ -12,7 +12,7 @@ use crate::checks::{BackendRun, Check, DataCase, Finding, NotRun, lint_transacti
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
-use crate::report::{NOT_REQUESTED, Status, SuiteReport};
+use crate::report::{SkipReason, Status, SuiteReport};
 use crate::settings::PostgresSettings;
 use crate::snapshots;
 use crate::snapshots::SnapshotMode;
@@ -260,15 +260,15 @@ impl<M: MigratorTrait> Suite<M> {
 
     fn status(&self, check: Check, backend: Backend, report: &SuiteReport) -> Status {
         if !self.config.backends.contains(&backend) {
-            return Status::Skipped(NOT_REQUESTED.to_owned());
+            return Status::Skipped(SkipReason::NotRequested);
         }
         if self.config.skipped.contains(&check) {
-            return Status::Skipped("turned off".to_owned());
+            return Status::Skipped(SkipReason::TurnedOff);
         }
         if let Some((_, why)) = report.missing.iter().find(|(b, _)| *b == backend) {
             // A required backend that could not be had did not pass anything.
             return if backend == Backend::Postgres && !self.config.postgres.required {
-                Status::Skipped(why.clone())
+                Status::Skipped(SkipReason::BackendMissing(why.clone()))
             } else {
                 Status::NotRun(why.clone())
             };
@@ -278,13 +278,13 @@ impl<M: MigratorTrait> Suite<M> {
                 self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
             })
         {
-            return Status::Skipped("needs both SQLite and PostgreSQL".to_owned());
+            return Status::Skipped(SkipReason::NeedsBothBackends);
         }
         if check == Check::Snapshots && self.config.snapshots.is_none() {
-            return Status::Skipped("no snapshot folder given".to_owned());
+            return Status::Skipped(SkipReason::NoSnapshotFolder);
         }
         if check == Check::DataCases && self.data_cases.is_empty() {
-            return Status::Skipped("no data cases given".to_owned());
+            return Status::Skipped(SkipReason::NoDataCases);
         }
         let here = |b: Option<Backend>| b.is_none_or(|b| b == backend);
         let failures = report
