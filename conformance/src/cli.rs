@@ -17,7 +17,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand};
 use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
@@ -42,8 +43,8 @@ enum Command {
     /// binaries; without one, verify fails unless CONFORMANCE_REQUIRE_POSTGRES=0.
     Verify {
         /// Backends to run on.
-        #[arg(long, value_enum, default_value = "all")]
-        backend: BackendArg,
+        #[arg(long, default_value = "all", value_parser = parse_backends())]
+        backend: Backends,
         /// The reviewed snapshots (`<dir>/<backend>/*.snap`, `<dir>/schema.md`),
         /// relative to the current folder [default: the project's, else `snapshots`].
         #[arg(long)]
@@ -74,8 +75,8 @@ enum Command {
         #[arg(long)]
         base: String,
         /// Backends to run on.
-        #[arg(long, value_enum, default_value = "all")]
-        backend: BackendArg,
+        #[arg(long, default_value = "all", value_parser = parse_backends())]
+        backend: Backends,
         /// The reviewed snapshots, relative to the current folder [default: the
         /// project's, else `snapshots`].
         #[arg(long)]
@@ -89,11 +90,20 @@ enum Command {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum BackendArg {
-    All,
-    Sqlite,
-    Postgres,
+/// The backends `--backend` names: `all`, or one by its name ([`Backend::name`]).
+#[derive(Debug, Clone)]
+struct Backends(Vec<Backend>);
+
+fn parse_backends() -> impl TypedValueParser<Value = Backends> {
+    let names = std::iter::once("all").chain(Backend::ALL.iter().map(|b| b.name()));
+    PossibleValuesParser::new(names).map(|name| {
+        Backends(
+            Backend::ALL
+                .into_iter()
+                .filter(|b| name == "all" || b.name() == name)
+                .collect(),
+        )
+    })
 }
 
 fn parse_check(name: &str) -> Result<Check, String> {
@@ -158,16 +168,12 @@ pub async fn main_with<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
 /// Applies the options `verify` and `report` share.
 fn configure<M: MigratorTrait>(
     suite: Suite<M>,
-    backend: BackendArg,
+    backend: Backends,
     snapshots: Option<PathBuf>,
     allow_list: Option<PathBuf>,
     skip: Vec<Check>,
 ) -> Suite<M> {
-    let mut suite = suite.backends(match backend {
-        BackendArg::All => &Backend::ALL,
-        BackendArg::Sqlite => &[Backend::Sqlite],
-        BackendArg::Postgres => &[Backend::Postgres],
-    });
+    let mut suite = suite.backends(&backend.0);
     // Paths on the command line mean the current folder, as in any command.
     let cwd = std::env::current_dir().unwrap_or_default();
     if let Some(allow_list) = allow_list {
@@ -193,16 +199,16 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     print!("{report}");
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+    if let Some(path) = &crate::settings::environment().step_summary {
         let appended = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&path)
+            .open(path)
             .and_then(|mut file| writeln!(file, "{report}"));
         if let Err(e) = appended {
             return fail(&format!(
                 "cannot append the report to GITHUB_STEP_SUMMARY ({}): {e}",
-                std::path::Path::new(&path).display()
+                path.display()
             ));
         }
     }
@@ -211,7 +217,7 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
 
 async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
     let required = suite.config().postgres.required;
-    let bar = crate::progress_bar::ProgressBar::on_terminal();
+    let bar = crate::progress_bar::ProgressBar::on_terminal(suite.config().ci);
     let suite = match &bar {
         Some(bar) => suite.progress(bar.observer()),
         None => suite,

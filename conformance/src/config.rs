@@ -28,6 +28,11 @@ pub struct Config {
     pub skipped: BTreeSet<Check>,
     /// The synthetic rows the walk puts into every table before each migration.
     pub populate: Populate,
+    /// After every migration call, the walk also reads the whole catalog and fails if
+    /// its incremental read differs (slow; `CONFORMANCE_CHECK_CATALOG_READS=1`).
+    pub check_catalog_reads: bool,
+    /// Whether this runs in CI (`CI`): `verify` then draws no progress bar.
+    pub ci: bool,
 }
 
 impl Default for Config {
@@ -42,17 +47,23 @@ impl Default for Config {
             snapshot_mode: SnapshotMode::Compare,
             skipped: BTreeSet::new(),
             populate: Populate::default(),
+            check_catalog_reads: false,
+            ci: false,
         }
     }
 }
 
 impl Config {
-    /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]) and the snapshot
-    /// mode ([`SnapshotMode::from_env`]) taken from the environment.
+    /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]), the snapshot
+    /// mode ([`SnapshotMode::from_env`]), the catalog read check and CI taken from the
+    /// environment (read once per process, see the crate's settings).
     pub fn from_env() -> Self {
+        let environment = crate::settings::environment();
         Self {
-            postgres: PostgresSettings::from_env(),
-            snapshot_mode: SnapshotMode::from_env(),
+            postgres: environment.postgres.clone(),
+            snapshot_mode: environment.snapshot_mode,
+            check_catalog_reads: environment.check_catalog_reads,
+            ci: environment.ci,
             ..Self::default()
         }
     }
@@ -91,8 +102,9 @@ pub(crate) fn resolve(path: &Path) -> PathBuf {
     if path.is_absolute() {
         return lexically_normal(path);
     }
-    let base = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
+    let base = crate::settings::environment()
+        .manifest_dir
+        .clone()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     lexically_normal(&base.join(path))

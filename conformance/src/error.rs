@@ -31,6 +31,15 @@ pub enum HarnessError {
     /// No PostgreSQL server is available; holds why.
     PostgresUnavailable(String),
 
+    #[error("the {} backend is not supported by {by}", backend.as_str())]
+    /// A connection or backend the harness (or one part of it) cannot work with.
+    UnsupportedBackend {
+        /// The backend.
+        backend: sea_orm::DbBackend,
+        /// What does not support it (`the catalog reader`).
+        by: &'static str,
+    },
+
     #[error("{0}")]
     /// Setting up a backend failed; holds why.
     Setup(String),

@@ -32,7 +32,7 @@ pub use checks::{AllowList, Check, Finding, NotSeeded, Populate};
 pub use config::{AllowListSource, Config};
 pub use error::HarnessError;
 pub use progress::{Progress, ProgressObserver};
-pub use report::{Status, SuiteReport};
+pub use report::{SkipReason, Status, SuiteReport};
 pub use settings::{DEFAULT_PG_IMAGE, PostgresSettings};
 pub use snapshots::SnapshotMode;
 pub use suite::{Suite, SuiteOutcome};

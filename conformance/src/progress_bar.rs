@@ -15,8 +15,8 @@ pub(crate) struct ProgressBar(indicatif::ProgressBar, bool);
 
 impl ProgressBar {
     /// A bar when stderr is a terminal and this is not CI; `None` otherwise.
-    pub fn on_terminal() -> Option<Self> {
-        if !std::io::stderr().is_terminal() || crate::settings::in_ci() {
+    pub fn on_terminal(ci: bool) -> Option<Self> {
+        if !std::io::stderr().is_terminal() || ci {
             return None;
         }
         Some(Self::drawn_to(true))

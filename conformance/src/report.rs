@@ -6,8 +6,40 @@ use std::fmt;
 use crate::backends::Backend;
 use crate::checks::{Check, Finding, NotRun, NotSeeded};
 
-/// Why a backend the caller did not ask for shows as skipped (not worth a line).
+/// Why a backend the caller did not ask for shows as skipped (not worth a line): the
+/// text of [`SkipReason::NotRequested`].
 pub const NOT_REQUESTED: &str = "not requested";
+
+/// Why a check was skipped on a backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The caller did not ask for this backend (not worth a line in the report).
+    NotRequested,
+    /// The caller turned the check off.
+    TurnedOff,
+    /// The backend could not be had, and it was not required; says why.
+    BackendMissing(String),
+    /// Parity compares SQLite with PostgreSQL: it needs both.
+    NeedsBothBackends,
+    /// The snapshot check has no folder to compare with.
+    NoSnapshotFolder,
+    /// The data-case check has no case to run.
+    NoDataCases,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::NotRequested => NOT_REQUESTED,
+            SkipReason::TurnedOff => "turned off",
+            SkipReason::BackendMissing(why) => why,
+            SkipReason::NeedsBothBackends => "needs both SQLite and PostgreSQL",
+            SkipReason::NoSnapshotFolder => "no snapshot folder given",
+            SkipReason::NoDataCases => "no data cases given",
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// The result of one check on one backend.
@@ -18,8 +50,8 @@ pub enum Status {
     Fail(usize),
     /// Requested, but it could not run (e.g. an earlier step failed): never a pass.
     NotRun(String),
-    /// Not requested, or its backend could not be had.
-    Skipped(String),
+    /// Not requested, turned off, or its backend could not be had.
+    Skipped(SkipReason),
 }
 
 /// Every check's status on every backend, and the findings behind the failures.
@@ -83,7 +115,7 @@ impl fmt::Display for SuiteReport {
             .statuses
             .iter()
             .filter_map(|((check, backend), s)| match s {
-                Status::Skipped(why) if why != NOT_REQUESTED => {
+                Status::Skipped(why) if *why != SkipReason::NotRequested => {
                     Some(format!("skipped {check} on {backend}: {why}"))
                 }
                 Status::NotRun(why) => Some(format!("not run {check} on {backend}: {why}")),

@@ -1,4 +1,6 @@
-//! Every environment variable the harness reads, read here and nowhere else.
+//! Every environment variable the harness reads, read here and nowhere else, once per
+//! process ([`environment`]); the suite's [`Config`](crate::Config) carries what a run
+//! needs of it down to the checks, and a suite's own settings always win.
 //!
 //! | variable | effect |
 //! |---|---|
@@ -7,10 +9,55 @@
 //! | `CONFORMANCE_REQUIRE_POSTGRES` | `0` or `false`: a missing PostgreSQL is a loud skip, not a failure |
 //! | `CONFORMANCE_SNAPSHOTS` | `compare`, `create` (write missing snapshots) or `accept` (write every change) |
 //! | `INSTA_UPDATE` | `always` means `accept`, `no` means `compare` (insta's own switch) |
-//! | `CI` | set: the default snapshot mode is `compare` (a missing snapshot fails) |
+//! | `CI` | set to anything but `0` or `false`: the default snapshot mode is `compare` (a missing snapshot fails), no progress bar, and a missing `mmdc` fails |
 //! | `CONFORMANCE_CHECK_CATALOG_READS` | `1`: after every migration call the walk also reads the whole catalog and fails if its incremental read differs (slow; the test suite sets it) |
+//! | `CONFORMANCE_REQUIRE_MERMAID` | `0`: outside CI, a missing `mmdc` skips the diagram rendering checks |
+//! | `CONFORMANCE_CHROMIUM` | the chromium `mmdc` drives (default: `/usr/bin/chromium` or `/usr/bin/chromium-browser`) |
+//! | `GITHUB_STEP_SUMMARY` | `report` also appends its Markdown to this file (GitHub Actions sets it) |
+//! | `CARGO_MANIFEST_DIR` | relative paths given to a suite are resolved against it (cargo sets it) |
+//! | `PATH` | where the local `initdb` and `postgres` binaries are looked for |
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::snapshots::SnapshotMode;
+
+/// The process's environment, as the harness reads it: read on first use, once.
+#[derive(Debug)]
+pub(crate) struct Environment {
+    pub postgres: PostgresSettings,
+    pub snapshot_mode: SnapshotMode,
+    pub check_catalog_reads: bool,
+    pub ci: bool,
+    pub require_mermaid: bool,
+    pub chromium: Option<PathBuf>,
+    pub step_summary: Option<PathBuf>,
+    pub manifest_dir: Option<PathBuf>,
+    pub path: Option<OsString>,
+}
+
+/// The environment, read once per process.
+pub(crate) fn environment() -> &'static Environment {
+    static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let ci = var("CI").is_some_and(|v| v != "0" && v != "false");
+        Environment {
+            postgres: PostgresSettings::read(),
+            snapshot_mode: SnapshotMode::read(ci),
+            check_catalog_reads: matches!(
+                var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
+                Some("1") | Some("true")
+            ),
+            ci,
+            require_mermaid: ci || var("CONFORMANCE_REQUIRE_MERMAID").as_deref() != Some("0"),
+            chromium: var("CONFORMANCE_CHROMIUM").map(PathBuf::from),
+            step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            manifest_dir: var("CARGO_MANIFEST_DIR").map(PathBuf::from),
+            path: std::env::var_os("PATH"),
+        }
+    })
+}
 
 /// The PostgreSQL image testcontainers starts when no URL is given.
 pub const DEFAULT_PG_IMAGE: &str = "postgres:15";
@@ -50,8 +97,13 @@ impl std::fmt::Debug for PostgresSettings {
 }
 
 impl PostgresSettings {
-    /// From `CONFORMANCE_PG_URL`, `CONFORMANCE_PG_IMAGE` and `CONFORMANCE_REQUIRE_POSTGRES`.
+    /// From `CONFORMANCE_PG_URL`, `CONFORMANCE_PG_IMAGE` and `CONFORMANCE_REQUIRE_POSTGRES`
+    /// (read once per process).
     pub fn from_env() -> Self {
+        environment().postgres.clone()
+    }
+
+    fn read() -> Self {
         let url = var("CONFORMANCE_PG_URL");
         if let Some(url) = &url {
             // Its password is masked in every message from now on, whatever its shape.
@@ -71,7 +123,12 @@ impl PostgresSettings {
 impl SnapshotMode {
     /// From `CONFORMANCE_SNAPSHOTS`, else `INSTA_UPDATE`, else `compare` under CI and
     /// `create` elsewhere (like insta: new snapshots are written locally, never in CI).
+    /// Read once per process.
     pub fn from_env() -> Self {
+        environment().snapshot_mode
+    }
+
+    fn read(ci: bool) -> Self {
         match var("CONFORMANCE_SNAPSHOTS").as_deref() {
             Some("accept") => return Self::Accept,
             Some("create") => return Self::CreateMissing,
@@ -83,26 +140,12 @@ impl SnapshotMode {
             Some("no") => return Self::Compare,
             _ => {}
         }
-        if in_ci() {
+        if ci {
             Self::Compare
         } else {
             Self::CreateMissing
         }
     }
-}
-
-/// Whether the walk checks each incremental catalog read against a whole one
-/// (`CONFORMANCE_CHECK_CATALOG_READS=1`).
-pub(crate) fn check_catalog_reads() -> bool {
-    matches!(
-        var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
-        Some("1") | Some("true")
-    )
-}
-
-/// Whether this runs in CI (`CI` set to anything but `0` or `false`).
-pub(crate) fn in_ci() -> bool {
-    var("CI").is_some_and(|v| v != "0" && v != "false")
 }
 
 fn var(name: &str) -> Option<String> {

@@ -15,7 +15,7 @@ use crate::checks::{
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
-use crate::report::{NOT_REQUESTED, Status, SuiteReport};
+use crate::report::{SkipReason, Status, SuiteReport};
 use crate::settings::PostgresSettings;
 use crate::snapshots;
 use crate::snapshots::SnapshotMode;
@@ -150,15 +150,19 @@ impl<M: MigratorTrait> Suite<M> {
                 continue;
             }
             let started = std::time::Instant::now();
-            let walked = walk_observed::<M>(backend, &self.progress, &self.config.populate).await;
+            let walked = walk_observed::<M>(backend, &self.progress, &self.config).await;
             self.progress.notify(&Progress::Finished { backend });
             match walked {
                 Ok(mut run) => {
                     // A migrator that does not parse here is said to be so once.
                     let parses = !run.first_migration_unparsed;
                     if !self.data_cases.is_empty() && parses {
-                        let (findings, not_run) =
-                            crate::checks::run_data_cases::<M>(backend, &self.data_cases).await?;
+                        let (findings, not_run) = crate::checks::run_data_cases::<M>(
+                            backend,
+                            &self.data_cases,
+                            &self.config.postgres,
+                        )
+                        .await?;
                         run.findings.extend(findings);
                         run.not_run.extend(not_run);
                     } else if !self.data_cases.is_empty() {
@@ -281,15 +285,15 @@ impl<M: MigratorTrait> Suite<M> {
 
     fn status(&self, check: Check, backend: Backend, report: &SuiteReport) -> Status {
         if !self.config.backends.contains(&backend) {
-            return Status::Skipped(NOT_REQUESTED.to_owned());
+            return Status::Skipped(SkipReason::NotRequested);
         }
         if self.config.skipped.contains(&check) {
-            return Status::Skipped("turned off".to_owned());
+            return Status::Skipped(SkipReason::TurnedOff);
         }
         if let Some((_, why)) = report.missing.iter().find(|(b, _)| *b == backend) {
             // A required backend that could not be had did not pass anything.
             return if backend == Backend::Postgres && !self.config.postgres.required {
-                Status::Skipped(why.clone())
+                Status::Skipped(SkipReason::BackendMissing(why.clone()))
             } else {
                 Status::NotRun(why.clone())
             };
@@ -299,13 +303,13 @@ impl<M: MigratorTrait> Suite<M> {
                 self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
             })
         {
-            return Status::Skipped("needs both SQLite and PostgreSQL".to_owned());
+            return Status::Skipped(SkipReason::NeedsBothBackends);
         }
         if check == Check::Snapshots && self.config.snapshots.is_none() {
-            return Status::Skipped("no snapshot folder given".to_owned());
+            return Status::Skipped(SkipReason::NoSnapshotFolder);
         }
         if check == Check::DataCases && self.data_cases.is_empty() {
-            return Status::Skipped("no data cases given".to_owned());
+            return Status::Skipped(SkipReason::NoDataCases);
         }
         let here = |b: Option<Backend>| b.is_none_or(|b| b == backend);
         let failures = report
@@ -402,4 +406,104 @@ fn stale_losses(allow_list: &AllowList, used: &std::collections::BTreeSet<usize>
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::prelude::{DbErr, MigrationName, SchemaManager, async_trait};
+    use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+    use super::*;
+
+    struct Items;
+
+    impl MigrationName for Items {
+        fn name(&self) -> &str {
+            "m1_items"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Items {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            let sql = "CREATE TABLE items (id integer PRIMARY KEY)";
+            manager.get_connection().execute_unprepared(sql).await?;
+            Ok(())
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            let sql = "DROP TABLE items";
+            manager.get_connection().execute_unprepared(sql).await?;
+            Ok(())
+        }
+
+        fn use_transaction(&self) -> Option<bool> {
+            Some(true)
+        }
+    }
+
+    struct OneTable;
+
+    impl MigratorTrait for OneTable {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            vec![Box::new(Items)]
+        }
+    }
+
+    async fn on_postgres(settings: &PostgresSettings) -> SuiteOutcome {
+        Suite::<OneTable>::with_config(Config::default())
+            .backends(&[Backend::Postgres])
+            .postgres(settings.clone())
+            .run()
+            .await
+            .expect("the suite runs")
+    }
+
+    fn ran_on_postgres(outcome: &SuiteOutcome) -> bool {
+        outcome.runs.iter().any(|r| r.backend == Backend::Postgres)
+    }
+
+    /// Two suites of one process with different PostgreSQL settings: each gets its own
+    /// server, whichever started first (the process used to keep the first one for all).
+    #[tokio::test]
+    async fn each_suite_uses_its_own_postgresql_settings() {
+        let given = crate::settings::environment().postgres.clone();
+        let unreachable = PostgresSettings {
+            url: Some("postgres://postgres@127.0.0.1:1/postgres".to_owned()),
+            required: false,
+            ..PostgresSettings::default()
+        };
+        let first = on_postgres(&given).await;
+        if !ran_on_postgres(&first) {
+            assert!(!given.required, "{}", first.report);
+            eprintln!("conformance: SKIPPED a PostgreSQL test, no PostgreSQL");
+            return;
+        }
+        assert!(first.report.passed(), "{}", first.report);
+
+        // After a suite on a working server, a suite given an unreachable one is told so.
+        let second = on_postgres(&unreachable).await;
+        assert!(!ran_on_postgres(&second), "{}", second.report);
+        assert!(
+            matches!(
+                second.report.missing.as_slice(),
+                [(Backend::Postgres, why)] if why.contains("127.0.0.1:1")
+            ),
+            "{:?}",
+            second.report.missing
+        );
+        assert!(matches!(
+            second
+                .report
+                .statuses
+                .get(&(Check::StepReversibility, Backend::Postgres)),
+            Some(Status::Skipped(_))
+        ));
+
+        // And the working settings still get their server afterwards.
+        let third = on_postgres(&given).await;
+        assert!(ran_on_postgres(&third), "{}", third.report);
+        assert!(third.report.passed(), "{}", third.report);
+    }
 }

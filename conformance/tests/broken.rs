@@ -544,5 +544,6 @@ async fn database_errors_show_their_code_and_message_not_the_servers_source(
                 "{duplicate}"
             );
         }
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     }
 }

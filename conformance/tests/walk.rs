@@ -330,6 +330,7 @@ async fn rows_left_behind_by_a_down_are_caught(#[case] backend: Backend) {
     let example = match backend {
         Backend::Sqlite => "2,'b'",
         Backend::Postgres => "(2,b)",
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     };
     assert!(
         message.contains(&format!("left behind e.g. {example}")),
@@ -1006,6 +1007,7 @@ async fn a_batch_of_statements_is_split_for_the_lint_the_snapshots_and_the_findi
             "DO $$\nBEGIN\n  UPDATE items SET label = 'c' WHERE id = 1;\n  \
              RAISE NOTICE 'done; really';\nEND\n$$"
         }
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     };
     let statements = [
         "CREATE INDEX IF NOT EXISTS idx_items_label_new ON items (label)",

@@ -186,6 +186,7 @@ async fn raw_expr_comparison_is_case_sensitive_on_postgres(#[case] backend: Back
     let expected_matches = match backend {
         Backend::Sqlite => 1,
         Backend::Postgres => 0,
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     };
     assert_eq!(found.len(), expected_matches, "{backend}");
     db.close().await.unwrap();

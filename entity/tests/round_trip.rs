@@ -90,6 +90,7 @@ async fn timestamps_keep_their_instant_and_sqlite_keeps_the_offset(#[case] backe
     match backend {
         Backend::Sqlite => assert_eq!(offset, 5 * 3600 + 30 * 60),
         Backend::Postgres => assert_eq!(offset, 0, "timestamptz comes back in UTC"),
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     }
     db.close().await.unwrap();
 }

@@ -20,8 +20,9 @@ pub fn text_pk<T: IntoIden>(col: T) -> ColumnDef {
 pub fn ci_string<T: IntoIden>(col: T, backend: Backend) -> ColumnDef {
     let mut def = ColumnDef::new(col);
     match backend {
-        Backend::Postgres => def.custom("citext"),
         Backend::Sqlite => def.text().extra("COLLATE NOCASE"),
+        // PostgreSQL; a backend added later fails on `citext`, loudly, until it has its own.
+        _ => def.custom("citext"),
     };
     def.not_null().take()
 }
@@ -93,8 +94,9 @@ where
 pub fn bigint<T: IntoIden>(col: T, backend: Backend) -> ColumnDef {
     let mut def = ColumnDef::new(col);
     match backend {
-        Backend::Postgres => def.big_integer(),
         Backend::Sqlite => def.custom("bigint"),
+        // PostgreSQL, and sea-query's portable spelling for any other.
+        _ => def.big_integer(),
     };
     def
 }

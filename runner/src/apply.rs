@@ -14,6 +14,7 @@ use sea_orm_migration::sea_orm::{
     TransactionTrait,
 };
 
+use crate::backend::Backend;
 use crate::checksum::{Checksum, ChecksumTable, unix_now};
 use crate::lock::MigrationLock;
 
@@ -110,11 +111,10 @@ impl Step<'_> {
         self.forget(txn).await
     }
 
-    /// sea-orm's rule: the migration's own choice, else a transaction on PostgreSQL only.
+    /// Whether the migration runs in a transaction on `backend`
+    /// ([`Backend::runs_in_transaction`]).
     pub fn uses_transaction(&self, backend: DbBackend) -> bool {
-        self.migration
-            .use_transaction()
-            .unwrap_or(backend == DbBackend::Postgres)
+        Backend::from_db(backend).is_some_and(|b| b.runs_in_transaction(self.migration))
     }
 
     /// Without a checksum (its dry run failed) only the version is recorded.

@@ -20,10 +20,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, MockDatabase, MockExecResult, MockRow,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use sha2::{Digest, Sha256};
+
+use crate::backend::Direction;
+use crate::mock_run::mock_run;
 
 /// The table with one checksum per applied migration. It belongs to the runner:
 /// sea-orm's `Migrator::up` never creates it, and `seaql_migrations` is left as is.
@@ -31,16 +32,6 @@ pub const CHECKSUM_TABLE: &str = "migration_checksums";
 
 /// The table recording each accepted checksum change (`accept-checksum`).
 pub const CHECKSUM_HISTORY_TABLE: &str = "migration_checksum_history";
-
-/// More statements (and queries) than any migration issues: the mock fails a migration
-/// that issues more, which leaves that part out rather than wrong.
-const DRY_RUN_BUDGET: usize = 4096;
-
-/// What a dry run first prepares: enough for nearly every migration. Preparing the full
-/// budget costs more than the dry run itself (thousands of mock results, per dry run,
-/// four dry runs per migration), so a dry run that issues fewer statements than this
-/// never needs it; one that issues more is run again with the full budget.
-const FIRST_DRY_RUN_BUDGET: usize = 64;
 
 /// The source files of a migrator's migrations, by migration name, compiled into the
 /// binary. Build it with [`migration_sources!`](crate::migration_sources).
@@ -301,37 +292,27 @@ async fn compute(
     Computed { checksum, gaps }
 }
 
-#[derive(Clone, Copy)]
-enum Direction {
-    Up,
-    Down,
-}
-
 /// The SQL of two dry runs, if both succeed and agree.
 async fn stable_dry_run(
     migration: &dyn MigrationTrait,
     backend: DbBackend,
     direction: Direction,
 ) -> Result<String, String> {
-    let name = match direction {
-        Direction::Up => "up()",
-        Direction::Down => "down()",
+    let fails = |e: DbErr| {
+        format!(
+            "a dry run of its {direction}() fails: {}",
+            one_line(&e.to_string())
+        )
     };
-    let first = dry_run(migration, backend, direction).await.map_err(|e| {
-        format!(
-            "a dry run of its {name} fails: {}",
-            one_line(&e.to_string())
-        )
-    })?;
-    let second = dry_run(migration, backend, direction).await.map_err(|e| {
-        format!(
-            "a dry run of its {name} fails: {}",
-            one_line(&e.to_string())
-        )
-    })?;
+    let first = dry_run(migration, backend, direction)
+        .await
+        .map_err(fails)?;
+    let second = dry_run(migration, backend, direction)
+        .await
+        .map_err(fails)?;
     if first != second {
         return Err(format!(
-            "two dry runs of its {name} issue different SQL (a non-deterministic value?)"
+            "two dry runs of its {direction}() issue different SQL (a non-deterministic value?)"
         ));
     }
     Ok(first)
@@ -339,61 +320,19 @@ async fn stable_dry_run(
 
 /// Runs one direction of `migration` against a mock `backend` connection and returns
 /// the statements it issued, one per line, bound values inlined.
-///
-/// The same as a dry run with [`DRY_RUN_BUDGET`] results prepared: a run that issued
-/// fewer statements than [`FIRST_DRY_RUN_BUDGET`] (executions and queries together) never
-/// reached the end of either list, so it saw exactly the results the full budget gives.
 async fn dry_run(
     migration: &dyn MigrationTrait,
     backend: DbBackend,
     direction: Direction,
 ) -> Result<String, DbErr> {
-    if let (Ok(sql), issued) =
-        dry_run_within(migration, backend, direction, FIRST_DRY_RUN_BUDGET).await
-        && issued < FIRST_DRY_RUN_BUDGET
-    {
-        return Ok(sql);
-    }
-    dry_run_within(migration, backend, direction, DRY_RUN_BUDGET)
-        .await
-        .0
-}
-
-/// A dry run with `budget` results of each kind prepared; also says how many statements
-/// the migration issued.
-async fn dry_run_within(
-    migration: &dyn MigrationTrait,
-    backend: DbBackend,
-    direction: Direction,
-    budget: usize,
-) -> (Result<String, DbErr>, usize) {
-    let executed = std::iter::repeat_with(|| MockExecResult {
-        last_insert_id: 0,
-        rows_affected: 0,
-    })
-    .take(budget);
-    // A migration that reads data sees no rows: deterministic, like the statements.
-    let queried = std::iter::repeat_with(Vec::<MockRow>::new).take(budget);
-    let mock = MockDatabase::new(backend)
-        .append_exec_results(executed)
-        .append_query_results(queried)
-        .into_connection();
-    let manager = SchemaManager::new(&mock);
-    let outcome = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
-    let log = mock.into_transaction_log();
-    let issued = log.iter().map(|t| t.statements().len()).sum();
-    if let Err(e) = outcome {
-        return (Err(e), issued);
-    }
+    let run = mock_run(migration, backend, direction).await;
+    run.outcome?;
     let mut sql = String::new();
-    for statement in log.iter().flat_map(|t| t.statements()) {
+    for statement in run.log.iter().flat_map(|t| t.statements()) {
         sql.push_str(&statement.to_string());
         sql.push_str(";\n");
     }
-    (Ok(sql), issued)
+    Ok(sql)
 }
 
 /// The same text whatever the checkout's line endings or an editor's trailing blanks.
@@ -588,6 +527,7 @@ pub(crate) fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mock_run::{DRY_RUN_BUDGET, FIRST_DRY_RUN_BUDGET};
 
     #[test]
     fn encoding_round_trips_and_compares_common_parts_only() {

@@ -60,6 +60,20 @@ pub enum Operation {
     },
 }
 
+impl Operation {
+    /// Refuses counts that can never be right (`Up { limit: Some(0) }`,
+    /// `Down { count: 0 }`), whatever the database holds. The one check of an operation
+    /// on its own: [`crate::run`] and [`crate::plan`] make it before opening anything,
+    /// and so can a caller that must refuse before it even connects (the CLI).
+    pub fn validate(&self) -> Result<(), Error> {
+        match self {
+            Operation::Up { limit: Some(0) } => Err(Error::ZeroUpCount),
+            Operation::Down { count: 0 } => Err(Error::ZeroDownCount),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -157,7 +171,7 @@ pub(crate) async fn run<M: MigratorTrait>(
     options: &Options,
 ) -> Result<Report, Error> {
     options.validate()?;
-    crate::select::refuse_pointless(&operation)?;
+    operation.validate()?;
     let mut session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
     if options.report_statements {
         crate::trace::watch(&mut session.conn, &options.observer);

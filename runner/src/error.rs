@@ -1,19 +1,23 @@
-//! The runner's errors: each says what was wrong and what to do, in one line, and names
-//! databases only in their redacted form.
+//! The runner's errors: each says what happened, in one line, with what it is about in
+//! typed fields, and names databases only in their redacted form.
+//!
+//! What to do about an error depends on who called: an application calling [`crate::up`]
+//! cannot "raise --lock-timeout". So the errors state facts only; the CLI adds its advice
+//! (`hint: ...`, see `cli/hints.rs`).
 
 use std::path::PathBuf;
 
 use sea_orm_migration::DbErr;
 use sea_orm_migration::sea_orm::RuntimeErr;
 
+use crate::backend::Backend;
+
 /// Everything the runner can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The database URL does not parse.
-    #[error(
-        "database URL '{url}' is not a valid URL ({reason}); expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
-    )]
+    #[error("database URL '{url}' is not a valid URL ({reason})")]
     MalformedUrl {
         /// The URL, redacted.
         url: String,
@@ -22,9 +26,7 @@ pub enum Error {
     },
 
     /// The URL names a backend the runner does not support.
-    #[error(
-        "database URL '{url}' uses the unsupported backend '{scheme}'; use sqlite://PATH or postgres://USER@HOST:PORT/DB"
-    )]
+    #[error("database URL '{url}' uses the unsupported backend '{scheme}'")]
     UnsupportedBackend {
         /// The URL, redacted.
         url: String,
@@ -40,7 +42,7 @@ pub enum Error {
     },
 
     /// A new SQLite database cannot be created: its folder is missing.
-    #[error("cannot create the SQLite database {}: the folder {} does not exist; create it or choose another path", path.display(), folder.display())]
+    #[error("cannot create the SQLite database {}: the folder {} does not exist", path.display(), folder.display())]
     MissingSqliteFolder {
         /// The database file.
         path: PathBuf,
@@ -56,8 +58,16 @@ pub enum Error {
     },
 
     /// A read-only command was given a SQLite database that does not exist.
-    #[error("the SQLite database {} does not exist; nothing was created (run `up` to create and migrate it)", path.display())]
+    #[error("the SQLite database {} does not exist; nothing was created", path.display())]
     MissingSqliteDatabase {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// A read-only command was given a WAL database with a `-wal` file but no `-shm`
+    /// index, which SQLite would have to create to read it.
+    #[error("the WAL database {} has a -wal file but no -shm index, which SQLite would have to create to read it; a read-only command creates no file", path.display())]
+    WalIndexMissing {
         /// The database file.
         path: PathBuf,
     },
@@ -76,8 +86,12 @@ pub enum Error {
     Connect {
         /// The database, redacted.
         target: String,
-        /// The driver's message, redacted, with a hint.
+        /// Its backend.
+        backend: Backend,
+        /// The driver's message, redacted, on one line.
         reason: String,
+        /// The server's SQLSTATE, when it answered (`28P01`: wrong password).
+        sqlstate: Option<String>,
     },
 
     /// The PostgreSQL schema given is not one identifier.
@@ -91,7 +105,7 @@ pub enum Error {
 
     /// The PostgreSQL schema does not exist.
     #[error(
-        "the PostgreSQL schema \"{schema}\" does not exist in database {database}; create it first (CREATE SCHEMA), nothing was changed"
+        "the PostgreSQL schema \"{schema}\" does not exist in database {database}; nothing was changed"
     )]
     SchemaNotFound {
         /// The canonical schema name.
@@ -102,7 +116,7 @@ pub enum Error {
 
     /// The role may not use the PostgreSQL schema.
     #[error(
-        "this role may not use the PostgreSQL schema \"{schema}\" of database {database} (no USAGE privilege); grant it (GRANT USAGE ON SCHEMA) or connect as the role that migrates; nothing was read or changed"
+        "this role may not use the PostgreSQL schema \"{schema}\" of database {database} (no USAGE privilege); nothing was read or changed"
     )]
     SchemaNotUsable {
         /// The canonical schema name.
@@ -112,9 +126,7 @@ pub enum Error {
     },
 
     /// The role may not read (or write) the bookkeeping tables.
-    #[error(
-        "{action} failed: permission denied ({detail}); this role needs SELECT on the bookkeeping tables (the migrations table and migration_checksums) to read the status, and INSERT/DELETE to migrate"
-    )]
+    #[error("{action} failed: permission denied ({detail})")]
     PermissionDenied {
         /// What the runner was doing.
         action: String,
@@ -124,12 +136,12 @@ pub enum Error {
 
     /// The PostgreSQL connection has no current schema to migrate.
     #[error(
-        "the PostgreSQL connection has no current schema (its search_path names none that exists); give the schema to migrate"
+        "the PostgreSQL connection has no current schema (its search_path names none that exists)"
     )]
     NoCurrentSchema,
 
     /// A duration is longer than the runner accepts.
-    #[error("{what} of {seconds} s is too long; give at most {max} s")]
+    #[error("{what} of {seconds} s is too long: at most {max} s is accepted")]
     DurationTooLong {
         /// Which duration.
         what: &'static str,
@@ -140,32 +152,39 @@ pub enum Error {
     },
 
     /// The database has applied migrations this migrator does not know.
-    #[error("the database has applied migrations this binary does not know: {}; it was migrated by another (newer?) version of the migrator, so run that version instead", versions.join(", "))]
+    #[error("the database has applied migrations this binary does not know: {}; it was migrated by another (newer?) version of the migrator", versions.join(", "))]
     UnknownVersions {
         /// The unknown versions.
         versions: Vec<String>,
     },
 
-    /// `down` was asked to roll back a number of migrations it cannot.
-    #[error("down -n {requested}: {reason}")]
-    BadDownCount {
+    /// `down` was asked to roll back more migrations than are applied.
+    #[error(
+        "cannot roll back {requested} migrations: only {applied} migration{} applied; nothing was rolled back",
+        if *applied == 1 { " is" } else { "s are" }
+    )]
+    DownCountTooLarge {
         /// The number asked for.
         requested: u32,
-        /// Why it cannot.
-        reason: String,
+        /// How many are applied (of the migrations this binary knows).
+        applied: usize,
     },
 
-    /// `--to` names no migration of this migrator.
+    /// `down` was asked to roll back no migration.
+    #[error("rolling back 0 migrations does nothing; nothing was rolled back")]
+    ZeroDownCount,
+
+    /// A target version names no migration of this migrator.
     #[error(
-        "--to {given}: no migration of this binary is named so or starts so; nothing was changed"
+        "version {given}: no migration of this binary is named so or starts so; nothing was changed"
     )]
     UnknownTargetVersion {
         /// The version given.
         given: String,
     },
 
-    /// `--to` names the start of several migrations.
-    #[error("--to {given}: several migrations start so ({}); give more of the name; nothing was changed", candidates.join(", "))]
+    /// A target version names the start of several migrations.
+    #[error("version {given}: several migrations start so ({}); nothing was changed", candidates.join(", "))]
     AmbiguousTargetVersion {
         /// The version given.
         given: String,
@@ -173,19 +192,15 @@ pub enum Error {
         candidates: Vec<String>,
     },
 
-    /// `down --to` names a migration that is not applied.
-    #[error(
-        "down --to {version}: it is not applied, so there is nothing to roll back to; nothing was changed"
-    )]
+    /// `down` to a version names a migration that is not applied.
+    #[error("{version} is not applied, so there is nothing to roll back to; nothing was changed")]
     TargetNotApplied {
         /// The migration.
         version: String,
     },
 
     /// `up` was asked to apply no migration.
-    #[error(
-        "up -n 0 applies nothing; give -n 1 or more, or leave -n out to apply all pending migrations"
-    )]
+    #[error("applying 0 migrations does nothing; nothing was applied")]
     ZeroUpCount,
 
     /// A dry run was asked of an operation that has none (only `up` and `down` do).
@@ -225,7 +240,7 @@ pub enum Error {
     /// A migration outside a transaction was not started: INVALID indexes (left by a
     /// failed concurrent index build) are in the schema.
     #[error(
-        "not applying {migration}: the schema has INVALID indexes, left by a failed concurrent index build: {}; a retry's CREATE INDEX CONCURRENTLY IF NOT EXISTS would keep them, unusable; drop them (DROP INDEX CONCURRENTLY name) and run again, or run with --drop-invalid-indexes; nothing was changed",
+        "not applying {migration}: the schema has INVALID indexes, left by a failed concurrent index build: {}; a retry's CREATE INDEX CONCURRENTLY IF NOT EXISTS would keep them, unusable; nothing was changed",
         indexes.join(", ")
     )]
     InvalidIndexes {
@@ -255,7 +270,7 @@ pub enum Error {
 
     /// Another migrator held the lock for longer than the timeout.
     #[error(
-        "timed out after {waited} s waiting for the migration lock on {target}, held by {holder}; let that migrator finish, or raise --lock-timeout"
+        "timed out after {waited} s waiting for the migration lock on {target}, held by {holder}"
     )]
     LockTimeout {
         /// The database, redacted.
@@ -267,7 +282,7 @@ pub enum Error {
     },
 
     /// Applied migrations changed since they were applied; `up` refuses to go on.
-    #[error("applied migrations changed since they were applied (checksum mismatch): {}; restore their code, or roll them back and apply them again, or accept the change with `accept-checksum VERSION`; `up --allow-checksum-mismatch` applies pending migrations anyway", versions.join(", "))]
+    #[error("applied migrations changed since they were applied (checksum mismatch): {}; nothing was applied", versions.join(", "))]
     ChecksumMismatch {
         /// The changed versions, oldest first.
         versions: Vec<String>,
@@ -315,7 +330,7 @@ impl Error {
     }
 
     /// Whether this error is about the input rather than the database (an unknown or
-    /// ambiguous `--to` version): a CLI exits with its usage code.
+    /// ambiguous target version): a CLI exits with its usage code.
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
@@ -340,13 +355,18 @@ impl Error {
 
 /// The SQLSTATE of a database's error, when sqlx got one from the server.
 pub(crate) fn sqlstate(error: &DbErr) -> Option<String> {
-    let sqlx = match error {
+    match error {
         DbErr::Exec(RuntimeErr::SqlxError(e))
         | DbErr::Query(RuntimeErr::SqlxError(e))
-        | DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
-        _ => return None,
-    };
-    sqlx.as_database_error()
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => sqlx_sqlstate(e),
+        _ => None,
+    }
+}
+
+/// The SQLSTATE of sqlx's error, when it got one from the server.
+pub(crate) fn sqlx_sqlstate(error: &sea_orm_migration::sea_orm::sqlx::Error) -> Option<String> {
+    error
+        .as_database_error()
         .and_then(|db| db.code())
         .map(|code| code.into_owned())
 }

@@ -43,6 +43,7 @@ mod file_lock;
 mod fresh;
 mod invalid_index;
 mod lock;
+mod mock_run;
 mod options;
 mod pg_schema;
 mod plan;
@@ -54,7 +55,7 @@ mod status;
 mod target;
 mod trace;
 
-pub use backend::Backend;
+pub use backend::{Backend, Direction};
 pub use checksum::{
     CHECKSUM_HISTORY_TABLE, CHECKSUM_TABLE, Checksum, ChecksumGap, ChecksumPart, Sources,
 };
@@ -65,7 +66,7 @@ pub use options::{
     DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, MAX_TIMEOUT, Options, check_timeout,
 };
 pub use pg_schema::PgSchema;
-pub use plan::{Direction, Plan, PlannedMigration, PlannedStatement};
+pub use plan::{Plan, PlannedMigration, PlannedStatement};
 pub use secret_redact::{MASK, redact};
 pub use status::{MigrationState, MigrationStatus, Status};
 pub use target::{Access, Target};

@@ -8,35 +8,18 @@
 //! The runner's own bookkeeping (the lock, the version and checksum rows) is not part of
 //! the plan.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{
-    DatabaseConnection, DatabaseConnectionType, DbBackend, ExecResult, MockDatabase,
-    MockDatabaseConnection, MockDatabaseTrait, MockExecResult, MockRow, QueryResult, Statement,
-    Transaction,
-};
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
 
+use crate::backend::{Backend, Direction};
 use crate::checksum::Expected;
 use crate::engine::{Operation, read_status};
 use crate::error::Error;
+use crate::mock_run::{Call, mock_run};
 use crate::options::Options;
 use crate::select::select;
 use crate::session::Session;
 use crate::state::State;
-
-/// More statements (and queries) than any migration issues.
-const BUDGET: usize = 4096;
-
-/// Which way a planned migration runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Direction {
-    /// Its `up`.
-    Up,
-    /// Its `down`.
-    Down,
-}
 
 /// What a dry run of `up` or `down` found: the migrations it would run, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +73,7 @@ pub(crate) async fn plan<M: MigratorTrait>(
     options: &Options,
 ) -> Result<Plan, Error> {
     options.validate()?;
+    operation.validate()?;
     let session = Session::open(db, options.schema.as_deref(), options.connect_timeout).await?;
     let result = plan_on::<M>(&session.conn, operation, options).await;
     session.close().await;
@@ -144,97 +128,30 @@ async fn dry_run(
     backend: DbBackend,
     direction: Direction,
 ) -> PlannedMigration {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Recorder {
-        mock: MockDatabase::new(backend)
-            .append_exec_results(
-                std::iter::repeat_with(|| MockExecResult {
-                    last_insert_id: 0,
-                    rows_affected: 0,
-                })
-                .take(BUDGET),
-            )
-            .append_query_results(std::iter::repeat_with(Vec::<MockRow>::new).take(BUDGET)),
-        log: Arc::clone(&log),
-    };
-    let conn: DatabaseConnection = DatabaseConnectionType::MockDatabaseConnection(Arc::new(
-        MockDatabaseConnection::new(recorder),
-    ))
-    .into();
-    let manager = SchemaManager::new(&conn);
-    let outcome = match direction {
-        Direction::Up => migration.up(&manager).await,
-        Direction::Down => migration.down(&manager).await,
-    };
-    let statements = log.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let run = mock_run(migration, backend, direction).await;
     PlannedMigration {
         name: migration.name().to_owned(),
-        // The runner's rule (apply.rs): PostgreSQL wraps unless told not to.
-        in_transaction: migration
-            .use_transaction()
-            .unwrap_or(backend == DbBackend::Postgres),
-        statements,
-        failure: outcome.err().map(|e| e.to_string().replace('\n', " ")),
+        in_transaction: Backend::from_db(backend).is_some_and(|b| b.runs_in_transaction(migration)),
+        statements: run.calls.iter().flat_map(planned).collect(),
+        failure: run.outcome.err().map(|e| e.to_string().replace('\n', " ")),
     }
 }
 
-/// A mock connection that also notes which statements are queries.
-#[derive(Debug)]
-struct Recorder {
-    mock: MockDatabase,
-    log: Arc<Mutex<Vec<PlannedStatement>>>,
-}
-
-impl Recorder {
-    /// Notes `statement`; a string of several statements (one `execute_unprepared`
-    /// call) as each of them, the way `-v` shows it run.
-    fn note(&self, statement: &Statement, reads_data: bool) {
-        let sql = statement.to_string();
-        let pieces = statement_capture::split_statements(&sql);
-        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
-        if reads_data || pieces.len() < 2 {
-            log.push(PlannedStatement { sql, reads_data });
-        } else {
-            log.extend(pieces.into_iter().map(|sql| PlannedStatement {
-                sql,
-                reads_data: false,
-            }));
-        }
+/// One call as planned statements: a string of several statements (one
+/// `execute_unprepared` call) as each of them, the way `-v` shows it run.
+fn planned(call: &Call) -> Vec<PlannedStatement> {
+    let pieces = statement_capture::split_statements(&call.sql);
+    if call.query || pieces.len() < 2 {
+        return vec![PlannedStatement {
+            sql: call.sql.clone(),
+            reads_data: call.query,
+        }];
     }
-}
-
-impl MockDatabaseTrait for Recorder {
-    fn execute(&mut self, counter: usize, statement: Statement) -> Result<ExecResult, DbErr> {
-        self.note(&statement, false);
-        self.mock.execute(counter, statement)
-    }
-
-    fn query(&mut self, counter: usize, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.note(&statement, true);
-        self.mock.query(counter, statement)
-    }
-
-    fn begin(&mut self) {
-        self.mock.begin();
-    }
-
-    fn commit(&mut self) {
-        self.mock.commit();
-    }
-
-    fn rollback(&mut self) {
-        self.mock.rollback();
-    }
-
-    fn drain_transaction_log(&mut self) -> Vec<Transaction> {
-        self.mock.drain_transaction_log()
-    }
-
-    fn get_database_backend(&self) -> DbBackend {
-        self.mock.get_database_backend()
-    }
-
-    fn ping(&self) -> Result<(), DbErr> {
-        self.mock.ping()
-    }
+    pieces
+        .into_iter()
+        .map(|sql| PlannedStatement {
+            sql,
+            reads_data: false,
+        })
+        .collect()
 }

@@ -8,8 +8,10 @@ use crate::state::State;
 /// The migrations `operation` runs on `state`, in the order they run (`up`: oldest
 /// first; `down`: newest first). Only for `Up`, `UpTo`, `Down` and `DownTo`; the others
 /// select nothing here.
+///
+/// The operation is taken as valid ([`Operation::validate`], which the engine's entry
+/// points call before opening anything).
 pub(crate) fn select(state: &State, operation: &Operation) -> Result<Vec<String>, Error> {
-    refuse_pointless(operation)?;
     let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
     match operation {
         Operation::Up { limit } => {
@@ -32,13 +34,9 @@ pub(crate) fn select(state: &State, operation: &Operation) -> Result<Vec<String>
         Operation::Down { count } => {
             let applied = state.applied_known();
             if *count as usize > applied.len() {
-                return Err(Error::BadDownCount {
+                return Err(Error::DownCountTooLarge {
                     requested: *count,
-                    reason: format!(
-                        "only {} migration{} applied; nothing was rolled back (use `reset` to roll back all)",
-                        applied.len(),
-                        if applied.len() == 1 { " is" } else { "s are" }
-                    ),
+                    applied: applied.len(),
                 });
             }
             Ok(owned(
@@ -66,19 +64,6 @@ pub(crate) fn select(state: &State, operation: &Operation) -> Result<Vec<String>
             ))
         }
         _ => Ok(Vec::new()),
-    }
-}
-
-/// Refuses counts that can never be right (`up -n 0`, `down -n 0`), whatever the
-/// database holds: the CLI and the engine call it before opening anything.
-pub(crate) fn refuse_pointless(operation: &Operation) -> Result<(), Error> {
-    match operation {
-        Operation::Up { limit: Some(0) } => Err(Error::ZeroUpCount),
-        Operation::Down { count: 0 } => Err(Error::BadDownCount {
-            requested: 0,
-            reason: "rolls back nothing; give -n 1 or more".to_owned(),
-        }),
-        _ => Ok(()),
     }
 }
 

@@ -24,7 +24,8 @@ use sea_orm_migration::sea_orm::{
     SqlxSqliteConnector, Statement,
 };
 
-use crate::error::Error;
+use crate::backend::Backend;
+use crate::error::{Error, sqlx_sqlstate};
 use crate::pg_schema::PgSchema;
 use crate::target::application_name;
 
@@ -103,7 +104,9 @@ impl Session {
                     "SQLite file {} (a connection for the migration run)",
                     database.display()
                 ),
-                reason: crate::redact(&e.to_string()),
+                backend: Backend::Sqlite,
+                reason: crate::redact(&e.to_string()).replace('\n', " "),
+                sqlstate: sqlx_sqlstate(&e),
             })?;
         Ok(Self {
             conn: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
@@ -185,7 +188,9 @@ impl Session {
             .await
             .map_err(|e| Error::Connect {
                 target: format!("PostgreSQL database {database} (a session for the migration run)"),
-                reason: crate::redact(&e.to_string()),
+                backend: Backend::Postgres,
+                reason: crate::redact(&e.to_string()).replace('\n', " "),
+                sqlstate: sqlx_sqlstate(&e),
             })?;
         Ok(Self {
             conn: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),

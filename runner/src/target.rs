@@ -16,7 +16,8 @@ use sea_orm_migration::sea_orm::{
     ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector,
 };
 
-use crate::error::Error;
+use crate::backend::Backend;
+use crate::error::{Error, sqlx_sqlstate};
 use secret_redact::redact;
 
 /// Whether a command may create or change the database.
@@ -132,7 +133,7 @@ impl Target {
         let (encoded, query) = rest.split_once('?').unwrap_or((rest, ""));
         if encoded.is_empty() {
             return Err(refuse(
-                "it names no file; use sqlite://PATH or sqlite::memory:".to_owned(),
+                "it names no file (sqlite://PATH or sqlite::memory: do)".to_owned(),
             ));
         }
         let mode = sqlite_mode(query).map_err(refuse)?;
@@ -172,6 +173,14 @@ impl Target {
                 }
                 Ok(Self::Sqlite { path: Some(path) })
             }
+        }
+    }
+
+    /// The target's backend.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres { .. } => Backend::Postgres,
         }
     }
 
@@ -218,7 +227,9 @@ impl Target {
             .await
             .map_err(|e| Error::Connect {
                 target: self.describe(),
-                reason: connect_hint(self, &redact(&e.to_string())),
+                backend: self.backend(),
+                reason: one_line(&redact(&e.to_string())),
+                sqlstate: crate::error::sqlstate(&e),
             })
     }
 }
@@ -234,17 +245,19 @@ impl Target {
         access: Access,
         timeout: Duration,
     ) -> Result<DatabaseConnection, Error> {
-        let failed = |reason: String| Error::Connect {
+        let failed = |reason: String, sqlstate: Option<String>| Error::Connect {
             target: self.describe(),
-            reason,
+            backend: Backend::Sqlite,
+            reason: one_line(&reason),
+            sqlstate,
         };
         let read_only = access == Access::ReadOnly;
         let options = match path {
             None => SqliteConnectOptions::from_str("sqlite::memory:")
-                .map_err(|e| failed(e.to_string()))?,
+                .map_err(|e| failed(e.to_string(), None))?,
             Some(path) => {
                 let params = if read_only {
-                    read_only_params(path).map_err(failed)?
+                    read_only_params(path)?
                 } else {
                     ""
                 };
@@ -260,7 +273,7 @@ impl Target {
         let pool = crate::session::one_session(timeout)
             .connect_with(options)
             .await
-            .map_err(|e| failed(connect_hint(self, &redact(&e.to_string()))))?;
+            .map_err(|e| failed(redact(&e.to_string()), sqlx_sqlstate(&e)))?;
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
     }
 }
@@ -317,7 +330,7 @@ fn sqlite_uri(path: &Path, params: &str) -> String {
 /// The URI options that open `path` without creating any file: `mode=ro`, plus
 /// `immutable=1` for a WAL database whose `-wal` file is absent (SQLite would create it
 /// and `-shm` even to read; no writer is connected, since a writer's `-wal` exists).
-fn read_only_params(path: &Path) -> Result<&'static str, String> {
+fn read_only_params(path: &Path) -> Result<&'static str, Error> {
     let mut header = [0u8; 20];
     let is_wal = File::open(path)
         .and_then(|mut f| f.read_exact(&mut header))
@@ -334,10 +347,9 @@ fn read_only_params(path: &Path) -> Result<&'static str, String> {
     match (beside("-wal").exists(), beside("-shm").exists()) {
         (false, _) => Ok("mode=ro&immutable=1"),
         (true, true) => Ok("mode=ro"),
-        (true, false) => Err(
-            "the WAL database has a -wal file but no -shm index, which SQLite would have to create to read it; a read-only command creates no file: run a changing command (up) first, or open the database once with sqlite3"
-                .to_owned(),
-        ),
+        (true, false) => Err(Error::WalIndexMissing {
+            path: path.to_path_buf(),
+        }),
     }
 }
 
@@ -399,18 +411,7 @@ fn parent_folder(path: &Path) -> PathBuf {
     }
 }
 
-/// Turns the driver's message into one line with what to check.
-fn connect_hint(target: &Target, error: &str) -> String {
-    let error = error.replace('\n', " ");
-    match target {
-        Target::Sqlite { .. } => {
-            format!("{error}; check that the file's folder exists and is writable")
-        }
-        Target::Postgres { .. } if error.contains("password authentication failed") => {
-            format!("{error}; check the user name and password in the URL")
-        }
-        Target::Postgres { .. } => {
-            format!("{error}; check that the server is running and reachable at that host and port")
-        }
-    }
+/// The driver's message on one line.
+fn one_line(message: &str) -> String {
+    message.replace('\n', " ")
 }

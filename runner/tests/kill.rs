@@ -230,6 +230,7 @@ impl Snapshot {
                 "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = current_schema() AND c.relkind = 'i'",
             ),
+            other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
         };
         let tables = strings(conn, tables_sql).await;
         let indexes = strings(conn, indexes_sql).await;
@@ -404,6 +405,7 @@ async fn wipe(conn: &DatabaseConnection, backend: Backend) {
         let sql = match backend {
             Backend::Sqlite => format!("DROP TABLE IF EXISTS \"{table}\""),
             Backend::Postgres => format!("DROP TABLE IF EXISTS \"{table}\" CASCADE"),
+            other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
         };
         exec(conn, &sql).await;
     }

@@ -25,6 +25,7 @@ async fn a_held_lock_stops_every_changing_command_naming_its_holder(#[case] back
     let holder = match backend {
         Backend::Sqlite => format!("held by process {} (", std::process::id()),
         Backend::Postgres => "held by PostgreSQL session pid ".to_owned(),
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     };
     for command in ["up", "down", "fresh", "refresh", "reset"] {
         let run = cli::<TestMigrator>(&["-u", url, "--lock-timeout", "0", command]).await;

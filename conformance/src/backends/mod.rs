@@ -7,41 +7,16 @@
 mod postgres;
 mod sqlite;
 
-use std::fmt;
-
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server, postgres_server_with};
 
 use crate::error::HarnessError;
+use crate::settings::PostgresSettings;
 
-/// A database engine the harness can run migrations on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Backend {
-    /// An SQLite database.
-    Sqlite,
-    /// A PostgreSQL database.
-    Postgres,
-}
-
-impl Backend {
-    /// Every backend, in run order.
-    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
-
-    /// Short lower-case name, used in snapshot file names and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// A database engine the harness can run migrations on: the runner's
+/// [`migration_runner::Backend`], one vocabulary for the whole toolkit.
+pub use migration_runner::Backend;
 
 /// A throwaway database with an open connection. Dropping it removes a SQLite file;
 /// call [`TestDatabase::close`] to drop a PostgreSQL database as well.
@@ -64,8 +39,17 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// A new, empty database on `backend`.
+    /// A new, empty database on `backend`; on PostgreSQL, on the server of the
+    /// environment's settings ([`PostgresSettings::from_env`]).
     pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
+        Self::fresh_with(backend, &crate::settings::environment().postgres).await
+    }
+
+    /// A new, empty database on `backend`; on PostgreSQL, on the server of `postgres`.
+    pub async fn fresh_with(
+        backend: Backend,
+        postgres: &PostgresSettings,
+    ) -> Result<Self, HarnessError> {
         match backend {
             Backend::Sqlite => {
                 let (dir, url) = sqlite::fresh_file()?;
@@ -78,7 +62,7 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                let server = postgres_server()?;
+                let server = postgres_server_with(postgres)?;
                 let name = server.create_database().await?;
                 let url = server.database_url(&name);
                 let conn = connect(&url).await?;
@@ -89,6 +73,10 @@ impl TestDatabase {
                     cleanup: Cleanup::Postgres { server, name },
                 })
             }
+            other => Err(HarnessError::UnsupportedBackend {
+                backend: other.db(),
+                by: "the harness",
+            }),
         }
     }
 

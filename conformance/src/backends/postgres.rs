@@ -1,4 +1,5 @@
-//! PostgreSQL: one server per process, found in this order:
+//! PostgreSQL: one server per distinct settings (URL, image) in a process, found in
+//! this order:
 //!
 //! 1. `CONFORMANCE_PG_URL`: any existing server (its databases are created and dropped
 //!    by us, named `conformance_<pid>_<n>`);
@@ -13,7 +14,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -59,8 +60,11 @@ pub struct PgServer {
     pub source: PgSource,
     /// The server's version string.
     pub version: String,
-    next_database: AtomicU64,
 }
+
+/// The number of the next database created, on any server: two settings may name one
+/// server (two URLs of it), so names are unique in the process, not per server.
+static NEXT_DATABASE: AtomicU64 = AtomicU64::new(0);
 
 impl PgServer {
     /// One line naming the server, printed once per process.
@@ -89,7 +93,7 @@ impl PgServer {
 
     /// Creates an empty database and returns its name.
     pub async fn create_database(&self) -> Result<String, HarnessError> {
-        let n = self.next_database.fetch_add(1, Ordering::Relaxed);
+        let n = NEXT_DATABASE.fetch_add(1, Ordering::Relaxed);
         let name = format!("conformance_{}_{n}", std::process::id());
         self.admin(&format!("CREATE DATABASE \"{name}\"")).await?;
         Ok(name)
@@ -114,40 +118,66 @@ impl PgServer {
 /// Whether a missing PostgreSQL fails the run, per the environment
 /// ([`PostgresSettings::from_env`]).
 pub fn postgres_required() -> bool {
-    PostgresSettings::from_env().required
+    crate::settings::environment().postgres.required
 }
 
-static SERVER: OnceLock<Result<PgServer, String>> = OnceLock::new();
+/// What tells servers apart: settings that start (or find) the same server share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ServerKey {
+    url: Option<String>,
+    image: String,
+}
 
-/// The process's shared server, started on first use with the settings of the
-/// environment.
+/// A server, or why it could not be had, once its start-up has run.
+type Started = Result<&'static PgServer, String>;
+
+/// The servers of the process, one per [`ServerKey`], each started on first use.
+static SERVERS: Mutex<Vec<(ServerKey, Arc<OnceLock<Started>>)>> = Mutex::new(Vec::new());
+
+/// The server of the environment's settings, started on first use.
 pub fn postgres_server() -> Result<&'static PgServer, HarnessError> {
-    postgres_server_with(&PostgresSettings::from_env())
+    postgres_server_with(&crate::settings::environment().postgres)
 }
 
-/// The process's shared server, started on first use with `settings`. There is one server
-/// per process: once started, later calls get it whatever their settings.
+/// The server of `settings`, started on first use and shared by every later caller with
+/// the same URL and image: a suite's own settings always get their own server, whatever
+/// another suite of the process asked for before.
 pub fn postgres_server_with(
     settings: &PostgresSettings,
 ) -> Result<&'static PgServer, HarnessError> {
-    SERVER
-        .get_or_init(|| {
-            let settings = settings.clone();
-            // Start on a thread of its own: callers run on many short-lived runtimes, and
-            // the server must outlive all of them.
-            let started = std::thread::spawn(move || start_server(&settings))
-                .join()
-                .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
-            let mut err = std::io::stderr();
-            // Written past the test harness's output capture, so every run shows it.
-            let _ = match &started {
-                Ok(server) => writeln!(err, "conformance: using {}", server.describe()),
-                Err(reason) => writeln!(err, "conformance: NO POSTGRESQL: {reason}"),
-            };
-            started
-        })
-        .as_ref()
-        .map_err(|reason| HarnessError::PostgresUnavailable(reason.clone()))
+    let key = ServerKey {
+        url: settings.url.clone(),
+        image: settings.image.clone(),
+    };
+    let cell = {
+        let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
+        match servers.iter().find(|(k, _)| *k == key) {
+            Some((_, cell)) => Arc::clone(cell),
+            None => {
+                let cell = Arc::new(OnceLock::new());
+                servers.push((key, Arc::clone(&cell)));
+                cell
+            }
+        }
+    };
+    cell.get_or_init(|| {
+        let settings = settings.clone();
+        // Start on a thread of its own: callers run on many short-lived runtimes, and
+        // the server must outlive all of them.
+        let started = std::thread::spawn(move || start_server(&settings))
+            .join()
+            .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
+        let mut err = std::io::stderr();
+        // Written past the test harness's output capture, so every run shows it.
+        let _ = match &started {
+            Ok(server) => writeln!(err, "conformance: using {}", server.describe()),
+            Err(reason) => writeln!(err, "conformance: NO POSTGRESQL: {reason}"),
+        };
+        // Kept for the rest of the process, like the server itself.
+        started.map(|server| &*Box::leak(Box::new(server)))
+    })
+    .clone()
+    .map_err(HarnessError::PostgresUnavailable)
 }
 
 fn start_server(settings: &PostgresSettings) -> Result<PgServer, String> {
@@ -190,7 +220,6 @@ async fn from_url(raw: &str, source: PgSource) -> Result<PgServer, String> {
         admin_url: url,
         source,
         version,
-        next_database: AtomicU64::new(0),
     })
 }
 
@@ -277,8 +306,9 @@ async fn from_local_binaries() -> Result<PgServer, String> {
 }
 
 fn find_bin_dir() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
+    let on_path = crate::settings::environment()
+        .path
+        .iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
     let packaged = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()

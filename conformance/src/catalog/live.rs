@@ -115,10 +115,10 @@ impl LiveCatalog {
                 (Tracker::Postgres(tracker), rows)
             }
             other => {
-                return Err(HarnessError::Setup(format!(
-                    "the {} backend is not supported by the catalog reader",
-                    other.as_str()
-                )));
+                return Err(HarnessError::UnsupportedBackend {
+                    backend: other,
+                    by: "the catalog reader",
+                });
             }
         };
         let mut live = Self {

@@ -37,10 +37,10 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessErr
         DbBackend::Sqlite => sqlite::read_rows(conn).await?,
         DbBackend::Postgres => postgres::read_rows(conn).await?,
         other => {
-            return Err(HarnessError::Setup(format!(
-                "the {} backend is not supported by the catalog reader",
-                other.as_str()
-            )));
+            return Err(HarnessError::UnsupportedBackend {
+                backend: other,
+                by: "the catalog reader",
+            });
         }
     };
     Ok(live::sorted_dump(rows))
@@ -192,10 +192,10 @@ pub async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
     match conn.get_database_backend() {
         DbBackend::Sqlite => sqlite::fingerprint(conn).await,
         DbBackend::Postgres => postgres::fingerprint(conn).await,
-        other => Err(HarnessError::Setup(format!(
-            "the {} backend is not supported by the catalog reader",
-            other.as_str()
-        ))),
+        other => Err(HarnessError::UnsupportedBackend {
+            backend: other,
+            by: "the catalog reader",
+        }),
     }
 }
 
@@ -411,10 +411,10 @@ impl LogicalSchema {
             DbBackend::Sqlite => sqlite::logical(conn, only).await?,
             DbBackend::Postgres => postgres::logical(conn, only).await?,
             other => {
-                return Err(HarnessError::Setup(format!(
-                    "the {} backend is not supported by the catalog reader",
-                    other.as_str()
-                )));
+                return Err(HarnessError::UnsupportedBackend {
+                    backend: other,
+                    by: "the catalog reader",
+                });
             }
         };
         schema

@@ -132,10 +132,12 @@ pub(crate) fn describe_any(err: &(dyn std::error::Error + 'static)) -> String {
 /// What a finding says when the first migration does not parse on `backend`: the
 /// migrator looks written for the other one, and how to check it there alone.
 pub(crate) fn written_for_another(backend: Backend) -> String {
-    let (other, variant) = match backend {
-        Backend::Sqlite => (Backend::Postgres, "Postgres"),
-        Backend::Postgres => (Backend::Sqlite, "Sqlite"),
+    let other = if backend == Backend::Sqlite {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
     };
+    let variant = format!("{other:?}");
     format!(
         "The first migration does not parse on {backend}: the migrator looks written for {other} only, so nothing else was run on {backend}. To check it on {other} alone: `Suite::backends(&[Backend::{variant}])`, or `verify --backend {other}`."
     )

@@ -18,7 +18,7 @@ pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub(crate) use failure::correct_backend_guess;
 pub use lint::{LintOptOut, lint_transactions};
-pub use parity::{column_type_samples, parity, portable_column_type};
+pub use parity::{Aspect, column_type_samples, parity, portable_column_type};
 pub use populate::{Irreversible, NotSeeded, Populate};
 pub(crate) use walk::walk_observed;
 pub use walk::{BackendRun, StepRun, walk};
@@ -95,7 +95,7 @@ pub struct Finding {
     /// What was found.
     pub message: String,
     /// The lint rule broken, e.g. `require-concurrent-index-creation`; `None` elsewhere.
-    pub rule: Option<String>,
+    pub rule: Option<lint::LintRule>,
 }
 
 impl Finding {
@@ -116,8 +116,8 @@ impl Finding {
     }
 
     /// Sets the rule that produced the finding.
-    pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
-        self.rule = Some(rule.into());
+    pub fn with_rule(mut self, rule: lint::LintRule) -> Self {
+        self.rule = Some(rule);
         self
     }
 }

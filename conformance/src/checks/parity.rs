@@ -9,11 +9,13 @@
 //! constraints are compared by number per table, not by text: each backend prints the
 //! same expression its own way (`IN (...)` becomes `= ANY (ARRAY[...])`).
 
+mod aspect;
 mod types;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use aspect::Aspect;
 pub use types::{column_type_samples, portable as portable_column_type};
 
 use super::allowlist::Equivalence;
@@ -24,7 +26,7 @@ use crate::catalog::{Column, ForeignKey, LogicalSchema, Table};
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Difference {
     path: String,
-    aspect: &'static str,
+    aspect: Aspect,
     sqlite: String,
     postgres: String,
 }
@@ -41,7 +43,7 @@ pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowLis
     let differences = differences(sqlite, postgres, &context);
     let mut findings: Vec<Finding> = differences
         .iter()
-        .filter(|d| !allow.allows(&d.path, d.aspect))
+        .filter(|d| !allow.allows(&d.path, d.aspect.name()))
         .map(|d| {
             Finding::new(
                 Check::Parity,
@@ -75,7 +77,7 @@ pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowLis
     for entry in &allow.entries {
         if !differences
             .iter()
-            .any(|d| d.path == entry.path && d.aspect == entry.aspect)
+            .any(|d| d.path == entry.path && d.aspect.name() == entry.aspect)
         {
             findings.push(Finding::new(
                 Check::Parity,
@@ -111,7 +113,7 @@ fn differences(
             (Some(s), Some(p)) => table_differences(name, s, p, context, &mut out),
             (s, p) => out.push(Difference {
                 path: name.clone(),
-                aspect: "exists",
+                aspect: Aspect::Exists,
                 sqlite: presence(s.is_some()),
                 postgres: presence(p.is_some()),
             }),
@@ -127,7 +129,7 @@ fn table_differences(
     context: &Context<'_>,
     out: &mut Vec<Difference>,
 ) {
-    let mut diff = |path: String, aspect: &'static str, sv: String, pv: String| {
+    let mut diff = |path: String, aspect: Aspect, sv: String, pv: String| {
         if sv != pv {
             out.push(Difference {
                 path,
@@ -147,28 +149,28 @@ fn table_differences(
             (Some(sc), Some(pc)) => {
                 let (kind, collation) = type_differences(sc, pc, context);
                 if let Some((sv, pv)) = kind {
-                    diff(path.clone(), "kind", sv, pv);
+                    diff(path.clone(), Aspect::Kind, sv, pv);
                 }
                 if let Some((sv, pv)) = collation {
-                    diff(path.clone(), "collation", sv, pv);
+                    diff(path.clone(), Aspect::Collation, sv, pv);
                 }
                 diff(
                     path.clone(),
-                    "generated",
+                    Aspect::Generated,
                     presence_of(&sc.generated),
                     presence_of(&pc.generated),
                 );
                 diff(
                     path.clone(),
-                    "nullable",
+                    Aspect::Nullable,
                     sc.nullable.to_string(),
                     pc.nullable.to_string(),
                 );
-                diff(path, "default", show(&sc.default), show(&pc.default));
+                diff(path, Aspect::Default, show(&sc.default), show(&pc.default));
             }
             (sc, pc) => diff(
                 path,
-                "exists",
+                Aspect::Exists,
                 presence(sc.is_some()),
                 presence(pc.is_some()),
             ),
@@ -182,16 +184,16 @@ fn table_differences(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    diff(table.to_owned(), "column-order", order(s), order(p));
+    diff(table.to_owned(), Aspect::ColumnOrder, order(s), order(p));
     diff(
         table.to_owned(),
-        "primary-key",
+        Aspect::PrimaryKey,
         s.primary_key.join(", "),
         p.primary_key.join(", "),
     );
     diff(
         table.to_owned(),
-        "unique-constraints",
+        Aspect::UniqueConstraints,
         format!("{:?}", s.unique_constraints),
         format!("{:?}", p.unique_constraints),
     );
@@ -207,7 +209,12 @@ fn table_differences(
                 )
             }
         };
-        diff(table.to_owned(), "checks", show(&s.checks), show(&p.checks));
+        diff(
+            table.to_owned(),
+            Aspect::Checks,
+            show(&s.checks),
+            show(&p.checks),
+        );
     }
 
     let indexes: BTreeSet<&String> = s.indexes.keys().chain(p.indexes.keys()).collect();
@@ -224,27 +231,27 @@ fn table_differences(
                 if keys(&si.columns) != keys(&pi.columns) {
                     diff(
                         path.clone(),
-                        "columns",
+                        Aspect::Columns,
                         si.columns.join(", "),
                         pi.columns.join(", "),
                     );
                 }
                 diff(
                     path.clone(),
-                    "unique",
+                    Aspect::Unique,
                     si.unique.to_string(),
                     pi.unique.to_string(),
                 );
                 diff(
                     path,
-                    "partial",
+                    Aspect::Partial,
                     si.partial.to_string(),
                     pi.partial.to_string(),
                 );
             }
             (si, pi) => diff(
                 path,
-                "exists",
+                Aspect::Exists,
                 presence(si.is_some()),
                 presence(pi.is_some()),
             ),
@@ -265,23 +272,23 @@ fn table_differences(
             (Some(sf), Some(pf)) => {
                 let target =
                     |fk: &ForeignKey| format!("{}({})", fk.ref_table, fk.ref_columns.join(", "));
-                diff(path.clone(), "target", target(sf), target(pf));
+                diff(path.clone(), Aspect::Target, target(sf), target(pf));
                 diff(
                     path.clone(),
-                    "on-delete",
+                    Aspect::OnDelete,
                     sf.on_delete.to_string(),
                     pf.on_delete.to_string(),
                 );
                 diff(
                     path,
-                    "on-update",
+                    Aspect::OnUpdate,
                     sf.on_update.to_string(),
                     pf.on_update.to_string(),
                 );
             }
             (sf, pf) => diff(
                 path,
-                "exists",
+                Aspect::Exists,
                 presence(sf.is_some()),
                 presence(pf.is_some()),
             ),

@@ -34,7 +34,7 @@
 mod state;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use sea_orm_migration::{
     IntoSchemaManagerConnection, MigrationTrait, MigratorTrait, SchemaManager,
 };
@@ -42,13 +42,15 @@ use sea_orm_migration::{
 use self::state::{Reader, UpSeen, differs, losses, schema_differs};
 use super::failure::{Cause, StepFailure, guarded, written_for_another};
 use super::lint::lint_step;
-use super::populate::{Irreversible, NotSeeded, Populate, Seeder};
+use super::populate::{Irreversible, NotSeeded, Seeder};
 use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
 use crate::capture::{Executed, Recorder, sql_of};
 use crate::catalog::{self, LogicalSchema, SchemaDump};
+use crate::config::Config;
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
+use migration_runner::Direction;
 
 /// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,17 +103,20 @@ pub struct BackendRun {
     pub irreversible: Vec<Irreversible>,
 }
 
-/// Runs the walk (on tables holding the default synthetic rows, see [`Populate`]) and
-/// the round trip of `M` on fresh databases of `backend`.
+/// Runs the walk (on tables holding the default synthetic rows, see
+/// [`Populate`](super::Populate)) and
+/// the round trip of `M` on fresh databases of `backend`, with the settings of the
+/// environment ([`Config::from_env`]).
 pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
-    walk_observed::<M>(backend, &ProgressObserver::default(), &Populate::default()).await
+    walk_observed::<M>(backend, &ProgressObserver::default(), &Config::from_env()).await
 }
 
-/// [`walk`], telling `progress` which migration it walks, with `populate`'s rows.
+/// [`walk`], telling `progress` which migration it walks. Its databases come from
+/// `config`'s PostgreSQL settings, its synthetic rows from `config.populate`.
 pub(crate) async fn walk_observed<M: MigratorTrait>(
     backend: Backend,
     progress: &ProgressObserver,
-    populate: &Populate,
+    config: &Config,
 ) -> Result<BackendRun, HarnessError> {
     let mut run = BackendRun {
         backend,
@@ -127,7 +132,7 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.
-    let walked = step_walk::<M>(backend, &mut run, progress, populate).await?;
+    let walked = step_walk::<M>(backend, &mut run, progress, config).await?;
     let (db, base, walked) = match walked {
         Some((db, base)) if run.incomplete.is_none() => (db, base, true),
         _ if run.first_migration_unparsed => return Ok(run),
@@ -135,7 +140,7 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
             if let Some((db, _)) = other {
                 db.close().await?;
             }
-            let db = TestDatabase::fresh(backend).await?;
+            let db = TestDatabase::fresh_with(backend, &config.postgres).await?;
             M::install(&db.conn).await?;
             let base = catalog::dump(&db.conn).await?;
             (db, base, false)
@@ -162,9 +167,9 @@ async fn step_walk<M: MigratorTrait>(
     backend: Backend,
     run: &mut BackendRun,
     progress: &ProgressObserver,
-    populate: &Populate,
+    config: &Config,
 ) -> Result<Option<(TestDatabase, SchemaDump)>, HarnessError> {
-    let mut seeder = Seeder::new(populate, backend);
+    let mut seeder = Seeder::new(&config.populate, backend);
     let table = M::migration_table_name().to_string();
     let recorder = Recorder::new(&table);
     let migrations = M::migrations();
@@ -172,9 +177,9 @@ async fn step_walk<M: MigratorTrait>(
     let mut prefix: Vec<Prefix> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
 
-    let mut db = TestDatabase::fresh(backend).await?;
+    let mut db = TestDatabase::fresh_with(backend, &config.postgres).await?;
     M::install(&db.conn).await?;
-    let mut reader = Reader::open(&db.conn, &table).await?;
+    let mut reader = Reader::open(&db.conn, &table, config.check_catalog_reads).await?;
     let base = reader.catalog.dump();
 
     for (index, name) in names.iter().enumerate() {
@@ -224,7 +229,7 @@ async fn step_walk<M: MigratorTrait>(
             run.not_run.push(not_run(Check::Snapshots, why));
             prefix.push(Prefix::Skipped);
             skipped.push(name.clone());
-            match rebuild::<M>(db, &migrations, &mut prefix, &table).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &table, config).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
@@ -256,7 +261,7 @@ async fn step_walk<M: MigratorTrait>(
                 down,
             });
             prefix.push(Prefix::Applied);
-            match rebuild::<M>(db, &migrations, &mut prefix, &table).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &table, config).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
@@ -325,7 +330,7 @@ async fn step_walk<M: MigratorTrait>(
                     "up {failure} when applied again after down; walked on from a fresh database"
                 ),
             ));
-            match rebuild::<M>(db, &migrations, &mut prefix, &table).await {
+            match rebuild::<M>(db, &migrations, &mut prefix, &table, config).await {
                 Ok((fresh, next)) => {
                     db = fresh;
                     reader = next;
@@ -434,10 +439,11 @@ async fn rebuild<M: MigratorTrait>(
     migrations: &[Box<dyn MigrationTrait>],
     prefix: &mut [Prefix],
     table: &str,
+    config: &Config,
 ) -> Result<(TestDatabase, Reader), String> {
     let backend = old.backend;
     let _ = old.close().await;
-    let db = TestDatabase::fresh(backend)
+    let db = TestDatabase::fresh_with(backend, &config.postgres)
         .await
         .map_err(|e| format!("cannot create a fresh database: {e}"))?;
     M::install(&db.conn)
@@ -458,18 +464,12 @@ async fn rebuild<M: MigratorTrait>(
                 .map_err(|e| format!("cannot mark {name} applied: {e}"))?;
         }
     }
-    let next = Reader::open(&db.conn, table)
+    let next = Reader::open(&db.conn, table, config.check_catalog_reads)
         .await
         .map_err(|e| format!("cannot read the rebuilt database: {e}"))?;
     Ok((db, next))
 }
 
-/// Which way [`apply`] runs a migration.
-#[derive(Clone, Copy)]
-enum Direction {
-    Up,
-    Down,
-}
 use Direction::{Down, Up};
 
 /// Runs one migration's `up` or `down` exactly as sea-orm-migration's `up` / `down`
@@ -481,9 +481,8 @@ async fn apply<M: MigratorTrait>(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<(), DbErr> {
-    let in_transaction = migration
-        .use_transaction()
-        .unwrap_or(conn.get_database_backend() == DbBackend::Postgres);
+    let in_transaction = Backend::from_db(conn.get_database_backend())
+        .is_some_and(|backend| backend.runs_in_transaction(migration));
     if in_transaction {
         let transaction = conn.begin().await?;
         run_and_record::<M, _>(&transaction, migration, direction).await?;
@@ -502,17 +501,15 @@ where
     C: ConnectionTrait,
     &'c C: IntoSchemaManagerConnection<'c>,
 {
-    let manager = SchemaManager::new(conn);
+    direction.run(migration, &SchemaManager::new(conn)).await?;
     match direction {
         Up => {
-            migration.up(&manager).await?;
             let applied_at = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);
             insert_version::<M, _>(conn, migration.name(), applied_at).await?;
         }
         Down => {
-            migration.down(&manager).await?;
             let mut delete = Query::delete();
             delete
                 .from_table(M::migration_table_name())

@@ -8,7 +8,7 @@ use super::md::{code, fence, html, message, text};
 use super::{MARKER, MigrationChange, MigrationStatus, Report};
 use crate::backends::Backend;
 use crate::checks::Check;
-use crate::report::{NOT_REQUESTED, Status, SuiteReport};
+use crate::report::{SkipReason, Status, SuiteReport};
 
 pub(super) fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -376,9 +376,10 @@ fn verify_section(out: &mut String, verify: &SuiteReport) {
         .statuses
         .iter()
         .filter_map(|((check, backend), s)| match s {
-            Status::Skipped(why) if why != NOT_REQUESTED => {
-                Some(format!("- skipped {check} on {backend}: {}", message(why)))
-            }
+            Status::Skipped(why) if *why != SkipReason::NotRequested => Some(format!(
+                "- skipped {check} on {backend}: {}",
+                message(&why.to_string())
+            )),
             _ => None,
         })
         .collect();

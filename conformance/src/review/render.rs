@@ -47,8 +47,7 @@ pub fn mermaid_blocks(markdown: &str) -> Vec<String> {
 /// Whether a missing `mmdc` fails the caller: always under CI (`CI` set), else unless
 /// `CONFORMANCE_REQUIRE_MERMAID=0`.
 pub fn mermaid_required() -> bool {
-    std::env::var_os("CI").is_some()
-        || std::env::var("CONFORMANCE_REQUIRE_MERMAID").map_or(true, |v| v != "0")
+    crate::settings::environment().require_mermaid
 }
 
 /// Whether `mmdc` runs here; the reason when it does not.
@@ -119,14 +118,12 @@ pub fn render_all(diagrams: &[(String, String)], work_dir: &Path) -> Result<(), 
 /// Puppeteer's settings: the system's chromium where there is one (puppeteer's own
 /// download is skipped when installing), without the sandbox root cannot use.
 fn puppeteer_config() -> String {
-    let chromium = std::env::var_os("CONFORMANCE_CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-                .into_iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_file())
-        });
+    let chromium = crate::settings::environment().chromium.clone().or_else(|| {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+    });
     match chromium {
         Some(path) => format!(
             "{{\"executablePath\": \"{}\", \"args\": [\"--no-sandbox\"]}}",

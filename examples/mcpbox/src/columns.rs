@@ -43,15 +43,16 @@ pub fn enumeration<C: IntoIden + Clone + 'static>(
 ) -> ColumnDef {
     let mut def = ColumnDef::new(col.clone());
     match backend {
-        Backend::Postgres => {
+        Backend::Sqlite => {
+            def.text()
+                .check(Expr::col(col).is_in(ty.values.iter().copied()));
+        }
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => {
             def.enumeration(
                 Alias::new(ty.name),
                 ty.values.iter().map(|v| Alias::new(*v)),
             );
-        }
-        Backend::Sqlite => {
-            def.text()
-                .check(Expr::col(col).is_in(ty.values.iter().copied()));
         }
     }
     def.not_null().take()
@@ -61,8 +62,9 @@ pub fn enumeration<C: IntoIden + Clone + 'static>(
 pub fn uuid<C: IntoIden>(col: C, backend: Backend) -> ColumnDef {
     let mut def = ColumnDef::new(col);
     match backend {
-        Backend::Postgres => def.uuid(),
         Backend::Sqlite => def.text(),
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => def.uuid(),
     };
     def
 }
@@ -72,14 +74,15 @@ pub fn uuid<C: IntoIden>(col: C, backend: Backend) -> ColumnDef {
 pub fn string_array<C: IntoIden + Clone + 'static>(col: C, backend: Backend) -> ColumnDef {
     let mut def = ColumnDef::new(col.clone());
     match backend {
-        Backend::Postgres => {
-            def.array(ColumnType::String(StringLen::N(255)));
-        }
         Backend::Sqlite => {
             let json = |f: &str| Func::cust(Alias::new(f)).arg(Expr::col(col.clone()));
             def.text().check(
                 Expr::expr(json("json_valid")).and(Expr::expr(json("json_type")).eq("array")),
             );
+        }
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => {
+            def.array(ColumnType::String(StringLen::N(255)));
         }
     }
     def
@@ -88,8 +91,9 @@ pub fn string_array<C: IntoIden + Clone + 'static>(col: C, backend: Backend) -> 
 /// The empty array, as a column default.
 pub fn empty_array(backend: Backend) -> Expr {
     match backend {
-        Backend::Postgres => Expr::cust("'{}'"),
         Backend::Sqlite => Expr::cust("'[]'"),
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => Expr::cust("'{}'"),
     }
 }
 
@@ -102,8 +106,9 @@ pub fn binary<C: IntoIden>(col: C) -> ColumnDef {
 /// PostgreSQL; SQLite has no `now()`, its `CURRENT_TIMESTAMP` is the same instant in UTC.
 pub fn timestamp_now<C: IntoIden>(col: C, backend: Backend) -> ColumnDef {
     let now = match backend {
-        Backend::Postgres => Expr::cust("now()"),
         Backend::Sqlite => Expr::current_timestamp(),
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => Expr::cust("now()"),
     };
     ColumnDef::new(col)
         .timestamp_with_time_zone()

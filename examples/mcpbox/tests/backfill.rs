@@ -336,6 +336,7 @@ fn truth(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => "1",
         Backend::Postgres => "true",
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     }
     .to_owned()
 }
@@ -356,6 +357,7 @@ impl Seed {
         match self.backend {
             Backend::Sqlite => format!("'{}'", uuid(n)),
             Backend::Postgres => format!("'{}'::uuid", uuid(n)),
+            other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
         }
     }
 
@@ -377,6 +379,7 @@ impl Seed {
                 let items: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
                 format!("ARRAY[{}]::varchar(255)[]", items.join(","))
             }
+            other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
         }
     }
 

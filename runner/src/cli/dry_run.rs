@@ -6,11 +6,12 @@ use std::io::Write;
 use sea_orm_migration::MigratorTrait;
 
 use super::{Args, CliError, options_for, plural, say};
+use crate::backend::Direction;
 use crate::checksum::Sources;
 use crate::engine::Operation;
 use crate::error::Error;
 use crate::pg_schema::PgSchema;
-use crate::plan::{Direction, Plan, PlannedMigration};
+use crate::plan::{Plan, PlannedMigration};
 use crate::target::{Access, Target};
 
 /// The line that marks where a migration's statements start to depend on data.
@@ -61,7 +62,7 @@ pub(super) async fn run<M: MigratorTrait>(
 fn print_plan(plan: &Plan, known: usize, out: &mut dyn Write) {
     let (verb, done) = match plan.direction {
         Direction::Up => ("up", "applied"),
-        _ => ("down", "rolled back"),
+        Direction::Down => ("down", "rolled back"),
     };
     if plan.migrations.is_empty() {
         say(

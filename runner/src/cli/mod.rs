@@ -21,6 +21,7 @@
 mod args;
 mod dry_run;
 pub mod generate;
+mod hints;
 mod output;
 mod progress;
 
@@ -115,22 +116,24 @@ where
             return u8::try_from(code).unwrap_or(EXIT_USAGE);
         }
     };
-    match run::<M>(args, sources, stdout).await {
-        Ok(()) => EXIT_OK,
-        Err(CliError::Runner(error)) if error.is_usage() => {
-            let _ = writeln!(stderr, "error: {}", redact(&error.to_string()));
-            EXIT_USAGE
-        }
-        Err(error) => {
-            // Ignore a closed stderr: the exit code still tells.
-            let _ = writeln!(
-                stderr,
-                "error: {}",
-                redact(&error.to_string().replace('\n', " "))
-            );
-            EXIT_FAILURE
-        }
-    }
+    let Err(error) = run::<M>(args, sources, stdout).await else {
+        return EXIT_OK;
+    };
+    let (line, code) = match &error {
+        // The engine's fact, then the CLI's advice.
+        CliError::Runner(error) => (
+            hints::error_line(error),
+            if error.is_usage() {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILURE
+            },
+        ),
+        other => (other.to_string(), EXIT_FAILURE),
+    };
+    // Ignore a closed stderr: the exit code still tells.
+    let _ = writeln!(stderr, "error: {}", redact(&line.replace('\n', " ")));
+    code
 }
 
 /// Runs the command in `args`, printing progress to `out`.
@@ -157,7 +160,7 @@ pub async fn run<M: MigratorTrait>(
     let operation = operation(&command);
     // Before anything is opened or created.
     if let Some(operation) = &operation {
-        crate::select::refuse_pointless(operation)?;
+        operation.validate()?;
     }
     let dry_run = matches!(
         command,

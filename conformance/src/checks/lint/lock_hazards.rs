@@ -9,7 +9,7 @@ use squawk_linter::{Linter, Rule, Violation};
 use squawk_syntax::SourceFile;
 use squawk_syntax::ast::{self, AstNode};
 
-use super::UpEffects;
+use super::{SquawkRule, UpEffects};
 
 /// The squawk rules about locks, scans and rewrites of a live table. Squawk's other
 /// default rules are about style (`prefer-text-field`), compatibility with older
@@ -34,8 +34,8 @@ pub const RULES: [Rule; 13] = [
 /// One statement that holds a hazardous lock on a table that existed before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hazard {
-    /// Squawk's rule name, e.g. `require-concurrent-index-creation`.
-    pub rule: String,
+    /// Squawk's rule, e.g. `require-concurrent-index-creation`.
+    pub rule: SquawkRule,
     /// What happens, and what to do instead.
     pub advice: String,
     pub statement: String,
@@ -80,7 +80,7 @@ pub fn lock_hazards(
                 .iter()
                 .position(|(start, end)| (*start..*end).contains(&at))?;
             Some(Hazard {
-                rule: violation.code.to_string(),
+                rule: SquawkRule::enabled(violation.code)?,
                 advice: advice(&violation, in_transaction),
                 statement: statements[index].trim().to_owned(),
             })
@@ -226,7 +226,7 @@ mod tests {
         let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
         lock_hazards(&statements, &before(tables), true)
             .into_iter()
-            .map(|h| (h.rule, h.statement))
+            .map(|h| (h.rule.name().to_owned(), h.statement))
             .collect()
     }
 
@@ -292,7 +292,7 @@ mod tests {
             };
             lock_hazards(&[sql.to_owned()], &seen, true)
                 .into_iter()
-                .map(|h| h.rule)
+                .map(|h| h.rule.name().to_owned())
                 .collect()
         };
         assert_eq!(rules(true), ["adding-not-nullable-field"]);

@@ -6,6 +6,7 @@
 
 mod lock_hazards;
 mod opt_out;
+mod rule;
 
 use std::collections::BTreeSet;
 
@@ -14,15 +15,18 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 use super::data::may_change_rows;
 use super::{Check, Finding};
 use crate::backends::Backend;
+use migration_runner::Direction;
 
 pub use lock_hazards::RULES as SQUAWK_RULES;
 pub use opt_out::{LintOptOut, known_rules};
+pub use rule::{LintRule, SquawkRule};
 
-/// `IF [NOT] EXISTS` on a table or an index.
+/// The name of [`LintRule::IfExists`]: `IF [NOT] EXISTS` on a table or an index.
 pub const IF_EXISTS: &str = "if-exists";
-/// A `down` that executes nothing after an `up` that did something.
+/// The name of [`LintRule::NoOpDown`]: a `down` that executes nothing after an `up`
+/// that did something.
 pub const NO_OP_DOWN: &str = "no-op-down";
-/// A migration not wrapped in a transaction.
+/// The name of [`LintRule::NoTransaction`]: a migration not wrapped in a transaction.
 pub const NO_TRANSACTION: &str = "no-transaction";
 
 /// What the catalog saw one migration's `up` do: where the catalog knows, the lint
@@ -51,11 +55,11 @@ pub fn lint_step(
     effects: &dyn UpEffects,
 ) -> Vec<Finding> {
     let mut found = Found::default();
-    for (direction, statements) in [("up", up_sql), ("down", down_sql)] {
+    for (direction, statements) in [(Direction::Up, up_sql), (Direction::Down, down_sql)] {
         for statement in statements {
             if let Some(what) = masks_ordering_bugs(statement) {
                 found.add(
-                    IF_EXISTS,
+                    LintRule::IfExists,
                     format!("{direction} uses {what} (it masks ordering bugs)"),
                     Some(statement),
                 );
@@ -65,15 +69,15 @@ pub fn lint_step(
     if down_sql.is_empty()
         && let Some((cause, statements)) = no_op_down(up_sql, effects)
     {
-        found.add(NO_OP_DOWN, cause.clone(), None);
+        found.add(LintRule::NoOpDown, cause.clone(), None);
         for statement in statements {
-            found.add(NO_OP_DOWN, cause.clone(), Some(statement));
+            found.add(LintRule::NoOpDown, cause.clone(), Some(statement));
         }
     }
     if backend == Backend::Postgres {
-        let in_transaction = runs_in_transaction(migration, backend);
+        let in_transaction = backend.runs_in_transaction(migration);
         for hazard in lock_hazards::lock_hazards(up_sql, effects, in_transaction) {
-            found.add_owned(hazard.rule, hazard.advice, Some(&hazard.statement));
+            found.add(hazard.rule.into(), hazard.advice, Some(&hazard.statement));
         }
     }
     found.into_findings(backend, migration.name())
@@ -113,15 +117,11 @@ fn no_op_down<'a>(up_sql: &'a [String], effects: &dyn UpEffects) -> Option<(Stri
 /// One migration's violations, by rule and cause, each with its statements.
 #[derive(Default)]
 struct Found {
-    causes: Vec<(String, String, Vec<String>)>,
+    causes: Vec<(LintRule, String, Vec<String>)>,
 }
 
 impl Found {
-    fn add(&mut self, rule: &str, cause: String, statement: Option<&str>) {
-        self.add_owned(rule.to_owned(), cause, statement);
-    }
-
-    fn add_owned(&mut self, rule: String, cause: String, statement: Option<&str>) {
+    fn add(&mut self, rule: LintRule, cause: String, statement: Option<&str>) {
         let index = match self
             .causes
             .iter()
@@ -295,20 +295,12 @@ fn masks_ordering_bugs(statement: &str) -> Option<&'static str> {
     }
 }
 
-/// sea-orm-migration wraps migrations in a transaction on PostgreSQL by default, not on
-/// SQLite.
-fn runs_in_transaction(migration: &dyn MigrationTrait, backend: Backend) -> bool {
-    migration
-        .use_transaction()
-        .unwrap_or(backend == Backend::Postgres)
-}
-
 /// Migrations that do not run in a transaction on `backend`, so a migration that fails
 /// part-way there leaves half its changes behind.
 pub fn lint_transactions<M: MigratorTrait>(backend: Backend) -> Vec<Finding> {
     M::migrations()
         .iter()
-        .filter(|migration| !runs_in_transaction(migration.as_ref(), backend))
+        .filter(|migration| !backend.runs_in_transaction(migration.as_ref()))
         .map(|migration| {
             Finding::new(
                 Check::Lint,
@@ -317,7 +309,7 @@ pub fn lint_transactions<M: MigratorTrait>(backend: Backend) -> Vec<Finding> {
                 "does not run in a transaction here, so a failure part-way leaves half of it applied; \
                  return Some(true) from use_transaction()",
             )
-            .with_rule(NO_TRANSACTION)
+            .with_rule(LintRule::NoTransaction)
         })
         .collect()
 }
@@ -491,7 +483,7 @@ mod tests {
     fn one_cause_in_many_migrations_is_one_finding() {
         let finding = |migration: &str, message: &str| {
             Finding::new(Check::Lint, Some(Backend::Sqlite), Some(migration), message)
-                .with_rule(IF_EXISTS)
+                .with_rule(LintRule::IfExists)
         };
         let other = Finding::new(Check::Parity, None, None, "kind differs");
         let findings = vec![
@@ -516,8 +508,8 @@ mod tests {
     fn a_statement_of_several_lines_is_quoted_once_and_indented() {
         let block = "DO $$\nBEGIN\n  DROP INDEX IF EXISTS i;\nEND\n$$";
         let mut found = Found::default();
-        found.add(IF_EXISTS, "up uses X".to_owned(), Some(block));
-        found.add(IF_EXISTS, "up uses X".to_owned(), Some(block));
+        found.add(LintRule::IfExists, "up uses X".to_owned(), Some(block));
+        found.add(LintRule::IfExists, "up uses X".to_owned(), Some(block));
         let findings = found.into_findings(Backend::Postgres, "m1");
         assert_eq!(
             findings[0].message,
@@ -529,7 +521,7 @@ mod tests {
             Some("m2"),
             "up uses X:\n  DROP INDEX IF EXISTS j",
         )
-        .with_rule(IF_EXISTS);
+        .with_rule(LintRule::IfExists);
         let settled = settle(vec![findings[0].clone(), other], &[], &mut BTreeSet::new());
         assert_eq!(
             settled[0].message,

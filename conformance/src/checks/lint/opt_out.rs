@@ -8,8 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::lock_hazards::RULES;
-use super::{IF_EXISTS, NO_OP_DOWN, NO_TRANSACTION};
+use super::LintRule;
 use crate::checks::{Check, Finding};
 
 /// The word an opt-out line starts with.
@@ -51,8 +50,8 @@ impl LintOptOut {
         let [migration, rule] = words.as_slice() else {
             return Err("an opt-out is a MIGRATION and a RULE".to_owned());
         };
-        let known = known_rules();
-        if !known.iter().any(|k| k == rule) {
+        if LintRule::from_name(rule).is_none() {
+            let known = known_rules();
             return Err(format!(
                 "unknown lint rule `{rule}` (known: {})",
                 known.join(", ")
@@ -75,10 +74,9 @@ impl LintOptOut {
 
 /// Every rule an opt-out may name: the harness's own, then squawk's enabled ones.
 pub fn known_rules() -> Vec<String> {
-    [IF_EXISTS, NO_OP_DOWN, NO_TRANSACTION]
+    LintRule::all()
         .iter()
-        .map(|rule| (*rule).to_owned())
-        .chain(RULES.iter().map(ToString::to_string))
+        .map(|rule| rule.name().to_owned())
         .collect()
 }
 
@@ -125,6 +123,7 @@ pub fn stale(opt_outs: &[LintOptOut], used: &BTreeSet<usize>) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::backends::Backend;
+    use crate::checks::lint::{IF_EXISTS, NO_TRANSACTION};
 
     #[test]
     fn parses_an_opt_out_with_its_reason() {
@@ -164,6 +163,7 @@ mod tests {
     #[test]
     fn silences_exactly_its_migration_and_rule_and_reports_itself_when_stale() {
         let finding = |migration: &str, rule: &str| {
+            let rule = LintRule::from_name(rule).expect("a rule");
             Finding::new(Check::Lint, Some(Backend::Postgres), Some(migration), "x").with_rule(rule)
         };
         let opt_outs = [

@@ -239,10 +239,11 @@ async fn parent_keys(
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
     let not_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    let (array, db, mark) = match backend {
-        Backend::Postgres => ("json_build_array", DbBackend::Postgres, "$1"),
-        Backend::Sqlite => ("json_array", DbBackend::Sqlite, "?"),
+    let (array, mark) = match backend {
+        Backend::Postgres => ("json_build_array", "$1"),
+        _ => ("json_array", "?"),
     };
+    let db = backend.db();
     let sql = format!(
         "SELECT CAST({array}({}) AS TEXT) AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
         list.join(", "),
@@ -279,11 +280,8 @@ fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement 
     let columns: Vec<String> = cells.iter().map(|(c, _)| quote(c)).collect();
     let target = quoted_table(table, backend);
     if cells.is_empty() {
-        let db = match backend {
-            Backend::Postgres => DbBackend::Postgres,
-            Backend::Sqlite => DbBackend::Sqlite,
-        };
-        return Statement::from_string(db, format!("INSERT INTO {target} DEFAULT VALUES"));
+        let sql = format!("INSERT INTO {target} DEFAULT VALUES");
+        return Statement::from_string(backend.db(), sql);
     }
     match backend {
         Backend::Postgres => {
@@ -300,8 +298,8 @@ fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement 
                 [Value::String(Some(Json::Object(record).to_string()))],
             )
         }
-        Backend::Sqlite => Statement::from_sql_and_values(
-            DbBackend::Sqlite,
+        _ => Statement::from_sql_and_values(
+            backend.db(),
             format!(
                 "INSERT INTO {target} ({}) VALUES ({})",
                 columns.join(", "),

@@ -39,12 +39,20 @@ pub(super) struct Reader {
     data: DataSnapshot,
     counters: Counters,
     rows: RowChanges,
+    /// Whether each incremental catalog read is checked against a whole one.
+    check_catalog_reads: bool,
 }
 
 impl Reader {
-    /// Everything read afresh.
-    pub(super) async fn open(conn: &DatabaseConnection, table: &str) -> Result<Self, HarnessError> {
+    /// Everything read afresh; with `check_catalog_reads`, each later incremental read
+    /// of the catalog is checked against a whole one.
+    pub(super) async fn open(
+        conn: &DatabaseConnection,
+        table: &str,
+        check_catalog_reads: bool,
+    ) -> Result<Self, HarnessError> {
         let mut reader = Self {
+            check_catalog_reads,
             table: table.to_owned(),
             catalog: LiveCatalog::open(conn).await?,
             data: data::snapshot(conn, table).await?,
@@ -116,7 +124,7 @@ impl Reader {
             bookkeeping_rows: BOOKKEEPING_ROWS,
         };
         let schema = self.catalog.refresh(conn, &hint).await?;
-        if crate::settings::check_catalog_reads() {
+        if self.check_catalog_reads {
             crate::diff::check_live_catalog(&self.catalog, conn).await?;
         }
         let rows = self.row_changes(conn).await?;

@@ -184,18 +184,19 @@ async fn detach_from_tools(
     table: &RequestTable,
 ) -> Result<(), DbErr> {
     match backend {
-        Backend::Postgres => {
-            add_server_id(manager, table).await?;
-            manager
-                .drop_index(drop_index(Alias::new(table.name), table.old_index))
-                .await
-        }
         Backend::Sqlite => {
             // The rebuild drops the old table with its index: drop it first, explicitly.
             manager
                 .drop_index(drop_index(Alias::new(table.name), table.old_index))
                 .await?;
             rebuild_sqlite(manager, table, Shape::V0002).await
+        }
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => {
+            add_server_id(manager, table).await?;
+            manager
+                .drop_index(drop_index(Alias::new(table.name), table.old_index))
+                .await
         }
     }
 }
@@ -271,7 +272,13 @@ async fn restore_0001_shape(
             .await?;
     }
     match backend {
-        Backend::Postgres => {
+        Backend::Sqlite => {
+            // The index belongs to the rebuilt table: create it after the rebuild.
+            rebuild_sqlite(manager, request_table, Shape::V0001).await?;
+            create_pending_unique(manager, backend, old_index, table, old_key, Origin::Any).await
+        }
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => {
             create_pending_unique(manager, backend, old_index, table, old_key, Origin::Any).await?;
             manager
                 .alter_table(
@@ -297,11 +304,6 @@ async fn restore_0001_shape(
                         .take(),
                 )
                 .await
-        }
-        Backend::Sqlite => {
-            // The index belongs to the rebuilt table: create it after the rebuild.
-            rebuild_sqlite(manager, request_table, Shape::V0001).await?;
-            create_pending_unique(manager, backend, old_index, table, old_key, Origin::Any).await
         }
     }
 }
@@ -502,8 +504,9 @@ const SQLITE: Dialect = Dialect {
 
 fn dialect(backend: Backend) -> &'static Dialect {
     match backend {
-        Backend::Postgres => &POSTGRES,
         Backend::Sqlite => &SQLITE,
+        // PostgreSQL, and a backend added later until it has its own arm.
+        _ => &POSTGRES,
     }
 }
 

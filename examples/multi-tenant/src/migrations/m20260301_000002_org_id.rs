@@ -195,6 +195,7 @@ impl MigrationTrait for Migration {
                     ))
                     .await?;
                 }
+                other => return Err(other.unsupported(self.name())),
             }
         }
         for rewrite in &REWRITES {
@@ -212,6 +213,7 @@ impl MigrationTrait for Migration {
                     .await?;
                 }
                 (OldUnique::Column { .. }, Backend::Sqlite) => {}
+                (_, other) => return Err(other.unsupported(self.name())),
             }
             manager.create_index(new_unique_index(rewrite)).await?;
         }
@@ -271,6 +273,7 @@ impl MigrationTrait for Migration {
                     .await?;
                 }
                 (OldUnique::Column { .. }, Backend::Sqlite) => {}
+                (_, other) => return Err(other.unsupported(self.name())),
             }
         }
         for table in ORG_SCOPED_TABLES.into_iter().rev() {

@@ -1,0 +1,124 @@
+//! The lint's rules: a closed set, the harness's own and the squawk rules it enables.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::LazyLock;
+
+use squawk_linter::Rule;
+
+use super::lock_hazards::RULES;
+use super::{IF_EXISTS, NO_OP_DOWN, NO_TRANSACTION};
+
+/// A rule of the lint. It derefs to its name as findings, the allow-list and squawk
+/// spell it (`if-exists`, `require-concurrent-index-creation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LintRule {
+    /// `IF [NOT] EXISTS` on a table or an index.
+    IfExists,
+    /// A `down` that executes nothing after an `up` that did something.
+    NoOpDown,
+    /// A migration not wrapped in a transaction.
+    NoTransaction,
+    /// One of squawk's rules about locks, scans and rewrites of a live table.
+    Squawk(SquawkRule),
+}
+
+/// One of the squawk rules the lint enables ([`SQUAWK_RULES`](super::SQUAWK_RULES)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SquawkRule(Rule);
+
+/// Each enabled squawk rule with its name, made once.
+static SQUAWK_NAMES: LazyLock<Vec<(Rule, &'static str)>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|rule| (*rule, &*Box::leak(rule.to_string().into_boxed_str())))
+        .collect()
+});
+
+impl SquawkRule {
+    /// The rule of `rule`, if the lint enables it.
+    pub fn enabled(rule: Rule) -> Option<Self> {
+        RULES.contains(&rule).then_some(Self(rule))
+    }
+
+    /// Squawk's own rule.
+    pub fn rule(self) -> Rule {
+        self.0
+    }
+
+    /// Squawk's name for it, e.g. `require-concurrent-index-creation`.
+    pub fn name(self) -> &'static str {
+        SQUAWK_NAMES
+            .iter()
+            .find(|(rule, _)| *rule == self.0)
+            .map_or("squawk", |(_, name)| name)
+    }
+}
+
+impl LintRule {
+    /// Its name, e.g. `no-op-down` or `require-concurrent-index-creation`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LintRule::IfExists => IF_EXISTS,
+            LintRule::NoOpDown => NO_OP_DOWN,
+            LintRule::NoTransaction => NO_TRANSACTION,
+            LintRule::Squawk(rule) => rule.name(),
+        }
+    }
+
+    /// Every rule: the harness's own, then squawk's enabled ones.
+    pub fn all() -> Vec<LintRule> {
+        [
+            LintRule::IfExists,
+            LintRule::NoOpDown,
+            LintRule::NoTransaction,
+        ]
+        .into_iter()
+        .chain(RULES.iter().map(|rule| LintRule::Squawk(SquawkRule(*rule))))
+        .collect()
+    }
+
+    /// The rule named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<LintRule> {
+        Self::all().into_iter().find(|rule| rule.name() == name)
+    }
+}
+
+impl Deref for LintRule {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.name()
+    }
+}
+
+impl fmt::Display for LintRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl From<SquawkRule> for LintRule {
+    fn from(rule: SquawkRule) -> Self {
+        LintRule::Squawk(rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_found_by_its_name() {
+        for rule in LintRule::all() {
+            assert_eq!(LintRule::from_name(rule.name()), Some(rule));
+        }
+        assert_eq!(
+            LintRule::from_name("require-concurrent-index-creation"),
+            SquawkRule::enabled(Rule::RequireConcurrentIndexCreation).map(LintRule::from)
+        );
+        assert_eq!(SquawkRule::enabled(Rule::PreferTextField), None);
+        assert_eq!(LintRule::from_name("no-such-rule"), None);
+    }
+}
