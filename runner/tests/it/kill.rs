@@ -10,8 +10,6 @@
 
 #![cfg(unix)] // SIGKILL and the exit signal
 
-mod common;
-
 #[path = "common/migrators/m20240301_000001_slow_one.rs"]
 mod m20240301_000001_slow_one;
 #[path = "common/migrators/m20240301_000002_slow_two.rs"]
@@ -32,7 +30,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::{exec, strings};
+use crate::common::{cli_with, exec, strings, test_name};
 use conformance::Backend;
 use migration_runner::Sources;
 use rstest::rstest;
@@ -43,7 +41,9 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 const ARGS_VAR: &str = "KILL_TEST_ARGS";
 const SEPARATOR: char = '\u{1f}';
 /// The child test's name, as `--exact` wants it.
-const CHILD: &str = "kill_child_cli";
+fn child() -> String {
+    test_name(module_path!(), "kill_child_cli")
+}
 /// What the child prints just before the CLI starts.
 const STARTED: &str = "kill-test: cli starting";
 
@@ -63,7 +63,7 @@ impl MigratorTrait for SlowMigrator {
 }
 
 const SLOW_SOURCES: Sources = migration_runner::migration_sources!(
-    "tests/common/migrators" => m20240301_000001_slow_one, m20240301_000002_slow_two,
+    "tests/it/common/migrators" => m20240301_000001_slow_one, m20240301_000002_slow_two,
     m20240301_000003_slow_three, m20240301_000004_slow_four, m20240301_000005_slow_five,
 );
 
@@ -101,24 +101,9 @@ async fn kill_child_cli() {
 
 /// The CLI over [`SlowMigrator`] in this process (not slow): exit code and stderr.
 async fn cli(url: &str, args: &[&str]) -> (u8, String) {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let argv = ["migration", "-u", url]
-        .into_iter()
-        .chain(args.iter().copied());
-    let code = migration_runner::cli::run_from::<SlowMigrator, _, _>(
-        argv,
-        SLOW_SOURCES,
-        &mut stdout,
-        &mut stderr,
-    )
-    .await;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
-    (code, text)
+    let argv = ["-u", url].into_iter().chain(args.iter().copied());
+    let run = cli_with::<SlowMigrator, _>(SLOW_SOURCES, argv).await;
+    (run.code, run.all())
 }
 
 async fn cli_ok(url: &str, args: &[&str]) {
@@ -130,7 +115,7 @@ fn spawn_child(url: &str, command: &str) -> Child {
     Command::new(std::env::current_exe().expect("the test binary"))
         .args([
             "--exact",
-            CHILD,
+            &child(),
             "--ignored",
             "--nocapture",
             "--test-threads",
@@ -397,7 +382,7 @@ fn start_range(command: &str, total: usize) -> std::ops::RangeInclusive<usize> {
 
 /// Drops every table of the database (schema), after a failure, to go on.
 async fn wipe(conn: &DatabaseConnection, backend: Backend) {
-    for table in common::tables(conn).await {
+    for table in crate::common::tables(conn).await {
         if table.starts_with("sqlite_") {
             continue;
         }

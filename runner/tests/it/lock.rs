@@ -1,9 +1,7 @@
 //! A held lock ends a changing command in a clear timeout naming its holder, changes
 //! nothing, and lets `status` through.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration_runner::Options;
 use pretty_assertions::assert_eq;

@@ -1,6 +1,7 @@
 //! `-v` shows every statement a migration sends, in order, `execute_unprepared` included
 //! (sea-orm's metric callback does not see it; the runner reads sea-orm's spans for it).
 
+use crate::common::cli_with;
 use conformance::Backend;
 use migration_runner::Sources;
 use pretty_assertions::assert_eq;
@@ -63,16 +64,10 @@ async fn shown(url: &str, command: &str) -> Vec<String> {
 /// The statement lines `args` printed for `M`'s migration: `-v`'s without their time and
 /// `[runner]` ones, or a dry run's SQL lines.
 async fn shown_by<M: MigratorTrait>(url: &str, args: &[&str]) -> Vec<String> {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let argv = ["migration", "-u", url]
-        .into_iter()
-        .chain(args.iter().copied());
-    let code =
-        migration_runner::cli::run_from::<M, _, _>(argv, Sources::none(), &mut stdout, &mut stderr)
-            .await;
-    let out = String::from_utf8_lossy(&stdout).into_owned();
-    assert_eq!(code, 0, "{out}{}", String::from_utf8_lossy(&stderr));
+    let argv = ["-u", url].into_iter().chain(args.iter().copied());
+    let run = cli_with::<M, _>(Sources::none(), argv).await;
+    let out = run.stdout;
+    assert_eq!(run.code, 0, "{out}{}", run.stderr);
     if args.contains(&"--dry-run") {
         return out
             .lines()

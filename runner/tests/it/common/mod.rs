@@ -1,8 +1,6 @@
 //! Shared by the runner's tests: small migrators of their own, connections through the
 //! runner's builder, and the CLI run in-process with its output captured.
 
-#![allow(dead_code)] // each test binary uses a different part
-
 use std::time::Duration;
 
 use migration_runner::{Access, Sources, Target};
@@ -36,7 +34,7 @@ impl MigratorTrait for TestMigrator {
 }
 
 pub const SOURCES: Sources = migration_runner::migration_sources!(
-    "tests/common/migrators" => m20240101_000001_widgets, m20240101_000002_gadgets, m20240101_000003_name_widgets,
+    "tests/it/common/migrators" => m20240101_000001_widgets, m20240101_000002_gadgets, m20240101_000003_name_widgets,
 );
 
 /// The migrator with migration 3's per-row logic edited.
@@ -174,16 +172,19 @@ impl Run {
 
 /// Runs the CLI over `M` with `args`, capturing what it prints.
 pub async fn cli<M: MigratorTrait>(args: &[&str]) -> Run {
-    cli_argv::<M, _>(args.iter().copied()).await
+    cli_with::<M, _>(SOURCES, args.iter().copied()).await
 }
 
 /// Runs the CLI over the test migrator with arguments given as OS strings (file names
 /// need not be UTF-8).
 pub async fn cli_os(args: Vec<std::ffi::OsString>) -> Run {
-    cli_argv::<TestMigrator, _>(args).await
+    cli_with::<TestMigrator, _>(SOURCES, args).await
 }
 
-async fn cli_argv<M: MigratorTrait, T: Into<std::ffi::OsString> + Clone>(
+/// Runs the CLI over `M`, whose migrations' source files are `sources`, with `args`
+/// (after the program name), capturing what it prints.
+pub async fn cli_with<M: MigratorTrait, T: Into<std::ffi::OsString> + Clone>(
+    sources: Sources,
     args: impl IntoIterator<Item = T>,
 ) -> Run {
     let mut stdout = Vec::new();
@@ -191,11 +192,21 @@ async fn cli_argv<M: MigratorTrait, T: Into<std::ffi::OsString> + Clone>(
     let argv = std::iter::once(std::ffi::OsString::from("migration"))
         .chain(args.into_iter().map(Into::into));
     let code =
-        migration_runner::cli::run_from::<M, _, _>(argv, SOURCES, &mut stdout, &mut stderr).await;
+        migration_runner::cli::run_from::<M, _, _>(argv, sources, &mut stdout, &mut stderr).await;
     Run {
         code,
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The name libtest gives the test function `name` of the module whose `module_path!()`
+/// is `module`, as `--exact` wants it: the module path without this binary's name
+/// (`kill::kill_child_cli`). For the tests that run this binary again as a child.
+pub fn test_name(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_binary, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
     }
 }
 

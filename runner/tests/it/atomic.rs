@@ -1,9 +1,7 @@
 //! Fault injection: a migration that fails part-way leaves the schema and the
 //! bookkeeping exactly as they were, on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration_runner::{Operation, Options};
 use pretty_assertions::assert_eq;

@@ -2,12 +2,10 @@
 //! apply each migration exactly once; the lock is keyed by the database object, not its
 //! spelling; the schema is an identifier, never SQL.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration_runner::{Error, Operation, Options};
 use pretty_assertions::assert_eq;

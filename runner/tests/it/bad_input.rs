@@ -3,11 +3,9 @@
 //! read-only command wrote nothing. Run in-process, so the output is exactly what the
 //! CLI printed.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use pretty_assertions::assert_eq;
 use rstest::rstest;

@@ -2,9 +2,7 @@
 //! vocabulary and hostile values, the exit code is always 0, 1 or 2, and the secret in
 //! any URL given never reaches its output.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 
 const SECRET: &str = "S3cretPw";

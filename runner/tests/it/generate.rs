@@ -3,15 +3,13 @@
 //! Only the new file is formatted, symlinks and modes are kept, and concurrent runs lose
 //! no registration.
 
-mod common;
-
 #[path = "generated/m20240102_000000_add_widget.rs"]
 mod m20240102_000000_add_widget;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use migration_runner::cli::generate::template;
 use pretty_assertions::assert_eq;
 use sea_orm_migration::prelude::*;
@@ -40,7 +38,7 @@ fn the_file_compiled_here_is_the_template() {
 #[test]
 fn the_template_is_already_formatted() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/generated")
+        .join("tests/it/generated")
         .join(format!("{GENERATED}.rs"));
     match std::process::Command::new("rustfmt")
         .args(["--check", "--edition", "2024"])
@@ -91,8 +89,8 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
-const REPO_LIB: &str = include_str!("../../migration/src/lib.rs");
-const REPO_MOD: &str = include_str!("../../migration/src/migrations/mod.rs");
+const REPO_LIB: &str = include_str!("../../../migration/src/lib.rs");
+const REPO_MOD: &str = include_str!("../../../migration/src/migrations/mod.rs");
 
 /// A copy of this repository's migration crate layout (`src/lib.rs` with its
 /// `migrations!` list, `src/migrations/mod.rs`, one file per migration).
@@ -478,12 +476,13 @@ fn generate_in_a_child_process() {
 fn at_once(migrations: &Path, names: &[String]) -> Vec<Result<String, String>> {
     let start = tempfile::tempdir().expect("tempdir");
     let this = std::env::current_exe().expect("the test binary");
+    let child = test_name(module_path!(), "generate_in_a_child_process");
     let children: Vec<std::process::Child> = names
         .iter()
         .enumerate()
         .map(|(index, name)| {
             std::process::Command::new(&this)
-                .args(["--exact", "generate_in_a_child_process", "--ignored"])
+                .args(["--exact", &child, "--ignored"])
                 .args(["--nocapture", "--test-threads=1"])
                 .env(CHILD_DIR, migrations)
                 .env(CHILD_NAME, name)

@@ -2,9 +2,7 @@
 //! nothing; `-v` prints each statement as it runs. On both backends, what the dry run
 //! printed is what the real run then executes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration_runner::Options;
 use pretty_assertions::assert_eq;

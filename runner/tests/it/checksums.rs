@@ -1,11 +1,9 @@
 //! Checksums see every edit: of a data-dependent `up` (through the source file), of a
 //! `down` (source and dry-run SQL), and say which migrations they cannot cover.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration_runner::{
     CHECKSUM_HISTORY_TABLE, ChecksumPart, Error, MigrationState, Operation, Options, Sources,
