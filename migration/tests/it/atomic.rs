@@ -2,9 +2,7 @@
 //! the schema and the bookkeeping exactly as they were, on both backends, whether it is
 //! run by sea-orm's `Migrator::up` or by the safe runner (`migration_runner::up`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::{Backend, TestDatabase};
 use migration::sea_orm::DatabaseConnection;
 use migration::{Migrator, MigratorTrait};

@@ -2,9 +2,7 @@
 //! report status and reset independently; `down` drops only a `citext` its `up` created,
 //! and only once no schema uses it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 
 async fn citext_installed(conn: &migration::sea_orm::DatabaseConnection) -> bool {

@@ -2,9 +2,7 @@
 //! `migration_checksums` table in step with `seaql_migrations` through every command,
 //! and reports (status) or refuses (up) applied migrations whose SQL changed.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::{Backend, TestDatabase};
 use migration::{
     Alias, DbErr, Index, MigrationName, MigrationTrait, Migrator, MigratorTrait, SchemaManager,

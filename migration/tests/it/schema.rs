@@ -1,9 +1,7 @@
 //! All 14 migrations produce exactly the spec's schema on both backends, read back from
 //! each database's own catalog, and roll back to nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration::{Migrator, MigratorTrait};
 use pretty_assertions::assert_eq;

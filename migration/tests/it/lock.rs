@@ -2,12 +2,10 @@
 //! database apply every migration exactly once. (The runner's own tests cover the lock's
 //! timeout, its keys and the embedded API.)
 
-mod common;
-
 use std::process::Output;
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use pretty_assertions::assert_eq;
 use rstest::rstest;

@@ -1,9 +1,6 @@
 //! Shared by the migration crate's integration tests.
 
-#![allow(dead_code)] // each test binary uses a different part
-
 pub mod binary;
-#[allow(unused_imports)] // not every test binary runs the binary
 pub use binary::*;
 
 use std::collections::BTreeMap;

@@ -2,9 +2,7 @@
 //! backends: cascades, case-insensitive uniqueness and lookups, partial unique indexes,
 //! NOT NULL and defaults.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use migration::sea_orm::{ConnectionTrait, Statement};
 use rstest::rstest;

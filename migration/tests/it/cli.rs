@@ -1,15 +1,13 @@
 //! The `migration` binary as users run it: the main job on the default SQLite file, every
 //! subcommand, PostgreSQL by URL, and a one-line error (never a panic) for bad input.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use conformance::Backend;
 use conformance::backends::PgSource;
 use migration::sea_orm::DatabaseConnection;
@@ -678,7 +676,7 @@ fn generate_finds_the_migration_crate_from_the_workspace_root_and_from_inside_it
 /// The README's CLI reference and `--help` name the same subcommands and flags.
 #[test]
 fn the_readme_cli_reference_matches_help() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     let start = readme.find("## The migration CLI").expect("the section");
     let section = &readme[start..];
     let section = &section[..section[3..]
