@@ -1,6 +1,6 @@
 //! Every Mermaid diagram the toolkit writes renders with mermaid's own renderer
 //! (`mmdc`): every committed ER diagram (`**/snapshots/schema.md`), the diagrams of the review
-//! reports snapshotted in `conformance/tests/snapshots/`, and a report's diagram built
+//! reports snapshotted in `conformance/tests/it/snapshots/`, and a report's diagram built
 //! here from this repository's snapshots with a dropped column, a renamed table and a
 //! new table. A diagram GitHub would refuse fails here first.
 //!
@@ -143,13 +143,13 @@ fn every_diagram_the_toolkit_writes_renders() {
         let text = std::fs::read_to_string(&page).expect("schema.md");
         add(page.display().to_string(), &text);
     }
-    let reports = root().join("conformance/tests/snapshots");
+    let reports = root().join("conformance/tests/it/snapshots");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&reports)
         .expect("report snapshots")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
             p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("review"))
+                .is_some_and(|n| n.to_string_lossy().starts_with("it__review"))
         })
         .collect();
     files.sort();

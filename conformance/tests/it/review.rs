@@ -6,8 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-mod common;
-use common::run;
+use crate::common::run;
 use conformance::review::{self, ReviewError};
 use conformance::{SnapshotMode, Suite};
 use sea_orm_migration::prelude::*;

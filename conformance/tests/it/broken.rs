@@ -8,9 +8,7 @@ use conformance::{Backend, SnapshotMode, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
 
-#[macro_use]
-mod common;
-use common::{Sql, findings};
+use crate::common::{self, Sql, findings};
 
 /// Raw SQL in a transaction on both backends (these tests' migrations ask for one).
 const fn sql(

@@ -9,9 +9,7 @@ use conformance::{Backend, Suite, SuiteOutcome, fresh_database};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
-#[macro_use]
-mod common;
-use common::{CREATE_ITEMS, Sql, run, sql};
+use crate::common::{self, CREATE_ITEMS, Sql, run, sql};
 
 /// A migrator: the items table, then `up` whose `down` forgets something.
 macro_rules! leaves_behind {

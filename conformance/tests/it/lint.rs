@@ -7,8 +7,7 @@ use conformance::checks::{AllowList, Check, Finding};
 use conformance::{Backend, Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
 
-mod common;
-use common::Sql;
+use crate::common::{self, Sql};
 
 const ADD_WEIGHT: &str = "ALTER TABLE items ADD COLUMN weight integer NOT NULL";
 const INDEX_ITEMS: &str = "CREATE INDEX idx_items_label ON items (label)";

@@ -1,6 +1,5 @@
 //! What the harness's integration tests share: a migration of raw SQL, the `migrator!`
 //! macro, and running a suite that may find no PostgreSQL.
-#![allow(dead_code, unused_macros)] // each test binary uses its own part
 
 use conformance::checks::{Check, Finding};
 use conformance::{Suite, SuiteOutcome};

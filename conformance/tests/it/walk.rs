@@ -10,9 +10,7 @@ use rstest::rstest;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-#[macro_use]
-mod common;
-use common::findings;
+use crate::common::{self, findings};
 
 /// What one direction of a test migration does.
 #[derive(Clone, Copy)]
