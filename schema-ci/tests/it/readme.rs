@@ -3,11 +3,7 @@
 //! `# fixtures/...`) must be that file's text, so the README cannot drift from code that
 //! is known to build and pass.
 
-use std::path::PathBuf;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::common::workspace;
 
 /// `(file, block)` for every fenced block of `markdown` that starts by naming a file.
 fn file_blocks(markdown: &str) -> Vec<(String, String)> {

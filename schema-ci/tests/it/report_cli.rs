@@ -2,21 +2,15 @@
 //! stdout and appended to `$GITHUB_STEP_SUMMARY`; a clear error for a base git does
 //! not know.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::common::schema_ci;
 use conformance::review::MARKER;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn report(args: &[&str], summary: Option<&std::path::Path>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_schema-ci"));
+    let mut command = schema_ci("report");
     command
-        .arg("report")
         .args(args)
-        .current_dir(workspace())
         .env("CONFORMANCE_SNAPSHOTS", "compare")
         .env_remove("GITHUB_STEP_SUMMARY");
     if let Some(path) = summary {

@@ -1,13 +1,9 @@
 //! `cargo run -p schema-ci -- verify` as CI runs it: the table, and the exit code.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::common::schema_ci;
 use migration::{Migrator, MigratorTrait};
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// `verify ARGS` from the workspace root, comparing snapshots as CI does.
 fn verify(args: &[&str]) -> Output {
@@ -15,10 +11,8 @@ fn verify(args: &[&str]) -> Output {
 }
 
 fn verify_in_mode(mode: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_schema-ci"))
-        .arg("verify")
+    schema_ci("verify")
         .args(args)
-        .current_dir(workspace())
         .env("CONFORMANCE_SNAPSHOTS", mode)
         .output()
         .expect("run the conformance binary")

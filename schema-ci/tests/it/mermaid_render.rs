@@ -10,15 +10,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::common::workspace;
 use conformance::Backend;
 use conformance::review::render::{
     RenderError, mermaid_blocks, mermaid_required, mmdc_available, render_all,
 };
 use conformance::review::{BackendSnapshots, BaseSnapshots, Current, Report, snapshot_body};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// False (after saying so) when `mmdc` is missing and may be.
 fn renderer_here() -> bool {
@@ -36,7 +33,7 @@ fn renderer_here() -> bool {
 
 /// This repository's committed snapshots of one backend.
 fn committed(backend: Backend) -> BackendSnapshots {
-    let dir = root().join("snapshots").join(backend.name());
+    let dir = workspace().join("snapshots").join(backend.name());
     let mut out = BackendSnapshots::default();
     for entry in std::fs::read_dir(&dir).expect("snapshot folder") {
         let path = entry.expect("entry").path();
@@ -134,7 +131,7 @@ fn every_diagram_the_toolkit_writes_renders() {
             diagrams.push((label.clone(), block));
         }
     };
-    let pages = diagram_pages(&root(), 0);
+    let pages = diagram_pages(&workspace(), 0);
     assert!(
         pages.iter().any(|p| p.ends_with("snapshots/schema.md")),
         "{pages:?}"
@@ -143,7 +140,7 @@ fn every_diagram_the_toolkit_writes_renders() {
         let text = std::fs::read_to_string(&page).expect("schema.md");
         add(page.display().to_string(), &text);
     }
-    let reports = root().join("conformance/tests/it/snapshots");
+    let reports = workspace().join("conformance/tests/it/snapshots");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&reports)
         .expect("report snapshots")
         .map(|e| e.expect("entry").path())
