@@ -1,7 +1,5 @@
 //! Shared by the entity tests: migrated databases and full rows for every table.
 
-#![allow(dead_code)] // each test binary uses a different part
-
 pub mod rows;
 
 use std::fmt::Debug;

@@ -1,10 +1,8 @@
 //! The four foreign keys as relations: `find_with_related` (HasMany) and
 //! `find_also_related` (BelongsTo) load on both backends, and deletes cascade.
 
-mod common;
-
-use common::rows::{self, CONFIG_ID, SERVER_ID, parent_config, parent_server};
-use common::{insert_all, migrated};
+use crate::common::rows::{self, CONFIG_ID, SERVER_ID, parent_config, parent_server};
+use crate::common::{insert_all, migrated};
 use conformance::Backend;
 use entity::generated::*;
 use pretty_assertions::assert_eq;

@@ -3,12 +3,10 @@
 //! unknown string fails to load with an error naming it, and the migrations' string
 //! defaults load as the right variant.
 
-mod common;
-
 use std::fmt::Debug;
 
-use common::rows::{self, SERVER_ID, parent_server};
-use common::{insert_all, insert_and_read_back, migrated};
+use crate::common::rows::{self, SERVER_ID, parent_server};
+use crate::common::{insert_all, insert_and_read_back, migrated};
 use conformance::Backend;
 use entity::generated::enums::*;
 use entity::generated::*;

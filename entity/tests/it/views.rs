@@ -1,12 +1,10 @@
 //! Pattern B views: the SQL they send (no salt, no nonce, a ciphertext only inside
 //! the `IS NOT NULL` of its flag) and the `has_*` flags they compute on real databases.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::rows::{self, parent_config, parent_server};
-use common::{insert_all, migrated};
+use crate::common::rows::{self, parent_config, parent_server};
+use crate::common::{insert_all, migrated};
 use conformance::Backend;
 use entity::generated::*;
 use entity::views::*;

@@ -1,10 +1,8 @@
 //! Encrypted Pattern B values through real databases: they round-trip, and a wrong key
 //! or a changed cell is a clean error.
 
-mod common;
-
-use common::rows;
-use common::{insert_all, migrated};
+use crate::common::rows;
+use crate::common::{insert_all, migrated};
 use conformance::Backend;
 use entity::crypto::{self, CryptoError, EncryptedValue, MasterKey};
 use entity::generated::*;

@@ -2,10 +2,8 @@
 //! equal, on SQLite and PostgreSQL: JSON, booleans, big integers, timestamps with
 //! offsets and NULLs survive the trip.
 
-mod common;
-
-use common::rows::{self, parent_config, parent_server};
-use common::{insert_all, insert_and_read_back, migrated};
+use crate::common::rows::{self, parent_config, parent_server};
+use crate::common::{insert_all, insert_and_read_back, migrated};
 use conformance::Backend;
 use entity::generated::*;
 use pretty_assertions::assert_eq;

@@ -2,10 +2,8 @@
 //! the entities: `ColumnTrait` filters ignore case on both backends, values keep their
 //! case, and the unique indexes over them ignore case.
 
-mod common;
-
-use common::rows::{self, parent_server};
-use common::{insert_all, migrated};
+use crate::common::rows::{self, parent_server};
+use crate::common::{insert_all, migrated};
 use conformance::Backend;
 use entity::generated::*;
 use pretty_assertions::assert_eq;
