@@ -1,5 +1,5 @@
-//! The text rules, shape by shape (nothing is ever registered in this test binary), and
-//! the readings of `secrets_of`.
+//! The text rules, shape by shape (nothing is ever registered in this test process: the
+//! tests that register run in processes of their own), and the readings of `secrets_of`.
 
 use secret_redact::{redact, secrets_of};
 

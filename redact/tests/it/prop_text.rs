@@ -1,9 +1,8 @@
-//! The text rules alone (nothing is ever registered in this test binary): every
-//! well-formed shape is masked, whatever the password holds.
+//! The text rules alone (nothing is ever registered in this test process: the tests that
+//! register run in processes of their own): every well-formed shape is masked, whatever
+//! the password holds.
 
-mod common;
-
-use common::{encoded_urls, key_values, leak, messages, password, raw_urls_without_space};
+use crate::common::{encoded_urls, key_values, leak, messages, password, raw_urls_without_space};
 use proptest::prelude::*;
 use secret_redact::redact;
 

@@ -1,5 +1,5 @@
-//! Passwords, targets and leak checks shared by the property tests.
-#![allow(dead_code)]
+//! Passwords, targets and leak checks shared by the property tests, and the process of
+//! their own that the tests registering secrets run in.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -146,4 +146,26 @@ pub fn leak(shown: &str, password: &str) -> Option<String> {
         .filter(|w| w.iter().any(char::is_ascii_uppercase))
         .map(|w| w.iter().collect::<String>())
         .find(|w| shown.contains(w.as_str()))
+}
+
+/// Runs the ignored tests of `module` (its `module_path!()`) in a process of their own:
+/// this test binary again, filtered to them. The registry is process-wide and only
+/// grows, so what a test registers is masked in every later test of its process; tests
+/// that register run apart from the ones that expect text left as it is, and from each
+/// other. Asserts that they ran and passed, showing their output otherwise.
+pub fn run_ignored_in_child(module: &str) {
+    let filter = match module.split_once("::") {
+        Some((_binary, path)) => format!("{path}::"),
+        None => panic!("{module} is not a module of the test binary"),
+    };
+    let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([filter.as_str(), "--ignored"])
+        .output()
+        .expect("run the test binary again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stdout.contains("running 0 tests"),
+        "the tests of {filter} in a process of their own:\n{stdout}{stderr}"
+    );
 }

@@ -1,9 +1,13 @@
 //! The registry. Every test registers secrets of its own (made of a tag no other test
-//! uses), since what one registers is masked in all the others.
+//! uses), since what one registers is masked in all the others. They run in a process of
+//! their own (this test binary run again, by [`in_a_process_of_their_own`]): what they
+//! register would be masked in the text rules' tests too, and `prop_registered`'s
+//! registrations in theirs.
 
 use secret_redact::{MASK, redact, register_secret, register_secrets_of};
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn masks_a_registered_secret_in_every_form() {
     register_secret("k7 q/r@Zp1");
     for text in [
@@ -22,6 +26,7 @@ fn masks_a_registered_secret_in_every_form() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn masks_a_registered_secret_anywhere() {
     register_secret("Wq9vXk");
     assert_eq!(
@@ -31,6 +36,7 @@ fn masks_a_registered_secret_anywhere() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn masks_overlapping_secrets_whole() {
     register_secret("Ja4mTb");
     register_secret("4mTbYu81");
@@ -38,6 +44,7 @@ fn masks_overlapping_secrets_whole() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn ignores_an_empty_secret() {
     register_secret("");
     register_secrets_of("");
@@ -45,6 +52,7 @@ fn ignores_an_empty_secret() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn masks_what_the_rules_cannot_see() {
     register_secrets_of("postgres:app:Hv2 Rq@db/app");
     assert_eq!(
@@ -61,6 +69,7 @@ fn masks_what_the_rules_cannot_see() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn masks_the_url_crate_serialization_of_a_registered_target() {
     let target = "postgres://app:Fy6 d\"e@db/app";
     register_secrets_of(target);
@@ -74,6 +83,7 @@ fn masks_the_url_crate_serialization_of_a_registered_target() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn registers_nothing_for_a_target_without_password() {
     let targets = [
         "sqlite://data/app.sqlite?mode=rwc",
@@ -90,6 +100,7 @@ fn registers_nothing_for_a_target_without_password() {
 }
 
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn registers_from_many_threads() {
     let threads: Vec<_> = (0..8)
         .map(|i| {
@@ -107,10 +118,16 @@ fn registers_from_many_threads() {
 
 /// A password equal to a URL scheme is masked everywhere but as the scheme itself.
 #[test]
+#[ignore = "run in a process of its own by in_a_process_of_their_own"]
 fn a_password_equal_to_a_scheme_leaves_urls_readable() {
     register_secrets_of("postgres://admin:postgresql@db/app");
     assert_eq!(
         redact("cannot connect to postgresql://admin@db/app with postgresql"),
         "cannot connect to postgresql://admin@db/app with ***"
     );
+}
+
+#[test]
+fn in_a_process_of_their_own() {
+    crate::common::run_ignored_in_child(module_path!());
 }

@@ -1,0 +1,10 @@
+//! secret-redact's integration tests, one binary: the text rules, shape by shape and under
+//! random passwords, and the registry. The tests that register secrets run in processes
+//! of their own (common::run_ignored_in_child), since the registry is process-wide.
+
+mod common;
+
+mod prop_registered;
+mod prop_text;
+mod registry;
+mod shapes;
