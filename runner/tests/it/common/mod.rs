@@ -210,6 +210,24 @@ pub fn test_name(module: &str, name: &str) -> String {
     }
 }
 
+/// Runs the ignored tests of `module` (its `module_path!()`) in a process of their own:
+/// this test binary again, filtered to them; for tests whose traces are process-wide and
+/// permanent (the passwords the CLI registers with `secret_redact`). Asserts that they ran
+/// and passed, showing their output otherwise.
+pub fn run_ignored_in_child(module: &str) {
+    let filter = test_name(module, "");
+    let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([filter.as_str(), "--ignored"])
+        .output()
+        .expect("run the test binary again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stdout.contains("running 0 tests"),
+        "the tests of {filter} in a process of their own:\n{stdout}{stderr}"
+    );
+}
+
 /// Asserts exit code 1 with exactly one `error:` line containing every needle.
 pub fn assert_fails_with(run: &Run, needles: &[&str]) {
     assert_eq!(
