@@ -2,7 +2,7 @@
 # Installs mermaid's own renderer (mmdc) and the chromium it drives, for the test that
 # renders every Mermaid diagram the toolkit writes. Idempotent: does nothing when mmdc
 # is already on PATH. Puppeteer's bundled browser cannot be downloaded here, so the
-# distribution's chromium is used instead (see conformance/tests/mermaid_render.rs).
+# distribution's chromium is used instead (see schema-ci/tests/it/mermaid_render.rs).
 set -euo pipefail
 
 if command -v mmdc >/dev/null 2>&1; then

@@ -1,0 +1,13 @@
+//! The harness's integration tests, one binary (sea-orm, sqlx and testcontainers linked
+//! once): one module per subject, the raw-SQL migration and `migrator!` in `common`.
+
+#[macro_use]
+mod common;
+
+mod broken;
+mod catalog_kinds;
+mod lint;
+mod review;
+mod review_parse;
+mod review_text;
+mod walk;

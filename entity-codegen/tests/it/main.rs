@@ -1,0 +1,3 @@
+//! entity-codegen's integration tests: the committed entities against the generator.
+
+mod drift;
