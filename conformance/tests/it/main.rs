@@ -7,6 +7,8 @@ mod common;
 mod broken;
 mod catalog_kinds;
 mod lint;
+mod populate_types;
+mod populated;
 mod review;
 mod review_parse;
 mod review_text;

@@ -75,8 +75,7 @@ pub(super) async fn seed_table(
         Err(why) => return Ok(Outcome::NotSeeded(why)),
     };
     let unique = unique_columns(table);
-    let mut written = 0;
-    for row in 0..rows {
+    for (written, row) in (0..rows).enumerate() {
         let cells = match build_row(table, &plans, &parents, &unique, row, seed) {
             Ok(cells) => cells,
             Err(why) if written == 0 => return Ok(Outcome::NotSeeded(why)),
@@ -94,7 +93,6 @@ pub(super) async fn seed_table(
                 Outcome::Partly { rows: written, why }
             });
         }
-        written += 1;
     }
     Ok(Outcome::Seeded)
 }

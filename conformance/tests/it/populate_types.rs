@@ -8,9 +8,7 @@ use rstest::rstest;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-#[macro_use]
-mod common;
-use common::{findings, outcome};
+use crate::common::{findings, outcome};
 
 /// Rows the suite is asked for per table.
 const ROWS: usize = 3;

@@ -7,9 +7,7 @@ use conformance::{Backend, Populate, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
 
-#[macro_use]
-mod common;
-use common::{Sql, findings, outcome, sql};
+use crate::common::{Sql, findings, outcome, sql};
 
 /// `items` with a key, a label, a status from a CHECK list of two values, a code and
 /// a nullable note.
