@@ -123,7 +123,8 @@ enum Command {
 /// The live database `drift` and `baseline` operate on.
 #[derive(Debug, clap::Args)]
 struct LiveArgs {
-    /// The database: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
+    /// The database: sqlite://PATH or postgres://USER@HOST:PORT/DB (a password after the
+    /// user is never shown).
     #[arg(
         short = 'u',
         long = "database-url",
@@ -329,8 +330,10 @@ async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
 
 /// `drift`: 0 the same, 1 drift, 2 nothing compared.
 async fn drift<M: MigratorTrait>(suite: Suite<M>, live: LiveArgs) -> ExitCode {
-    let mut options = DriftOptions::default();
-    options.schema = live.schema.clone();
+    let mut options = DriftOptions {
+        schema: live.schema.clone(),
+        ..DriftOptions::default()
+    };
     let outcome = async {
         options.allow_list = allow_list(&suite, live.allow_list.as_deref())?;
         crate::ops::drift::<M>(&live.url, &options).await
@@ -353,8 +356,12 @@ async fn baseline<M: MigratorTrait>(
     force: bool,
     sources: migration_runner::Sources,
 ) -> ExitCode {
-    let mut options = BaselineOptions::default().force(force).sources(sources);
-    options.schema = live.schema.clone();
+    let mut options = BaselineOptions {
+        schema: live.schema.clone(),
+        ..BaselineOptions::default()
+    }
+    .force(force)
+    .sources(sources);
     let outcome = async {
         options.allow_list = allow_list(&suite, live.allow_list.as_deref())?;
         crate::ops::baseline::<M>(&live.url, to, &options).await
