@@ -65,13 +65,15 @@ impl Scope {
 /// Whether `key` is `table` or an object of it: its constraints, triggers, policies and
 /// row security (`table.name`), comments on it or its columns.
 fn belongs_to(key: &ObjectKey, table: &str) -> bool {
-    let name = match key.kind {
-        // `table items`, `column items.label`, `constraint items.items_pkey`.
-        ObjectKind::Comment => key.name.split_once(' ').map_or("", |(_, rest)| rest),
-        _ => key.name.as_str(),
-    };
-    name == table
-        || name
+    if key.kind == ObjectKind::Comment {
+        // `table items`, `column items.label`, `constraint items_pkey on items`.
+        return mentions(&key.name, table, |rest| {
+            rest.is_empty() || rest.starts_with('.')
+        });
+    }
+    key.name == table
+        || key
+            .name
             .strip_prefix(table)
             .is_some_and(|rest| rest.starts_with('.'))
 }
@@ -83,12 +85,22 @@ fn in_schema(key: &ObjectKey, schema: &str) -> bool {
     match key.kind {
         ObjectKind::Extension => true,
         ObjectKind::Schema => key.name == schema,
-        ObjectKind::Comment => key
-            .name
-            .split_once(' ')
-            .is_some_and(|(_, rest)| rest.starts_with(&qualified) || rest == schema),
+        // The object's identity as PostgreSQL writes it: `column app.items.a`,
+        // `constraint items_pkey on app.items`, `function app.f(integer)`, `schema app`.
+        ObjectKind::Comment => {
+            key.name == format!("schema {schema}") || mentions(&key.name, &qualified, |_| true)
+        }
         _ => key.name.starts_with(&qualified),
     }
+}
+
+/// Whether `name` holds `word` where a name starts (after a space, `(` or `,`) and
+/// `then` accepts what follows it.
+fn mentions(name: &str, word: &str, then: impl Fn(&str) -> bool) -> bool {
+    name.match_indices(word).any(|(at, _)| {
+        let starts = name[..at].ends_with([' ', '(', ',']);
+        starts && then(&name[at + word.len()..])
+    })
 }
 
 #[cfg(test)]
@@ -111,6 +123,11 @@ mod tests {
             "seaql_migrations.seaql_migrations_pkey"
         )));
         assert!(!scope.keeps(&key(ObjectKind::Comment, "column seaql_migrations.version")));
+        assert!(!scope.keeps(&key(
+            ObjectKind::Comment,
+            "constraint seaql_migrations_pkey on seaql_migrations"
+        )));
+        assert!(scope.keeps(&key(ObjectKind::Comment, "table seaql_migrations_archive")));
         assert!(scope.keeps(&key(ObjectKind::Table, "seaql_migrations_archive")));
         assert!(scope.keeps(&key(ObjectKind::Index, "idx_items")));
         assert!(!scope.keeps(&key(ObjectKind::AutoincrementCounter, "items")));
@@ -126,6 +143,11 @@ mod tests {
         assert!(scope.keeps(&key(ObjectKind::Schema, "app")));
         assert!(scope.keeps(&key(ObjectKind::Extension, "citext")));
         assert!(scope.keeps(&key(ObjectKind::Comment, "column app.items.a")));
+        assert!(scope.keeps(&key(ObjectKind::Comment, "policy p on app.items")));
+        assert!(scope.keeps(&key(ObjectKind::Comment, "materialized view app.totals")));
+        assert!(scope.keeps(&key(ObjectKind::Comment, "schema app")));
+        assert!(!scope.keeps(&key(ObjectKind::Comment, "column other.items.a")));
+        assert!(!scope.keeps(&key(ObjectKind::Comment, "column myapp.items.a")));
         assert!(!scope.keeps(&key(ObjectKind::Table, "other.items")));
         assert!(!scope.keeps(&key(ObjectKind::Table, "items")));
         assert!(!scope.keeps(&key(ObjectKind::Schema, "other")));
