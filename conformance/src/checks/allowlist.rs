@@ -103,6 +103,30 @@ impl Equivalence {
             .join(" ")
     }
 
+    /// Parses `sqlite: TYPE = postgres: TYPE`, what follows `equivalent `.
+    fn parse(pair: &str, reason: &str, line: usize) -> Result<Self, String> {
+        let (sqlite, postgres) = pair
+            .split_once('=')
+            .ok_or("an equivalence needs `=` between its two types")?;
+        let side = |text: &str, backend: &str| -> Result<String, String> {
+            let ty = text
+                .trim()
+                .strip_prefix(backend)
+                .and_then(|rest| rest.trim_start().strip_prefix(':'))
+                .ok_or_else(|| format!("expected `{backend}:` before a type"))?;
+            if ty.trim().is_empty() {
+                return Err(format!("the {backend} type is empty"));
+            }
+            Ok(Self::signature(ty, None))
+        };
+        Ok(Self {
+            sqlite: side(sqlite, "sqlite")?,
+            postgres: side(postgres, "postgres")?,
+            reason: reason.to_owned(),
+            line,
+        })
+    }
+
     /// Whether this equivalence covers the given SQLite and PostgreSQL texts.
     pub fn matches(&self, sqlite: &str, postgres: &str) -> bool {
         self.sqlite == sqlite && self.postgres == postgres
@@ -284,26 +308,8 @@ impl AllowList {
                 return Err(syntax("the reason after `#` is empty"));
             }
             if let Some(pair) = entry.trim().strip_prefix("equivalent ") {
-                let (sqlite, postgres) = pair
-                    .split_once('=')
-                    .ok_or_else(|| syntax("an equivalence needs `=` between its two types"))?;
-                let side = |text: &str, backend: &str| -> Result<String, AllowListError> {
-                    let ty = text
-                        .trim()
-                        .strip_prefix(backend)
-                        .and_then(|rest| rest.trim_start().strip_prefix(':'))
-                        .ok_or_else(|| syntax(&format!("expected `{backend}:` before a type")))?;
-                    if ty.trim().is_empty() {
-                        return Err(syntax(&format!("the {backend} type is empty")));
-                    }
-                    Ok(Equivalence::signature(ty, None))
-                };
-                equivalences.push(Equivalence {
-                    sqlite: side(sqlite, "sqlite")?,
-                    postgres: side(postgres, "postgres")?,
-                    reason: reason.to_owned(),
-                    line: index + 1,
-                });
+                let equivalence = Equivalence::parse(pair, reason, index + 1);
+                equivalences.push(equivalence.map_err(|e| syntax(&e))?);
                 continue;
             }
             let words: Vec<&str> = entry.split_whitespace().collect();
