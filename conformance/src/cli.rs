@@ -1,6 +1,8 @@
 //! `verify`: every check on every available backend, as a table, with an exit code for CI.
 //! `report --base <ref>`: the schema review of the changes since a commit, as Markdown
 //! ([`crate::review`]), for a pull request's summary and comment.
+//! `drift -u URL` and `baseline --to VERSION -u URL`: a live database against what its
+//! migrations make ([`crate::ops`]).
 //! Generic over the migrator, so any project can ship a three-line binary around it:
 //!
 //! ```no_run
@@ -22,7 +24,9 @@ use clap::{Parser, Subcommand};
 use sea_orm_migration::MigratorTrait;
 
 use crate::backends::Backend;
-use crate::checks::Check;
+use crate::checks::{AllowList, Check};
+use crate::error::HarnessError;
+use crate::ops::{BaselineOptions, BaselineOutcome, DriftOptions};
 use crate::snapshots::SnapshotMode;
 use crate::suite::Suite;
 
@@ -88,6 +92,61 @@ enum Command {
         #[arg(long, value_parser = parse_check)]
         skip: Vec<Check>,
     },
+    /// Compare a live database with what its applied migrations make: reads which
+    /// versions its migrations table records, applies exactly those to a throwaway
+    /// database of the same backend, and prints every difference.
+    ///
+    /// Writes nothing to the database (PostgreSQL: one READ ONLY transaction; SQLite:
+    /// opened mode=ro). Exit 0: the same; 1: drift; 2: nothing compared (a usage error,
+    /// a version this migrator does not know, an unreachable database).
+    Drift {
+        #[command(flatten)]
+        live: LiveArgs,
+    },
+    /// Adopt a database made without migrations: when its schema is what the migrations
+    /// up to VERSION make, record them as applied (with their checksums), under the
+    /// runner's lock.
+    ///
+    /// Exit 0: recorded; 1: refused, the schema differs (nothing recorded); 2: nothing
+    /// done (an unknown or ambiguous VERSION, a usage error, an unreachable database).
+    Baseline {
+        /// The last migration to record: its name or the start of exactly one name.
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+        /// Record the versions even though the schema differs (says so loudly).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        live: LiveArgs,
+    },
+}
+
+/// The live database `drift` and `baseline` operate on.
+#[derive(Debug, clap::Args)]
+struct LiveArgs {
+    /// The database: sqlite://PATH or postgres://USER@HOST:PORT/DB (a password after the
+    /// user is never shown).
+    #[arg(
+        short = 'u',
+        long = "database-url",
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    url: String,
+    /// PostgreSQL: the schema the migrations ran in [default: public].
+    #[arg(
+        short = 's',
+        long = "database-schema",
+        env = "DATABASE_SCHEMA",
+        hide_env_values = true,
+        value_name = "SCHEMA"
+    )]
+    schema: Option<String>,
+    /// The allow-list whose `drift KIND NAME  # REASON` lines accept known differences,
+    /// relative to the current folder [default: the project's].
+    #[arg(long)]
+    allow_list: Option<PathBuf>,
 }
 
 /// The backends `--backend` names: `all`, or one by its name ([`Backend::name`]).
@@ -128,14 +187,37 @@ pub async fn main<M: MigratorTrait>() -> ExitCode {
 /// Like [`main`], starting from a suite a project configured (its allow-list, say);
 /// command-line arguments override it.
 pub async fn main_with<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
+    main_with_sources(suite, migration_runner::Sources::none()).await
+}
+
+/// Like [`main_with`], with the migrations' source files (the runner's
+/// `migration_sources!`), which `baseline` records in their checksums.
+pub async fn main_with_sources<M: MigratorTrait>(
+    suite: Suite<M>,
+    sources: migration_runner::Sources,
+) -> ExitCode {
+    // Every password a URL argument holds is masked in all output from now on, clap's
+    // messages included.
+    for arg in std::env::args_os().chain(std::env::var_os("DATABASE_URL")) {
+        secret_redact::register_secrets_of(&arg.to_string_lossy());
+    }
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            let text = secret_redact::redact(&e.render().to_string());
+            if e.use_stderr() {
+                let _ = write!(std::io::stderr(), "{text}");
+                return ExitCode::from(2);
+            }
+            print!("{text}");
+            return ExitCode::SUCCESS;
         }
     };
     match args.command {
+        Command::Drift { live } => drift::<M>(suite, live).await,
+        Command::Baseline { to, force, live } => {
+            baseline::<M>(suite, live, &to, force, sources).await
+        }
         Command::Verify {
             backend,
             snapshots,
@@ -250,6 +332,91 @@ async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
         println!("verify: FAILED");
         ExitCode::FAILURE
     }
+}
+
+/// `drift`: 0 the same, 1 drift, 2 nothing compared.
+async fn drift<M: MigratorTrait>(suite: Suite<M>, live: LiveArgs) -> ExitCode {
+    let mut options = DriftOptions {
+        schema: live.schema.clone(),
+        ..DriftOptions::default()
+    };
+    let outcome = async {
+        options.allow_list = allow_list(&suite, live.allow_list.as_deref())?;
+        crate::ops::drift::<M>(&live.url, &options).await
+    }
+    .await;
+    match outcome {
+        Ok(report) => {
+            print!("{}", secret_redact::redact(&report.to_string()));
+            ExitCode::from(u8::from(report.has_drift()))
+        }
+        Err(e) => usage_failure(&e),
+    }
+}
+
+/// `baseline`: 0 recorded, 1 refused, 2 nothing done.
+async fn baseline<M: MigratorTrait>(
+    suite: Suite<M>,
+    live: LiveArgs,
+    to: &str,
+    force: bool,
+    sources: migration_runner::Sources,
+) -> ExitCode {
+    let mut options = BaselineOptions {
+        schema: live.schema.clone(),
+        ..BaselineOptions::default()
+    }
+    .force(force)
+    .sources(sources);
+    let outcome = async {
+        options.allow_list = allow_list(&suite, live.allow_list.as_deref())?;
+        crate::ops::baseline::<M>(&live.url, to, &options).await
+    }
+    .await;
+    match outcome {
+        Ok(report) => {
+            print!("{}", secret_redact::redact(&report.to_string()));
+            match report.outcome {
+                BaselineOutcome::Refused => ExitCode::FAILURE,
+                BaselineOutcome::Forced => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "WARNING: baseline --force recorded versions over a schema that differs"
+                    );
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(e) => usage_failure(&e),
+    }
+}
+
+/// The allow-list given on the command line (which must exist), else the project's.
+fn allow_list<M: MigratorTrait>(
+    suite: &Suite<M>,
+    given: Option<&std::path::Path>,
+) -> Result<AllowList, HarnessError> {
+    match given {
+        Some(path) => {
+            let path = std::env::current_dir().unwrap_or_default().join(path);
+            if !path.is_file() {
+                return Err(HarnessError::MissingAllowList { path });
+            }
+            Ok(AllowList::load(&path)?)
+        }
+        None => suite.config().load_allow_list(),
+    }
+}
+
+/// An error that kept `drift` or `baseline` from comparing: exit 2.
+fn usage_failure(error: &HarnessError) -> ExitCode {
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: {}",
+        secret_redact::redact(&error.to_string())
+    );
+    ExitCode::from(2)
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -44,6 +44,61 @@ pub enum HarnessError {
     /// Setting up a backend failed; holds why.
     Setup(String),
 
+    #[error("{0}")]
+    /// The database to operate on is given wrongly (a malformed URL, an unsupported
+    /// backend, a missing SQLite file, an invalid schema name): a usage error. Holds why,
+    /// with any password masked.
+    BadTarget(String),
+
+    #[error("the migration runner failed: {0}")]
+    /// The migration runner (its connection, lock or bookkeeping) failed; holds why, with
+    /// any password masked.
+    Runner(String),
+
+    #[error(
+        "the database records migrations this migrator does not know: {}; \
+         nothing was compared (is the binary older than the database?)",
+        versions.join(", ")
+    )]
+    /// Applied versions unknown to the migrator: no expected schema can be built.
+    UnknownAppliedVersions {
+        /// The versions, as recorded.
+        versions: Vec<String>,
+    },
+
+    #[error("no migration is named `{given}` or starts with it; nothing was changed")]
+    /// A version given on the command line names no migration.
+    UnknownVersion {
+        /// The version as given.
+        given: String,
+    },
+
+    #[error(
+        "`{given}` is the start of several migrations ({}); give more of the name; \
+         nothing was changed",
+        candidates.join(", ")
+    )]
+    /// A version given on the command line is the start of more than one name.
+    AmbiguousVersion {
+        /// The version as given.
+        given: String,
+        /// The names it starts.
+        candidates: Vec<String>,
+    },
+
+    #[error(
+        "the database already records migrations after {target}: {}; baseline adopts a \
+         database up to a version, and records nothing here",
+        versions.join(", ")
+    )]
+    /// `baseline --to VERSION` on a database that records migrations after VERSION.
+    AlreadyBeyond {
+        /// The resolved target version.
+        target: String,
+        /// The recorded versions after it.
+        versions: Vec<String>,
+    },
+
     #[error("{}", crate::checks::describe_db_error(.0))]
     /// A database error (shown with its SQLSTATE, never the server's source line).
     Db(#[from] sea_orm::DbErr),

@@ -17,6 +17,7 @@ pub mod cli;
 mod config;
 pub mod diff;
 pub mod error;
+pub mod ops;
 mod progress;
 mod progress_bar;
 pub mod report;

@@ -13,5 +13,5 @@ async fn main() -> ExitCode {
     let suite = Suite::<Migrator>::new()
         .allow_list(root.join("migration/parity-allowlist.txt"))
         .snapshots(root.join("snapshots"));
-    conformance::cli::main_with(suite).await
+    conformance::cli::main_with_sources(suite, migration::SOURCES).await
 }

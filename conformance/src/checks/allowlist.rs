@@ -37,10 +37,19 @@
 //!
 //! A column matches when its type (and collation, if the line names one) is spelled the
 //! same, ignoring case and repeated spaces. Type and collation are then both accepted.
+//!
+//! A line `drift KIND NAME  # REASON` accepts one known difference between a live
+//! database and what its migrations produce (`drift`, `baseline`: see [`crate::ops`]),
+//! the object named as the harness names it (an [`ObjectKey`]):
+//!
+//! ```text
+//! drift index idx_hotfix  # added by hand during incident 42, kept
+//! ```
 
 use std::path::{Path, PathBuf};
 
 use super::lint::LintOptOut;
+use crate::catalog::{ObjectKey, ObjectKind};
 
 /// One accepted difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,11 +103,106 @@ impl Equivalence {
             .join(" ")
     }
 
+    /// Parses `sqlite: TYPE = postgres: TYPE`, what follows `equivalent `.
+    fn parse(pair: &str, reason: &str, line: usize) -> Result<Self, String> {
+        let (sqlite, postgres) = pair
+            .split_once('=')
+            .ok_or("an equivalence needs `=` between its two types")?;
+        let side = |text: &str, backend: &str| -> Result<String, String> {
+            let ty = text
+                .trim()
+                .strip_prefix(backend)
+                .and_then(|rest| rest.trim_start().strip_prefix(':'))
+                .ok_or_else(|| format!("expected `{backend}:` before a type"))?;
+            if ty.trim().is_empty() {
+                return Err(format!("the {backend} type is empty"));
+            }
+            Ok(Self::signature(ty, None))
+        };
+        Ok(Self {
+            sqlite: side(sqlite, "sqlite")?,
+            postgres: side(postgres, "postgres")?,
+            reason: reason.to_owned(),
+            line,
+        })
+    }
+
     /// Whether this equivalence covers the given SQLite and PostgreSQL texts.
     pub fn matches(&self, sqlite: &str, postgres: &str) -> bool {
         self.sqlite == sqlite && self.postgres == postgres
     }
 }
+
+/// A known difference between a live database and its migrations, accepted with its
+/// reason: `drift KIND NAME  # REASON`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftAllowance {
+    /// The object that may differ (missing, extra or changed).
+    pub object: ObjectKey,
+    /// Why the difference is accepted.
+    pub reason: String,
+    /// The line it was read from.
+    pub line: usize,
+}
+
+impl DriftAllowance {
+    /// Parses the part of a `drift` line between `drift` and the `#`: `KIND NAME`, the
+    /// kind as the harness writes it (`index`, `enum type`, `comment on`...).
+    fn parse(entry: &str, reason: &str, line: usize) -> Result<Self, String> {
+        let entry = entry.trim();
+        let kind = DRIFT_KINDS
+            .iter()
+            .filter(|kind| {
+                entry
+                    .strip_prefix(kind.name())
+                    .is_some_and(|rest| rest.starts_with(char::is_whitespace))
+            })
+            .max_by_key(|kind| kind.name().len())
+            .ok_or_else(|| {
+                let kinds: Vec<&str> = DRIFT_KINDS.iter().map(|k| k.name()).collect();
+                format!(
+                    "expected `drift KIND NAME  # REASON`, KIND one of: {}",
+                    kinds.join(", ")
+                )
+            })?;
+        let name = entry[kind.name().len()..].trim();
+        if name.is_empty() {
+            return Err("expected `drift KIND NAME  # REASON`: the NAME is missing".to_owned());
+        }
+        Ok(Self {
+            object: ObjectKey::new(*kind, name),
+            reason: reason.to_owned(),
+            line,
+        })
+    }
+}
+
+/// Every object kind a `drift` line may name.
+const DRIFT_KINDS: [ObjectKind; 23] = [
+    ObjectKind::Schema,
+    ObjectKind::Extension,
+    ObjectKind::EnumType,
+    ObjectKind::Domain,
+    ObjectKind::CompositeType,
+    ObjectKind::RangeType,
+    ObjectKind::Sequence,
+    ObjectKind::Table,
+    ObjectKind::RowSecurity,
+    ObjectKind::Constraint,
+    ObjectKind::Index,
+    ObjectKind::Trigger,
+    ObjectKind::Policy,
+    ObjectKind::View,
+    ObjectKind::MaterializedView,
+    ObjectKind::ForeignTable,
+    ObjectKind::Function,
+    ObjectKind::Procedure,
+    ObjectKind::Aggregate,
+    ObjectKind::Comment,
+    ObjectKind::Setting,
+    ObjectKind::AutoincrementCounter,
+    ObjectKind::Other,
+];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 /// The parity allow-list: accepted differences between backends.
@@ -111,6 +215,8 @@ pub struct AllowList {
     pub equivalences: Vec<Equivalence>,
     /// `irreversible MIGRATION TABLE[.COLUMN]  # REASON` lines: data loss accepted.
     pub irreversible: Vec<AcceptedLoss>,
+    /// `drift KIND NAME  # REASON` lines: known differences of a live database.
+    pub drift: Vec<DriftAllowance>,
     /// Where it was read from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -175,6 +281,7 @@ impl AllowList {
         let mut lint_opt_outs = Vec::new();
         let mut equivalences = Vec::new();
         let mut irreversible = Vec::new();
+        let mut drift = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -201,29 +308,16 @@ impl AllowList {
                 return Err(syntax("the reason after `#` is empty"));
             }
             if let Some(pair) = entry.trim().strip_prefix("equivalent ") {
-                let (sqlite, postgres) = pair
-                    .split_once('=')
-                    .ok_or_else(|| syntax("an equivalence needs `=` between its two types"))?;
-                let side = |text: &str, backend: &str| -> Result<String, AllowListError> {
-                    let ty = text
-                        .trim()
-                        .strip_prefix(backend)
-                        .and_then(|rest| rest.trim_start().strip_prefix(':'))
-                        .ok_or_else(|| syntax(&format!("expected `{backend}:` before a type")))?;
-                    if ty.trim().is_empty() {
-                        return Err(syntax(&format!("the {backend} type is empty")));
-                    }
-                    Ok(Equivalence::signature(ty, None))
-                };
-                equivalences.push(Equivalence {
-                    sqlite: side(sqlite, "sqlite")?,
-                    postgres: side(postgres, "postgres")?,
-                    reason: reason.to_owned(),
-                    line: index + 1,
-                });
+                let equivalence = Equivalence::parse(pair, reason, index + 1);
+                equivalences.push(equivalence.map_err(|e| syntax(&e))?);
                 continue;
             }
             let words: Vec<&str> = entry.split_whitespace().collect();
+            if words.first() == Some(&"drift") {
+                let rest = entry.trim_start().strip_prefix("drift").unwrap_or_default();
+                drift.push(DriftAllowance::parse(rest, reason, index + 1).map_err(|e| syntax(&e))?);
+                continue;
+            }
             if words.first() == Some(&"irreversible") {
                 let [_, migration, path] = words.as_slice() else {
                     return Err(syntax(
@@ -253,6 +347,7 @@ impl AllowList {
             lint_opt_outs,
             equivalences,
             irreversible,
+            drift,
             source: None,
         })
     }
@@ -306,6 +401,35 @@ mod tests {
             err.to_string(),
             "list.txt:1: every opt-out needs a `# reason`; expected `lint MIGRATION RULE  # REASON`"
         );
+    }
+
+    #[test]
+    fn parses_drift_lines_by_the_harness_kinds() {
+        let list = AllowList::parse(
+            "drift index idx_hotfix  # incident 42\n\
+             drift enum type app.mood  # two values added by hand\n\
+             drift comment on column items.Display Name  # edited in psql\n",
+            "x",
+        )
+        .expect("parse");
+        let objects: Vec<String> = list.drift.iter().map(|d| d.object.to_string()).collect();
+        assert_eq!(
+            objects,
+            [
+                "index idx_hotfix",
+                "enum type app.mood",
+                "comment on column items.Display Name"
+            ]
+        );
+        assert_eq!(list.drift[0].reason, "incident 42");
+        assert_eq!(list.drift[1].line, 2);
+        for bad in [
+            "drift idx_hotfix  # no kind\n",
+            "drift index  # no name\n",
+            "drift index idx_hotfix\n",
+        ] {
+            assert!(AllowList::parse(bad, "x").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod walk;
 
 use std::fmt;
 
-pub use allowlist::{AcceptedLoss, AllowList, AllowListError, Equivalence};
+pub use allowlist::{AcceptedLoss, AllowList, AllowListError, DriftAllowance, Equivalence};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub(crate) use failure::correct_backend_guess;

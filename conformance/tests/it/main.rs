@@ -6,6 +6,7 @@ mod common;
 
 mod broken;
 mod catalog_kinds;
+mod drift;
 mod lint;
 mod populate_types;
 mod populated;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod drift_cli;
 mod mermaid_render;
 mod migrator;
 mod readme;
