@@ -434,7 +434,7 @@ fn locks_section(out: &mut String, report: &Report, verify: &SuiteReport) {
         .filter_map(|m| verify.locks.iter().find(|l| l.migration == m.name))
         .map(|measured| {
             let name = &measured.migration;
-            let said = measured.describe(|table| code(table)).unwrap_or_else(|| {
+            let said = measured.describe(code).unwrap_or_else(|| {
                 "no lock stronger than ROW EXCLUSIVE on an existing table, no rewrite".to_owned()
             });
             let rules = squawk_rules(verify, name);
