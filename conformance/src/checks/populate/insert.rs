@@ -97,10 +97,10 @@ pub(super) async fn seed_table(
             }
         };
         rows_out.batch.push(cells);
-        if row < ONE_BY_ONE || rows_out.batch.len() >= size {
-            if let Some(refused) = rows_out.flush().await {
-                return Ok(refused);
-            }
+        if (row < ONE_BY_ONE || rows_out.batch.len() >= size)
+            && let Some(refused) = rows_out.flush().await
+        {
+            return Ok(refused);
         }
     }
     Ok(rows_out.flush().await.unwrap_or(Outcome::Seeded))

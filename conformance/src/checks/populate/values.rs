@@ -188,7 +188,7 @@ pub(super) fn value(
             "{}",
             in_range(n, rule.min.unwrap_or(1.0), rule.max.unwrap_or(999.0))? as i64
         )),
-        Shape::Bool => Cell::Bool(n % 2 == 0),
+        Shape::Bool => Cell::Bool(n.is_multiple_of(2)),
         Shape::Text { max_len } => Cell::Text(text(&column.name, n, *max_len, rule)?),
         Shape::Json => Cell::Json(serde_json::json!({ "n": n + 1 })),
         Shape::Uuid => Cell::Text(format!("00000000-0000-4000-8000-{:012x}", n + 1)),
@@ -204,7 +204,7 @@ pub(super) fn value(
         Shape::Interval => Cell::Text(format!("{} days", n + 1)),
         Shape::Inet => Cell::Text(format!("192.0.2.{}", (n % 254) + 1)),
         Shape::MacAddr => Cell::Text(format!("08:00:2b:01:02:{:02x}", n % 256)),
-        Shape::Bits => Cell::Text(if n % 2 == 0 { "1" } else { "0" }.to_owned()),
+        Shape::Bits => Cell::Text(if n.is_multiple_of(2) { "1" } else { "0" }.to_owned()),
         Shape::Enum(values) => Cell::Text(values.get((n as usize) % values.len().max(1))?.clone()),
         Shape::Array(element) => {
             Cell::Array(vec![value(column, element, &Rule::default(), row, seed)?])
@@ -215,7 +215,7 @@ pub(super) fn value(
 
 /// The `n`-th whole number from `min` up, wrapping within `max`.
 fn in_range(n: u64, min: f64, max: f64) -> Option<f64> {
-    if !(min <= max) {
+    if min.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
         return None;
     }
     let span = (max - min).floor() + 1.0;
