@@ -259,14 +259,14 @@ pub fn locks_json(locks: &[MeasuredLocks], rows_per_table: usize) -> String {
     .to_string()
 }
 
-/// `Duration` as a number of milliseconds (fractions kept) in JSON.
+/// `Duration` as a number of milliseconds in JSON, to the microsecond.
 mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64() * 1000.0)
+        s.serialize_f64(d.as_micros() as f64 / 1000.0)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
