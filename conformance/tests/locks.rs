@@ -263,3 +263,74 @@ async fn without_a_transaction_only_rewrites_and_time_are_measured() {
         "{lines:#?}"
     );
 }
+
+// The rehearsal's rows: after the first three, synthetic rows go in in batches.
+
+migrator!(
+    RefusesOneRow,
+    [
+        sql(
+            "m1_picky",
+            &["CREATE TABLE picky (id integer NOT NULL PRIMARY KEY, CHECK (id <> 10))"],
+            &["DROP TABLE picky"],
+        ),
+        sql("m2_noop", &["SELECT 1"], &[]),
+    ]
+);
+
+migrator!(
+    CountsItsRows,
+    [
+        sql(
+            "m1_wide",
+            &[
+                "CREATE TABLE wide (id integer NOT NULL PRIMARY KEY, code varchar(20) NOT NULL, note text)"
+            ],
+            &["DROP TABLE wide"],
+        ),
+        // Fails (a NULL code) unless the walk put exactly 2500 rows in (the first
+        // three one by one, then batches: 333 rows each on SQLite, 1000 on PostgreSQL).
+        sql(
+            "m2_count",
+            &[
+                "INSERT INTO wide (id, code) SELECT 0, NULL WHERE (SELECT count(*) FROM wide) <> 2500"
+            ],
+            &[],
+        ),
+    ]
+);
+
+#[tokio::test]
+async fn a_row_refused_inside_a_batch_is_named_and_the_rows_before_it_go_in() {
+    let suite = Suite::<RefusesOneRow>::new().populate(conformance::Populate::default().rows(30));
+    let Some(outcome) = outcome(suite).await else {
+        return;
+    };
+    for backend in Backend::ALL {
+        let picky = outcome
+            .report
+            .not_seeded
+            .iter()
+            .find(|n| n.backend == backend && n.table == "picky")
+            .unwrap_or_else(|| panic!("picky seeded whole on {backend}: {}", outcome.report));
+        assert_eq!(picky.rows, 9, "{picky}");
+        assert!(
+            picky.why.starts_with("the database refused row 10: "),
+            "{picky}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn thousands_of_rows_go_in_whole() {
+    let suite = Suite::<CountsItsRows>::new().populate(conformance::Populate::default().rows(2500));
+    let Some(outcome) = outcome(suite).await else {
+        return;
+    };
+    assert!(outcome.report.not_seeded.is_empty(), "{}", outcome.report);
+    // m2_count's up went through on the walk (the round trip meets empty tables).
+    let step = outcome
+        .report
+        .findings_of(conformance::checks::Check::StepReversibility);
+    assert!(step.is_empty(), "{}", outcome.report);
+}
