@@ -65,6 +65,14 @@ enum Command {
         /// parity, lint, snapshots.
         #[arg(long, value_parser = parse_check)]
         skip: Vec<Check>,
+        /// Synthetic rows per table before each migration [default: 3]; a rehearsal on
+        /// bigger tables (`--rows 100000`) makes the measured locks' times meaningful.
+        #[arg(long)]
+        rows: Option<usize>,
+        /// Also write the locks each migration took on PostgreSQL, with its rewrites and
+        /// times, as JSON to this file (relative to the current folder).
+        #[arg(long, value_name = "PATH")]
+        locks_json: Option<PathBuf>,
     },
     /// Write the schema review of the changes since a base commit as Markdown: new and
     /// edited migrations, the schema change per backend with destructive and risky
@@ -224,12 +232,18 @@ pub async fn main_with_sources<M: MigratorTrait>(
             allow_list,
             accept,
             skip,
+            rows,
+            locks_json,
         } => {
             let mut suite = configure(suite, backend, snapshots, allow_list, skip);
             if accept {
                 suite = suite.snapshot_mode(SnapshotMode::Accept);
             }
-            verify(suite).await
+            if let Some(rows) = rows {
+                let populate = suite.config().populate.clone().rows(rows);
+                suite = suite.populate(populate);
+            }
+            verify(suite, locks_json).await
         }
         Command::Report {
             base,
@@ -297,8 +311,9 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
+async fn verify<M: MigratorTrait>(suite: Suite<M>, locks_json: Option<PathBuf>) -> ExitCode {
     let required = suite.config().postgres.required;
+    let rows = suite.config().populate.rows_per_table();
     let bar = crate::progress_bar::ProgressBar::on_terminal(suite.config().ci);
     let suite = match &bar {
         Some(bar) => suite.progress(bar.observer()),
@@ -314,6 +329,12 @@ async fn verify<M: MigratorTrait>(suite: Suite<M>) -> ExitCode {
     };
     let report = outcome.report;
     println!("{report}");
+    if let Some(path) = locks_json {
+        let json = crate::checks::locks::locks_json(&report.locks, rows);
+        if let Err(e) = std::fs::write(&path, json + "\n") {
+            return fail(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
     let missing_required: Vec<&(Backend, String)> = report
         .missing
         .iter()

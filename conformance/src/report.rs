@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::backends::Backend;
-use crate::checks::{Check, Finding, NotRun, NotSeeded};
+use crate::checks::{Check, Finding, MeasuredLocks, NotRun, NotSeeded, locks};
 
 /// Why a backend the caller did not ask for shows as skipped (not worth a line): the
 /// text of [`SkipReason::NotRequested`].
@@ -71,6 +71,8 @@ pub struct SuiteReport {
     pub notes: Vec<String>,
     /// Tables the walk could not fill with synthetic rows, and why.
     pub not_seeded: Vec<NotSeeded>,
+    /// PostgreSQL: what each migration's first `up` locked and rewrote, and its time.
+    pub locks: Vec<MeasuredLocks>,
 }
 
 impl SuiteReport {
@@ -139,6 +141,9 @@ impl fmt::Display for SuiteReport {
         }
         for table in &self.not_seeded {
             writeln!(f, "rows: {table}")?;
+        }
+        for line in locks::verify_lines(&self.locks) {
+            writeln!(f, "{line}")?;
         }
         for finding in &self.findings {
             writeln!(f, "\n{finding}")?;

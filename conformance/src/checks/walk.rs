@@ -42,6 +42,7 @@ use sea_orm_migration::{
 use self::state::{Reader, UpSeen, differs, losses, schema_differs};
 use super::failure::{Cause, StepFailure, guarded, written_for_another};
 use super::lint::lint_step;
+use super::locks::{LockProbe, MeasuredLocks};
 use super::populate::{Irreversible, NotSeeded, Seeder};
 use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
@@ -101,6 +102,9 @@ pub struct BackendRun {
     /// Data a migration's `up` destroys and its `down` cannot bring back; a finding
     /// unless the allow-list accepts it.
     pub irreversible: Vec<Irreversible>,
+    /// PostgreSQL: what each migration's first `up` locked and rewrote, and how long
+    /// it took (see [`MeasuredLocks`]); empty on SQLite.
+    pub locks: Vec<MeasuredLocks>,
 }
 
 /// Runs the walk (on tables holding the default synthetic rows, see
@@ -129,6 +133,7 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
         first_migration_unparsed: false,
         not_seeded: Vec::new(),
         irreversible: Vec::new(),
+        locks: Vec::new(),
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.
@@ -211,9 +216,11 @@ async fn step_walk<M: MigratorTrait>(
             .await?;
         reader.reread(&db.conn, &seeded).await?;
 
-        // up
+        // up, its locks measured (PostgreSQL)
         let migration = migrations[index].as_ref();
-        if let Err(failure) = guarded(recorder.record(apply::<M>(&db.conn, migration, Up))).await {
+        let mut probe = LockProbe::open(&db.conn, backend, &table).await?;
+        let up = apply_measured::<M>(&db.conn, migration, Up, probe.as_mut());
+        if let Err(failure) = guarded(recorder.record(up)).await {
             let failure = failure.at(recorder.last_failed());
             if index == 0 && failure.cause() == Cause::Syntax {
                 db.close().await?;
@@ -238,6 +245,9 @@ async fn step_walk<M: MigratorTrait>(
                 }
                 Err(why) => return stop(run, &names[index + 1..], backend, why),
             }
+        }
+        if let Some(probe) = probe {
+            run.locks.push(probe.finish(&db.conn, name).await?);
         }
         let (up, bookkeeping) = recorder.take_with_bookkeeping();
         let up_delta = reader.after(&db.conn, &up, &bookkeeping).await?;
@@ -481,11 +491,28 @@ async fn apply<M: MigratorTrait>(
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<(), DbErr> {
+    apply_measured::<M>(conn, migration, direction, None).await
+}
+
+/// [`apply`], telling `probe` when the migration starts and letting it read the locks
+/// its transaction holds just before commit (see [`LockProbe`]).
+async fn apply_measured<M: MigratorTrait>(
+    conn: &DatabaseConnection,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+    mut probe: Option<&mut LockProbe>,
+) -> Result<(), DbErr> {
     let in_transaction = Backend::from_db(conn.get_database_backend())
         .is_some_and(|backend| backend.runs_in_transaction(migration));
+    if let Some(probe) = probe.as_deref_mut() {
+        probe.start(in_transaction);
+    }
     if in_transaction {
         let transaction = conn.begin().await?;
         run_and_record::<M, _>(&transaction, migration, direction).await?;
+        if let Some(probe) = probe {
+            probe.before_commit(&transaction).await;
+        }
         transaction.commit().await
     } else {
         run_and_record::<M, _>(conn, migration, direction).await

@@ -46,6 +46,7 @@ pub(super) fn render(report: &Report) -> String {
     }
     if let Some(verify) = &report.verify {
         verify_section(&mut out, verify);
+        locks_section(&mut out, report, verify);
     }
     sql_section(&mut out, report);
     out
@@ -422,6 +423,61 @@ fn verify_section(out: &mut String, verify: &SuiteReport) {
         }
     }
     out.push('\n');
+}
+
+/// What the new and edited migrations' first `up` did on PostgreSQL, measured on the
+/// walk's populated tables, each beside the squawk rules its SQL broke.
+fn locks_section(out: &mut String, report: &Report, verify: &SuiteReport) {
+    let lines: Vec<String> = report
+        .migrations
+        .iter()
+        .filter(|m| m.status != MigrationStatus::Removed)
+        .filter_map(|m| verify.locks.iter().find(|l| l.migration == m.name))
+        .map(|measured| {
+            let name = &measured.migration;
+            let said = measured.describe(code).unwrap_or_else(|| {
+                "no lock stronger than ROW EXCLUSIVE on an existing table, no rewrite".to_owned()
+            });
+            let rules = squawk_rules(verify, name);
+            let beside = if rules.is_empty() {
+                String::new()
+            } else {
+                format!(" (squawk: {})", rules.join(", "))
+            };
+            format!("- {}: measured: {said}{beside}", code(name))
+        })
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "#### Measured locks (postgres)\n\nWhat each new or edited migration's first `up` held on the tables that existed before it, just before commit, on the walk's populated tables; squawk's static findings on the same migration beside it.\n\n{}\n",
+        lines.join("\n")
+    );
+}
+
+/// The squawk rules `migration` broke on PostgreSQL (the lint's own rules left out),
+/// from its findings and from findings grouped over several migrations.
+fn squawk_rules(verify: &SuiteReport, migration: &str) -> Vec<String> {
+    use crate::checks::lint::{IF_EXISTS, NO_OP_DOWN, NO_TRANSACTION};
+    let prefix = format!("{migration}:");
+    let mut rules: Vec<String> = verify
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Lint && f.backend == Some(Backend::Postgres))
+        .filter(|f| {
+            f.migration.as_deref() == Some(migration)
+                || f.message
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&prefix))
+        })
+        .filter_map(|f| f.rule)
+        .filter(|r| ![IF_EXISTS, NO_OP_DOWN, NO_TRANSACTION].contains(&&**r))
+        .map(|r| code(&r))
+        .collect();
+    rules.dedup();
+    rules
 }
 
 /// A table cell for a check's status (a status this version does not know shows as

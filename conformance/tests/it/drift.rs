@@ -2,7 +2,6 @@
 //! a clean database has none, the allow-list accepts what it names, nothing is written
 //! to the live database, and `baseline` records versions only over an equal schema.
 
-
 use crate::common::{Sql, run};
 use conformance::checks::AllowList;
 use conformance::ops::{BaselineOptions, BaselineOutcome, DriftOptions, baseline, drift};

@@ -8,6 +8,7 @@ mod broken;
 mod catalog_kinds;
 mod drift;
 mod lint;
+mod locks;
 mod populate_types;
 mod populated;
 mod review;

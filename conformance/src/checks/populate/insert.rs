@@ -1,6 +1,9 @@
 //! Writing one table's synthetic rows: the parent keys its foreign keys take, each row
-//! built from the column plans, and one `INSERT` per row with every value bound.
-//! PostgreSQL reads the row from one JSON object (`json_populate_record`), so each
+//! built from the column plans, and an `INSERT` with every value bound: one per row for
+//! the first rows, then one per batch of rows (see [`batch_size`]), a batch refused as a
+//! whole going in again row by row to name the row refused.
+//! PostgreSQL reads a row from one JSON object (`json_populate_record`; a batch from
+//! one JSON array, `json_populate_recordset`), so each
 //! value goes through its column type's own input function (enums, arrays, `citext`,
 //! domains alike) and no type name is ever written into the SQL.
 
@@ -75,26 +78,102 @@ pub(super) async fn seed_table(
         Err(why) => return Ok(Outcome::NotSeeded(why)),
     };
     let unique = unique_columns(table);
-    for (written, row) in (0..rows).enumerate() {
+    let mut rows_out = Rows {
+        conn,
+        backend,
+        name,
+        batch: Vec::new(),
+        written: 0,
+    };
+    let size = batch_size(backend, plans.len());
+    for row in 0..rows {
         let cells = match build_row(table, &plans, &parents, &unique, row, seed) {
             Ok(cells) => cells,
-            Err(why) if written == 0 => return Ok(Outcome::NotSeeded(why)),
-            Err(why) => return Ok(Outcome::Partly { rows: written, why }),
+            Err(why) => {
+                if let Some(refused) = rows_out.flush().await {
+                    return Ok(refused);
+                }
+                return Ok(rows_out.stopped(why));
+            }
         };
-        if let Err(err) = conn.execute_raw(insert(name, backend, &cells)).await {
-            let why = format!(
-                "the database refused row {}: {}",
-                row + 1,
-                describe_db_error(&err)
-            );
-            return Ok(if written == 0 {
-                Outcome::NotSeeded(why)
-            } else {
-                Outcome::Partly { rows: written, why }
-            });
+        rows_out.batch.push(cells);
+        if (row < ONE_BY_ONE || rows_out.batch.len() >= size)
+            && let Some(refused) = rows_out.flush().await
+        {
+            return Ok(refused);
         }
     }
-    Ok(Outcome::Seeded)
+    Ok(rows_out.flush().await.unwrap_or(Outcome::Seeded))
+}
+
+/// The first rows of a table go in one by one (a refused one is named at once); the
+/// rest in batches (a rehearsal of 100 000 rows per table takes seconds, not minutes).
+const ONE_BY_ONE: usize = 3;
+/// Rows per batched `INSERT` at most.
+const BATCH_ROWS: usize = 1000;
+/// Bound values per SQLite statement at most (its oldest default limit).
+const SQLITE_VALUES: usize = 999;
+
+/// Rows per batched `INSERT`: PostgreSQL binds one JSON array whatever the size;
+/// SQLite one value per column and row.
+fn batch_size(backend: Backend, columns: usize) -> usize {
+    match backend {
+        Backend::Postgres => BATCH_ROWS,
+        _ => (SQLITE_VALUES / columns.max(1)).clamp(1, BATCH_ROWS),
+    }
+}
+
+/// One table's rows on their way in, in order.
+struct Rows<'a> {
+    conn: &'a DatabaseConnection,
+    backend: Backend,
+    name: &'a str,
+    /// Built, not yet written.
+    batch: Vec<Vec<(String, Cell)>>,
+    written: usize,
+}
+
+impl Rows<'_> {
+    /// Writes the batch: in one statement, or one row at a time when it is one row,
+    /// has no column to write, or was refused as a whole (so that the row the database
+    /// refuses is named, and the rows before it go in as they would one by one).
+    /// `Some` when a row was refused.
+    async fn flush(&mut self) -> Option<Outcome> {
+        let batch = std::mem::take(&mut self.batch);
+        let columns = batch.first().map_or(0, Vec::len);
+        if batch.len() > 1 && columns > 0 {
+            let statement = insert_many(self.name, self.backend, &batch);
+            if self.conn.execute_raw(statement).await.is_ok() {
+                self.written += batch.len();
+                return None;
+            }
+        }
+        for cells in &batch {
+            let statement = insert(self.name, self.backend, cells);
+            if let Err(err) = self.conn.execute_raw(statement).await {
+                let why = format!(
+                    "the database refused row {}: {}",
+                    self.written + 1,
+                    describe_db_error(&err)
+                );
+                return Some(self.stopped(why));
+            }
+            self.written += 1;
+        }
+        None
+    }
+
+    /// The outcome when the rows stop for `why`.
+    fn stopped(&self, why: String) -> Outcome {
+        if self.written == 0 {
+            Outcome::NotSeeded(why)
+        } else {
+            Outcome::Partly {
+                rows: self.written,
+                why,
+            }
+        }
+    }
 }
 
 /// Every column the database does not fill itself, with how it gets its value.
@@ -308,6 +387,55 @@ fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement 
                 .map(|(_, cell)| sqlite_value(cell))
                 .collect::<Vec<_>>(),
         ),
+    }
+}
+
+/// The `INSERT` of several rows with the same columns, in order, every value bound:
+/// on PostgreSQL one JSON array read by `json_populate_recordset`, as [`insert`] reads
+/// one row.
+fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> Statement {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let columns: Vec<String> = rows
+        .first()
+        .map(|cells| cells.iter().map(|(c, _)| quote(c)).collect())
+        .unwrap_or_default();
+    let target = quoted_table(table, backend);
+    match backend {
+        Backend::Postgres => {
+            let records: Vec<Json> = rows
+                .iter()
+                .map(|cells| {
+                    Json::Object(
+                        cells
+                            .iter()
+                            .map(|(c, cell)| (c.clone(), pg_json(cell)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!(
+                    "INSERT INTO {target} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{target}, $1::json)",
+                    cols = columns.join(", ")
+                ),
+                [Value::String(Some(Json::Array(records).to_string()))],
+            )
+        }
+        _ => {
+            let row = format!("({})", vec!["?"; columns.len()].join(", "));
+            Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!(
+                    "INSERT INTO {target} ({}) VALUES {}",
+                    columns.join(", "),
+                    vec![row; rows.len()].join(", ")
+                ),
+                rows.iter()
+                    .flat_map(|cells| cells.iter().map(|(_, cell)| sqlite_value(cell)))
+                    .collect::<Vec<_>>(),
+            )
+        }
     }
 }
 

@@ -216,10 +216,7 @@ pub(super) fn value(
 /// The `n`-th whole number from `min` up, wrapping within `max`.
 fn in_range(n: u64, min: f64, max: f64) -> Option<f64> {
     // NaN bounds or an empty range: nothing fits.
-    if min
-        .partial_cmp(&max)
-        .is_none_or(|o| o == std::cmp::Ordering::Greater)
-    {
+    if min.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
         return None;
     }
     let span = (max - min).floor() + 1.0;
