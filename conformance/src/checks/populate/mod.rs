@@ -220,6 +220,7 @@ impl Seeder {
             rows,
             why,
         };
+        let counters = Counters::read(conn, self.backend).await?;
         for table in parents_first(&fresh, &schema) {
             let outcome = match self.populate.tables.get(&table) {
                 Some(TableRows::Skip(reason)) => Outcome::NotSeeded(format!("skipped: {reason}")),
@@ -247,7 +248,73 @@ impl Seeder {
                 Outcome::NotSeeded(why) => not_seeded.push(report(&table, 0, why)),
             }
         }
+        counters.restore(conn, &fresh).await?;
         Ok(seeded)
+    }
+}
+
+/// SQLite's AUTOINCREMENT counters (`sqlite_sequence`), part of the schema the walk
+/// compares and the snapshots show: the synthetic rows move them, so they are put back
+/// as they were once the rows are in. (The next row still gets a fresh key: SQLite takes
+/// the larger of the counter and the largest key in the table.) PostgreSQL's sequences
+/// are not part of the compared schema.
+struct Counters(Option<BTreeMap<String, i64>>);
+
+impl Counters {
+    async fn read(conn: &DatabaseConnection, backend: Backend) -> Result<Self, HarnessError> {
+        use sea_orm::ConnectionTrait;
+        if backend != Backend::Sqlite {
+            return Ok(Self(None));
+        }
+        let exists = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "SELECT 1 AS x FROM sqlite_master WHERE name = 'sqlite_sequence'",
+            ))
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(Self(None));
+        }
+        let rows = conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "SELECT name, seq FROM sqlite_sequence",
+            ))
+            .await?;
+        let mut counters = BTreeMap::new();
+        for row in rows {
+            counters.insert(row.try_get("", "name")?, row.try_get("", "seq")?);
+        }
+        Ok(Self(Some(counters)))
+    }
+
+    /// Puts the counters of `tables` back as they were read.
+    async fn restore(
+        &self,
+        conn: &DatabaseConnection,
+        tables: &BTreeSet<String>,
+    ) -> Result<(), HarnessError> {
+        use sea_orm::ConnectionTrait;
+        let Some(before) = &self.0 else {
+            return Ok(());
+        };
+        for table in tables {
+            let statement = match before.get(table) {
+                Some(seq) => sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Sqlite,
+                    "UPDATE sqlite_sequence SET seq = ? WHERE name = ?",
+                    [(*seq).into(), table.as_str().into()],
+                ),
+                None => sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Sqlite,
+                    "DELETE FROM sqlite_sequence WHERE name = ?",
+                    [table.as_str().into()],
+                ),
+            };
+            conn.execute_raw(statement).await?;
+        }
+        Ok(())
     }
 }
 
