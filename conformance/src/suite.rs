@@ -9,7 +9,7 @@ use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
 use crate::checks::walk_observed;
 use crate::checks::{
-    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotRun, Populate,
+    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotRun, Populate, Requirement,
     lint_transactions, parity,
 };
 use crate::config::{AllowListSource, Config, resolve};
@@ -284,6 +284,25 @@ impl<M: MigratorTrait> Suite<M> {
         self.config.snapshots.as_deref()
     }
 
+    /// Why a check that needs `requirement` is skipped, if it is.
+    fn unmet(&self, requirement: Requirement, report: &SuiteReport) -> Option<SkipReason> {
+        let (met, reason) = match requirement {
+            Requirement::Nothing => return None,
+            Requirement::BothBackends => (
+                Backend::ALL.iter().all(|b| {
+                    self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
+                }),
+                SkipReason::NeedsBothBackends,
+            ),
+            Requirement::SnapshotFolder => (
+                self.config.snapshots.is_some(),
+                SkipReason::NoSnapshotFolder,
+            ),
+            Requirement::DataCases => (!self.data_cases.is_empty(), SkipReason::NoDataCases),
+        };
+        (!met).then_some(reason)
+    }
+
     fn status(&self, check: Check, backend: Backend, report: &SuiteReport) -> Status {
         if !self.config.backends.contains(&backend) {
             return Status::Skipped(SkipReason::NotRequested);
@@ -299,18 +318,8 @@ impl<M: MigratorTrait> Suite<M> {
                 Status::NotRun(why.clone())
             };
         }
-        if check == Check::Parity
-            && !Backend::ALL.iter().all(|b| {
-                self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
-            })
-        {
-            return Status::Skipped(SkipReason::NeedsBothBackends);
-        }
-        if check == Check::Snapshots && self.config.snapshots.is_none() {
-            return Status::Skipped(SkipReason::NoSnapshotFolder);
-        }
-        if check == Check::DataCases && self.data_cases.is_empty() {
-            return Status::Skipped(SkipReason::NoDataCases);
+        if let Some(reason) = self.unmet(check.needs(), report) {
+            return Status::Skipped(reason);
         }
         let here = |b: Option<Backend>| b.is_none_or(|b| b == backend);
         let failures = report
