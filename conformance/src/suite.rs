@@ -9,7 +9,7 @@ use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
 use crate::checks::walk_observed;
 use crate::checks::{
-    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotRun, Populate,
+    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotRun, Populate, Requirement,
     lint_transactions, parity,
 };
 use crate::config::{AllowListSource, Config, resolve};
@@ -135,8 +135,7 @@ impl<M: MigratorTrait> Suite<M> {
         let allow_list = self.config.load_allow_list()?;
         let mut report = SuiteReport::default();
         let mut runs = Vec::new();
-        let mut used_opt_outs = std::collections::BTreeSet::new();
-        let mut used_losses = std::collections::BTreeSet::new();
+        let mut used = Used::default();
         if self.config.backends.contains(&Backend::Postgres) {
             // Starts (or finds) the process's server with this suite's settings.
             if let Err(HarnessError::PostgresUnavailable(reason)) =
@@ -154,56 +153,9 @@ impl<M: MigratorTrait> Suite<M> {
             self.progress.notify(&Progress::Finished { backend });
             match walked {
                 Ok(mut run) => {
-                    // A migrator that does not parse here is said to be so once.
-                    let parses = !run.first_migration_unparsed;
-                    if !self.data_cases.is_empty() && parses {
-                        let (findings, not_run) = crate::checks::run_data_cases::<M>(
-                            backend,
-                            &self.data_cases,
-                            &self.config.postgres,
-                        )
-                        .await?;
-                        run.findings.extend(findings);
-                        run.not_run.extend(not_run);
-                    } else if !self.data_cases.is_empty() {
-                        let why = format!("the first migration does not parse on {backend}");
-                        run.not_run
-                            .push(NotRun::new(Check::DataCases, Some(backend), None, why));
-                    }
+                    self.data_cases_on(&mut run).await?;
                     report.durations.push((backend, started.elapsed()));
-                    if parses {
-                        run.findings.extend(lint_transactions::<M>(backend));
-                    }
-                    run.findings = settle(
-                        std::mem::take(&mut run.findings),
-                        &allow_list.lint_opt_outs,
-                        &mut used_opt_outs,
-                    );
-                    if let Some(dir) = self.snapshot_dir() {
-                        match &run.incomplete {
-                            None => {
-                                let checked =
-                                    snapshots::check(&run, dir, self.config.snapshot_mode);
-                                run.findings.extend(checked.findings);
-                                report.notes.extend(checked.notes);
-                            }
-                            Some(why) => run.not_run.push(NotRun::new(
-                                Check::Snapshots,
-                                Some(backend),
-                                None,
-                                format!("{why}, so its snapshots describe a half-migrated schema"),
-                            )),
-                        }
-                    }
-                    report.not_seeded.extend(run.not_seeded.iter().cloned());
-                    report.locks.extend(run.locks.iter().cloned());
-                    run.findings.extend(judge_losses(
-                        &run.irreversible,
-                        &allow_list,
-                        &mut used_losses,
-                    ));
-                    report.findings.extend(run.findings.iter().cloned());
-                    report.not_run.extend(run.not_run.iter().cloned());
+                    self.judge_run(&mut run, &allow_list, &mut used, &mut report);
                     runs.push(run);
                 }
                 Err(HarnessError::PostgresUnavailable(reason)) => {
@@ -212,48 +164,7 @@ impl<M: MigratorTrait> Suite<M> {
                 Err(e) => return Err(e),
             }
         }
-        crate::checks::correct_backend_guess(&runs, &mut report.findings);
-        // An opt-out for one backend's rule silences nothing on the other: judge it
-        // only when every backend ran.
-        if Backend::ALL
-            .iter()
-            .all(|b| runs.iter().any(|r: &BackendRun| r.backend == *b))
-        {
-            report
-                .findings
-                .extend(stale_opt_outs(&allow_list.lint_opt_outs, &used_opt_outs));
-            report
-                .findings
-                .extend(stale_losses(&allow_list, &used_losses));
-        }
-        let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
-        if let (Some(sqlite), Some(postgres)) = (run_of(Backend::Sqlite), run_of(Backend::Postgres))
-            && !self.config.skipped.contains(&Check::Parity)
-        {
-            match sqlite.incomplete.as_ref().or(postgres.incomplete.as_ref()) {
-                None => report.findings.extend(parity(
-                    &sqlite.final_logical,
-                    &postgres.final_logical,
-                    &allow_list,
-                )),
-                Some(why) => report.not_run.push(NotRun::new(
-                    Check::Parity,
-                    None,
-                    None,
-                    format!("{why}, so there is no final schema to compare"),
-                )),
-            }
-        }
-        // The ER diagram is drawn from PostgreSQL's catalog, the richer of the two.
-        if let (Some(dir), Some(postgres)) = (
-            self.snapshot_dir(),
-            run_of(Backend::Postgres).filter(|r| r.incomplete.is_none()),
-        ) {
-            let checked =
-                snapshots::check_diagram(&postgres.final_logical, dir, self.config.snapshot_mode);
-            report.findings.extend(checked.findings);
-            report.notes.extend(checked.notes);
-        }
+        self.across_backends(&runs, &allow_list, &used, &mut report);
         let skipped = &self.config.skipped;
         report.findings.retain(|f| !skipped.contains(&f.check));
         for check in Check::ALL {
@@ -276,12 +187,151 @@ impl<M: MigratorTrait> Suite<M> {
         Ok(SuiteOutcome { report, runs })
     }
 
+    /// The data cases, on the backend `run` walked (not run when the migrator does not
+    /// parse there).
+    async fn data_cases_on(&self, run: &mut BackendRun) -> Result<(), HarnessError> {
+        if self.data_cases.is_empty() {
+            return Ok(());
+        }
+        let backend = run.backend;
+        if run.first_migration_unparsed {
+            let why = format!("the first migration does not parse on {backend}");
+            run.not_run
+                .push(NotRun::new(Check::DataCases, Some(backend), None, why));
+            return Ok(());
+        }
+        let (findings, not_run) =
+            crate::checks::run_data_cases::<M>(backend, &self.data_cases, &self.config.postgres)
+                .await?;
+        run.findings.extend(findings);
+        run.not_run.extend(not_run);
+        Ok(())
+    }
+
+    /// One backend's run judged: the migrator's transactions linted, the lint opt-outs
+    /// and accepted losses applied, the snapshots compared; its findings, the tables
+    /// it could not fill and the locks it measured go to `report`.
+    fn judge_run(
+        &self,
+        run: &mut BackendRun,
+        allow_list: &AllowList,
+        used: &mut Used,
+        report: &mut SuiteReport,
+    ) {
+        let backend = run.backend;
+        // A migrator that does not parse here is said to be so once.
+        if !run.first_migration_unparsed {
+            run.findings.extend(lint_transactions::<M>(backend));
+        }
+        run.findings = settle(
+            std::mem::take(&mut run.findings),
+            &allow_list.lint_opt_outs,
+            &mut used.opt_outs,
+        );
+        if let Some(dir) = self.snapshot_dir() {
+            match &run.incomplete {
+                None => {
+                    let checked = snapshots::check(run, dir, self.config.snapshot_mode);
+                    run.findings.extend(checked.findings);
+                    report.notes.extend(checked.notes);
+                }
+                Some(why) => run.not_run.push(NotRun::new(
+                    Check::Snapshots,
+                    Some(backend),
+                    None,
+                    format!("{why}, so its snapshots describe a half-migrated schema"),
+                )),
+            }
+        }
+        report.not_seeded.extend(run.not_seeded.iter().cloned());
+        report.locks.extend(run.locks.iter().cloned());
+        run.findings.extend(judge_losses(
+            &run.irreversible,
+            allow_list,
+            &mut used.losses,
+        ));
+        report.findings.extend(run.findings.iter().cloned());
+        report.not_run.extend(run.not_run.iter().cloned());
+    }
+
+    /// What needs every backend's run: the backend guess corrected, stale allow-list
+    /// lines (when every backend ran), parity and the ER diagram.
+    fn across_backends(
+        &self,
+        runs: &[BackendRun],
+        allow_list: &AllowList,
+        used: &Used,
+        report: &mut SuiteReport,
+    ) {
+        crate::checks::correct_backend_guess(runs, &mut report.findings);
+        // An opt-out for one backend's rule silences nothing on the other: judge it
+        // only when every backend ran.
+        if Backend::ALL
+            .iter()
+            .all(|b| runs.iter().any(|r: &BackendRun| r.backend == *b))
+        {
+            report
+                .findings
+                .extend(stale_opt_outs(&allow_list.lint_opt_outs, &used.opt_outs));
+            report
+                .findings
+                .extend(stale_losses(allow_list, &used.losses));
+        }
+        let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
+        if let (Some(sqlite), Some(postgres)) = (run_of(Backend::Sqlite), run_of(Backend::Postgres))
+            && !self.config.skipped.contains(&Check::Parity)
+        {
+            match sqlite.incomplete.as_ref().or(postgres.incomplete.as_ref()) {
+                None => report.findings.extend(parity(
+                    &sqlite.final_logical,
+                    &postgres.final_logical,
+                    allow_list,
+                )),
+                Some(why) => report.not_run.push(NotRun::new(
+                    Check::Parity,
+                    None,
+                    None,
+                    format!("{why}, so there is no final schema to compare"),
+                )),
+            }
+        }
+        // The ER diagram is drawn from PostgreSQL's catalog, the richer of the two.
+        if let (Some(dir), Some(postgres)) = (
+            self.snapshot_dir(),
+            run_of(Backend::Postgres).filter(|r| r.incomplete.is_none()),
+        ) {
+            let checked =
+                snapshots::check_diagram(&postgres.final_logical, dir, self.config.snapshot_mode);
+            report.findings.extend(checked.findings);
+            report.notes.extend(checked.notes);
+        }
+    }
+
     /// The snapshot folder, unless there is none or the check is off.
     fn snapshot_dir(&self) -> Option<&Path> {
         if self.config.skipped.contains(&Check::Snapshots) {
             return None;
         }
         self.config.snapshots.as_deref()
+    }
+
+    /// Why a check that needs `requirement` is skipped, if it is.
+    fn unmet(&self, requirement: Requirement, report: &SuiteReport) -> Option<SkipReason> {
+        let (met, reason) = match requirement {
+            Requirement::Nothing => return None,
+            Requirement::BothBackends => (
+                Backend::ALL.iter().all(|b| {
+                    self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
+                }),
+                SkipReason::NeedsBothBackends,
+            ),
+            Requirement::SnapshotFolder => (
+                self.config.snapshots.is_some(),
+                SkipReason::NoSnapshotFolder,
+            ),
+            Requirement::DataCases => (!self.data_cases.is_empty(), SkipReason::NoDataCases),
+        };
+        (!met).then_some(reason)
     }
 
     fn status(&self, check: Check, backend: Backend, report: &SuiteReport) -> Status {
@@ -299,18 +349,8 @@ impl<M: MigratorTrait> Suite<M> {
                 Status::NotRun(why.clone())
             };
         }
-        if check == Check::Parity
-            && !Backend::ALL.iter().all(|b| {
-                self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
-            })
-        {
-            return Status::Skipped(SkipReason::NeedsBothBackends);
-        }
-        if check == Check::Snapshots && self.config.snapshots.is_none() {
-            return Status::Skipped(SkipReason::NoSnapshotFolder);
-        }
-        if check == Check::DataCases && self.data_cases.is_empty() {
-            return Status::Skipped(SkipReason::NoDataCases);
+        if let Some(reason) = self.unmet(check.needs(), report) {
+            return Status::Skipped(reason);
         }
         let here = |b: Option<Backend>| b.is_none_or(|b| b == backend);
         let failures = report
@@ -354,6 +394,13 @@ impl<M: MigratorTrait> Suite<M> {
         self.data_cases.extend(cases);
         self
     }
+}
+
+/// The allow-list lines a run used: lint opt-outs, and accepted losses (by line number).
+#[derive(Default)]
+struct Used {
+    opt_outs: std::collections::BTreeSet<usize>,
+    losses: std::collections::BTreeSet<usize>,
 }
 
 /// A finding for each loss the allow-list does not accept; the accepted lines' numbers

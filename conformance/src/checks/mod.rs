@@ -32,51 +32,68 @@ pub(crate) fn describe_db_error(err: &sea_orm::DbErr) -> String {
     failure::describe(err).0
 }
 
-/// One property the harness proves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Check {
-    /// Every migration's `down` restores exactly the schema and the data before its `up`,
-    /// and re-applying it gives exactly the schema and the data after it.
-    StepReversibility,
-    /// Up all, down all, up all: the same schema both times, and the same as one by one.
-    RoundTrip,
-    /// After down all, nothing but the migrations table is left.
-    CleanBase,
-    /// SQLite and PostgreSQL hold the same logical schema, but for allow-listed differences.
-    Parity,
-    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction,
-    /// PostgreSQL lock hazards on existing tables (squawk's rules).
-    Lint,
-    /// The DDL matches the reviewed snapshots.
-    Snapshots,
-    /// The data cases given to the suite: seeded rows migrate up and down as asserted.
-    DataCases,
+/// Declares [`Check`] from one table: each check's variant, its name in reports, and
+/// what it needs to run at all (see [`Requirement`]). `Check::ALL` lists them in the
+/// table's order, which is the run order. A new check is one more line here.
+macro_rules! checks {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal, needs $needs:ident;)*) => {
+        /// One property the harness proves.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Check {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Check {
+            /// Every check, in run order.
+            pub const ALL: [Check; [$(stringify!($variant)),*].len()] = [$(Check::$variant),*];
+
+            /// The check's name as written in reports.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Check::$variant => $name,)*
+                }
+            }
+
+            /// What the check needs besides its backend, else it is skipped.
+            pub(crate) fn needs(self) -> Requirement {
+                match self {
+                    $(Check::$variant => Requirement::$needs,)*
+                }
+            }
+        }
+    };
 }
 
-impl Check {
-    /// Every check, in run order.
-    pub const ALL: [Check; 7] = [
-        Check::StepReversibility,
-        Check::RoundTrip,
-        Check::CleanBase,
-        Check::Parity,
-        Check::Lint,
-        Check::Snapshots,
-        Check::DataCases,
-    ];
+checks! {
+    /// Every migration's `down` restores exactly the schema and the data before its `up`,
+    /// and re-applying it gives exactly the schema and the data after it.
+    StepReversibility = "step-reversibility", needs Nothing;
+    /// Up all, down all, up all: the same schema both times, and the same as one by one.
+    RoundTrip = "round-trip", needs Nothing;
+    /// After down all, nothing but the migrations table is left.
+    CleanBase = "clean-base", needs Nothing;
+    /// SQLite and PostgreSQL hold the same logical schema, but for allow-listed differences.
+    Parity = "parity", needs BothBackends;
+    /// `IF [NOT] EXISTS` on tables/indexes, a no-op or failing `down`, no transaction,
+    /// PostgreSQL lock hazards on existing tables (squawk's rules).
+    Lint = "lint", needs Nothing;
+    /// The DDL matches the reviewed snapshots.
+    Snapshots = "snapshots", needs SnapshotFolder;
+    /// The data cases given to the suite: seeded rows migrate up and down as asserted.
+    DataCases = "data-cases", needs DataCases;
+}
 
-    /// The check's name as written in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Check::StepReversibility => "step-reversibility",
-            Check::RoundTrip => "round-trip",
-            Check::CleanBase => "clean-base",
-            Check::Parity => "parity",
-            Check::Lint => "lint",
-            Check::Snapshots => "snapshots",
-            Check::DataCases => "data-cases",
-        }
-    }
+/// What a check needs to run besides its backend; without it, the check is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Requirement {
+    /// Its backend is enough.
+    Nothing,
+    /// Both SQLite and PostgreSQL, requested and available.
+    BothBackends,
+    /// A snapshot folder.
+    SnapshotFolder,
+    /// At least one data case.
+    DataCases,
 }
 
 impl fmt::Display for Check {

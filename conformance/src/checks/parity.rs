@@ -122,6 +122,8 @@ fn differences(
     out
 }
 
+/// Every difference between one table's two sides: its columns, its shape (column
+/// order, keys, checks), its indexes and its foreign keys, in that order.
 fn table_differences(
     table: &str,
     s: &Table,
@@ -129,17 +131,34 @@ fn table_differences(
     context: &Context<'_>,
     out: &mut Vec<Difference>,
 ) {
-    let mut diff = |path: String, aspect: Aspect, sv: String, pv: String| {
-        if sv != pv {
-            out.push(Difference {
-                path,
-                aspect,
-                sqlite: sv,
-                postgres: pv,
-            });
-        }
-    };
+    column_differences(table, s, p, context, out);
+    shape_differences(table, s, p, out);
+    index_differences(table, s, p, out);
+    foreign_key_differences(table, s, p, out);
+}
 
+/// A difference at `path` when the two sides' values differ.
+fn push(out: &mut Vec<Difference>, path: String, aspect: Aspect, sqlite: String, postgres: String) {
+    if sqlite != postgres {
+        out.push(Difference {
+            path,
+            aspect,
+            sqlite,
+            postgres,
+        });
+    }
+}
+
+/// Each column's presence, type, collation, generation, nullability and default.
+fn column_differences(
+    table: &str,
+    s: &Table,
+    p: &Table,
+    context: &Context<'_>,
+    out: &mut Vec<Difference>,
+) {
+    let mut diff =
+        |path: String, aspect: Aspect, sv: String, pv: String| push(out, path, aspect, sv, pv);
     let s_cols: BTreeMap<&str, _> = s.columns.iter().map(|c| (c.name.as_str(), c)).collect();
     let p_cols: BTreeMap<&str, _> = p.columns.iter().map(|c| (c.name.as_str(), c)).collect();
     let names: BTreeSet<&str> = s_cols.keys().chain(p_cols.keys()).copied().collect();
@@ -176,6 +195,15 @@ fn table_differences(
             ),
         }
     }
+}
+
+/// The order of the columns both sides have, the primary key, the unique constraints
+/// and the number of CHECK constraints.
+fn shape_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference>) {
+    let mut diff =
+        |path: String, aspect: Aspect, sv: String, pv: String| push(out, path, aspect, sv, pv);
+    let s_cols: BTreeMap<&str, _> = s.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    let p_cols: BTreeMap<&str, _> = p.columns.iter().map(|c| (c.name.as_str(), c)).collect();
     let order = |t: &Table| -> String {
         t.columns
             .iter()
@@ -216,7 +244,12 @@ fn table_differences(
             show(&p.checks),
         );
     }
+}
 
+/// Each index's presence, columns, uniqueness and partiality.
+fn index_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference>) {
+    let mut diff =
+        |path: String, aspect: Aspect, sv: String, pv: String| push(out, path, aspect, sv, pv);
     let indexes: BTreeSet<&String> = s.indexes.keys().chain(p.indexes.keys()).collect();
     for name in indexes {
         let path = format!("{table}.index:{name}");
@@ -257,7 +290,12 @@ fn table_differences(
             ),
         }
     }
+}
 
+/// Each foreign key's presence (by its columns), target and actions.
+fn foreign_key_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Difference>) {
+    let mut diff =
+        |path: String, aspect: Aspect, sv: String, pv: String| push(out, path, aspect, sv, pv);
     let by_columns = |t: &Table| -> BTreeMap<String, ForeignKey> {
         t.foreign_keys
             .iter()

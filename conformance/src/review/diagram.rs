@@ -14,6 +14,45 @@ use crate::catalog::FkAction;
 
 /// The `erDiagram` text, or `None` when no table changed.
 pub(super) fn touched(review: &BackendReview) -> Option<String> {
+    let marks = table_marks(review);
+    if marks.is_empty() {
+        return None;
+    }
+    let (base, current) = (&review.base, &review.current);
+    let mut tables: BTreeSet<String> = marks.keys().cloned().collect();
+    for table in marks.keys() {
+        tables.extend(current.neighbours(table));
+        tables.extend(base.neighbours(table));
+        if let Some(from) = marks[table].renamed_from.as_ref() {
+            tables.extend(base.neighbours(from));
+        }
+    }
+
+    let mut out = String::from("erDiagram\n");
+    for line in relationships(&tables, base, current) {
+        let _ = writeln!(out, "    {line}");
+    }
+    for table in &tables {
+        let attributes = match marks.get(table) {
+            Some(marks) => touched_attributes(table, marks, base, current),
+            None => neighbour_attributes(table, current, base),
+        };
+        if attributes.is_empty() {
+            let _ = writeln!(out, "    {}", name(table));
+            continue;
+        }
+        let _ = writeln!(out, "    {} {{", name(table));
+        for attribute in attributes {
+            let _ = writeln!(out, "        {attribute}");
+        }
+        let _ = writeln!(out, "    }}");
+    }
+    Some(out)
+}
+
+/// What changed in each table the review's changes touch (a renamed table's changes
+/// under its new name).
+fn table_marks(review: &BackendReview) -> BTreeMap<String, TableMarks> {
     // A renamed table's objects are drawn on it, under its new name.
     let renamed: BTreeMap<&str, &str> = review
         .items
@@ -65,39 +104,7 @@ pub(super) fn touched(review: &BackendReview) -> Option<String> {
             other => entry.other.push(other_change(other)),
         }
     }
-    if marks.is_empty() {
-        return None;
-    }
-    let (base, current) = (&review.base, &review.current);
-    let mut tables: BTreeSet<String> = marks.keys().cloned().collect();
-    for table in marks.keys() {
-        tables.extend(current.neighbours(table));
-        tables.extend(base.neighbours(table));
-        if let Some(from) = marks[table].renamed_from.as_ref() {
-            tables.extend(base.neighbours(from));
-        }
-    }
-
-    let mut out = String::from("erDiagram\n");
-    for line in relationships(&tables, base, current) {
-        let _ = writeln!(out, "    {line}");
-    }
-    for table in &tables {
-        let attributes = match marks.get(table) {
-            Some(marks) => touched_attributes(table, marks, base, current),
-            None => neighbour_attributes(table, current, base),
-        };
-        if attributes.is_empty() {
-            let _ = writeln!(out, "    {}", name(table));
-            continue;
-        }
-        let _ = writeln!(out, "    {} {{", name(table));
-        for attribute in attributes {
-            let _ = writeln!(out, "        {attribute}");
-        }
-        let _ = writeln!(out, "    }}");
-    }
-    Some(out)
+    marks
 }
 
 /// `index i dropped`, `constraint c changed`: a change that is not a column's.

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::changes::{Change, Item, Level};
+use super::changes::{Aspect, Change, Item, Level};
 use super::md::{code, fence, html, message, text};
 use super::{MARKER, MigrationChange, MigrationStatus, Report};
 use crate::backends::Backend;
+use crate::catalog::ObjectKey;
 use crate::checks::Check;
 use crate::report::{SkipReason, Status, SuiteReport};
 
@@ -266,17 +267,7 @@ pub(super) fn describe(change: &Change) -> String {
             table,
             column,
             aspects,
-        } => {
-            let parts: Vec<String> = aspects
-                .iter()
-                .map(|a| format!("{} {} → {}", a.name, value(&a.before), value(&a.after)))
-                .collect();
-            format!(
-                "column {} changed: {}",
-                code(&format!("{table}.{column}")),
-                parts.join("; ")
-            )
-        }
+        } => column_changed(table, column, aspects),
         Change::InlineConstraintAdded { table, text } => {
             format!("constraint on {} added: {}", code(table), code(text))
         }
@@ -293,34 +284,44 @@ pub(super) fn describe(change: &Change) -> String {
             code(before),
             code(after)
         ),
-        Change::ObjectAdded { object, table, ddl } => format!(
-            "{} {} added{}: {}",
-            object.kind,
-            code(&object.name),
-            on(table),
-            code(&one_line(ddl))
-        ),
-        Change::ObjectDropped { object, table, ddl } => format!(
-            "{} {} dropped{} (was {})",
-            object.kind,
-            code(&object.name),
-            on(table),
-            code(&one_line(ddl))
-        ),
+        Change::ObjectAdded { object, table, ddl } => {
+            let ddl = code(&one_line(ddl));
+            object_line(object, table, "added", &format!(": {ddl}"))
+        }
+        Change::ObjectDropped { object, table, ddl } => {
+            let ddl = code(&one_line(ddl));
+            object_line(object, table, "dropped", &format!(" (was {ddl})"))
+        }
         Change::ObjectChanged {
             object,
             table,
             before,
             after,
-        } => format!(
-            "{} {} changed{}: {} → {}",
-            object.kind,
-            code(&object.name),
-            on(table),
-            code(&one_line(before)),
-            code(&one_line(after))
-        ),
+        } => {
+            let (before, after) = (code(&one_line(before)), code(&one_line(after)));
+            object_line(object, table, "changed", &format!(": {before} → {after}"))
+        }
     }
+}
+
+/// `column t.c changed: type a → b; ...`.
+fn column_changed(table: &str, column: &str, aspects: &[Aspect]) -> String {
+    let parts: Vec<String> = aspects
+        .iter()
+        .map(|a| format!("{} {} → {}", a.name, value(&a.before), value(&a.after)))
+        .collect();
+    let column = code(&format!("{table}.{column}"));
+    format!("column {column} changed: {}", parts.join("; "))
+}
+
+/// `index i added on t` and what follows (`rest`).
+fn object_line(object: &ObjectKey, table: &Option<String>, what: &str, rest: &str) -> String {
+    format!(
+        "{} {} {what}{}{rest}",
+        object.kind,
+        code(&object.name),
+        on(table)
+    )
 }
 
 fn on(table: &Option<String>) -> String {

@@ -212,91 +212,10 @@ pub struct Report {
 impl Report {
     /// Compares the base's snapshots with the current run's.
     pub fn build(base: &BaseSnapshots, current: &Current) -> Self {
-        let empty = BackendSnapshots::default();
-        let mut migrations = Vec::new();
-        for name in &current.migrations {
-            let mut sql = Vec::new();
-            let mut edited = Vec::new();
-            let mut known = false;
-            for (&backend, now) in &current.backends {
-                let then = base
-                    .backends
-                    .get(&backend)
-                    .and_then(|b| b.migrations.get(name));
-                let now = now.migrations.get(name);
-                known |= then.is_some();
-                if let (Some(then), Some(now)) = (then, now)
-                    && then.trim_end() != now.trim_end()
-                {
-                    edited.push(backend);
-                }
-                sql.push((backend, then.cloned(), now.cloned()));
-            }
-            // A backend the current run did not reach may still know the migration.
-            known |= base
-                .backends
-                .values()
-                .any(|b| b.migrations.contains_key(name));
-            let status = if !known {
-                MigrationStatus::New
-            } else if !edited.is_empty() {
-                MigrationStatus::Edited(edited)
-            } else {
-                continue;
-            };
-            migrations.push(MigrationChange {
-                name: name.clone(),
-                status,
-                sql,
-            });
-        }
-        let mut removed: Vec<&String> = base
-            .backends
-            .values()
-            .flat_map(|b| b.migrations.keys())
-            .filter(|name| !current.migrations.contains(name))
-            .collect();
-        removed.sort();
-        removed.dedup();
-        for name in removed {
-            migrations.push(MigrationChange {
-                name: name.clone(),
-                status: MigrationStatus::Removed,
-                sql: base
-                    .backends
-                    .iter()
-                    .map(|(b, s)| (*b, s.migrations.get(name).cloned(), None))
-                    .collect(),
-            });
-        }
-        let backends = current
-            .backends
-            .iter()
-            .map(|(&backend, now)| {
-                let then = base.backends.get(&backend).unwrap_or(&empty);
-                let text = |s: &Option<String>| {
-                    SchemaText::new(parse_dump(s.as_deref().unwrap_or_default(), backend))
-                };
-                let (base_text, current_text) = (text(&then.schema), text(&now.schema));
-                let current_missing = now.schema.is_none();
-                BackendReview {
-                    backend,
-                    items: if current_missing {
-                        Vec::new()
-                    } else {
-                        changes::changes(&base_text, &current_text)
-                    },
-                    base_missing: then.schema.is_none(),
-                    current_missing,
-                    base: base_text,
-                    current: current_text,
-                }
-            })
-            .collect();
         Self {
             base: base.reference.clone(),
-            migrations,
-            backends,
+            migrations: migration_changes(base, current),
+            backends: backend_reviews(base, current),
             verify: current.verify.clone(),
         }
     }
@@ -334,6 +253,96 @@ impl Report {
             .or_else(|| self.backends.first())?;
         diagram::touched(review)
     }
+}
+
+/// The migrations new, edited or removed since the base, with their SQL then and now.
+fn migration_changes(base: &BaseSnapshots, current: &Current) -> Vec<MigrationChange> {
+    let mut migrations = Vec::new();
+    for name in &current.migrations {
+        let mut sql = Vec::new();
+        let mut edited = Vec::new();
+        let mut known = false;
+        for (&backend, now) in &current.backends {
+            let then = base
+                .backends
+                .get(&backend)
+                .and_then(|b| b.migrations.get(name));
+            let now = now.migrations.get(name);
+            known |= then.is_some();
+            if let (Some(then), Some(now)) = (then, now)
+                && then.trim_end() != now.trim_end()
+            {
+                edited.push(backend);
+            }
+            sql.push((backend, then.cloned(), now.cloned()));
+        }
+        // A backend the current run did not reach may still know the migration.
+        known |= base
+            .backends
+            .values()
+            .any(|b| b.migrations.contains_key(name));
+        let status = if !known {
+            MigrationStatus::New
+        } else if !edited.is_empty() {
+            MigrationStatus::Edited(edited)
+        } else {
+            continue;
+        };
+        migrations.push(MigrationChange {
+            name: name.clone(),
+            status,
+            sql,
+        });
+    }
+    let mut removed: Vec<&String> = base
+        .backends
+        .values()
+        .flat_map(|b| b.migrations.keys())
+        .filter(|name| !current.migrations.contains(name))
+        .collect();
+    removed.sort();
+    removed.dedup();
+    for name in removed {
+        migrations.push(MigrationChange {
+            name: name.clone(),
+            status: MigrationStatus::Removed,
+            sql: base
+                .backends
+                .iter()
+                .map(|(b, s)| (*b, s.migrations.get(name).cloned(), None))
+                .collect(),
+        });
+    }
+    migrations
+}
+
+/// Each backend the current run reached: its schema then and now, and what changed.
+fn backend_reviews(base: &BaseSnapshots, current: &Current) -> Vec<BackendReview> {
+    let empty = BackendSnapshots::default();
+    current
+        .backends
+        .iter()
+        .map(|(&backend, now)| {
+            let then = base.backends.get(&backend).unwrap_or(&empty);
+            let text = |s: &Option<String>| {
+                SchemaText::new(parse_dump(s.as_deref().unwrap_or_default(), backend))
+            };
+            let (base_text, current_text) = (text(&then.schema), text(&now.schema));
+            let current_missing = now.schema.is_none();
+            BackendReview {
+                backend,
+                items: if current_missing {
+                    Vec::new()
+                } else {
+                    changes::changes(&base_text, &current_text)
+                },
+                base_missing: then.schema.is_none(),
+                current_missing,
+                base: base_text,
+                current: current_text,
+            }
+        })
+        .collect()
 }
 
 impl fmt::Display for Report {

@@ -448,52 +448,66 @@ pub(super) fn losses(up: &Delta, down: &Delta) -> Vec<Loss> {
         let Some(after_up) = &change.after else {
             continue;
         };
-        let dropped: Vec<&String> = start
-            .columns
-            .iter()
-            .filter(|c| !after_up.columns.contains(c))
-            .collect();
-        // Columns whose type `up` changed: (column, type before, type after).
-        let retyped = retyped_columns(up, table, &start.columns);
-        let (Some(before_rows), Some(end_rows)) = (&start.sample, &end.sample) else {
-            continue;
+        out.extend(column_losses(up, table, start, after_up, end));
+    }
+    out
+}
+
+/// The values of `table`'s columns that `up` drops or retypes and `down` cannot bring
+/// back, when they explain every difference between `start` (before `up`) and `end`
+/// (after `down`); `after_up` is the table after `up`.
+fn column_losses(
+    up: &Delta,
+    table: &str,
+    start: &TableData,
+    after_up: &TableData,
+    end: &TableData,
+) -> Vec<Loss> {
+    let dropped: Vec<&String> = start
+        .columns
+        .iter()
+        .filter(|c| !after_up.columns.contains(c))
+        .collect();
+    // Columns whose type `up` changed: (column, type before, type after).
+    let retyped = retyped_columns(up, table, &start.columns);
+    let (Some(before_rows), Some(end_rows)) = (&start.sample, &end.sample) else {
+        return Vec::new();
+    };
+    if (dropped.is_empty() && retyped.is_empty()) || start.rows != end.rows {
+        return Vec::new();
+    }
+    let b: BTreeSet<&str> = before_rows.iter().map(String::as_str).collect();
+    let a: BTreeSet<&str> = end_rows.iter().map(String::as_str).collect();
+    let lost: Vec<&str> = b.difference(&a).copied().collect();
+    let left: Vec<&str> = a.difference(&b).copied().collect();
+    let changes =
+        super::super::row_diff::changed_columns(&start.columns, &lost, &end.columns, &left);
+    let explained =
+        |column: &String| dropped.contains(&column) || retyped.iter().any(|(c, _, _)| c == column);
+    if changes.is_empty() || !changes.iter().all(|c| explained(&c.column)) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for change in changes {
+        let (was, now) = &change.example;
+        let column = &change.column;
+        let what = match retyped.iter().find(|(c, _, _)| c == column) {
+            Some((_, from, to)) => format!(
+                "up changes the type of {table}.{column} ({from} to {to}) and down cannot bring its values back"
+            ),
+            None => format!(
+                "up drops column {table}.{column} and down re-creates it without its values"
+            ),
         };
-        if (dropped.is_empty() && retyped.is_empty()) || start.rows != end.rows {
-            continue;
-        }
-        let b: BTreeSet<&str> = before_rows.iter().map(String::as_str).collect();
-        let a: BTreeSet<&str> = end_rows.iter().map(String::as_str).collect();
-        let lost: Vec<&str> = b.difference(&a).copied().collect();
-        let left: Vec<&str> = a.difference(&b).copied().collect();
-        let changes =
-            super::super::row_diff::changed_columns(&start.columns, &lost, &end.columns, &left);
-        let explained = |column: &String| {
-            dropped.contains(&column) || retyped.iter().any(|(c, _, _)| c == column)
-        };
-        if changes.is_empty() || !changes.iter().all(|c| explained(&c.column)) {
-            continue;
-        }
-        for change in changes {
-            let (was, now) = &change.example;
-            let column = &change.column;
-            let what = match retyped.iter().find(|(c, _, _)| c == column) {
-                Some((_, from, to)) => format!(
-                    "up changes the type of {table}.{column} ({from} to {to}) and down cannot bring its values back"
-                ),
-                None => format!(
-                    "up drops column {table}.{column} and down re-creates it without its values"
-                ),
-            };
-            out.push(Loss {
-                table: table.clone(),
-                column: Some(column.clone()),
-                lost: change.rows,
-                message: format!(
-                    "irreversible: {what}: {} value(s) lost (e.g. {was} became {now})",
-                    change.rows
-                ),
-            });
-        }
+        out.push(Loss {
+            table: table.to_owned(),
+            column: Some(column.clone()),
+            lost: change.rows,
+            message: format!(
+                "irreversible: {what}: {} value(s) lost (e.g. {was} became {now})",
+                change.rows
+            ),
+        });
     }
     out
 }
