@@ -46,12 +46,13 @@ use super::locks::{LockProbe, MeasuredLocks};
 use super::populate::{Irreversible, NotSeeded, Seeder};
 use super::{Check, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
-use crate::capture::{Executed, Recorder, sql_of};
+use crate::capture::Executed;
 use crate::catalog::{self, LogicalSchema, SchemaDump};
 use crate::config::Config;
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
 use migration_runner::Direction;
+use statement_capture::{Recorder, sql_of};
 
 /// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub struct BackendRun {
     /// The first migration's `up` did not parse on this backend (a syntax error): the
     /// migrator looks written for another backend, and nothing else was run here.
     pub first_migration_unparsed: bool,
-    /// Tables the walk could not fill with synthetic rows (see [`Populate`]).
+    /// Tables the walk could not fill with synthetic rows (see [`Populate`](crate::Populate)).
     pub not_seeded: Vec<NotSeeded>,
     /// Data a migration's `up` destroys and its `down` cannot bring back; a finding
     /// unless the allow-list accepts it.
@@ -111,6 +112,7 @@ pub struct BackendRun {
 /// [`Populate`](super::Populate)) and
 /// the round trip of `M` on fresh databases of `backend`, with the settings of the
 /// environment ([`Config::from_env`]).
+#[allow(dead_code)] // no caller outside the crate since the API was curated
 pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
     walk_observed::<M>(backend, &ProgressObserver::default(), &Config::from_env()).await
 }
