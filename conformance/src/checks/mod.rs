@@ -90,6 +90,7 @@ impl fmt::Display for Check {
 
 /// A failed check: which check, where, and what a reviewer needs to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// The check that found it.
     pub check: Check,
@@ -145,6 +146,7 @@ impl fmt::Display for Finding {
 
 /// A check (or part of it) that could not run, and why: shown as `not run`, never `pass`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotRun {
     /// The check that was skipped.
     pub check: Check,

@@ -174,6 +174,7 @@ pub enum MigrationStatus {
 
 /// A migration that is new, edited or removed, with its SQL per backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MigrationChange {
     /// The migration's name.
     pub name: String,
@@ -185,6 +186,7 @@ pub struct MigrationChange {
 
 /// One backend's schema change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct BackendReview {
     /// The backend reviewed.
     pub backend: Backend,
@@ -201,6 +203,7 @@ pub struct BackendReview {
 
 /// The whole review; `Display` writes it as Markdown.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Report {
     /// The base reference compared against.
     pub base: String,
