@@ -169,10 +169,10 @@ pub mod lint {
 }
 
 pub use backends::database::TestDatabase;
-pub use checks::NotRun;
 pub use checks::{
     AllowList, AllowListError, BackendRun, Check, DataCase, DataCaseError, DataCheckFn, Finding,
-    IntoRows, Irreversible, LockMode, MeasuredLocks, NotSeeded, Populate, StepRun, TableLock,
+    IntoRows, Irreversible, LockMode, MeasuredLocks, NotRun, NotSeeded, Populate, StepRun,
+    TableLock,
 };
 pub use config::{AllowListSource, Config};
 pub use error::HarnessError;
