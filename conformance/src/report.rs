@@ -8,7 +8,7 @@ use crate::checks::{Check, Finding, MeasuredLocks, NotRun, NotSeeded, locks};
 
 /// Why a backend the caller did not ask for shows as skipped (not worth a line): the
 /// text of [`SkipReason::NotRequested`].
-pub const NOT_REQUESTED: &str = "not requested";
+pub(crate) const NOT_REQUESTED: &str = "not requested";
 
 /// Why a check was skipped on a backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,12 @@ impl SuiteReport {
     /// The findings of one check (all backends).
     pub fn findings_of(&self, check: Check) -> Vec<&Finding> {
         self.findings.iter().filter(|f| f.check == check).collect()
+    }
+
+    /// The measured locks ([`SuiteReport::locks`]) as JSON, as `verify --locks-json`
+    /// writes them; `rows_per_table` is the number of synthetic rows the walk seeded.
+    pub fn locks_json(&self, rows_per_table: usize) -> String {
+        locks::locks_json(&self.locks, rows_per_table)
     }
 }
 

@@ -12,10 +12,23 @@ use crate::checks::{BackendRun, Check, Finding};
 use crate::sqlfmt::layout;
 
 /// The name of the final-schema snapshot (the others are named after their migration).
-pub const SCHEMA: &str = "schema";
+pub(crate) const SCHEMA: &str = "schema";
+
+impl BackendRun {
+    /// `(name, content)` of every snapshot of this run, schema first: what
+    /// [`Suite::snapshots`](crate::Suite::snapshots) compares and writes.
+    pub fn snapshots(&self) -> Vec<(String, String)> {
+        contents(self)
+    }
+
+    /// Asserts every snapshot of this run with insta, under `dir/<backend>/`.
+    pub fn assert_snapshots(&self, dir: &Path) {
+        assert_snapshots(self, dir)
+    }
+}
 
 /// `(name, content)` of every snapshot of one backend's run, schema first.
-pub fn contents(run: &BackendRun) -> Vec<(String, String)> {
+pub(crate) fn contents(run: &BackendRun) -> Vec<(String, String)> {
     let mut out = vec![(SCHEMA.to_owned(), run.final_dump.to_string())];
     for step in &run.steps {
         out.push((
@@ -56,7 +69,7 @@ pub enum SnapshotMode {
 }
 
 /// Asserts every snapshot of `run` with insta, under `dir/<backend>/`.
-pub fn assert_snapshots(run: &BackendRun, dir: &Path) {
+pub(crate) fn assert_snapshots(run: &BackendRun, dir: &Path) {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir.join(run.backend.name()));
     settings.set_prepend_module_to_snapshot(false);
@@ -191,7 +204,7 @@ pub(crate) fn check_diagram(
 }
 
 /// The ER diagram page's file name in the snapshot folder.
-pub const DIAGRAM: &str = "schema.md";
+pub(crate) const DIAGRAM: &str = "schema.md";
 
 /// Writes one snapshot in insta's file format, so that insta's tools read it too.
 fn write(path: &Path, content: &str) -> Result<(), String> {
@@ -226,7 +239,7 @@ fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
 
 /// A Markdown page with a Mermaid ER diagram of `schema`: every table with its key
 /// columns (primary, foreign, unique), and every foreign key with its actions.
-pub fn schema_markdown(schema: &LogicalSchema, title: &str) -> String {
+pub(crate) fn schema_markdown(schema: &LogicalSchema, title: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {title}\n");
     let _ = writeln!(

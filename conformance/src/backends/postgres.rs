@@ -85,14 +85,14 @@ impl PgServer {
     }
 
     /// URL of database `name` on this server.
-    pub fn database_url(&self, name: &str) -> String {
+    pub(crate) fn database_url(&self, name: &str) -> String {
         let mut url = self.admin_url.clone();
         url.set_path(name);
         url.to_string()
     }
 
     /// Creates an empty database and returns its name.
-    pub async fn create_database(&self) -> Result<String, HarnessError> {
+    pub(crate) async fn create_database(&self) -> Result<String, HarnessError> {
         let n = NEXT_DATABASE.fetch_add(1, Ordering::Relaxed);
         let name = format!("conformance_{}_{n}", std::process::id());
         self.admin(&format!("CREATE DATABASE \"{name}\"")).await?;
@@ -100,7 +100,7 @@ impl PgServer {
     }
 
     /// Drops database `name`, closing any session still on it.
-    pub async fn drop_database(&self, name: &str) -> Result<(), HarnessError> {
+    pub(crate) async fn drop_database(&self, name: &str) -> Result<(), HarnessError> {
         self.admin(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .await
     }
@@ -142,7 +142,7 @@ pub fn postgres_server() -> Result<&'static PgServer, HarnessError> {
 /// The server of `settings`, started on first use and shared by every later caller with
 /// the same URL and image: a suite's own settings always get their own server, whatever
 /// another suite of the process asked for before.
-pub fn postgres_server_with(
+pub(crate) fn postgres_server_with(
     settings: &PostgresSettings,
 ) -> Result<&'static PgServer, HarnessError> {
     let key = ServerKey {

@@ -48,6 +48,7 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessErr
 
 /// A schema as DDL text, one entry per object, in a stable order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SchemaDump {
     /// `(object, ddl)`, e.g. `(index idx_users_email, "CREATE INDEX ...;")`.
     pub objects: Vec<(ObjectKey, String)>,
@@ -73,6 +74,7 @@ impl fmt::Display for SchemaDump {
 /// Which object of a schema: its kind and its (schema-qualified unless `public`) name.
 /// Displays as a reviewer reads it: `index idx_items_label`, `policy items.p_items`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct ObjectKey {
     /// The kind of object.
     pub kind: ObjectKind,
@@ -258,6 +260,7 @@ pub struct Column {
 /// The declared kinds of the spec's conventions table. A reading aid for people and
 /// the spec tests; parity compares [`Column::sql_type`] and [`Column::collation`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Kind {
     /// A text string.
     String,

@@ -356,6 +356,7 @@ async fn sqlite<C: ConnectionTrait>(
 
 /// One line per table whose data differs between `expected` and `actual` (tables in
 /// only one of them are the schema diff's business).
+#[cfg(test)]
 pub fn compare(expected: &DataSnapshot, actual: &DataSnapshot) -> Vec<String> {
     compare_rows(expected, actual, false)
 }

@@ -36,7 +36,7 @@ pub type DataCheckFn = Arc<
 /// # use sea_orm_migration::prelude::*;
 /// # struct Migrator;
 /// # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
-/// use conformance::checks::DataCase;
+/// use conformance::DataCase;
 /// use sea_orm::ConnectionTrait;
 ///
 /// let case = DataCase::new("names are split", "m20250301_000000_split_name")

@@ -132,6 +132,7 @@ impl TableLock {
 /// What one migration's first `up` of the walk did to the tables that existed before it,
 /// measured on PostgreSQL (see the module's documentation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MeasuredLocks {
     /// The migration.
     pub migration: String,

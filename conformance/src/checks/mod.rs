@@ -1,11 +1,11 @@
 //! The checks the harness runs, and what a failed one reports.
 
 mod allowlist;
-pub mod data;
+pub(crate) mod data;
 mod data_cases;
 mod failure;
-pub mod lint;
-pub mod locks;
+pub(crate) mod lint;
+pub(crate) mod locks;
 mod parity;
 mod populate;
 mod row_diff;
@@ -14,16 +14,19 @@ mod walk;
 
 use std::fmt;
 
-pub use allowlist::{AcceptedLoss, AllowList, AllowListError, DriftAllowance, Equivalence};
+pub(crate) use allowlist::DriftAllowance;
+pub use allowlist::{AllowList, AllowListError};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub(crate) use failure::correct_backend_guess;
-pub use lint::{LintOptOut, lint_transactions};
+pub(crate) use lint::lint_transactions;
 pub use locks::{LockMode, MeasuredLocks, TableLock};
-pub use parity::{Aspect, column_type_samples, parity, portable_column_type};
+pub(crate) use parity::parity;
+#[cfg(test)]
+pub(crate) use parity::{column_type_samples, portable_column_type};
 pub use populate::{Irreversible, NotSeeded, Populate};
 pub(crate) use walk::walk_observed;
-pub use walk::{BackendRun, StepRun, walk};
+pub use walk::{BackendRun, StepRun};
 
 use crate::backends::Backend;
 
@@ -104,6 +107,7 @@ impl fmt::Display for Check {
 
 /// A failed check: which check, where, and what a reviewer needs to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// The check that found it.
     pub check: Check,
@@ -159,6 +163,7 @@ impl fmt::Display for Finding {
 
 /// A check (or part of it) that could not run, and why: shown as `not run`, never `pass`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotRun {
     /// The check that was skipped.
     pub check: Check,

@@ -10,12 +10,15 @@
 //! same expression its own way (`IN (...)` becomes `= ANY (ARRAY[...])`).
 
 mod aspect;
+#[cfg(test)]
+mod portable_tests;
 mod types;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use aspect::Aspect;
+#[cfg(test)]
 pub use types::{column_type_samples, portable as portable_column_type};
 
 use super::allowlist::Equivalence;

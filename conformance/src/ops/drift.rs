@@ -53,7 +53,7 @@ pub struct Comparison {
 
 impl Comparison {
     /// `actual` against `expected`, the allow-list's `drift` lines applied.
-    pub fn of(expected: &SchemaDump, actual: &SchemaDump, allow_list: &AllowList) -> Self {
+    pub(crate) fn of(expected: &SchemaDump, actual: &SchemaDump, allow_list: &AllowList) -> Self {
         let mut comparison = Self::default();
         for change in compare(expected, actual) {
             match allow_list

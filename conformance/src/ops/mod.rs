@@ -5,7 +5,7 @@
 //! Both read the live database's catalog exactly as the checks read a throwaway one
 //! ([`crate::catalog::dump`]), build the expected schema by applying the migrations to a
 //! throwaway database of the same backend ([`crate::TestDatabase::fresh`]), and name the
-//! differences as the checks do ([`crate::diff::compare`]).
+//! differences as the checks do.
 //!
 //! Neither counts the bookkeeping tables (the migrations table, the runner's checksum
 //! tables) as schema: they are left out of both sides. On PostgreSQL with a schema other
@@ -32,7 +32,7 @@ use crate::error::HarnessError;
 
 /// The migration `given` names: its whole name, or the start of exactly one name
 /// (`m20250101_000013`).
-pub fn resolve_version<M: MigratorTrait>(given: &str) -> Result<String, HarnessError> {
+pub(crate) fn resolve_version<M: MigratorTrait>(given: &str) -> Result<String, HarnessError> {
     let names: Vec<String> = M::migrations()
         .iter()
         .map(|m| m.name().to_owned())

@@ -5,7 +5,7 @@
 //!
 //! The core is pure: [`Report::build`] compares the base's snapshot texts
 //! ([`BaseSnapshots`]) with the current run's ([`Current`]). Reading the base from git
-//! ([`git::read_base`]) and running the suite ([`run`]) are thin layers around it.
+//! and running the suite ([`run`]) are thin layers around it.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), conformance::review::ReviewError> {
@@ -20,11 +20,13 @@
 
 mod changes;
 mod diagram;
-pub mod git;
+mod git;
 mod markdown;
 mod md;
 mod model;
 pub(crate) mod parse;
+#[cfg(test)]
+mod parse_round_trip_tests;
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -32,9 +34,10 @@ use std::fmt;
 
 use sea_orm_migration::MigratorTrait;
 
-pub use changes::{Aspect, Change, Flag, Item, Level, TypeChange, type_change};
+pub use changes::{Aspect, Change, Flag, Item, Level, TypeChange};
 pub use model::ColumnText;
-pub use parse::{parse_dump, snapshot_body};
+pub(crate) use parse::parse_dump;
+pub use parse::snapshot_body;
 
 use crate::backends::Backend;
 use crate::checks::BackendRun;
@@ -171,6 +174,7 @@ pub enum MigrationStatus {
 
 /// A migration that is new, edited or removed, with its SQL per backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MigrationChange {
     /// The migration's name.
     pub name: String,
@@ -182,6 +186,7 @@ pub struct MigrationChange {
 
 /// One backend's schema change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct BackendReview {
     /// The backend reviewed.
     pub backend: Backend,
@@ -198,6 +203,7 @@ pub struct BackendReview {
 
 /// The whole review; `Display` writes it as Markdown.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Report {
     /// The base reference compared against.
     pub base: String,

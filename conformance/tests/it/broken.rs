@@ -2,8 +2,7 @@
 //! caught, by the right check, naming the right migration and object. A harness that
 //! has never failed proves nothing.
 
-use conformance::checks::{AllowList, Check};
-use conformance::snapshots::assert_snapshots;
+use conformance::{AllowList, Check};
 use conformance::{Backend, SnapshotMode, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
@@ -404,8 +403,8 @@ async fn an_up_changed_without_its_snapshot_is_caught(#[case] backend: Backend) 
         );
         return;
     }
-    assert_snapshots(&reviewed.runs[0], dir.path());
-    let caught = std::panic::catch_unwind(|| assert_snapshots(&changed.runs[0], dir.path()));
+    reviewed.runs[0].assert_snapshots(dir.path());
+    let caught = std::panic::catch_unwind(|| changed.runs[0].assert_snapshots(dir.path()));
     assert!(
         caught.is_err(),
         "insta accepted a changed up without review"

@@ -3,12 +3,12 @@
 //! to the live database, and `baseline` records versions only over an equal schema.
 
 use crate::common::{Sql, run};
-use conformance::checks::AllowList;
+use conformance::AllowList;
 use conformance::ops::{BaselineOptions, BaselineOutcome, DriftOptions, baseline, drift};
 use conformance::{Backend, HarnessError, TestDatabase, fresh_database};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
 
 const ITEMS: Sql = Sql {
     name: "m1_items",
@@ -274,9 +274,10 @@ async fn drop_role(role: &str) {
 async fn drift_writes_nothing_on_sqlite(#[case] journal: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("live.db");
-    let conn = conformance::backends::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .expect("connect");
+    // One connection, as the harness opens its databases.
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    options.max_connections(1);
+    let conn = Database::connect(options).await.expect("connect");
     conn.execute_unprepared(&format!("PRAGMA journal_mode = {journal}"))
         .await
         .expect("journal mode");

@@ -2,8 +2,8 @@
 //! before the migration (and none on a table it creates), one finding for one cause in
 //! many migrations, and the allow-list opt-outs, stale ones included.
 
-use conformance::checks::lint::{NO_OP_DOWN, NO_TRANSACTION};
-use conformance::checks::{AllowList, Check, Finding};
+use conformance::lint::{NO_OP_DOWN, NO_TRANSACTION};
+use conformance::{AllowList, Check, Finding};
 use conformance::{Backend, Populate, Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
 

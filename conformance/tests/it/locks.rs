@@ -2,9 +2,9 @@
 //! tables that existed before it, read from `pg_locks` just before its commit, whether
 //! it rewrote them, and how long it took; shown in `verify`, the review and JSON.
 
-use conformance::checks::{LockMode, MeasuredLocks, TableLock, locks};
 use conformance::review::{BaseSnapshots, Current, Report};
 use conformance::{Backend, Suite, SuiteOutcome};
+use conformance::{LockMode, MeasuredLocks, TableLock};
 use sea_orm_migration::prelude::*;
 
 use crate::common::{Sql, outcome, sql};
@@ -178,7 +178,7 @@ async fn a_type_change_and_a_volatile_default_rewrite_the_table_under_access_exc
 
     // JSON for other tools.
     let json: serde_json::Value =
-        serde_json::from_str(&locks::locks_json(&outcome.report.locks, 3)).expect("json");
+        serde_json::from_str(&outcome.report.locks_json(3)).expect("json");
     let retype = &json["migrations"][1];
     assert_eq!(retype["migration"], "m2_retype");
     assert_eq!(retype["tables"][0]["mode"], "ACCESS_EXCLUSIVE");
@@ -329,6 +329,6 @@ async fn thousands_of_rows_go_in_whole() {
     // m2_count's up went through on the walk (the round trip meets empty tables).
     let step = outcome
         .report
-        .findings_of(conformance::checks::Check::StepReversibility);
+        .findings_of(conformance::Check::StepReversibility);
     assert!(step.is_empty(), "{}", outcome.report);
 }

@@ -12,6 +12,5 @@ mod locks;
 mod populate_types;
 mod populated;
 mod review;
-mod review_parse;
 mod review_text;
 mod walk;

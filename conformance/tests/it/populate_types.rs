@@ -2,7 +2,7 @@
 //! the rows go in on both backends (a migration after them counts them), and nothing
 //! is reported as not seeded.
 
-use conformance::checks::Check;
+use conformance::Check;
 use conformance::{Backend, Suite};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;

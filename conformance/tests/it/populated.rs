@@ -2,7 +2,7 @@
 //! migration does to them. One broken migrator per hazard, each caught and named on
 //! both backends, and a generator test over sea-query's column types.
 
-use conformance::checks::Check;
+use conformance::Check;
 use conformance::{Backend, Populate, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;

@@ -3,9 +3,8 @@
 //! checks that could not run, and data cases.
 
 use conformance::capture::StatementKind;
-use conformance::checks::{Check, DataCase, Finding};
-use conformance::snapshots::contents;
 use conformance::{Backend, Populate, Status, Suite, SuiteOutcome};
+use conformance::{Check, DataCase, Finding};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -215,7 +214,7 @@ async fn every_statement_is_captured_in_order_whatever_the_path(#[case] backend:
         "SELECT \"label\" FROM \"paths\"",
         "SELECT id FROM paths",
     ];
-    let snapshots = contents(run);
+    let snapshots = run.snapshots();
     for (name, direction) in [("m1_paths", "-- up"), ("m2_paths_again", "-- down")] {
         let (_, text) = snapshots
             .iter()
@@ -265,7 +264,8 @@ async fn raw_sql_is_in_the_snapshots_and_the_lint(#[case] backend: Backend) {
     let Some(outcome) = run_suite::<SloppyRawSql>(&[backend]).await else {
         return;
     };
-    let (_, text) = contents(&outcome.runs[0])
+    let (_, text) = outcome.runs[0]
+        .snapshots()
         .into_iter()
         .find(|(n, _)| n == "m2_raw_index")
         .expect("snapshot");
@@ -1020,7 +1020,8 @@ async fn a_batch_of_statements_is_split_for_the_lint_the_snapshots_and_the_findi
         3 - (backend == Backend::Postgres) as usize
     );
     // The snapshot lists them one by one.
-    let (_, text) = contents(&outcome.runs[0])
+    let (_, text) = outcome.runs[0]
+        .snapshots()
         .into_iter()
         .find(|(n, _)| n == "m2_batch")
         .expect("snapshot");

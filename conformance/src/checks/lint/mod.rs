@@ -17,8 +17,7 @@ use super::{Check, Finding};
 use crate::backends::Backend;
 use migration_runner::Direction;
 
-pub use lock_hazards::RULES as SQUAWK_RULES;
-pub use opt_out::{LintOptOut, known_rules};
+pub use opt_out::LintOptOut;
 pub use rule::{LintRule, SquawkRule};
 
 /// The name of [`LintRule::IfExists`]: `IF [NOT] EXISTS` on a table or an index.

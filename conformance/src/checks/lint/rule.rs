@@ -24,7 +24,7 @@ pub enum LintRule {
     Squawk(SquawkRule),
 }
 
-/// One of the squawk rules the lint enables ([`SQUAWK_RULES`](super::SQUAWK_RULES)).
+/// One of the squawk rules the lint enables (those of its lock-hazard list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SquawkRule(Rule);
 
@@ -38,13 +38,8 @@ static SQUAWK_NAMES: LazyLock<Vec<(Rule, &'static str)>> = LazyLock::new(|| {
 
 impl SquawkRule {
     /// The rule of `rule`, if the lint enables it.
-    pub fn enabled(rule: Rule) -> Option<Self> {
+    pub(crate) fn enabled(rule: Rule) -> Option<Self> {
         RULES.contains(&rule).then_some(Self(rule))
-    }
-
-    /// Squawk's own rule.
-    pub fn rule(self) -> Rule {
-        self.0
     }
 
     /// Squawk's name for it, e.g. `require-concurrent-index-creation`.

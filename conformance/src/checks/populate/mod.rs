@@ -118,6 +118,7 @@ impl Populate {
 
 /// A table the walk could not put rows into (or all the rows asked for), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotSeeded {
     /// The backend.
     pub backend: Backend,
@@ -150,6 +151,7 @@ impl fmt::Display for NotSeeded {
 /// `down` cannot bring back. A finding of `step-reversibility` unless the allow-list
 /// accepts it with a line `irreversible MIGRATION TABLE[.COLUMN]  # REASON`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Irreversible {
     /// The backend.
     pub backend: Backend,

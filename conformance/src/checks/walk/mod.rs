@@ -46,11 +46,12 @@ use super::locks::MeasuredLocks;
 use super::populate::{Irreversible, NotSeeded};
 use super::{Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
-use crate::capture::{Executed, sql_of};
+use crate::capture::Executed;
 use crate::catalog::{self, LogicalSchema, SchemaDump};
 use crate::config::Config;
 use crate::error::HarnessError;
 use crate::progress::{Progress, ProgressObserver};
+use statement_capture::sql_of;
 
 /// What one migration executed on one backend, queries included, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +97,7 @@ pub struct BackendRun {
     /// The first migration's `up` did not parse on this backend (a syntax error): the
     /// migrator looks written for another backend, and nothing else was run here.
     pub first_migration_unparsed: bool,
-    /// Tables the walk could not fill with synthetic rows (see [`Populate`]).
+    /// Tables the walk could not fill with synthetic rows (see [`Populate`](crate::Populate)).
     pub not_seeded: Vec<NotSeeded>,
     /// Data a migration's `up` destroys and its `down` cannot bring back; a finding
     /// unless the allow-list accepts it.
@@ -106,16 +107,9 @@ pub struct BackendRun {
     pub locks: Vec<MeasuredLocks>,
 }
 
-/// Runs the walk (on tables holding the default synthetic rows, see
-/// [`Populate`](super::Populate)) and
-/// the round trip of `M` on fresh databases of `backend`, with the settings of the
-/// environment ([`Config::from_env`]).
-pub async fn walk<M: MigratorTrait>(backend: Backend) -> Result<BackendRun, HarnessError> {
-    walk_observed::<M>(backend, &ProgressObserver::default(), &Config::from_env()).await
-}
-
-/// [`walk`], telling `progress` which migration it walks. Its databases come from
-/// `config`'s PostgreSQL settings, its synthetic rows from `config.populate`.
+/// Runs the walk (on tables holding `config.populate`'s synthetic rows) and the round
+/// trip of `M` on fresh databases of `backend`, telling `progress` which migration it
+/// walks. Its databases come from `config`'s PostgreSQL settings.
 pub(crate) async fn walk_observed<M: MigratorTrait>(
     backend: Backend,
     progress: &ProgressObserver,

@@ -11,7 +11,7 @@ use super::rebuild::{Prefix, rebuild, unparsed_first_migration};
 use super::state::{Delta, Reader, UpSeen, differs, losses};
 use super::{BackendRun, StepRun};
 use crate::backends::{Backend, TestDatabase};
-use crate::capture::{Executed, Recorder};
+use crate::capture::Executed;
 use crate::catalog::{LogicalSchema, SchemaDump};
 use crate::checks::failure::{Cause, StepFailure, guarded};
 use crate::checks::lint::lint_step;
@@ -21,6 +21,7 @@ use crate::checks::{Check, Finding, NotRun};
 use crate::config::Config;
 use crate::error::HarnessError;
 use migration_runner::Direction::{Down, Up};
+use statement_capture::Recorder;
 
 /// What the walk does after a step.
 pub(super) enum Next {

@@ -21,7 +21,7 @@ use super::model::{ColumnText, SchemaText};
 use crate::catalog::ObjectKey;
 use columns::table_changes;
 use objects::object_changes;
-pub use types::{TypeChange, type_change};
+pub use types::TypeChange;
 
 /// How bad a change can be for what is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

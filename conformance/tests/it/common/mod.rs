@@ -1,7 +1,7 @@
 //! What the harness's integration tests share: a migration of raw SQL, the `migrator!`
 //! macro, and running a suite that may find no PostgreSQL.
 
-use conformance::checks::{Check, Finding};
+use conformance::{Check, Finding};
 use conformance::{Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};

@@ -2,7 +2,7 @@
 //! its reviewed snapshots (`CONFORMANCE_SNAPSHOTS=accept` to regenerate them) and a data
 //! case for 0002's backfill (the full matrix of rows is in `backfill.rs`).
 
-use conformance::checks::DataCase;
+use conformance::DataCase;
 use mcpbox_migration::Migrator;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 

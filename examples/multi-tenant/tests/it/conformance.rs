@@ -3,7 +3,7 @@
 //! case: rows seeded into the 14-migration schema all get the default organization, and
 //! come back unchanged after `down`.
 
-use conformance::checks::DataCase;
+use conformance::DataCase;
 use multi_tenant_migration::{DEFAULT_ORG_ID, Migrator, ORG_SCOPED_TABLES};
 
 const T: &str = "'2026-01-02T03:04:05+00:00'";

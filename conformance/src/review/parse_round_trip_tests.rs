@@ -1,11 +1,14 @@
+//! Moved here from the integration tests when `parse_dump` became private.
+//!
 //! The review reads a committed `schema.snap` back into objects: for schemas holding
 //! every kind of object the catalog reports, the objects parsed from the dump's text
 //! have exactly the catalog's keys, in its order.
 
-use conformance::catalog::dump;
-use conformance::review::parse_dump;
-use conformance::{Backend, fresh_database};
-use sea_orm_migration::sea_orm::ConnectionTrait;
+use sea_orm::ConnectionTrait;
+
+use super::parse_dump;
+use crate::catalog::dump;
+use crate::{Backend, fresh_database};
 
 async fn assert_round_trip(backend: Backend, statements: &[&str]) {
     let Some(db) = fresh_database(backend).await else {
@@ -19,7 +22,7 @@ async fn assert_round_trip(backend: Backend, statements: &[&str]) {
     }
     let catalog = dump(&db.conn).await.expect("dump");
     let parsed = parse_dump(&catalog.to_string(), backend);
-    let keys = |d: &conformance::catalog::SchemaDump| -> Vec<String> {
+    let keys = |d: &crate::catalog::SchemaDump| -> Vec<String> {
         d.objects.iter().map(|(k, _)| k.to_string()).collect()
     };
     assert_eq!(keys(&parsed), keys(&catalog), "{catalog}");
