@@ -17,7 +17,7 @@ use crate::checks::failure::{Cause, StepFailure, guarded};
 use crate::checks::lint::lint_step;
 use crate::checks::locks::LockProbe;
 use crate::checks::populate::{Irreversible, Seeder};
-use crate::checks::{Check, Finding, NotRun};
+use crate::checks::{Check, CompatBefore, Finding, NotRun};
 use crate::config::Config;
 use crate::error::HarnessError;
 use migration_runner::Direction::{Down, Up};
@@ -136,10 +136,14 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
         };
         self.recorder.take();
         self.seed(&here, run).await?;
+        let running = self.running_version(&here, run).await?;
         let (up, up_delta) = match self.up(&here, run).await? {
             Ok(done) => done,
             Err(next) => return Ok(next),
         };
+        if let Some(running) = running {
+            self.compat(&here, &running, run).await?;
+        }
         let mut step = StepRun {
             migration: here.name.to_owned(),
             up,
@@ -163,6 +167,49 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
             .await?;
         self.reader.reread(&self.db.conn, &seeded).await?;
         Ok(())
+    }
+
+    /// What the running application version issues on the tables there are before
+    /// `up` (check `compat`), unless the check is off or there are none.
+    async fn running_version(
+        &mut self,
+        here: &Here<'_>,
+        run: &mut BackendRun,
+    ) -> Result<Option<CompatBefore>, HarnessError> {
+        let tables = self.reader.tables();
+        if tables.is_empty() || self.config.skipped.contains(&Check::Compat) {
+            return Ok(None);
+        }
+        let conn = &self.db.conn;
+        let populate = &self.config.populate;
+        let before = CompatBefore::read(
+            conn,
+            self.backend,
+            populate,
+            &tables,
+            here.name,
+            &mut run.not_run,
+        )
+        .await?;
+        self.reader.recount(conn).await?;
+        Ok(Some(before))
+    }
+
+    /// The running version's statements after `up`, outside the capture: a break for
+    /// each that fails (check `compat`).
+    async fn compat(
+        &mut self,
+        here: &Here<'_>,
+        running: &CompatBefore,
+        run: &mut BackendRun,
+    ) -> Result<(), HarnessError> {
+        let conn = &self.db.conn;
+        let catalog = &self.reader.catalog;
+        let breaks = running
+            .after(conn, self.backend, here.name, |t| catalog.has_table(t))
+            .await?;
+        run.compat.extend(breaks);
+        self.reader.recount(conn).await
     }
 
     /// `up`, its locks measured (PostgreSQL): what it executed and changed, or, when
