@@ -245,6 +245,7 @@ impl<M: MigratorTrait> Suite<M> {
         }
         report.not_seeded.extend(run.not_seeded.iter().cloned());
         report.locks.extend(run.locks.iter().cloned());
+        report.compat.extend(run.compat.iter().cloned());
         run.findings.extend(judge_losses(
             &run.irreversible,
             allow_list,

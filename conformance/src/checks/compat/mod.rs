@@ -20,6 +20,7 @@ mod statements;
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 
@@ -186,11 +187,16 @@ async fn run(
     if probes.is_empty() {
         return Ok(Vec::new());
     }
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let nonce = RUNS.fetch_add(1, Ordering::Relaxed);
     let txn = conn.begin().await?;
     let mut results = Vec::new();
     for probe in probes {
         let savepoint = txn.begin().await?;
-        let result = savepoint.execute_raw(probe.statement()).await.map(|_| ());
+        let result = savepoint
+            .execute_raw(probe.statement(nonce))
+            .await
+            .map(|_| ());
         savepoint.rollback().await?;
         results.push(result);
     }

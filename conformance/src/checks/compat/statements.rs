@@ -17,8 +17,14 @@ pub(super) struct Probe {
 }
 
 impl Probe {
-    pub(super) fn statement(&self) -> Statement {
-        Statement::from_sql_and_values(self.backend.db(), self.sql.clone(), self.values.clone())
+    /// The statement as run: its text made unique (a comment numbered by `run`), so
+    /// that no plan the driver prepared for the same text before the migration (the
+    /// connection's statement cache) is reused after it: PostgreSQL refuses a cached
+    /// `SELECT` whose columns changed type ("cached plan must not change result type"),
+    /// which says nothing of what a fresh connection of the running version would see.
+    pub(super) fn statement(&self, run: u64) -> Statement {
+        let sql = format!("{} /* conformance compat {run} */", self.sql);
+        Statement::from_sql_and_values(self.backend.db(), sql, self.values.clone())
     }
 }
 
