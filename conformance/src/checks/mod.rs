@@ -17,8 +17,8 @@ use std::fmt;
 
 pub(crate) use allowlist::DriftAllowance;
 pub use allowlist::{AllowList, AllowListError};
-pub(crate) use compat::Before as CompatBefore;
 pub use compat::CompatBreak;
+pub(crate) use compat::Running as CompatRunning;
 pub(crate) use compat::{judge as judge_compat, stale as stale_compat};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};

@@ -7,8 +7,9 @@
 //! columns without a default, not nullable and not filled by the database, with values
 //! the populate generator makes for their types and CHECK rules, foreign keys taking an
 //! existing parent row's key), `UPDATE` of every column but the key's and `DELETE` of an
-//! existing row by its primary key. Each is run once before `up` and once after it,
-//! each time in a transaction rolled back (a savepoint per statement): a statement that
+//! existing row by its primary key. Each is run once before `up` and once after it (on
+//! the tables `up` changed, and those referencing them), each time in a transaction
+//! rolled back (a savepoint per statement): a statement that
 //! works before `up` and fails after it is a break; one that already fails before (a
 //! row other rows reference, a value a CHECK of an unknown shape refuses) is not held
 //! against the migration. A table `up` drops is one break.
@@ -18,7 +19,7 @@
 
 mod statements;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -68,24 +69,54 @@ struct TableProbes {
     probes: Vec<Probe>,
 }
 
-/// What the running version issues, read before a migration's `up`.
-pub(crate) struct Before {
-    tables: Vec<TableProbes>,
+/// What the running version issues on each table, written from the schema before a
+/// migration's `up`: kept from one migration to the next for the tables no call changed
+/// since (see [`Running::forget`]), so that a step costs what it touches.
+#[derive(Default)]
+pub(crate) struct Running {
+    tables: BTreeMap<String, TableProbes>,
 }
 
-impl Before {
-    /// The statements on `tables` (as the catalog names them) that work now; what
-    /// could not be written goes to `not_run`.
-    pub(crate) async fn read(
+impl Running {
+    /// Forgets what is known of `tables` (a call changed their schema or rows).
+    pub(crate) fn forget<'a>(&mut self, tables: impl IntoIterator<Item = &'a String>) {
+        for table in tables {
+            self.tables.remove(table);
+        }
+    }
+
+    /// The tables whose statements are known.
+    pub(crate) fn known(&self) -> BTreeSet<String> {
+        self.tables.keys().cloned().collect()
+    }
+
+    /// Forgets everything (a fresh database, or a change of no one table).
+    pub(crate) fn clear(&mut self) {
+        self.tables.clear();
+    }
+
+    /// Makes the statements on every table of `known` not known yet (as the catalog
+    /// names them) and keeps those that work now; what could not be written goes to
+    /// `not_run`.
+    pub(crate) async fn prepare(
+        &mut self,
         conn: &DatabaseConnection,
         backend: Backend,
         populate: &Populate,
-        tables: &BTreeSet<String>,
+        known: &BTreeSet<String>,
         migration: &str,
         not_run: &mut Vec<NotRun>,
-    ) -> Result<Self, HarnessError> {
-        let schema = LogicalSchema::read_tables(conn, tables).await?;
-        let mut out = Vec::new();
+    ) -> Result<(), HarnessError> {
+        self.tables.retain(|t, _| known.contains(t));
+        let missing: BTreeSet<String> = known
+            .iter()
+            .filter(|t| !self.tables.contains_key(*t))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let schema = LogicalSchema::read_tables(conn, &missing).await?;
         for (name, table) in &schema.tables {
             let rows = count(conn, backend, name).await?;
             let row = new_row(conn, backend, populate, &schema, name, rows).await?;
@@ -114,21 +145,26 @@ impl Before {
                 .zip(works)
                 .filter_map(|(probe, result)| result.is_ok().then_some(probe))
                 .collect();
-            out.push(TableProbes {
-                table: name.clone(),
-                probes,
-            });
+            self.tables.insert(
+                name.clone(),
+                TableProbes {
+                    table: name.clone(),
+                    probes,
+                },
+            );
         }
-        Ok(Self { tables: out })
+        Ok(())
     }
 
     /// The statements run again after `up` of `migration`: a break for each that
     /// fails now, and for each table gone (`exists` says which are there).
+    /// Only `tables` are tried, when given: the others' statements cannot have broken.
     pub(crate) async fn after(
         &self,
         conn: &DatabaseConnection,
         backend: Backend,
         migration: &str,
+        tables: Option<&BTreeSet<String>>,
         exists: impl Fn(&str) -> bool,
     ) -> Result<Vec<CompatBreak>, HarnessError> {
         let mut breaks = Vec::new();
@@ -139,7 +175,11 @@ impl Before {
             statement,
             error,
         };
-        for table in &self.tables {
+        let tried = self
+            .tables
+            .values()
+            .filter(|t| tables.is_none_or(|only| only.contains(&t.table)));
+        for table in tried {
             if !exists(&table.table) {
                 let error = format!(
                     "drops table {}, which the running version reads",
