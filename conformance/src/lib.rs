@@ -170,9 +170,9 @@ pub mod lint {
 
 pub use backends::database::TestDatabase;
 pub use checks::{
-    AllowList, AllowListError, BackendRun, Check, DataCase, DataCaseError, DataCheckFn, Finding,
-    IntoRows, Irreversible, LockMode, MeasuredLocks, NotRun, NotSeeded, Populate, StepRun,
-    TableLock,
+    AllowList, AllowListError, BackendRun, Check, CompatBreak, DataCase, DataCaseError,
+    DataCheckFn, Finding, IntoRows, Irreversible, LockMode, MeasuredLocks, NotRun, NotSeeded,
+    Populate, StepRun, TableLock,
 };
 pub use config::{AllowListSource, Config};
 pub use error::HarnessError;

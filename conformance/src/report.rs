@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::backends::Backend;
-use crate::checks::{Check, Finding, MeasuredLocks, NotRun, NotSeeded, locks};
+use crate::checks::{Check, CompatBreak, Finding, MeasuredLocks, NotRun, NotSeeded, locks};
 
 /// Why a backend the caller did not ask for shows as skipped (not worth a line): the
 /// text of [`SkipReason::NotRequested`].
@@ -73,6 +73,9 @@ pub struct SuiteReport {
     pub not_seeded: Vec<NotSeeded>,
     /// PostgreSQL: what each migration's first `up` locked and rewrote, and its time.
     pub locks: Vec<MeasuredLocks>,
+    /// The running application version's statements each migration breaks (check
+    /// `compat`), those the allow-list accepts included.
+    pub compat: Vec<CompatBreak>,
 }
 
 impl SuiteReport {

@@ -245,10 +245,16 @@ impl<M: MigratorTrait> Suite<M> {
         }
         report.not_seeded.extend(run.not_seeded.iter().cloned());
         report.locks.extend(run.locks.iter().cloned());
+        report.compat.extend(run.compat.iter().cloned());
         run.findings.extend(judge_losses(
             &run.irreversible,
             allow_list,
             &mut used.losses,
+        ));
+        run.findings.extend(crate::checks::judge_compat(
+            &run.compat,
+            &allow_list.compat,
+            &mut used.compat,
         ));
         report.findings.extend(run.findings.iter().cloned());
         report.not_run.extend(run.not_run.iter().cloned());
@@ -276,6 +282,10 @@ impl<M: MigratorTrait> Suite<M> {
             report
                 .findings
                 .extend(stale_losses(allow_list, &used.losses));
+            report.findings.extend(crate::checks::stale_compat(
+                &allow_list.compat,
+                &used.compat,
+            ));
         }
         let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
         if let (Some(sqlite), Some(postgres)) = (run_of(Backend::Sqlite), run_of(Backend::Postgres))
@@ -396,11 +406,13 @@ impl<M: MigratorTrait> Suite<M> {
     }
 }
 
-/// The allow-list lines a run used: lint opt-outs, and accepted losses (by line number).
+/// The allow-list lines a run used: lint opt-outs, accepted losses and accepted compat
+/// breaks (by line number).
 #[derive(Default)]
 struct Used {
     opt_outs: std::collections::BTreeSet<usize>,
     losses: std::collections::BTreeSet<usize>,
+    compat: std::collections::BTreeSet<usize>,
 }
 
 /// A finding for each loss the allow-list does not accept; the accepted lines' numbers

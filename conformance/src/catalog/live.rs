@@ -100,6 +100,14 @@ pub(crate) struct LiveCatalog {
     whole_reads: usize,
 }
 
+/// Whether `text` holds `name` as a whole word (not inside a longer name).
+pub(crate) fn names(text: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(name).any(|(at, _)| {
+        !word(text[..at].chars().next_back()) && !word(text[at + name.len()..].chars().next())
+    })
+}
+
 impl LiveCatalog {
     /// Reads the whole catalog of `conn` and prepares to follow its changes.
     pub(crate) async fn open<C: ConnectionTrait>(conn: &C) -> Result<Self, HarnessError> {
@@ -176,6 +184,37 @@ impl LiveCatalog {
     pub(crate) fn has_table(&self, name: &str) -> bool {
         self.objects
             .contains_key(&ObjectKey::new(ObjectKind::Table, name))
+    }
+
+    /// The tables among `candidates` a foreign key ties to one of `tables`, either way:
+    /// those whose definition or constraints name one of them after `REFERENCES`, and
+    /// those `tables`' own definitions or constraints name so (a rough reading of the
+    /// DDL: it may name too many, never too few).
+    pub(crate) fn tables_related(
+        &self,
+        tables: &BTreeSet<String>,
+        candidates: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_owned();
+        let mut out = BTreeSet::new();
+        for (key, object) in &self.objects {
+            let owner = match key.kind {
+                ObjectKind::Table => key.name.as_str(),
+                ObjectKind::Constraint => key.name.rsplit_once('.').map_or("", |(t, _)| t),
+                _ => continue,
+            };
+            let Some(at) = object.ddl.to_ascii_uppercase().find("REFERENCES") else {
+                continue;
+            };
+            let rest = &object.ddl[at..];
+            if tables.iter().any(|t| names(rest, &bare(t))) {
+                out.insert(owner.to_owned());
+            }
+            if tables.contains(owner) {
+                out.extend(candidates.iter().filter(|c| names(rest, &bare(c))).cloned());
+            }
+        }
+        out
     }
 
     /// Whether the catalog has a table of this name in any schema.

@@ -21,7 +21,7 @@ mod live;
 mod postgres;
 mod sqlite;
 
-pub(crate) use live::{Change, Hint, LiveCatalog, Order};
+pub(crate) use live::{Change, Hint, LiveCatalog, Order, names};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -27,6 +27,14 @@
 //! irreversible m20250301_000000_drop_legacy_notes items.note  # unused since 2024
 //! ```
 //!
+//! A line `compat MIGRATION [TABLE]  # REASON` accepts that migration breaking the
+//! running application version (on that table, or on every table): the contract step of
+//! an expand/contract change (see [`super::compat`]), e.g.
+//!
+//! ```text
+//! compat m20250301_000000_drop_legacy_notes items  # the app stopped writing notes in 2.3
+//! ```
+//!
 //! A second form declares two column types the project holds to be the same, wherever
 //! they meet (the types sea-query declares alike need no line: parity derives those):
 //!
@@ -69,6 +77,21 @@ pub struct AcceptedLoss {
     /// `table` or `table.column`.
     pub path: String,
     /// Why the loss is accepted.
+    pub reason: String,
+    /// The line it was read from.
+    pub line: usize,
+}
+
+/// A break of the running version a project accepts: migration `migration` may make
+/// the previous application version's statements fail, on `table` or on every table
+/// (see [`super::compat`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedBreak {
+    /// The migration.
+    pub migration: String,
+    /// The table; `None` for every table.
+    pub table: Option<String>,
+    /// Why the break is accepted.
     pub reason: String,
     /// The line it was read from.
     pub line: usize,
@@ -215,6 +238,8 @@ pub struct AllowList {
     pub equivalences: Vec<Equivalence>,
     /// `irreversible MIGRATION TABLE[.COLUMN]  # REASON` lines: data loss accepted.
     pub irreversible: Vec<AcceptedLoss>,
+    /// `compat MIGRATION [TABLE]  # REASON` lines: breaks of the running version accepted.
+    pub compat: Vec<AcceptedBreak>,
     /// `drift KIND NAME  # REASON` lines: known differences of a live database.
     pub drift: Vec<DriftAllowance>,
     /// Where it was read from, for messages.
@@ -282,6 +307,7 @@ impl AllowList {
         let mut equivalences = Vec::new();
         let mut irreversible = Vec::new();
         let mut drift = Vec::new();
+        let mut compat = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -332,6 +358,20 @@ impl AllowList {
                 });
                 continue;
             }
+            if words.first() == Some(&"compat") {
+                let (migration, table) = match words.as_slice() {
+                    [_, migration] => (migration, None),
+                    [_, migration, table] => (migration, Some((*table).to_owned())),
+                    _ => return Err(syntax("expected `compat MIGRATION [TABLE]  # REASON`")),
+                };
+                compat.push(AcceptedBreak {
+                    migration: (*migration).to_owned(),
+                    table,
+                    reason: reason.to_owned(),
+                    line: index + 1,
+                });
+                continue;
+            }
             let [path, aspect] = words.as_slice() else {
                 return Err(syntax("an entry is a PATH and an ASPECT"));
             };
@@ -347,6 +387,7 @@ impl AllowList {
             lint_opt_outs,
             equivalences,
             irreversible,
+            compat,
             drift,
             source: None,
         })
@@ -427,6 +468,26 @@ mod tests {
             "drift idx_hotfix  # no kind\n",
             "drift index  # no name\n",
             "drift index idx_hotfix\n",
+        ] {
+            assert!(AllowList::parse(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_compat_lines_with_or_without_a_table() {
+        let list = AllowList::parse(
+            "compat m1  # contract step\ncompat m2 items  # unused since 2.3\n",
+            "x",
+        )
+        .expect("parse");
+        assert_eq!(list.compat.len(), 2);
+        assert_eq!(list.compat[0].table, None);
+        assert_eq!(list.compat[1].table.as_deref(), Some("items"));
+        assert_eq!(list.compat[1].line, 2);
+        for bad in [
+            "compat  # nothing\n",
+            "compat m1 a b  # too much\n",
+            "compat m1\n",
         ] {
             assert!(AllowList::parse(bad, "x").is_err(), "{bad}");
         }

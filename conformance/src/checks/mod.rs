@@ -1,6 +1,7 @@
 //! The checks the harness runs, and what a failed one reports.
 
 mod allowlist;
+mod compat;
 pub(crate) mod data;
 mod data_cases;
 mod failure;
@@ -16,6 +17,9 @@ use std::fmt;
 
 pub(crate) use allowlist::DriftAllowance;
 pub use allowlist::{AllowList, AllowListError};
+pub use compat::CompatBreak;
+pub(crate) use compat::Running as CompatRunning;
+pub(crate) use compat::{judge as judge_compat, stale as stale_compat};
 pub(crate) use data_cases::run_cases as run_data_cases;
 pub use data_cases::{DataCase, DataCaseError, DataCheckFn, IntoRows};
 pub(crate) use failure::correct_backend_guess;
@@ -84,6 +88,9 @@ checks! {
     Snapshots = "snapshots", needs SnapshotFolder;
     /// The data cases given to the suite: seeded rows migrate up and down as asserted.
     DataCases = "data-cases", needs DataCases;
+    /// The previous application version keeps working after each migration's `up`: its
+    /// `SELECT`, `INSERT`, `UPDATE` and `DELETE` on the tables it knew still run.
+    Compat = "compat", needs Nothing;
 }
 
 /// What a check needs to run besides its backend; without it, the check is skipped.

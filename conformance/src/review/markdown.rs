@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::changes::{Aspect, Change, Item, Level};
 use super::md::{code, fence, html, message, text};
+use super::rolling;
 use super::{MARKER, MigrationChange, MigrationStatus, Report};
 use crate::backends::Backend;
 use crate::catalog::ObjectKey;
@@ -140,9 +141,15 @@ fn migrations_section(out: &mut String, report: &Report) {
         let _ = writeln!(out, "No migration is new or changed.\n");
         return;
     }
+    // With a verify run: whether each migration is safe for a rolling deploy.
+    let verify = report.verify.as_ref();
+    let (extra, rule) = match verify {
+        Some(_) => (" rolling deploy |", "---|"),
+        None => ("", ""),
+    };
     let _ = writeln!(
         out,
-        "| migration | since {} |\n|---|---|",
+        "| migration | since {} |{extra}\n|---|---|{rule}",
         cell(&code(&report.base))
     );
     for migration in &report.migrations {
@@ -153,7 +160,16 @@ fn migrations_section(out: &mut String, report: &Report) {
             }
             MigrationStatus::Removed => "**REMOVED after merge**".to_owned(),
         };
-        let _ = writeln!(out, "| {} | {status} |", cell(&code(&migration.name)));
+        let rolling = match verify {
+            Some(_) if migration.status == MigrationStatus::Removed => " |".to_owned(),
+            Some(verify) => format!(" {} |", cell(&rolling::verdict(verify, &migration.name))),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {status} |{rolling}",
+            cell(&code(&migration.name))
+        );
     }
     out.push('\n');
 }

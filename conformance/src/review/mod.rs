@@ -28,6 +28,7 @@ pub(crate) mod parse;
 #[cfg(test)]
 mod parse_round_trip_tests;
 pub mod render;
+mod rolling;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -6,6 +6,7 @@ mod common;
 
 mod broken;
 mod catalog_kinds;
+mod compat;
 mod drift;
 mod lint;
 mod locks;

@@ -20,7 +20,7 @@ use crate::checks::describe_db_error;
 use crate::error::HarnessError;
 
 /// How one column of a seeded table gets its value.
-enum Plan {
+pub(super) enum Plan {
     /// Generated in `shape` under `rule`.
     Generate { shape: Shape, rule: Rule },
     /// Part of a foreign key: element `position` of the parent's key tuples.
@@ -38,7 +38,7 @@ pub(super) enum Outcome {
 }
 
 /// `"name"` or `"schema"."name"` for a table as the catalog names it.
-pub(super) fn quoted_table(name: &str, backend: Backend) -> String {
+pub(crate) fn quoted_table(name: &str, backend: Backend) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     match name.split_once('.') {
         Some((schema, table)) if backend == Backend::Postgres => {
@@ -177,7 +177,7 @@ impl Rows<'_> {
 }
 
 /// Every column the database does not fill itself, with how it gets its value.
-fn plan(
+pub(super) fn plan(
     table: &Table,
     schema: &LogicalSchema,
     backend: Backend,
@@ -237,7 +237,7 @@ fn plan(
 
 /// Columns of the primary key and of unique constraints and indexes: never NULL by
 /// choice, so that the rows stay distinct.
-fn unique_columns(table: &Table) -> BTreeSet<String> {
+pub(super) fn unique_columns(table: &Table) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = table.primary_key.iter().cloned().collect();
     for columns in &table.unique_constraints {
         out.extend(columns.iter().cloned());
@@ -257,7 +257,7 @@ fn unique_columns(table: &Table) -> BTreeSet<String> {
 /// One row's values by column. Every third row leaves its nullable, non-unique
 /// columns NULL, and non-unique columns repeat their values in pairs, as real tables
 /// do.
-fn build_row(
+pub(super) fn build_row(
     table: &Table,
     plans: &[(String, Plan)],
     parents: &[Option<Vec<Vec<Json>>>],
@@ -306,7 +306,7 @@ fn build_row(
 }
 
 /// Up to `limit` key tuples of `table`'s rows, in a stable order, each as JSON values.
-async fn parent_keys(
+pub(super) async fn parent_keys(
     conn: &DatabaseConnection,
     backend: Backend,
     table: &str,
@@ -338,7 +338,7 @@ async fn parent_keys(
     Ok(keys)
 }
 
-fn from_json(value: &Json) -> Cell {
+pub(super) fn from_json(value: &Json) -> Cell {
     match value {
         Json::Null => Cell::Null,
         Json::Bool(b) => Cell::Bool(*b),
@@ -453,7 +453,7 @@ fn pg_json(cell: &Cell) -> Json {
     }
 }
 
-fn sqlite_value(cell: &Cell) -> Value {
+pub(super) fn sqlite_value(cell: &Cell) -> Value {
     match cell {
         Cell::Null => Value::String(None),
         Cell::Int(i) => Value::BigInt(Some(*i)),

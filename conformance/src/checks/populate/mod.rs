@@ -19,6 +19,7 @@
 //! ([`NotSeeded`]), never skipped in silence.
 
 mod insert;
+pub(crate) mod probe;
 mod rules;
 mod values;
 

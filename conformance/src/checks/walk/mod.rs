@@ -44,7 +44,7 @@ use self::round_trip::round_trip;
 use self::walker::{Next, Walker};
 use super::locks::MeasuredLocks;
 use super::populate::{Irreversible, NotSeeded};
-use super::{Finding, NotRun};
+use super::{CompatBreak, Finding, NotRun};
 use crate::backends::{Backend, TestDatabase};
 use crate::capture::Executed;
 use crate::catalog::{self, LogicalSchema, SchemaDump};
@@ -105,6 +105,9 @@ pub struct BackendRun {
     /// PostgreSQL: what each migration's first `up` locked and rewrote, and how long
     /// it took (see [`MeasuredLocks`]); empty on SQLite.
     pub locks: Vec<MeasuredLocks>,
+    /// The running application version's statements each migration's `up` makes fail
+    /// (check `compat`); a finding unless the allow-list accepts it.
+    pub compat: Vec<CompatBreak>,
 }
 
 /// Runs the walk (on tables holding `config.populate`'s synthetic rows) and the round
@@ -127,6 +130,7 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
         not_seeded: Vec::new(),
         irreversible: Vec::new(),
         locks: Vec::new(),
+        compat: Vec::new(),
     };
     // The round trip goes on from where a complete walk ended; after an incomplete
     // one, from a fresh database.

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod touched;
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::super::data::{self, DataSnapshot, Scope, TableData};
@@ -85,6 +87,22 @@ impl Reader {
         }
         self.refresh_data(conn, &Scope::Tables(tables.clone()), &[])
             .await?;
+        self.recount(conn).await
+    }
+
+    /// The tables there are now (the migrations table aside).
+    pub(super) fn tables(&self) -> BTreeSet<String> {
+        self.data
+            .tables
+            .keys()
+            .filter(|name| **name != self.table)
+            .cloned()
+            .collect()
+    }
+
+    /// Reads the row counters again: statements outside any migration moved them (the
+    /// seeding, or statements rolled back), and the next call is compared with them.
+    pub(super) async fn recount(&mut self, conn: &DatabaseConnection) -> Result<(), HarnessError> {
         self.rows = match self.rows {
             // The catalog's copy of SQLite's counter predates the seeding.
             RowChanges::Total(_) => {

@@ -2,6 +2,7 @@
 //! measured), `down`, `up` again, each state compared with the one before. Each step
 //! says what happens next ([`Next`]); the walk's loop acts on it.
 
+use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
@@ -17,7 +18,7 @@ use crate::checks::failure::{Cause, StepFailure, guarded};
 use crate::checks::lint::lint_step;
 use crate::checks::locks::LockProbe;
 use crate::checks::populate::{Irreversible, Seeder};
-use crate::checks::{Check, Finding, NotRun};
+use crate::checks::{Check, CompatRunning, Finding, NotRun};
 use crate::config::Config;
 use crate::error::HarnessError;
 use migration_runner::Direction::{Down, Up};
@@ -51,6 +52,8 @@ pub(super) struct Walker<'m, M> {
     skipped: Vec<String>,
     db: TestDatabase,
     reader: Reader,
+    /// The running version's statements per table (check `compat`).
+    running: CompatRunning,
     migrator: PhantomData<fn() -> M>,
 }
 
@@ -111,6 +114,7 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
             skipped: Vec::new(),
             db,
             reader,
+            running: CompatRunning::default(),
             migrator: PhantomData,
         })
     }
@@ -136,10 +140,18 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
         };
         self.recorder.take();
         self.seed(&here, run).await?;
+        let compat = !self.config.skipped.contains(&Check::Compat);
+        if compat {
+            self.running_version(&here, run).await?;
+        }
         let (up, up_delta) = match self.up(&here, run).await? {
             Ok(done) => done,
             Err(next) => return Ok(next),
         };
+        if compat {
+            self.compat(&here, &up_delta, run).await?;
+        }
+        self.forget(&up_delta);
         let mut step = StepRun {
             migration: here.name.to_owned(),
             up,
@@ -149,7 +161,10 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
         run.steps.push(step);
         self.prefix.push(Prefix::Applied);
         match down_delta {
-            Some(down_delta) => self.up_again(&here, &down_delta, run).await,
+            Some(down_delta) => {
+                self.forget(&down_delta);
+                self.up_again(&here, &down_delta, run).await
+            }
             None => Ok(Next::Rebuild),
         }
     }
@@ -162,7 +177,87 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
             .fill(&self.db.conn, &empty, here.name, &mut run.not_seeded)
             .await?;
         self.reader.reread(&self.db.conn, &seeded).await?;
+        let attributable = self.attributable();
+        let related = self.reader.catalog.tables_related(&seeded, &attributable);
+        self.running.forget(&seeded);
+        self.running.forget(&related);
         Ok(())
+    }
+
+    /// What the running application version issues on every table there is before
+    /// `up` (check `compat`), written anew for the tables a call changed since.
+    async fn running_version(
+        &mut self,
+        here: &Here<'_>,
+        run: &mut BackendRun,
+    ) -> Result<(), HarnessError> {
+        let known = self.reader.tables();
+        let conn = &self.db.conn;
+        let populate = &self.config.populate;
+        self.running
+            .prepare(
+                conn,
+                self.backend,
+                populate,
+                &known,
+                here.name,
+                &mut run.not_run,
+            )
+            .await?;
+        self.reader.recount(conn).await
+    }
+
+    /// The running version's statements after `up`, outside the capture, on the tables
+    /// `up` may have broken (see [`Delta::touched_tables`]) and those a foreign key ties
+    /// to them either way:
+    /// a break for each that fails (check `compat`). What `up` changed is forgotten.
+    async fn compat(
+        &mut self,
+        here: &Here<'_>,
+        up_delta: &Delta,
+        run: &mut BackendRun,
+    ) -> Result<(), HarnessError> {
+        let conn = &self.db.conn;
+        let catalog = &self.reader.catalog;
+        let attributable = self.attributable();
+        let touched = up_delta.touched_tables(&attributable);
+        let tried = touched.as_ref().map(|touched| {
+            let mut tables = catalog.tables_related(touched, &attributable);
+            tables.extend(touched.iter().cloned());
+            tables
+        });
+        let breaks = self
+            .running
+            .after(conn, self.backend, here.name, tried.as_ref(), |t| {
+                catalog.has_table(t)
+            })
+            .await?;
+        run.compat.extend(breaks);
+        self.reader.recount(conn).await
+    }
+
+    /// The tables an object's name may belong to: those there are, and those the
+    /// running version knew.
+    fn attributable(&self) -> BTreeSet<String> {
+        let mut tables = self.reader.tables();
+        tables.extend(self.running.known());
+        tables
+    }
+
+    /// Forgets the running version's statements on what a call changed.
+    /// A table's statements depend on the tables a foreign key ties to it too (a
+    /// `DELETE` a child's rows refuse): those are forgotten with it.
+    fn forget(&mut self, delta: &Delta) {
+        let attributable = self.attributable();
+        let Some(mut changed) = delta.touched_tables(&attributable) else {
+            self.running.clear();
+            return;
+        };
+        changed.extend(delta.data_tables().cloned());
+        changed.extend(delta.referenced(&attributable));
+        let related = self.reader.catalog.tables_related(&changed, &attributable);
+        self.running.forget(&changed);
+        self.running.forget(&related);
     }
 
     /// `up`, its locks measured (PostgreSQL): what it executed and changed, or, when
@@ -189,6 +284,7 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
             ));
             let why = "its up failed";
             run.not_run.push(here.not_run(Check::Lint, why));
+            run.not_run.push(here.not_run(Check::Compat, why));
             run.not_run.push(here.not_run(Check::Snapshots, why));
             self.prefix.push(Prefix::Skipped);
             self.skipped.push(here.name.to_owned());
@@ -274,6 +370,7 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
             .reader
             .after(&self.db.conn, &executed, &bookkeeping)
             .await?;
+        self.forget(&again_delta);
         run.findings.extend(
             differs(
                 down_delta,
@@ -303,6 +400,7 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
         self.db = db;
         self.reader = reader;
         self.seeder.restart();
+        self.running.clear();
         Ok(self)
     }
 
