@@ -490,6 +490,11 @@ pub(crate) fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// An identifier in double quotes, embedded quotes doubled (both backends read it).
+pub(crate) fn quote_ident(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize_default;

@@ -22,6 +22,7 @@ use std::hash::{Hash, Hasher};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::row_diff::changed_columns;
+use crate::catalog::quote_ident as quote;
 use crate::error::HarnessError;
 
 /// Tables with at most this many rows keep them, for examples in findings.
@@ -175,11 +176,6 @@ fn only_filter(
         format!(" AND {column} IN ({})", marks.join(", ")),
         only.iter().map(|t| t.as_str().into()).collect(),
     )
-}
-
-/// `"a"."b"` with embedded quotes doubled.
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 async fn postgres<C: ConnectionTrait>(

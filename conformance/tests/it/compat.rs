@@ -7,10 +7,10 @@ use conformance::{AllowList, Backend, Check, Status, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
 
-use crate::common::{Sql, findings, outcome};
+use crate::common::{Sql, findings, in_transaction, outcome, per_backend};
 
 /// `items` with a key, a NOT NULL label and a nullable note.
-const ITEMS: Sql = sql(
+const ITEMS: Sql = in_transaction(
     "m1_items",
     &[
         "CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar(40) NOT NULL, \
@@ -19,42 +19,11 @@ const ITEMS: Sql = sql(
     &["DROP TABLE items"],
 );
 
-/// The same statements on both backends, in a transaction on both.
-const fn sql(
-    name: &'static str,
-    up: &'static [&'static str],
-    down: &'static [&'static str],
-) -> Sql {
-    Sql {
-        name,
-        up,
-        down,
-        postgres_up: None,
-        transaction: Some(true),
-    }
-}
-
-/// The same `down` on both backends, `up` written per backend.
-const fn per_backend(
-    name: &'static str,
-    sqlite: &'static [&'static str],
-    postgres: &'static [&'static str],
-    down: &'static [&'static str],
-) -> Sql {
-    Sql {
-        name,
-        up: sqlite,
-        down,
-        postgres_up: Some(postgres),
-        transaction: Some(true),
-    }
-}
-
 migrator!(
     DropsAColumn,
     [
         ITEMS,
-        sql(
+        in_transaction(
             "m2_drop_label",
             &["ALTER TABLE items DROP COLUMN label"],
             &["ALTER TABLE items ADD COLUMN label varchar(40) NOT NULL DEFAULT ''"],
@@ -66,7 +35,7 @@ migrator!(
     RenamesAColumn,
     [
         ITEMS,
-        sql(
+        in_transaction(
             "m2_rename_label",
             &["ALTER TABLE items RENAME COLUMN label TO title"],
             &["ALTER TABLE items RENAME COLUMN title TO label"],
@@ -119,7 +88,7 @@ migrator!(
     DropsATable,
     [
         ITEMS,
-        sql(
+        in_transaction(
             "m2_drop_items",
             &["DROP TABLE items"],
             &[
@@ -134,18 +103,18 @@ migrator!(
     Expands,
     [
         ITEMS,
-        sql(
+        in_transaction(
             "m2_add_nullable",
             &["ALTER TABLE items ADD COLUMN summary varchar(80)"],
             &["ALTER TABLE items DROP COLUMN summary"],
         ),
-        sql(
+        in_transaction(
             "m3_tags",
             &["CREATE TABLE tags (id integer NOT NULL PRIMARY KEY, \
                item_id integer NOT NULL REFERENCES items (id), name varchar(20) NOT NULL)"],
             &["DROP TABLE tags"],
         ),
-        sql(
+        in_transaction(
             "m4_add_with_default",
             &["ALTER TABLE tags ADD COLUMN weight integer NOT NULL DEFAULT 0"],
             &["ALTER TABLE tags DROP COLUMN weight"],

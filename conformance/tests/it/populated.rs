@@ -7,7 +7,7 @@ use conformance::{Backend, Populate, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
 
-use crate::common::{Sql, findings, outcome, sql};
+use crate::common::{Sql, findings, outcome, per_backend, sql};
 
 /// `items` with a key, a label, a status from a CHECK list of two values, a code and
 /// a nullable note.
@@ -20,22 +20,6 @@ const ITEMS: Sql = sql(
     ],
     &["DROP TABLE items"],
 );
-
-/// The same SQL on SQLite and a PostgreSQL variant.
-const fn per_backend(
-    name: &'static str,
-    sqlite: &'static [&'static str],
-    postgres: &'static [&'static str],
-    down: &'static [&'static str],
-) -> Sql {
-    Sql {
-        name,
-        up: sqlite,
-        down,
-        postgres_up: Some(postgres),
-        transaction: Some(true),
-    }
-}
 
 migrator!(
     UpdatesWithoutRestoring,

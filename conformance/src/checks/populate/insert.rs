@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 use super::rules::{Rule, rules};
 use super::values::{Cell, Shape, shape, value};
 use crate::backends::Backend;
-use crate::catalog::{LogicalSchema, Table};
+use crate::catalog::{LogicalSchema, Table, quote_ident as quote};
 use crate::checks::describe_db_error;
 use crate::error::HarnessError;
 
@@ -39,7 +39,6 @@ pub(super) enum Outcome {
 
 /// `"name"` or `"schema"."name"` for a table as the catalog names it.
 pub(crate) fn quoted_table(name: &str, backend: Backend) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     match name.split_once('.') {
         Some((schema, table)) if backend == Backend::Postgres => {
             format!("{}.{}", quote(schema), quote(table))
@@ -313,7 +312,6 @@ pub(super) async fn parent_keys(
     columns: &[String],
     limit: usize,
 ) -> Result<Vec<Vec<Json>>, HarnessError> {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
     let not_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
     let (array, mark) = match backend {
@@ -353,7 +351,6 @@ pub(super) fn from_json(value: &Json) -> Cell {
 
 /// The `INSERT` of one row, every value bound.
 fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let columns: Vec<String> = cells.iter().map(|(c, _)| quote(c)).collect();
     let target = quoted_table(table, backend);
     if cells.is_empty() {
@@ -394,7 +391,6 @@ fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement 
 /// on PostgreSQL one JSON array read by `json_populate_recordset`, as [`insert`] reads
 /// one row.
 fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> Statement {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let columns: Vec<String> = rows
         .first()
         .map(|cells| cells.iter().map(|(c, _)| quote(c)).collect())

@@ -32,6 +32,37 @@ pub const fn sql(
     }
 }
 
+/// The same statements on both backends, in a transaction on both.
+pub const fn in_transaction(
+    name: &'static str,
+    up: &'static [&'static str],
+    down: &'static [&'static str],
+) -> Sql {
+    Sql {
+        name,
+        up,
+        down,
+        postgres_up: None,
+        transaction: Some(true),
+    }
+}
+
+/// `up` written per backend, the same `down`, in a transaction on both.
+pub const fn per_backend(
+    name: &'static str,
+    sqlite: &'static [&'static str],
+    postgres: &'static [&'static str],
+    down: &'static [&'static str],
+) -> Sql {
+    Sql {
+        name,
+        up: sqlite,
+        down,
+        postgres_up: Some(postgres),
+        transaction: Some(true),
+    }
+}
+
 impl MigrationName for Sql {
     fn name(&self) -> &str {
         self.name
