@@ -39,6 +39,7 @@ pub mod cli;
 mod engine;
 mod error;
 mod event;
+mod fanout;
 mod file_lock;
 mod fresh;
 mod invalid_index;
@@ -62,6 +63,10 @@ pub use checksum::{
 pub use engine::{AcceptedChecksum, LockGuard, Operation, Report};
 pub use error::Error;
 pub use event::{Event, Observer};
+pub use fanout::{
+    DEFAULT_JOBS, FanOut, FanOutError, FanOutReport, TargetOutcome, TargetSet, Tenant, run_many,
+    status_many, up_many,
+};
 pub use options::{
     DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, MAX_TIMEOUT, Options, check_timeout,
 };

@@ -122,8 +122,14 @@ pub enum Command {
         #[arg(long)]
         allow_checksum_mismatch: bool,
         /// Print the SQL each pending migration would run, and change nothing.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "many")]
         dry_run: bool,
+        /// With --schemas or --targets-file: print the summary as one JSON object.
+        #[arg(long, requires = "many")]
+        json: bool,
+        /// Many targets at once.
+        #[command(flatten)]
+        fan_out: FanOutArgs,
     },
     /// Roll back applied migrations, newest first (1 by default).
     Down {
@@ -142,12 +148,16 @@ pub enum Command {
     Status {
         /// Exit with status 1 when any migration is pending, unknown, changed since it
         /// was applied, or without a checksum (for CI).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "many")]
         check: bool,
         /// Print the status as one JSON object on stdout (versions, states, recorded and
-        /// current checksums, a summary), nothing else.
+        /// current checksums, a summary), nothing else; with --schemas or --targets-file,
+        /// the summary of every target.
         #[arg(long)]
         json: bool,
+        /// Many targets at once.
+        #[command(flatten)]
+        fan_out: FanOutArgs,
     },
     /// Drop every table of the database, then apply all migrations.
     Fresh,
@@ -177,6 +187,35 @@ pub enum Command {
         #[arg(long)]
         migration_dir: Option<PathBuf>,
     },
+}
+
+/// Many targets at once (`up` and `status`): the schemas of the `-u` PostgreSQL
+/// database matching a pattern, or the URLs of a file; at most `--jobs` at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+#[group(skip)]
+pub struct FanOutArgs {
+    /// Every schema of the -u PostgreSQL database whose name matches this SQL LIKE
+    /// pattern (`%` any run of characters, `_` any one character, `\` escapes them), e.g.
+    /// 'tenant\_%'; PostgreSQL's own schemas never match.
+    #[arg(long, value_name = "PATTERN", group = "many")]
+    pub schemas: Option<String>,
+    /// Every target of this file: one URL a line (as -u takes it; -u itself is not
+    /// used, -s applies to its PostgreSQL URLs), blank lines and # comment lines skipped.
+    #[arg(long, value_name = "FILE", group = "many")]
+    pub targets_file: Option<PathBuf>,
+    /// How many targets at once (default 4).
+    #[arg(long, value_name = "N", requires = "many", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+    /// Start no new target after K targets failed (those started finish).
+    #[arg(long, value_name = "K", requires = "many", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_failures: Option<u32>,
+}
+
+impl FanOutArgs {
+    /// Whether many targets were asked for.
+    pub fn is_many(&self) -> bool {
+        self.schemas.is_some() || self.targets_file.is_some()
+    }
 }
 
 /// Whole seconds, at most [`MAX_TIMEOUT`]: a longer wait is surely a mistake.

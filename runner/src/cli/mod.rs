@@ -20,12 +20,13 @@
 
 mod args;
 mod dry_run;
+mod fanout;
 pub mod generate;
 mod hints;
 mod output;
 mod progress;
 
-pub use args::{Args, Command};
+pub use args::{Args, Command, FanOutArgs};
 pub use clap::Parser;
 pub use generate::GenerateError;
 
@@ -65,6 +66,12 @@ pub enum CliError {
     /// `generate` wrote nothing.
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// Many targets: refused before any target was started.
+    #[error(transparent)]
+    FanOut(#[from] crate::fanout::FanOutError),
+    /// Many targets: some failed or were not started (named in the message).
+    #[error("{0}")]
+    TargetsFailed(String),
 }
 
 /// The whole binary: parses the process's arguments, runs, prints to stdout and stderr.
@@ -129,6 +136,15 @@ where
                 EXIT_FAILURE
             },
         ),
+        CliError::FanOut(crate::fanout::FanOutError::Runner(error)) => (
+            hints::error_line(error),
+            if error.is_usage() {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILURE
+            },
+        ),
+        CliError::FanOut(error) if error.is_usage() => (error.to_string(), EXIT_USAGE),
         other => (other.to_string(), EXIT_FAILURE),
     };
     // Ignore a closed stderr: the exit code still tells.
@@ -147,6 +163,8 @@ pub async fn run<M: MigratorTrait>(
         to: None,
         allow_checksum_mismatch: false,
         dry_run: false,
+        json: false,
+        fan_out: FanOutArgs::default(),
     });
     if let Command::Generate {
         name,
@@ -161,6 +179,11 @@ pub async fn run<M: MigratorTrait>(
     // Before anything is opened or created.
     if let Some(operation) = &operation {
         operation.validate()?;
+    }
+    if let Command::Up { fan_out, json, .. } | Command::Status { fan_out, json, .. } = &command
+        && fan_out.is_many()
+    {
+        return fanout::run::<M>(&args, fan_out, operation, *json, sources, out).await;
     }
     let dry_run = matches!(
         command,
@@ -191,7 +214,7 @@ pub async fn run<M: MigratorTrait>(
     let options = options_for(&args, &target, sources);
     let result = match (operation, command) {
         (Some(operation), _) => changing::<M>(&db, operation, options, out).await,
-        (None, Command::Status { check, json }) => {
+        (None, Command::Status { check, json, .. }) => {
             let status = crate::status::<M>(&db, &options).await?;
             if json {
                 say(out, &status.to_json());
