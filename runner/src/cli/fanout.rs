@@ -142,13 +142,23 @@ fn verdict(report: &FanOutReport, max_failures: Option<u32>) -> Result<(), CliEr
     if report.is_success() {
         return Ok(());
     }
-    let failed: Vec<String> = report.failed().iter().map(|o| o.target.clone()).collect();
+    // The first few with their errors; the table lists them all.
+    const NAMED: usize = 3;
+    let failed = report.failed();
+    let mut named: Vec<String> = failed
+        .iter()
+        .take(NAMED)
+        .filter_map(|o| Some(format!("{} ({})", o.target, one_line(o.error.as_ref()?))))
+        .collect();
+    if failed.len() > NAMED {
+        named.push(format!("and {} more (see the table)", failed.len() - NAMED));
+    }
     let total = report.outcomes.len() + report.skipped.len();
     let mut line = format!(
         "{} of {total} target{} failed: {}",
         failed.len(),
         plural(total),
-        failed.join("; ")
+        named.join("; ")
     );
     if !report.skipped.is_empty() {
         line.push_str(&format!(

@@ -9,6 +9,7 @@ mod checksums;
 mod cli_properties;
 mod dry_run;
 mod embedded;
+mod fanout;
 mod generate;
 mod kill;
 mod lock;
