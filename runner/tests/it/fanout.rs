@@ -11,7 +11,9 @@ use conformance::{Backend, TestDatabase};
 use migration_runner::{FanOut, Options, TargetSet};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
-use sea_orm_migration::prelude::{DbErr, async_trait, MigrationName, MigrationTrait, MigratorTrait, SchemaManager};
+use sea_orm_migration::prelude::{
+    DbErr, MigrationName, MigrationTrait, MigratorTrait, SchemaManager, async_trait,
+};
 
 /// A password the test server (trust authentication) ignores, put in every URL of a
 /// targets file: it must appear nowhere.
@@ -84,7 +86,9 @@ impl Tenants {
         let conn = connect(&self.urls[index]).await;
         let found = tables(&conn).await;
         conn.close().await.expect("close");
-        !found.iter().any(|t| t.starts_with("seaql") || t.starts_with("migration_"))
+        !found
+            .iter()
+            .any(|t| t.starts_with("seaql") || t.starts_with("migration_"))
     }
 
     async fn close(self) {
@@ -114,10 +118,12 @@ async fn a_broken_tenant_fails_alone_and_is_named(#[case] backend: Backend) {
     let Some(tenants) = Tenants::new(backend, 5, 2).await else {
         return;
     };
-    let run =
-        cli::<TestMigrator>(&["up", "--targets-file", tenants.path(), "--jobs", "2"]).await;
+    let run = cli::<TestMigrator>(&["up", "--targets-file", tenants.path(), "--jobs", "2"]).await;
     assert_no_secret(&run.all());
-    assert_fails_with(&run, &["1 of 5 targets failed", "applying m20240101_000002_gadgets"]);
+    assert_fails_with(
+        &run,
+        &["1 of 5 targets failed", "applying m20240101_000002_gadgets"],
+    );
     let names: Vec<String> = tenants.urls.iter().map(|u| shown(backend, u)).collect();
     assert!(run.stderr.contains(&names[2]), "{}", run.stderr);
     for (index, name) in names.iter().enumerate() {
@@ -176,6 +182,14 @@ async fn max_failures_stops_the_rollout(#[case] backend: Backend) {
     ];
     let run = cli::<TestMigrator>(&args).await;
     assert_no_secret(&run.all());
+    assert_eq!(
+        tenants.applied(0).await,
+        migration_names(),
+        "stays migrated"
+    );
+    for index in 2..5 {
+        assert!(tenants.untouched(index).await, "target {index} was touched");
+    }
     assert_fails_with(
         &run,
         &["1 of 5 targets failed", "3 not started after 1 failure"],
@@ -190,10 +204,6 @@ async fn max_failures_stops_the_rollout(#[case] backend: Backend) {
     assert_eq!(outcomes, ["ok", "failed", "skipped", "skipped", "skipped"]);
     assert_eq!(json["summary"]["skipped"], 3);
     assert_eq!(json["success"], false);
-    assert_eq!(tenants.applied(0).await, migration_names(), "stays migrated");
-    for index in 2..5 {
-        assert!(tenants.untouched(index).await, "target {index} was touched");
-    }
     tenants.close().await;
 }
 
@@ -213,9 +223,19 @@ async fn json_names_every_target_with_its_outcome() {
         let keys: Vec<&String> = target.as_object().expect("object").keys().collect();
         assert_eq!(
             keys,
-            ["applied", "duration_ms", "error", "outcome", "pending", "target"]
+            [
+                "applied",
+                "duration_ms",
+                "error",
+                "outcome",
+                "pending",
+                "target"
+            ]
         );
-        assert_eq!(target["target"], shown(Backend::Postgres, &tenants.urls[index]));
+        assert_eq!(
+            target["target"],
+            shown(Backend::Postgres, &tenants.urls[index])
+        );
         assert!(target["duration_ms"].is_u64());
         if index == 1 {
             assert_eq!(target["outcome"], "failed");
@@ -258,7 +278,9 @@ async fn up_many_over_schemas_by_pattern() {
     let Some(db) = conformance::fresh_database(Backend::Postgres).await else {
         return;
     };
-    for schema in ["tenant_a", "tenant_b", "tenant_c", "tenant_d", "tenantx", "other"] {
+    for schema in [
+        "tenant_a", "tenant_b", "tenant_c", "tenant_d", "tenantx", "other",
+    ] {
         exec(&db.conn, &format!("CREATE SCHEMA {schema}")).await;
     }
     exec(&db.conn, "CREATE TABLE tenant_b.gadgets (x integer)").await;
@@ -285,7 +307,13 @@ async fn up_many_over_schemas_by_pattern() {
     let schemas: Vec<String> = report
         .outcomes
         .iter()
-        .map(|o| o.target.rsplit(", schema ").next().expect("schema").to_owned())
+        .map(|o| {
+            o.target
+                .rsplit(", schema ")
+                .next()
+                .expect("schema")
+                .to_owned()
+        })
         .collect();
     assert_eq!(schemas, ["tenant_a", "tenant_b", "tenant_c", "tenant_d"]);
     assert!(!report.is_success());
@@ -387,8 +415,16 @@ async fn bad_input_is_refused_before_any_target_is_touched() {
     let path = file.path().to_str().expect("utf-8");
     let run = cli::<TestMigrator>(&["up", "--targets-file", path]).await;
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains(&format!("{path}, line 4: ")), "{}", run.stderr);
-    assert!(run.stderr.contains("no target was started"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{path}, line 4: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no target was started"),
+        "{}",
+        run.stderr
+    );
     assert_no_secret(&run.all());
     assert!(!first.exists(), "the first target was created");
 
@@ -411,8 +447,14 @@ async fn bad_input_is_refused_before_any_target_is_touched() {
             vec!["up", "--targets-file", path, "--max-failures", "0"],
             "--max-failures",
         ),
-        (vec!["up", "--targets-file", path, "--dry-run"], "cannot be used with"),
-        (vec!["status", "--targets-file", path, "--check"], "cannot be used with"),
+        (
+            vec!["up", "--targets-file", path, "--dry-run"],
+            "cannot be used with",
+        ),
+        (
+            vec!["status", "--targets-file", path, "--check"],
+            "cannot be used with",
+        ),
     ];
     for (args, needle) in cases {
         let run = cli::<TestMigrator>(&args).await;
@@ -437,7 +479,15 @@ async fn a_pattern_matching_nothing_is_refused() {
         assert!(run.stderr.contains("matches the pattern"), "{}", run.stderr);
     }
     let run = cli::<TestMigrator>(&["-u", &db.url, "status", "--schemas", "tenant%"]).await;
-    assert!(assert_ok(&run).contains("schema tenant_a"), "{}", run.stdout);
-    assert!(run.stdout.contains("1 target: 1 succeeded"), "{}", run.stdout);
+    assert!(
+        assert_ok(&run).contains("schema tenant_a"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("1 target: 1 succeeded"),
+        "{}",
+        run.stdout
+    );
     db.close().await.expect("close");
 }
