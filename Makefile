@@ -4,7 +4,7 @@ CARGO ?= cargo
 # The PostgreSQL image testcontainers starts; CI builds conformance-postgres:15 locally.
 export CONFORMANCE_PG_IMAGE ?= postgres:15
 
-.PHONY: help run test lint fmt ci verify snapshots entities bench bench-scale
+.PHONY: help run test lint fmt ci verify snapshots entities bench bench-scale bench-fanout
 
 help:
 	@echo "make run        apply all migrations (SQLite file data/app.sqlite, or DATABASE_URL)"
@@ -16,6 +16,7 @@ help:
 	@echo "make entities   regenerate entity/src/generated from the migrated schema"
 	@echo "make bench      time the conformance suite on SQLite and PostgreSQL"
 	@echo "make bench-scale  runner and suite against N synthetic migrations (SCALE_N=50,100; PROFILE=release)"
+	@echo "make bench-fanout many targets at once against a sequential loop (FANOUT_SCHEMAS=200, FANOUT_DATABASES=50; PROFILE=release)"
 
 run:
 	$(CARGO) run -p migration
@@ -58,3 +59,6 @@ bench:
 PROFILE ?= dev
 bench-scale:
 	$(CARGO) bench -p migration-runner --bench scale --profile $(PROFILE)
+
+bench-fanout:
+	$(CARGO) bench -p migration-runner --bench fanout --profile $(PROFILE)
