@@ -108,7 +108,11 @@ where
             .await
             .expect("fan-out");
         let elapsed = started.elapsed();
-        assert!(report.is_success(), "{:?}", report.failed().first().map(|o| &o.error));
+        assert!(
+            report.is_success(),
+            "{:?}",
+            report.failed().first().map(|o| &o.error)
+        );
         line(&format!("up_many, --jobs {j}"), elapsed, sequential, count);
         if j == *all_jobs.last().expect("one") {
             let started = Instant::now();
@@ -116,7 +120,12 @@ where
                 .await
                 .expect("status");
             assert!(report.is_success());
-            line(&format!("status_many, --jobs {j}"), started.elapsed(), Duration::ZERO, count);
+            line(
+                &format!("status_many, --jobs {j}"),
+                started.elapsed(),
+                Duration::ZERO,
+                count,
+            );
         }
         targets.close().await;
     }
@@ -126,7 +135,10 @@ fn line(what: &str, elapsed: Duration, sequential: Duration, count: usize) {
     let speed_up = if sequential.is_zero() {
         String::new()
     } else {
-        format!("  {:>5.2}x the sequential loop", sequential.as_secs_f64() / elapsed.as_secs_f64())
+        format!(
+            "  {:>5.2}x the sequential loop",
+            sequential.as_secs_f64() / elapsed.as_secs_f64()
+        )
     };
     println!(
         "  {what:<22} {:>8.2} s  ({:>6.1} ms a target){speed_up}",

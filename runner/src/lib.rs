@@ -18,6 +18,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Many targets at once (a schema or a database per tenant): [`up_many`] over a
+//! [`TargetSet`], at most [`FanOut::jobs`] at a time, each under its own lock, returning a
+//! [`FanOutReport`].
+//!
 //! # The lock with a pooled connection
 //!
 //! On PostgreSQL the lock is a session advisory lock, which belongs to one session; a
