@@ -491,3 +491,35 @@ async fn a_pattern_matching_nothing_is_refused() {
     );
     db.close().await.expect("close");
 }
+
+/// A SQLite line follows the rules of `-u sqlite://`: an option other than `mode` is
+/// refused (usage, exit 2), and so is a path that is not a regular file (exit 1), each
+/// naming its line, with nothing touched.
+#[tokio::test]
+async fn sqlite_lines_follow_the_rules_of_dash_u() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = format!("sqlite://{}/first.sqlite", dir.path().display());
+    for (line, code, needle) in [
+        (
+            "sqlite:///tmp/x.sqlite?cache=shared",
+            2,
+            "the option 'cache=shared' is not accepted",
+        ),
+        ("sqlite:///dev/null", 1, "is not a regular file"),
+    ] {
+        let file = targets_file(&format!("{first}\n{line}\n"));
+        let path = file.path().to_str().expect("utf-8");
+        let run = cli::<TestMigrator>(&["up", "--targets-file", path]).await;
+        assert_eq!(run.code, code, "{line}: {}", run.all());
+        assert!(
+            run.stderr.contains(&format!("{path}, line 2: ")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(needle), "{}", run.stderr);
+        assert!(
+            !dir.path().join("first.sqlite").exists(),
+            "{line}: a target was touched"
+        );
+    }
+}
