@@ -44,6 +44,9 @@ mod fresh;
 mod invalid_index;
 mod lock;
 mod mock_run;
+mod mysql;
+mod mysql_lock;
+mod dirty;
 mod options;
 mod pg_schema;
 mod plan;
@@ -59,6 +62,7 @@ pub use backend::{Backend, Direction};
 pub use checksum::{
     CHECKSUM_HISTORY_TABLE, CHECKSUM_TABLE, Checksum, ChecksumGap, ChecksumPart, Sources,
 };
+pub use dirty::{DIRTY_TABLE, DirtyMigration};
 pub use engine::{AcceptedChecksum, LockGuard, Operation, Report};
 pub use error::Error;
 pub use event::{Event, Observer};
