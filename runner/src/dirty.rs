@@ -60,6 +60,26 @@ pub(crate) struct Tracker {
     failed: Option<String>,
     /// Whether the failed call was a batch of several statements.
     failed_batch: bool,
+    /// The last command, and whether it was a batch.
+    last_command: Option<(String, bool)>,
+}
+
+impl Tracker {
+    /// After the migration failed with `error`: whether a statement took effect, and
+    /// the statement that failed. sea-orm does not always mark a failed call, so a
+    /// database error with no failed call is the last command's.
+    fn settle(&self, error: &DbErr) -> (bool, Option<String>) {
+        if self.failed.is_some() {
+            return (self.effective > 0 || self.failed_batch, self.failed.clone());
+        }
+        let from_database = matches!(error, DbErr::Exec(_) | DbErr::Query(_));
+        match &self.last_command {
+            Some((sql, batch)) if from_database => {
+                (self.effective > 1 || *batch, Some(sql.clone()))
+            }
+            _ => (self.effective > 0, None),
+        }
+    }
 }
 
 tokio::task_local! {
@@ -79,6 +99,8 @@ pub(crate) fn note(tracker: &Mutex<Tracker>, call: &statement_capture::Call) {
         tracker.failed = Some(call.sql.clone());
     } else if call.kind == statement_capture::StatementKind::Command {
         tracker.effective += 1;
+        let batch = statement_capture::split_statements(&call.sql).len() > 1;
+        tracker.last_command = Some((call.sql.clone(), batch));
     }
 }
 
@@ -235,10 +257,10 @@ pub(crate) async fn run_step(
         }
         Err(e) => e,
     };
-    let (took_effect, failed) = {
-        let t = tracker.lock().unwrap_or_else(PoisonError::into_inner);
-        (t.effective > 0 || t.failed_batch, t.failed.clone())
-    };
+    let (took_effect, failed) = tracker
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .settle(&error);
     if took_effect {
         leave(db, name, failed.as_deref(), &crate::redact(&error.to_string())).await?;
     } else {

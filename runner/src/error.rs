@@ -321,7 +321,7 @@ pub enum Error {
         "{source}; migration {} is left dirty (its {} failed after some of its statements took effect, and MySQL cannot roll back DDL){}",
         dirty.version,
         dirty.direction,
-        dirty_detail(dirty)
+        dirty.statement.as_deref().map(|s| format!(": the failed statement was `{}`", s.replace('\n', " "))).unwrap_or_default()
     )]
     LeftDirty {
         /// The migration left dirty.
