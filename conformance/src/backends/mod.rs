@@ -15,6 +15,7 @@
 //! ```
 
 pub(crate) mod database;
+mod mysql;
 mod postgres;
 mod sqlite;
 
@@ -22,6 +23,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub(crate) use database::TestDatabase;
 pub(crate) use postgres::postgres_server_with;
+pub use mysql::{MySqlServer, mysql_required, mysql_server};
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server};
 
 use crate::error::HarnessError;

@@ -12,4 +12,5 @@ mod embedded;
 mod generate;
 mod kill;
 mod lock;
+mod mysql;
 mod verbose;
