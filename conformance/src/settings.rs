@@ -165,8 +165,7 @@ impl MySqlSettings {
         }
         Self {
             url,
-            image: var("CONFORMANCE_MYSQL_IMAGE")
-                .unwrap_or_else(|| DEFAULT_MYSQL_IMAGE.to_owned()),
+            image: var("CONFORMANCE_MYSQL_IMAGE").unwrap_or_else(|| DEFAULT_MYSQL_IMAGE.to_owned()),
             required: !matches!(
                 var("CONFORMANCE_REQUIRE_MYSQL").as_deref(),
                 Some("0") | Some("false")

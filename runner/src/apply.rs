@@ -156,7 +156,10 @@ impl Step<'_> {
 
 /// Commits on success; rolls back explicitly on failure so that the connection is clean
 /// before the error is reported (the lock stays held on it until the run ends).
-pub(crate) async fn finish(txn: DatabaseTransaction, outcome: Result<(), DbErr>) -> Result<(), DbErr> {
+pub(crate) async fn finish(
+    txn: DatabaseTransaction,
+    outcome: Result<(), DbErr>,
+) -> Result<(), DbErr> {
     match outcome {
         Ok(()) => txn.commit().await,
         Err(e) => {

@@ -120,7 +120,12 @@ pub(crate) async fn ensure(db: &DatabaseConnection) -> Result<(), DbErr> {
     let create = Table::create()
         .table(col(DIRTY_TABLE))
         .if_not_exists()
-        .col(ColumnDef::new(col("version")).string().not_null().primary_key())
+        .col(
+            ColumnDef::new(col("version"))
+                .string()
+                .not_null()
+                .primary_key(),
+        )
         .col(ColumnDef::new(col("direction")).string().not_null())
         .col(ColumnDef::new(col("failed_statement")).text().null())
         .col(ColumnDef::new(col("error")).text().null())
@@ -200,11 +205,7 @@ async fn mark(db: &DatabaseConnection, version: &str, direction: Direction) -> R
     let insert = Query::insert()
         .into_table(col(DIRTY_TABLE))
         .columns([col("version"), col("direction"), col("marked_at")])
-        .values([
-            version.into(),
-            direction.name().into(),
-            unix_now().into(),
-        ])
+        .values([version.into(), direction.name().into(), unix_now().into()])
         .map_err(|e| DbErr::Custom(format!("marking {version} as running: {e}")))?
         .to_owned();
     db.execute(&insert).await.map(|_| ())
@@ -240,7 +241,10 @@ pub(crate) async fn run_step(
     let tracker = Arc::new(Mutex::new(Tracker::default()));
     let manager = SchemaManager::new(db);
     let outcome = TRACKER
-        .scope(Arc::clone(&tracker), direction.run(step.migration, &manager))
+        .scope(
+            Arc::clone(&tracker),
+            direction.run(step.migration, &manager),
+        )
         .await;
     let error = match outcome {
         Ok(()) => {
@@ -262,7 +266,13 @@ pub(crate) async fn run_step(
         .unwrap_or_else(PoisonError::into_inner)
         .settle(&error);
     if took_effect {
-        leave(db, name, failed.as_deref(), &crate::redact(&error.to_string())).await?;
+        leave(
+            db,
+            name,
+            failed.as_deref(),
+            &crate::redact(&error.to_string()),
+        )
+        .await?;
     } else {
         clear(db, name).await?;
     }

@@ -389,10 +389,11 @@ impl<M: MigratorTrait> Runner<'_, M> {
             }
             let checksum = self.expected.recordable(name);
             let action = format!("applying {name}");
-            if let Err(e) = with_lock_retries(self.db, self.options, name, &action, retryable, || {
-                step.apply(self.db, checksum)
-            })
-            .await
+            if let Err(e) =
+                with_lock_retries(self.db, self.options, name, &action, retryable, || {
+                    step.apply(self.db, checksum)
+                })
+                .await
             {
                 return Err(crate::dirty::explain(self.db, e).await);
             }
@@ -426,10 +427,11 @@ impl<M: MigratorTrait> Runner<'_, M> {
             let step = self.step(&migration);
             let retryable = step.uses_transaction(self.db.get_database_backend());
             let action = format!("rolling back {name}");
-            if let Err(e) = with_lock_retries(self.db, self.options, name, &action, retryable, || {
-                step.roll_back(self.db)
-            })
-            .await
+            if let Err(e) =
+                with_lock_retries(self.db, self.options, name, &action, retryable, || {
+                    step.roll_back(self.db)
+                })
+                .await
             {
                 return Err(crate::dirty::explain(self.db, e).await);
             }

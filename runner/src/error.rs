@@ -343,7 +343,9 @@ pub enum Error {
     },
 
     /// A MySQL URL or connection names no database.
-    #[error("the MySQL connection has no current database (name one in the URL: mysql://HOST/DATABASE)")]
+    #[error(
+        "the MySQL connection has no current database (name one in the URL: mysql://HOST/DATABASE)"
+    )]
     NoCurrentDatabase,
 
     /// `accept-checksum` found the recorded checksum already current.
@@ -419,7 +421,10 @@ pub(crate) fn sqlx_sqlstate(error: &sea_orm_migration::sea_orm::sqlx::Error) -> 
 fn dirty_detail(dirty: &crate::dirty::DirtyMigration) -> String {
     let mut detail = String::new();
     if let Some(statement) = &dirty.statement {
-        detail.push_str(&format!(" at the statement `{}`", statement.replace('\n', " ")));
+        detail.push_str(&format!(
+            " at the statement `{}`",
+            statement.replace('\n', " ")
+        ));
     }
     if let Some(error) = &dirty.error {
         detail.push_str(&format!(" ({})", error.replace('\n', " ")));

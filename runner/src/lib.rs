@@ -36,6 +36,7 @@ mod backend;
 mod checksum;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod dirty;
 mod engine;
 mod error;
 mod event;
@@ -46,7 +47,6 @@ mod lock;
 mod mock_run;
 mod mysql;
 mod mysql_lock;
-mod dirty;
 mod options;
 mod pg_schema;
 mod plan;

@@ -17,20 +17,20 @@ impl MigrationTrait for Migration {
         let backend = Backend::of(manager, self.name())?;
         let mut table = Table::create();
         table
-                    .table(ApiModelAliases::Table)
-                    .col(text_pk(ApiModelAliases::Id))
-                    .col(string(ApiModelAliases::ApiFormat))
-                    .col(string(ApiModelAliases::BaseUrl))
-                    .col(json_binary(ApiModelAliases::Models))
-                    .col(string_null(ApiModelAliases::Prefix))
-                    .col(boolean(ApiModelAliases::ForwardAllWithPrefix).default(false))
-                    .col(json_binary(ApiModelAliases::ModelsCache).default("[]"))
-                    .col(timestamp_with_time_zone(ApiModelAliases::CacheFetchedAt))
-                    .col(string_null(ApiModelAliases::EncryptedApiKey))
-                    .col(string_null(ApiModelAliases::Salt))
-                    .col(string_null(ApiModelAliases::Nonce))
-                    .col(timestamp_with_time_zone(ApiModelAliases::CreatedAt))
-                    .col(timestamp_with_time_zone(ApiModelAliases::UpdatedAt));
+            .table(ApiModelAliases::Table)
+            .col(text_pk(ApiModelAliases::Id))
+            .col(string(ApiModelAliases::ApiFormat))
+            .col(string(ApiModelAliases::BaseUrl))
+            .col(json_binary(ApiModelAliases::Models))
+            .col(string_null(ApiModelAliases::Prefix))
+            .col(boolean(ApiModelAliases::ForwardAllWithPrefix).default(false))
+            .col(json_binary(ApiModelAliases::ModelsCache).default("[]"))
+            .col(timestamp_with_time_zone(ApiModelAliases::CacheFetchedAt))
+            .col(string_null(ApiModelAliases::EncryptedApiKey))
+            .col(string_null(ApiModelAliases::Salt))
+            .col(string_null(ApiModelAliases::Nonce))
+            .col(timestamp_with_time_zone(ApiModelAliases::CreatedAt))
+            .col(timestamp_with_time_zone(ApiModelAliases::UpdatedAt));
         if backend == Backend::MySql {
             // MySQL has no partial index: a generated column that is NULL outside the
             // predicate (a NULL or '' prefix), unique; MySQL lets many NULLs be.

@@ -8,8 +8,8 @@ use std::process::Output;
 
 use crate::common::*;
 use conformance::{Backend, SnapshotMode, TestDatabase};
-use pretty_assertions::assert_eq;
 use migration::sea_orm::{self, ConnectionTrait, DatabaseConnection, Statement};
+use pretty_assertions::assert_eq;
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../snapshots/mysql/schema.sql");
 
@@ -38,7 +38,10 @@ async fn the_binary_applies_the_14_then_nothing_is_pending_and_reset_leaves_noth
     let first = assert_ok(&up(&db, dir.path(), &[]));
     assert!(first.contains("database: MySQL mysql://"), "{first}");
     assert!(
-        first.contains(&format!("{} migrations applied, 0 pending", migration_count())),
+        first.contains(&format!(
+            "{} migrations applied, 0 pending",
+            migration_count()
+        )),
         "{first}"
     );
     let second = assert_ok(&up(&db, dir.path(), &[]));
@@ -87,7 +90,9 @@ async fn eight_concurrent_up_processes_apply_each_migration_once() {
 }
 
 async fn ok(conn: &DatabaseConnection, sql: &str) {
-    exec(conn, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    exec(conn, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 async fn refused(conn: &DatabaseConnection, sql: &str) {
@@ -129,7 +134,10 @@ async fn the_schema_keeps_the_specs_rules_as_mysql_can() {
     refused(c, &alias("a6", "'p'")).await;
     // CASCADE: deleting an MCP server deletes its auth headers.
     let snapshot = schema_dump(c).await;
-    assert!(snapshot.contains("ON DELETE CASCADE ON UPDATE CASCADE"), "{snapshot}");
+    assert!(
+        snapshot.contains("ON DELETE CASCADE ON UPDATE CASCADE"),
+        "{snapshot}"
+    );
     db.close().await.expect("close");
 }
 
@@ -142,7 +150,10 @@ async fn schema_dump(conn: &DatabaseConnection) -> String {
     for table in mysql_tables(conn).await {
         if matches!(
             table.as_str(),
-            "seaql_migrations" | "migration_checksums" | "migration_checksum_history" | "migration_dirty"
+            "seaql_migrations"
+                | "migration_checksums"
+                | "migration_checksum_history"
+                | "migration_dirty"
         ) {
             continue;
         }

@@ -168,7 +168,11 @@ pub enum Command {
         /// The dirty migration's name, as `status` shows it.
         version: String,
         /// Its changes are all in place now: record it as applied.
-        #[arg(long, required_unless_present = "rolled_back", conflicts_with = "rolled_back")]
+        #[arg(
+            long,
+            required_unless_present = "rolled_back",
+            conflicts_with = "rolled_back"
+        )]
         applied: bool,
         /// Its changes are all undone now: record it as not applied.
         #[arg(long)]

@@ -110,7 +110,10 @@ pub(crate) fn dirty_line(dirty: &crate::DirtyMigration) -> String {
         "dirty", dirty.version, dirty.direction, dirty.version
     );
     if let Some(statement) = &dirty.statement {
-        line.push_str(&format!("; failed statement: {}", statement.replace('\n', " ")));
+        line.push_str(&format!(
+            "; failed statement: {}",
+            statement.replace('\n', " ")
+        ));
     }
     if let Some(error) = &dirty.error {
         line.push_str(&format!("; error: {}", error.replace('\n', " ")));

@@ -140,7 +140,11 @@ pub(super) fn print_report(
             out,
             &format!(
                 "resolved the dirty state of {version}: recorded as {}",
-                if *applied { "applied" } else { "not applied (rolled back)" }
+                if *applied {
+                    "applied"
+                } else {
+                    "not applied (rolled back)"
+                }
             ),
         ),
         Operation::AcceptChecksum { .. } => {

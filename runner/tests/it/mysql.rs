@@ -89,8 +89,7 @@ impl MigratorTrait for FirstFailsMigrator {
 const HALF: &str = "m20240201_000001_fails_at_second";
 
 #[tokio::test]
-async fn a_migration_failing_at_its_second_statement_leaves_a_dirty_state_that_blocks_changes()
-{
+async fn a_migration_failing_at_its_second_statement_leaves_a_dirty_state_that_blocks_changes() {
     let Some(db) = conformance::fresh_database(Backend::MySql).await else {
         return;
     };
@@ -110,7 +109,10 @@ async fn a_migration_failing_at_its_second_statement_leaves_a_dirty_state_that_b
     let status = migration_runner::status::<HalfMigrator>(&db.conn, &Options::default())
         .await
         .expect("status");
-    let dirty = status.dirty.clone().expect("the status shows the dirty migration");
+    let dirty = status
+        .dirty
+        .clone()
+        .expect("the status shows the dirty migration");
     assert_eq!(dirty.version, HALF);
     assert_eq!(dirty.direction, "up");
     assert_eq!(
@@ -119,7 +121,11 @@ async fn a_migration_failing_at_its_second_statement_leaves_a_dirty_state_that_b
     );
     assert!(!status.is_current());
     let text = cli::<HalfMigrator>(&["-u", url, "status"]).await;
-    assert!(text.stdout.contains(&format!("dirty    {HALF}")), "{}", text.stdout);
+    assert!(
+        text.stdout.contains(&format!("dirty    {HALF}")),
+        "{}",
+        text.stdout
+    );
     let json = cli::<HalfMigrator>(&["-u", url, "status", "--json"]).await;
     let parsed: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("json");
     assert_eq!(parsed["dirty"]["version"], HALF);
@@ -129,24 +135,41 @@ async fn a_migration_failing_at_its_second_statement_leaves_a_dirty_state_that_b
         let run = cli::<HalfMigrator>(&["-u", url, command]).await;
         assert_fails_with(
             &run,
-            &[&format!("migration {HALF} is dirty"), "nothing was run", "resolve-dirty"],
+            &[
+                &format!("migration {HALF} is dirty"),
+                "nothing was run",
+                "resolve-dirty",
+            ],
         );
     }
     let error = migration_runner::up::<HalfMigrator>(&db.conn, &Options::default())
         .await
         .expect_err("refused");
     assert!(matches!(error, Error::Dirty { .. }), "{error:?}");
-    assert_eq!(applied(&db.conn, "seaql_migrations").await, migration_names());
+    assert_eq!(
+        applied(&db.conn, "seaql_migrations").await,
+        migration_names()
+    );
 
     // Another version is not the dirty one.
-    let run = cli::<HalfMigrator>(&["-u", url, "resolve-dirty", &migration_names()[0], "--applied"])
-        .await;
+    let run = cli::<HalfMigrator>(&[
+        "-u",
+        url,
+        "resolve-dirty",
+        &migration_names()[0],
+        "--applied",
+    ])
+    .await;
     assert_fails_with(&run, &["is not dirty", HALF]);
 
     // The operator finishes it by hand, and says so.
     exec(&db.conn, "CREATE TABLE parts_done (id integer PRIMARY KEY)").await;
     let run = cli::<HalfMigrator>(&["-u", url, "resolve-dirty", HALF, "--applied"]).await;
-    assert!(assert_ok(&run).contains("recorded as applied"), "{}", run.stdout);
+    assert!(
+        assert_ok(&run).contains("recorded as applied"),
+        "{}",
+        run.stdout
+    );
     let status = migration_runner::status::<HalfMigrator>(&db.conn, &Options::default())
         .await
         .expect("status");
@@ -226,8 +249,15 @@ async fn eight_concurrent_ups_apply_each_migration_once() {
         let out = assert_ok(&run).to_owned();
         applied_by.push(out.matches("applied m2024").count());
     }
-    assert_eq!(applied_by.iter().sum::<usize>(), migration_count(), "{applied_by:?}");
-    assert_eq!(applied(&db.conn, "seaql_migrations").await, migration_names());
+    assert_eq!(
+        applied_by.iter().sum::<usize>(),
+        migration_count(),
+        "{applied_by:?}"
+    );
+    assert_eq!(
+        applied(&db.conn, "seaql_migrations").await,
+        migration_names()
+    );
     db.close().await.expect("close");
 }
 
