@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait,
 };
 
 use crate::apply::Step;
@@ -237,6 +237,18 @@ pub(crate) async fn run_step(
     checksum: Option<&Checksum>,
 ) -> Result<(), DbErr> {
     let name = step.migration.name();
+    // `--ddl-lock-timeout`: how long a statement may wait for a metadata lock the
+    // application holds (MySQL's own default is a year). Zero waits for ever, as on
+    // PostgreSQL. A number the runner formats: nothing is spliced.
+    let seconds = match step.timeouts.lock.as_secs() {
+        0 if step.timeouts.lock.is_zero() => 31_536_000,
+        seconds => seconds.max(1),
+    };
+    db.execute_raw(Statement::from_string(
+        DbBackend::MySql,
+        format!("SET SESSION lock_wait_timeout = {seconds}"),
+    ))
+    .await?;
     mark(db, name, direction).await?;
     let tracker = Arc::new(Mutex::new(Tracker::default()));
     let manager = SchemaManager::new(db);
