@@ -242,7 +242,7 @@ pub(crate) async fn run_step(
     // PostgreSQL. A number the runner formats: nothing is spliced.
     let seconds = match step.timeouts.lock.as_secs() {
         0 if step.timeouts.lock.is_zero() => 31_536_000,
-        seconds => seconds.max(1),
+        seconds => Ord::max(seconds, 1),
     };
     db.execute_raw(Statement::from_string(
         DbBackend::MySql,

@@ -38,18 +38,23 @@ impl TestDatabase {
     /// and the migrations: the harness's checks refuse MySQL ([`TestDatabase::fresh_with`]).
     pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
         if backend == Backend::MySql {
-            let server = mysql_server_with(&crate::settings::environment().mysql)?;
-            let name = server.create_database().await?;
-            let url = server.database_url(&name);
-            let conn = connect(&url).await?;
-            return Ok(Self {
-                backend,
-                url,
-                conn,
-                cleanup: Cleanup::MySql { server, name },
-            });
+            // Boxed: keeps the futures of the harness's callers shallow.
+            return Box::pin(Self::fresh_mysql()).await;
         }
         Self::fresh_with(backend, &crate::settings::environment().postgres).await
+    }
+
+    async fn fresh_mysql() -> Result<Self, HarnessError> {
+        let server = mysql_server_with(&crate::settings::environment().mysql)?;
+        let name = server.create_database().await?;
+        let url = server.database_url(&name);
+        let conn = connect(&url).await?;
+        Ok(Self {
+            backend: Backend::MySql,
+            url,
+            conn,
+            cleanup: Cleanup::MySql { server, name },
+        })
     }
 
     /// A new, empty database on `backend` for the harness's checks; on PostgreSQL, on

@@ -305,6 +305,9 @@ async fn a_held_metadata_lock_ends_the_migration_after_the_ddl_lock_timeout() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert!(!run.stderr.contains("dirty"), "{}", run.stderr);
     exec(&app, "ROLLBACK").await;
-    assert_eq!(applied(&db.conn, "seaql_migrations").await, migration_names()[..1]);
+    assert_eq!(
+        applied(&db.conn, "seaql_migrations").await,
+        migration_names()[..1]
+    );
     db.close().await.expect("close");
 }
