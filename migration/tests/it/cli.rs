@@ -196,7 +196,10 @@ fn malformed_url_is_refused() {
 fn unsupported_backend_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(dir.path(), &["-u", "sqlserver://root:secret@localhost/app"]);
-    assert_fails_with(&out, &["unsupported backend 'sqlserver'", "root:***@localhost"]);
+    assert_fails_with(
+        &out,
+        &["unsupported backend 'sqlserver'", "root:***@localhost"],
+    );
     assert!(!stderr(&out).contains("secret"), "password leaked");
 }
 
