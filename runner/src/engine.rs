@@ -301,11 +301,7 @@ async fn under_lock<M: MigratorTrait>(
             report.accepted = Some(runner.accept(&state, &version).await?);
         }
         Operation::ResolveDirty { version, applied } => {
-            let migrations = M::migrations();
-            let migration = find(&by_name(&migrations), &version)?;
-            let step = runner.step(migration);
-            let checksum = expected.recordable(&version);
-            crate::dirty::resolve(&step, db, applied, checksum).await?;
+            runner.resolve_dirty(&version, applied).await?;
         }
     }
     report.pending = State::read::<M>(db)
@@ -442,6 +438,15 @@ impl<M: MigratorTrait> Runner<'_, M> {
             rolled_back.push((*name).to_owned());
         }
         Ok(rolled_back)
+    }
+
+    /// `resolve-dirty`: records `version` as `applied` or not, and clears its marker.
+    async fn resolve_dirty(&self, version: &str, applied: bool) -> Result<(), Error> {
+        let migrations = M::migrations();
+        let migration = find(&by_name(&migrations), version)?;
+        let step = self.step(migration);
+        let checksum = self.expected.recordable(version);
+        crate::dirty::resolve(&step, self.db, applied, checksum).await
     }
 
     /// Replaces `version`'s recorded checksum with the current one, in one transaction
