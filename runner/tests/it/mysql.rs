@@ -300,7 +300,7 @@ async fn a_held_metadata_lock_ends_the_migration_after_the_ddl_lock_timeout() {
         cli::<TestMigrator>(&["-u", url, "--ddl-lock-timeout", "1", "down"]),
     )
     .await
-    .expect("the migration gave up instead of waiting");
+    .expect("the migration waited past --ddl-lock-timeout");
     assert_fails_with(&run, &["Lock wait timeout"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert!(!run.stderr.contains("dirty"), "{}", run.stderr);
