@@ -3,12 +3,15 @@
 CARGO ?= cargo
 # The PostgreSQL image testcontainers starts; CI builds conformance-postgres:15 locally.
 export CONFORMANCE_PG_IMAGE ?= postgres:15
+# The MySQL image of the runner's and the migrations' MySQL tests; CI builds
+# conformance-mariadb:10.11 locally (.ci/mariadb-image.sh).
+export CONFORMANCE_MYSQL_IMAGE ?= mariadb:10.11
 
 .PHONY: help run test lint fmt ci verify snapshots entities bench bench-scale bench-fanout
 
 help:
 	@echo "make run        apply all migrations (SQLite file data/app.sqlite, or DATABASE_URL)"
-	@echo "make test       every test, on SQLite and PostgreSQL, and the adopter fixture project"
+	@echo "make test       every test, on SQLite and PostgreSQL (MariaDB for the runner and migrations), and the adopter fixture project"
 	@echo "make lint       rustfmt check and clippy with warnings as errors"
 	@echo "make ci         what CI runs: lint, then test"
 	@echo "make verify     the conformance check table for the migrator (exit 1 on failure)"

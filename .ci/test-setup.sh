@@ -3,6 +3,9 @@
 # built, saying what it does; idempotent (a second run only checks). Needs:
 #   - a PostgreSQL the tests can reach: CONFORMANCE_PG_URL, a Docker daemon, or local
 #     PostgreSQL binaries (installed from the distribution when none of these is there);
+#   - a MySQL / MariaDB the MySQL tests can reach: CONFORMANCE_MYSQL_URL or a Docker
+#     daemon (the image CONFORMANCE_MYSQL_IMAGE, built by .ci/mariadb-image.sh when it is
+#     the local conformance-mariadb one);
 #   - mermaid's renderer (mmdc and a chromium), for the test that renders every diagram.
 # Without root or apt-get, it installs nothing and stops with the exact commands to run.
 # PostgreSQL is looked for in the harness's own order (URL, Docker, local binaries).
@@ -40,6 +43,31 @@ else
       sudo apt-get install postgresql          # local binaries, the tests start their own
       start Docker (the tests pull postgres:15)
       export CONFORMANCE_PG_URL=postgres://USER:PASSWORD@HOST:PORT/postgres")
+fi
+
+# MySQL / MariaDB (the runner's and the migrations' MySQL tests): a URL, or Docker with
+# the image testcontainers starts. The locally built conformance-mariadb image is built
+# here when missing (no registry needed); the official one is pulled by testcontainers.
+mysql_image=${CONFORMANCE_MYSQL_IMAGE:-mariadb:10.11}
+if [ -n "${CONFORMANCE_MYSQL_URL:-}" ]; then
+    say "MySQL: the server in CONFORMANCE_MYSQL_URL"
+elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    if [[ "$mysql_image" == conformance-mariadb:* ]] && ! docker image inspect "$mysql_image" >/dev/null 2>&1; then
+        if can_install; then
+            say "MySQL: building the image $mysql_image (.ci/mariadb-image.sh, a few minutes)"
+            .ci/mariadb-image.sh "$mysql_image"
+        else
+            missing+=("the MariaDB image $mysql_image: sudo .ci/mariadb-image.sh $mysql_image")
+        fi
+    fi
+    say "MySQL: Docker (image $mysql_image, pulled by testcontainers when missing)"
+elif [ "${CONFORMANCE_REQUIRE_MYSQL:-1}" = 0 ] || [ "${CONFORMANCE_REQUIRE_MYSQL:-1}" = false ]; then
+    say "MySQL: none; its tests are loud skips (CONFORMANCE_REQUIRE_MYSQL=0)"
+else
+    missing+=("MySQL / MariaDB, one of:
+      start Docker (the tests pull mariadb:10.11)
+      export CONFORMANCE_MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/
+      export CONFORMANCE_REQUIRE_MYSQL=0          # skip the MySQL tests, loudly")
 fi
 
 if command -v mmdc >/dev/null 2>&1; then

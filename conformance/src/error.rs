@@ -31,6 +31,10 @@ pub enum HarnessError {
     /// No PostgreSQL server is available; holds why.
     PostgresUnavailable(String),
 
+    #[error("MySQL is not available: {0}")]
+    /// No MySQL / MariaDB server is available; holds why.
+    MySqlUnavailable(String),
+
     #[error("the {} backend is not supported by {by}", backend.as_str())]
     /// A connection or backend the harness (or one part of it) cannot work with.
     UnsupportedBackend {

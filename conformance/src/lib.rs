@@ -179,7 +179,7 @@ pub use error::HarnessError;
 pub use migration_runner::Backend;
 pub use progress::{Progress, ProgressObserver};
 pub use report::{SkipReason, Status, SuiteReport};
-pub use settings::{DEFAULT_PG_IMAGE, PostgresSettings};
+pub use settings::{DEFAULT_MYSQL_IMAGE, DEFAULT_PG_IMAGE, MySqlSettings, PostgresSettings};
 pub use snapshots::SnapshotMode;
 pub use suite::{Suite, SuiteOutcome};
 
@@ -196,6 +196,17 @@ pub async fn fresh_database(backend: Backend) -> Option<TestDatabase> {
                 "conformance: SKIPPED a PostgreSQL test, no PostgreSQL: {reason}"
             );
             None
+        }
+        Err(HarnessError::MySqlUnavailable(reason)) if !backends::mysql_required() => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "conformance: SKIPPED a MySQL test, no MySQL: {reason}"
+            );
+            None
+        }
+        Err(e @ HarnessError::MySqlUnavailable(_)) => {
+            panic!("{e} (set CONFORMANCE_REQUIRE_MYSQL=0 to skip MySQL tests instead)")
         }
         Err(e) => {
             panic!("{e} (set CONFORMANCE_REQUIRE_POSTGRES=0 to skip PostgreSQL tests instead)")

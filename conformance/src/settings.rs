@@ -7,6 +7,9 @@
 //! | `CONFORMANCE_PG_URL` | an existing PostgreSQL server to create throwaway databases on |
 //! | `CONFORMANCE_PG_IMAGE` | the Docker image testcontainers starts (default `postgres:15`) |
 //! | `CONFORMANCE_REQUIRE_POSTGRES` | `0` or `false`: a missing PostgreSQL is a loud skip, not a failure |
+//! | `CONFORMANCE_MYSQL_URL` | an existing MySQL / MariaDB server (`mysql://root@127.0.0.1:3306/`) to create throwaway databases on |
+//! | `CONFORMANCE_MYSQL_IMAGE` | the Docker image testcontainers starts for MySQL tests (default `mariadb:10.11`; CI: `conformance-mariadb:10.11`) |
+//! | `CONFORMANCE_REQUIRE_MYSQL` | `0` or `false`: a missing MySQL is a loud skip, not a failure |
 //! | `CONFORMANCE_SNAPSHOTS` | `compare`, `create` (write missing snapshots) or `accept` (write every change) |
 //! | `INSTA_UPDATE` | `always` means `accept`, `no` means `compare` (insta's own switch) |
 //! | `CI` | set to anything but `0` or `false`: the default snapshot mode is `compare` (a missing snapshot fails), no progress bar, and a missing `mmdc` fails |
@@ -27,6 +30,7 @@ use crate::snapshots::SnapshotMode;
 #[derive(Debug)]
 pub(crate) struct Environment {
     pub postgres: PostgresSettings,
+    pub mysql: MySqlSettings,
     pub snapshot_mode: SnapshotMode,
     pub check_catalog_reads: bool,
     pub ci: bool,
@@ -44,6 +48,7 @@ pub(crate) fn environment() -> &'static Environment {
         let ci = var("CI").is_some_and(|v| v != "0" && v != "false");
         Environment {
             postgres: PostgresSettings::read(),
+            mysql: MySqlSettings::read(),
             snapshot_mode: SnapshotMode::read(ci),
             check_catalog_reads: matches!(
                 var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
@@ -114,6 +119,55 @@ impl PostgresSettings {
             image: var("CONFORMANCE_PG_IMAGE").unwrap_or_else(|| DEFAULT_PG_IMAGE.to_owned()),
             required: !matches!(
                 var("CONFORMANCE_REQUIRE_POSTGRES").as_deref(),
+                Some("0") | Some("false")
+            ),
+        }
+    }
+}
+
+/// The MySQL image testcontainers starts when no URL is given.
+pub const DEFAULT_MYSQL_IMAGE: &str = "mariadb:10.11";
+
+/// Where tests get their MySQL / MariaDB server, and whether they must have one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MySqlSettings {
+    /// An existing server (`mysql://USER:PASSWORD@HOST:PORT/`); `None` starts one with
+    /// Docker (testcontainers).
+    pub url: Option<String>,
+    /// The image testcontainers starts.
+    pub image: String,
+    /// Whether a missing MySQL fails the test (the default) rather than skipping loudly.
+    pub required: bool,
+}
+
+impl std::fmt::Debug for MySqlSettings {
+    // The URL may carry a password: never show it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MySqlSettings")
+            .field("url", &self.url.as_deref().map(secret_redact::redact))
+            .field("image", &self.image)
+            .field("required", &self.required)
+            .finish()
+    }
+}
+
+impl MySqlSettings {
+    /// From `CONFORMANCE_MYSQL_URL`, `CONFORMANCE_MYSQL_IMAGE` and
+    /// `CONFORMANCE_REQUIRE_MYSQL` (read once per process).
+    pub fn from_env() -> Self {
+        environment().mysql.clone()
+    }
+
+    fn read() -> Self {
+        let url = var("CONFORMANCE_MYSQL_URL");
+        if let Some(url) = &url {
+            secret_redact::register_secrets_of(url);
+        }
+        Self {
+            url,
+            image: var("CONFORMANCE_MYSQL_IMAGE").unwrap_or_else(|| DEFAULT_MYSQL_IMAGE.to_owned()),
+            required: !matches!(
+                var("CONFORMANCE_REQUIRE_MYSQL").as_deref(),
                 Some("0") | Some("false")
             ),
         }

@@ -14,6 +14,13 @@ pub fn text_pk<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col).string().not_null().primary_key().take()
 }
 
+/// The case-insensitive collation of [`ci_string`] on MySQL / MariaDB.
+pub const MYSQL_CI_COLLATION: &str = "utf8mb4_unicode_ci";
+
+/// The length of [`ci_string`] on MySQL / MariaDB: 255 characters, so that a unique
+/// index over it and another `varchar(255)` stays within InnoDB's 3072-byte key limit.
+pub const MYSQL_CI_LEN: u32 = 255;
+
 /// A NOT NULL case-insensitive string: `citext` on PostgreSQL (the extension comes from
 /// migration 0), `text COLLATE NOCASE` on SQLite, so that uniqueness and equality ignore
 /// case on both.
@@ -21,6 +28,11 @@ pub fn ci_string<T: IntoIden>(col: T, backend: Backend) -> ColumnDef {
     let mut def = ColumnDef::new(col);
     match backend {
         Backend::Sqlite => def.text().extra("COLLATE NOCASE"),
+        // MySQL / MariaDB: a bounded string (an index needs one) in a case-insensitive
+        // collation that both MySQL 8 and MariaDB 10.11 have.
+        Backend::MySql => def
+            .string_len(MYSQL_CI_LEN)
+            .extra(format!("COLLATE {MYSQL_CI_COLLATION}")),
         // PostgreSQL; a backend added later fails on `citext`, loudly, until it has its own.
         _ => def.custom("citext"),
     };

@@ -14,7 +14,7 @@ use sea_orm_migration::sea_orm::{
     TransactionTrait,
 };
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Direction};
 use crate::checksum::{Checksum, ChecksumTable, unix_now};
 use crate::lock::MigrationLock;
 
@@ -69,6 +69,9 @@ impl Step<'_> {
     ) -> Result<(), DbErr> {
         if !self.uses_transaction(db.get_database_backend()) {
             self.lock.verify(db).await?;
+            if db.get_database_backend() == DbBackend::MySql {
+                return crate::dirty::run_step(self, db, Direction::Up, checksum).await;
+            }
             self.migration.up(&SchemaManager::new(db)).await?;
             return self.record(db, checksum).await;
         }
@@ -84,6 +87,9 @@ impl Step<'_> {
     pub async fn roll_back(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         if !self.uses_transaction(db.get_database_backend()) {
             self.lock.verify(db).await?;
+            if db.get_database_backend() == DbBackend::MySql {
+                return crate::dirty::run_step(self, db, Direction::Down, None).await;
+            }
             self.migration.down(&SchemaManager::new(db)).await?;
             return self.forget(db).await;
         }
@@ -118,7 +124,7 @@ impl Step<'_> {
     }
 
     /// Without a checksum (its dry run failed) only the version is recorded.
-    async fn record<C: ConnectionTrait>(
+    pub(crate) async fn record<C: ConnectionTrait>(
         &self,
         conn: &C,
         checksum: Option<&Checksum>,
@@ -137,7 +143,7 @@ impl Step<'_> {
         }
     }
 
-    async fn forget<C: ConnectionTrait>(&self, conn: &C) -> Result<(), DbErr> {
+    pub(crate) async fn forget<C: ConnectionTrait>(&self, conn: &C) -> Result<(), DbErr> {
         let name = self.migration.name();
         let delete = Query::delete()
             .from_table(self.versions_table.clone())
@@ -150,7 +156,10 @@ impl Step<'_> {
 
 /// Commits on success; rolls back explicitly on failure so that the connection is clean
 /// before the error is reported (the lock stays held on it until the run ends).
-async fn finish(txn: DatabaseTransaction, outcome: Result<(), DbErr>) -> Result<(), DbErr> {
+pub(crate) async fn finish(
+    txn: DatabaseTransaction,
+    outcome: Result<(), DbErr>,
+) -> Result<(), DbErr> {
     match outcome {
         Ok(()) => txn.commit().await,
         Err(e) => {

@@ -11,8 +11,8 @@ use sea_orm_migration::sea_orm::DbBackend;
 /// The backends the toolkit supports. Anything else is refused up front, so that a
 /// migration never silently does nothing (or half of its work) on another database.
 ///
-/// More backends will come (MySQL), so a `match` needs a `_` arm; a migration can make
-/// that arm refuse to run with [`Backend::unsupported`].
+/// More backends may come, so a `match` needs a `_` arm; a migration can make that arm
+/// refuse to run with [`Backend::unsupported`].
 ///
 /// ```
 /// # use sea_orm_migration::prelude::*;
@@ -35,11 +35,21 @@ pub enum Backend {
     Sqlite,
     /// PostgreSQL.
     Postgres,
+    /// MySQL or MariaDB (one sea-orm backend). DDL commits implicitly there, so a
+    /// migration is never atomic: see the runner's dirty state.
+    MySql,
 }
 
 impl Backend {
-    /// Every backend, in run order.
+    /// The backends the conformance harness checks, in run order: SQLite and
+    /// PostgreSQL. The harness iterates this list; MySQL joins it once the harness
+    /// reads MySQL's catalog (until then it refuses MySQL with
+    /// `HarnessError::UnsupportedBackend`). Every backend the runner migrates is
+    /// [`Backend::EVERY`].
     pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+    /// Every backend the runner and the migrations support, in run order.
+    pub const EVERY: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
 
     /// Short lower-case name (`sqlite`, `postgres`), used in snapshot file names,
     /// reports and the checksum table.
@@ -47,6 +57,7 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
         }
     }
 
@@ -55,6 +66,7 @@ impl Backend {
         match backend {
             DbBackend::Sqlite => Some(Self::Sqlite),
             DbBackend::Postgres => Some(Self::Postgres),
+            DbBackend::MySql => Some(Self::MySql),
             _ => None,
         }
     }
@@ -64,6 +76,7 @@ impl Backend {
         match self {
             Backend::Sqlite => DbBackend::Sqlite,
             Backend::Postgres => DbBackend::Postgres,
+            Backend::MySql => DbBackend::MySql,
         }
     }
 
@@ -82,18 +95,24 @@ impl Backend {
     /// Whether a migration that does not say ([`MigrationTrait::use_transaction`]
     /// returns `None`) runs in a transaction here: sea-orm-migration's rule, which the
     /// runner and the harness follow. PostgreSQL runs DDL in transactions, so yes;
-    /// SQLite, no (sea-orm leaves it without one, although SQLite could).
+    /// SQLite, no (sea-orm leaves it without one, although SQLite could); MySQL, no.
     pub const fn transaction_by_default(self) -> bool {
         match self {
             Backend::Postgres => true,
-            Backend::Sqlite => false,
+            Backend::Sqlite | Backend::MySql => false,
         }
     }
 
     /// Whether `migration` runs in a transaction on this backend: its own
     /// [`use_transaction`](MigrationTrait::use_transaction), else
-    /// [`Backend::transaction_by_default`]. The one statement of this rule.
+    /// [`Backend::transaction_by_default`]. The one statement of this rule. On MySQL,
+    /// never, whatever the migration says: each DDL statement commits implicitly, so a
+    /// transaction around a migration would be a promise MySQL does not keep (the runner
+    /// tracks a half-applied migration as dirty instead).
     pub fn runs_in_transaction(self, migration: &dyn MigrationTrait) -> bool {
+        if self == Backend::MySql {
+            return false;
+        }
         migration
             .use_transaction()
             .unwrap_or(self.transaction_by_default())
@@ -103,7 +122,7 @@ impl Backend {
 fn unsupported(backend: &str, migration: &str) -> DbErr {
     DbErr::Migration(format!(
         "migration {migration}: the {backend} backend is not supported; \
-         run it against SQLite or PostgreSQL"
+         run it against SQLite, PostgreSQL or MySQL/MariaDB"
     ))
 }
 
@@ -185,14 +204,16 @@ mod tests {
         assert!(!Backend::Sqlite.runs_in_transaction(&Says(None)));
         assert!(Backend::Sqlite.runs_in_transaction(&Says(Some(true))));
         assert!(!Backend::Postgres.runs_in_transaction(&Says(Some(false))));
+        assert!(!Backend::MySql.runs_in_transaction(&Says(Some(true))));
+        assert!(!Backend::MySql.runs_in_transaction(&Says(None)));
     }
 
     #[test]
     fn names_and_sea_orm_backends_round_trip() {
-        for backend in Backend::ALL {
+        for backend in Backend::EVERY {
             assert_eq!(Backend::from_db(backend.db()), Some(backend));
             assert_eq!(backend.to_string(), backend.name());
         }
-        assert_eq!(Backend::from_db(DbBackend::MySql), None);
+        assert!(!Backend::ALL.contains(&Backend::MySql));
     }
 }

@@ -58,6 +58,15 @@ pub enum Operation {
         /// The migration's name.
         version: String,
     },
+    /// Clear the dirty state of `version` (MySQL / MariaDB) after an operator repaired
+    /// the database by hand: record it as applied (`applied`) or as not applied.
+    ResolveDirty {
+        /// The dirty migration's name.
+        version: String,
+        /// Whether its changes are now in place (`--applied`) or undone
+        /// (`--rolled-back`).
+        applied: bool,
+    },
 }
 
 impl Operation {
@@ -162,7 +171,10 @@ pub(crate) async fn read_status<M: MigratorTrait>(
             gaps: Vec::new(),
         });
     }
-    Ok(Status { migrations })
+    let dirty = crate::dirty::read(db)
+        .await
+        .map_err(|e| Error::reading("reading the dirty marker", e))?;
+    Ok(Status { migrations, dirty })
 }
 
 pub(crate) async fn run<M: MigratorTrait>(
@@ -204,6 +216,9 @@ async fn under_lock<M: MigratorTrait>(
     // Read only now, under the lock: whoever held it before may have applied some.
     let state = State::read::<M>(db).await?;
     state.refuse_unknown()?;
+    if !matches!(operation, Operation::ResolveDirty { .. }) {
+        crate::dirty::refuse(db).await?;
+    }
     // Once per run: four dry runs per migration.
     let expected = Expected::of::<M>(db.get_database_backend(), &options.sources).await;
     let runner = Runner::<M> {
@@ -278,9 +293,15 @@ async fn under_lock<M: MigratorTrait>(
             ChecksumTable::drop(db)
                 .await
                 .map_err(|e| Error::failed("dropping the checksum tables", e))?;
+            crate::dirty::drop(db)
+                .await
+                .map_err(|e| Error::failed("dropping the dirty marker table", e))?;
         }
         Operation::AcceptChecksum { version } => {
             report.accepted = Some(runner.accept(&state, &version).await?);
+        }
+        Operation::ResolveDirty { version, applied } => {
+            runner.resolve_dirty(&version, applied).await?;
         }
     }
     report.pending = State::read::<M>(db)
@@ -309,7 +330,10 @@ impl<M: MigratorTrait> Runner<'_, M> {
             .map_err(|e| Error::failed("creating the migrations table", e))?;
         ChecksumTable::ensure(self.db)
             .await
-            .map_err(|e| Error::failed("creating the checksum tables", e))
+            .map_err(|e| Error::failed("creating the checksum tables", e))?;
+        crate::dirty::ensure(self.db)
+            .await
+            .map_err(|e| Error::failed("creating the dirty marker table", e))
     }
 
     /// Records the current checksum of each of `versions` that has one; returns those.
@@ -327,7 +351,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
         Ok(recorded)
     }
 
-    fn step<'m>(&'m self, migration: &'m Traced<'m>) -> Step<'m> {
+    fn step<'m>(&'m self, migration: &'m dyn MigrationTrait) -> Step<'m> {
         Step {
             migration,
             versions_table: M::migration_table_name(),
@@ -361,10 +385,14 @@ impl<M: MigratorTrait> Runner<'_, M> {
             }
             let checksum = self.expected.recordable(name);
             let action = format!("applying {name}");
-            with_lock_retries(self.db, self.options, name, &action, retryable, || {
-                step.apply(self.db, checksum)
-            })
-            .await?;
+            if let Err(e) =
+                with_lock_retries(self.db, self.options, name, &action, retryable, || {
+                    step.apply(self.db, checksum)
+                })
+                .await
+            {
+                return Err(crate::dirty::explain(self.db, e).await);
+            }
             self.options.observer.notify(&Event::Applied {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),
@@ -395,10 +423,14 @@ impl<M: MigratorTrait> Runner<'_, M> {
             let step = self.step(&migration);
             let retryable = step.uses_transaction(self.db.get_database_backend());
             let action = format!("rolling back {name}");
-            with_lock_retries(self.db, self.options, name, &action, retryable, || {
-                step.roll_back(self.db)
-            })
-            .await?;
+            if let Err(e) =
+                with_lock_retries(self.db, self.options, name, &action, retryable, || {
+                    step.roll_back(self.db)
+                })
+                .await
+            {
+                return Err(crate::dirty::explain(self.db, e).await);
+            }
             self.options.observer.notify(&Event::RolledBack {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),
@@ -406,6 +438,15 @@ impl<M: MigratorTrait> Runner<'_, M> {
             rolled_back.push((*name).to_owned());
         }
         Ok(rolled_back)
+    }
+
+    /// `resolve-dirty`: records `version` as `applied` or not, and clears its marker.
+    async fn resolve_dirty(&self, version: &str, applied: bool) -> Result<(), Error> {
+        let migrations = M::migrations();
+        let migration = find(&by_name(&migrations), version)?;
+        let step = self.step(migration);
+        let checksum = self.expected.recordable(version);
+        crate::dirty::resolve(&step, self.db, applied, checksum).await
     }
 
     /// Replaces `version`'s recorded checksum with the current one, in one transaction

@@ -302,6 +302,52 @@ pub enum Error {
         version: String,
     },
 
+    /// A migration is dirty (MySQL / MariaDB): it failed half-way earlier, and no
+    /// changing command runs until an operator has repaired the database and said so.
+    #[error(
+        "migration {} is dirty: its {} failed after some of its statements took effect{}; nothing was run",
+        dirty.version,
+        dirty.direction,
+        dirty_detail(dirty)
+    )]
+    Dirty {
+        /// The dirty migration.
+        dirty: crate::dirty::DirtyMigration,
+    },
+
+    /// A migration failed after some of its statements took effect (MySQL / MariaDB,
+    /// whose DDL commits statement by statement): the database is left dirty.
+    #[error(
+        "{source}; migration {} is left dirty (its {} failed after some of its statements took effect, and MySQL cannot roll back DDL){}",
+        dirty.version,
+        dirty.direction,
+        dirty.statement.as_deref().map(|s| format!(": the failed statement was `{}`", s.replace('\n', " "))).unwrap_or_default()
+    )]
+    LeftDirty {
+        /// The migration left dirty.
+        dirty: crate::dirty::DirtyMigration,
+        /// The failure.
+        source: Box<Error>,
+    },
+
+    /// `resolve-dirty` was given a migration that is not the dirty one.
+    #[error("resolve-dirty: {version} is not dirty ({})", match dirty {
+        Some(other) => format!("the dirty migration is {other}"),
+        None => "no migration is dirty".to_owned(),
+    })]
+    NotDirty {
+        /// The version given.
+        version: String,
+        /// The dirty migration, if any.
+        dirty: Option<String>,
+    },
+
+    /// A MySQL URL or connection names no database.
+    #[error(
+        "the MySQL connection has no current database (name one in the URL: mysql://HOST/DATABASE)"
+    )]
+    NoCurrentDatabase,
+
     /// `accept-checksum` found the recorded checksum already current.
     #[error(
         "accept-checksum: the recorded checksum of {version} is already current; nothing to accept"
@@ -369,4 +415,19 @@ pub(crate) fn sqlx_sqlstate(error: &sea_orm_migration::sea_orm::sqlx::Error) -> 
         .as_database_error()
         .and_then(|db| db.code())
         .map(|code| code.into_owned())
+}
+
+/// The failed statement and the error of a dirty migration, for messages.
+fn dirty_detail(dirty: &crate::dirty::DirtyMigration) -> String {
+    let mut detail = String::new();
+    if let Some(statement) = &dirty.statement {
+        detail.push_str(&format!(
+            " at the statement `{}`",
+            statement.replace('\n', " ")
+        ));
+    }
+    if let Some(error) = &dirty.error {
+        detail.push_str(&format!(" ({})", error.replace('\n', " ")));
+    }
+    detail
 }

@@ -21,6 +21,9 @@ use sea_orm_migration::sea_orm::{
 /// Drops every table (and PostgreSQL enum type) of `db`'s schema, all or nothing.
 pub(crate) async fn drop_everything(db: &DatabaseConnection) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
+    if backend == DbBackend::MySql {
+        return crate::mysql::drop_everything(db).await;
+    }
     if backend == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
     }

@@ -40,6 +40,7 @@ mod backend;
 mod checksum;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod dirty;
 mod engine;
 mod error;
 mod event;
@@ -49,6 +50,8 @@ mod fresh;
 mod invalid_index;
 mod lock;
 mod mock_run;
+mod mysql;
+mod mysql_lock;
 mod options;
 mod pg_schema;
 mod plan;
@@ -64,6 +67,7 @@ pub use backend::{Backend, Direction};
 pub use checksum::{
     CHECKSUM_HISTORY_TABLE, CHECKSUM_TABLE, Checksum, ChecksumGap, ChecksumPart, Sources,
 };
+pub use dirty::{DIRTY_TABLE, DirtyMigration};
 pub use engine::{AcceptedChecksum, LockGuard, Operation, Report};
 pub use error::Error;
 pub use event::{Event, Observer};

@@ -8,6 +8,8 @@
 //!   dies; SQLite only works on local file systems anyway, where `flock` holds across
 //!   processes. SQLite's own locks cannot do this job: a `BEGIN IMMEDIATE` cannot span
 //!   per-migration transactions, and a lock row survives a crash and would need expiry.
+//! - MySQL / MariaDB: a named `GET_LOCK` on the run's dedicated session, keyed by the
+//!   canonical database (see [`crate::mysql_lock`]).
 //! - SQLite in memory: nothing to lock, no other process can see the database.
 //!
 //! Both are tried (never waited on) until a deadline, by one loop, so that the wait is
@@ -34,6 +36,7 @@ const POLL_EVERY: Duration = Duration::from_millis(100);
 pub(crate) enum MigrationLock {
     Postgres { key: i64 },
     SqliteFile { _file: DatabaseFile },
+    MySql { name: String },
     Nothing,
 }
 
@@ -47,7 +50,7 @@ pub(crate) fn postgres_lock_key(database: &str, schema: &str) -> i64 {
 }
 
 /// One kind of lock, tried once at a time by [`wait_for`].
-trait Attempt {
+pub(crate) trait Attempt {
     /// Takes the lock if free.
     async fn try_take(&mut self) -> Result<Option<MigrationLock>, Error>;
     /// Who holds it, for messages.
@@ -107,6 +110,14 @@ impl MigrationLock {
                 };
                 wait_for(&mut attempt, &target, timeout, observer).await
             }
+            LockScope::MySql { database } => {
+                let mut attempt = crate::mysql_lock::UserLockAttempt {
+                    name: crate::mysql_lock::lock_name(database),
+                    db: &session.conn,
+                    target: &target,
+                };
+                wait_for(&mut attempt, &target, timeout, observer).await
+            }
         }
     }
 
@@ -114,6 +125,9 @@ impl MigrationLock {
     /// transaction: should the session ever be replaced, the advisory lock is gone with
     /// the old one, and nothing more may be applied.
     pub async fn verify<C: ConnectionTrait>(&self, conn: &C) -> Result<(), DbErr> {
+        if let Self::MySql { name } = self {
+            return crate::mysql_lock::verify(conn, name).await;
+        }
         let Self::Postgres { key } = self else {
             // A file lock belongs to this process for as long as it runs.
             return Ok(());
@@ -144,6 +158,7 @@ impl MigrationLock {
                 .execute_raw(statement("SELECT pg_advisory_unlock($1)", vec![key.into()]))
                 .await
                 .map(|_| ()),
+            Self::MySql { name } => crate::mysql_lock::release(db, &name).await,
             // Closing the file releases the flock.
             // Dropping the descriptor unlocks it (and keeps it open, see file_lock).
             Self::SqliteFile { .. } | Self::Nothing => Ok(()),

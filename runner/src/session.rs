@@ -38,6 +38,8 @@ pub(crate) enum LockScope {
     SqliteFile { database: PathBuf },
     /// A SQLite database in memory: no other process can see it.
     Nothing,
+    /// One MySQL / MariaDB database, by its name as the server reports it.
+    MySql { database: String },
 }
 
 /// The connection a run works on.
@@ -68,6 +70,7 @@ impl Session {
                 Self::postgres(db, schema, connect_timeout).await
             }
             DbBackend::Sqlite => Self::sqlite(db, connect_timeout).await,
+            DbBackend::MySql => crate::mysql::open_session(db, connect_timeout).await,
             DbBackend::Postgres => Err(Error::UnsupportedConnection {
                 backend: "a PostgreSQL connection that is not a sqlx pool (a mock or proxy)"
                     .to_owned(),
@@ -199,6 +202,15 @@ impl Session {
         })
     }
 
+    /// A session the runner opened itself (closed at the end).
+    pub(crate) fn owned(conn: DatabaseConnection, scope: LockScope) -> Self {
+        Self {
+            conn,
+            scope,
+            owned: true,
+        }
+    }
+
     /// Closes the runner's own session (the caller's connection is left open).
     pub async fn close(self) {
         if self.owned {
@@ -215,6 +227,7 @@ impl Session {
             }
             LockScope::SqliteFile { database } => format!("SQLite file {}", database.display()),
             LockScope::Nothing => "SQLite in memory".to_owned(),
+            LockScope::MySql { database } => format!("MySQL database {database}"),
         }
     }
 }

@@ -57,6 +57,8 @@ impl MigrationStatus {
 pub struct Status {
     /// One entry per migration.
     pub migrations: Vec<MigrationStatus>,
+    /// The migration left half-applied on MySQL / MariaDB, if any (see `resolve-dirty`).
+    pub dirty: Option<crate::dirty::DirtyMigration>,
 }
 
 impl Status {
@@ -115,6 +117,7 @@ impl Status {
             "migrations": self.migrations,
             "summary": summary,
             "current": self.is_current(),
+            "dirty": self.dirty,
         })
         .to_string()
     }
@@ -122,6 +125,7 @@ impl Status {
     /// Whether every migration is applied, unchanged, known and checksummed.
     pub fn is_current(&self) -> bool {
         self.pending().is_empty()
+            && self.dirty.is_none()
             && self.changed().is_empty()
             && self.unknown().is_empty()
             && self.without_checksum().is_empty()

@@ -44,6 +44,12 @@ pub enum Target {
         /// The URL as given (it may hold a password: show it with [`Target::describe`]).
         url: url::Url,
     },
+    /// A MySQL or MariaDB server (`mysql://` or `mariadb://`).
+    MySql {
+        /// The URL, its scheme `mysql` (it may hold a password: show it with
+        /// [`Target::describe`]).
+        url: url::Url,
+    },
 }
 
 impl Target {
@@ -107,6 +113,7 @@ impl Target {
                 }
                 Ok(Self::Postgres { url: parsed })
             }
+            "mysql" | "mariadb" => crate::mysql::parse_target(raw, parsed),
             scheme => Err(Error::UnsupportedBackend {
                 url: redact(raw),
                 scheme: scheme.to_owned(),
@@ -181,6 +188,7 @@ impl Target {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
             Self::Postgres { .. } => Backend::Postgres,
+            Self::MySql { .. } => Backend::MySql,
         }
     }
 
@@ -193,6 +201,7 @@ impl Target {
                 format!("SQLite file {}", shown.display())
             }
             Self::Postgres { url } => format!("PostgreSQL {}", redact(&postgres_shown(url))),
+            Self::MySql { url } => format!("MySQL {}", redact(&postgres_shown(url))),
         }
     }
 
@@ -213,6 +222,7 @@ impl Target {
                 options.map_sqlx_postgres_opts(|o| o.application_name(&application_name()));
                 options
             }
+            Self::MySql { url } => ConnectOptions::new(url.as_str()),
         };
         // One session, never retired for age or idleness while a run uses it.
         options
@@ -357,7 +367,7 @@ fn read_only_params(path: &Path) -> Result<&'static str, Error> {
 /// crate read: a raw `/`, `?`, `#` or `\\` in a password ends the authority early, so
 /// drivers (and the parts shown in messages) would read part of the password as the host,
 /// path, query or fragment.
-fn user_info_is_ambiguous(raw: &str, parsed: &url::Url) -> bool {
+pub(crate) fn user_info_is_ambiguous(raw: &str, parsed: &url::Url) -> bool {
     let Some((_, rest)) = raw.split_once("://") else {
         return false;
     };
@@ -371,7 +381,7 @@ fn user_info_is_ambiguous(raw: &str, parsed: &url::Url) -> bool {
     rest[..at] != read
 }
 
-/// A PostgreSQL URL for messages, rebuilt from its parts: scheme, user, `***` for a
+/// A PostgreSQL (or MySQL) URL for messages, rebuilt from its parts: scheme, user, `***` for a
 /// password, host and port, database, and of the query only `host` (a socket folder)
 /// and `password=***`. Never the text as given, nor any other query part or fragment.
 fn postgres_shown(url: &url::Url) -> String {

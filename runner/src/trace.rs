@@ -53,11 +53,20 @@ impl<'a> Traced<'a> {
 
     async fn within<F: Future>(&self, work: F) -> F::Output {
         let name = self.migration.name().to_owned();
-        let Some(observer) = self.unprepared_to.clone() else {
+        // MySQL's dirty state needs to know which statements took effect.
+        let tracker = crate::dirty::current();
+        if self.unprepared_to.is_none() && tracker.is_none() {
             return MIGRATION.scope(name, work).await;
-        };
+        }
+        let observer = self.unprepared_to.clone();
         let migration = name.clone();
         let report = move |call: statement_capture::Call| {
+            if let Some(tracker) = &tracker {
+                crate::dirty::note(tracker, &call);
+            }
+            let Some(observer) = &observer else {
+                return;
+            };
             if !call.unprepared {
                 return;
             }

@@ -1,5 +1,6 @@
 //! [`TestDatabase`]: a throwaway database with an open connection.
 
+use super::mysql::{MySqlServer, mysql_server_with};
 use super::{Backend, connect, postgres::PgServer, postgres_server_with, sqlite};
 use sea_orm::DatabaseConnection;
 
@@ -24,16 +25,41 @@ enum Cleanup {
         server: &'static PgServer,
         name: String,
     },
+    MySql {
+        server: &'static MySqlServer,
+        name: String,
+    },
 }
 
 impl TestDatabase {
-    /// A new, empty database on `backend`; on PostgreSQL, on the server of the
-    /// environment's settings ([`PostgresSettings::from_env`]).
+    /// A new, empty database on `backend`; on PostgreSQL and MySQL, on the server of
+    /// the environment's settings ([`PostgresSettings::from_env`],
+    /// [`crate::MySqlSettings::from_env`]). MySQL databases are for tests of the runner
+    /// and the migrations: the harness's checks refuse MySQL ([`TestDatabase::fresh_with`]).
     pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
+        if backend == Backend::MySql {
+            // Boxed: keeps the futures of the harness's callers shallow.
+            return Box::pin(Self::fresh_mysql()).await;
+        }
         Self::fresh_with(backend, &crate::settings::environment().postgres).await
     }
 
-    /// A new, empty database on `backend`; on PostgreSQL, on the server of `postgres`.
+    async fn fresh_mysql() -> Result<Self, HarnessError> {
+        let server = mysql_server_with(&crate::settings::environment().mysql)?;
+        let name = server.create_database().await?;
+        let url = server.database_url(&name);
+        let conn = connect(&url).await?;
+        Ok(Self {
+            backend: Backend::MySql,
+            url,
+            conn,
+            cleanup: Cleanup::MySql { server, name },
+        })
+    }
+
+    /// A new, empty database on `backend` for the harness's checks; on PostgreSQL, on
+    /// the server of `postgres`. MySQL is refused (`UnsupportedBackend`): the harness
+    /// does not read its catalog yet.
     pub async fn fresh_with(
         backend: Backend,
         postgres: &PostgresSettings,
@@ -75,6 +101,7 @@ impl TestDatabase {
         match self.cleanup {
             Cleanup::Sqlite(_dir) => Ok(()),
             Cleanup::Postgres { server, name } => server.drop_database(&name).await,
+            Cleanup::MySql { server, name } => server.drop_database(&name).await,
         }
     }
 }

@@ -15,12 +15,14 @@
 //! ```
 
 pub(crate) mod database;
+mod mysql;
 mod postgres;
 mod sqlite;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub(crate) use database::TestDatabase;
+pub use mysql::{MySqlServer, mysql_required, mysql_server};
 pub(crate) use postgres::postgres_server_with;
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server};
 

@@ -411,7 +411,7 @@ async fn server_version(conn: &DatabaseConnection) -> Result<String, String> {
 }
 
 /// What a started server leaves behind, removed when the process exits.
-enum Leftover {
+pub(super) enum Leftover {
     Container(String),
     Process(Child),
     Folder(PathBuf),
@@ -419,7 +419,7 @@ enum Leftover {
 
 static LEFTOVERS: Mutex<Vec<Leftover>> = Mutex::new(Vec::new());
 
-fn remove_at_exit(leftover: Leftover) {
+pub(super) fn remove_at_exit(leftover: Leftover) {
     if let Ok(mut all) = LEFTOVERS.lock() {
         all.push(leftover);
     }

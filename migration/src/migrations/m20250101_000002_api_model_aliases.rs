@@ -14,27 +14,33 @@ const IDX_PREFIX_UNIQUE: &str = "idx_api_model_aliases_prefix_unique";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(ApiModelAliases::Table)
-                    .col(text_pk(ApiModelAliases::Id))
-                    .col(string(ApiModelAliases::ApiFormat))
-                    .col(string(ApiModelAliases::BaseUrl))
-                    .col(json_binary(ApiModelAliases::Models))
-                    .col(string_null(ApiModelAliases::Prefix))
-                    .col(boolean(ApiModelAliases::ForwardAllWithPrefix).default(false))
-                    .col(json_binary(ApiModelAliases::ModelsCache).default("[]"))
-                    .col(timestamp_with_time_zone(ApiModelAliases::CacheFetchedAt))
-                    .col(string_null(ApiModelAliases::EncryptedApiKey))
-                    .col(string_null(ApiModelAliases::Salt))
-                    .col(string_null(ApiModelAliases::Nonce))
-                    .col(timestamp_with_time_zone(ApiModelAliases::CreatedAt))
-                    .col(timestamp_with_time_zone(ApiModelAliases::UpdatedAt))
-                    .to_owned(),
-            )
-            .await?;
+        let backend = Backend::of(manager, self.name())?;
+        let mut table = Table::create();
+        table
+            .table(ApiModelAliases::Table)
+            .col(text_pk(ApiModelAliases::Id))
+            .col(string(ApiModelAliases::ApiFormat))
+            .col(string(ApiModelAliases::BaseUrl))
+            .col(json_binary(ApiModelAliases::Models))
+            .col(string_null(ApiModelAliases::Prefix))
+            .col(boolean(ApiModelAliases::ForwardAllWithPrefix).default(false))
+            .col(json_binary(ApiModelAliases::ModelsCache).default("[]"))
+            .col(timestamp_with_time_zone(ApiModelAliases::CacheFetchedAt))
+            .col(string_null(ApiModelAliases::EncryptedApiKey))
+            .col(string_null(ApiModelAliases::Salt))
+            .col(string_null(ApiModelAliases::Nonce))
+            .col(timestamp_with_time_zone(ApiModelAliases::CreatedAt))
+            .col(timestamp_with_time_zone(ApiModelAliases::UpdatedAt));
+        if backend == Backend::MySql {
+            // MySQL has no partial index: a generated column that is NULL outside the
+            // predicate (a NULL or '' prefix), unique; MySQL lets many NULLs be.
+            table.col(
+                ColumnDef::new(ApiModelAliases::PrefixUnique)
+                    .string()
+                    .extra("GENERATED ALWAYS AS (NULLIF(`prefix`, '')) STORED"),
+            );
+        }
+        manager.create_table(table.to_owned()).await?;
         manager
             .create_index(index(
                 ApiModelAliases::Table,
@@ -50,6 +56,15 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         // A prefix is optional: many aliases may have none (NULL or ''), but a set one is unique.
+        if backend == Backend::MySql {
+            return manager
+                .create_index(unique_index(
+                    ApiModelAliases::Table,
+                    IDX_PREFIX_UNIQUE,
+                    [ApiModelAliases::PrefixUnique],
+                ))
+                .await;
+        }
         manager
             .create_index(
                 unique_index(
@@ -87,6 +102,8 @@ enum ApiModelAliases {
     BaseUrl,
     Models,
     Prefix,
+    /// MySQL only: `NULLIF(prefix, '')`, what the partial unique index covers.
+    PrefixUnique,
     ForwardAllWithPrefix,
     ModelsCache,
     CacheFetchedAt,

@@ -15,7 +15,7 @@ const IDX_SCOPE_UNIQUE: &str = "idx_app_access_requests_scope_unique";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
+        let backend = Backend::of(manager, self.name())?;
         manager
             .create_table(
                 Table::create()
@@ -62,17 +62,17 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         // The scope is assigned only once the identity provider has issued it.
-        manager
-            .create_index(
-                unique_index(
-                    AppAccessRequests::Table,
-                    IDX_SCOPE_UNIQUE,
-                    [AppAccessRequests::AccessRequestScope],
-                )
-                .and_where(Expr::col(AppAccessRequests::AccessRequestScope).is_not_null())
-                .to_owned(),
-            )
-            .await
+        let mut scope_unique = unique_index(
+            AppAccessRequests::Table,
+            IDX_SCOPE_UNIQUE,
+            [AppAccessRequests::AccessRequestScope],
+        );
+        // MySQL has no partial index, and needs none here: a unique index lets many
+        // NULLs be, which is what the predicate says.
+        if backend != Backend::MySql {
+            scope_unique.and_where(Expr::col(AppAccessRequests::AccessRequestScope).is_not_null());
+        }
+        manager.create_index(scope_unique).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -79,9 +79,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
+        let backend = Backend::of(manager, self.name())?;
+        // MySQL: dropping a table drops its indexes, and an index a foreign key needs
+        // cannot be dropped first (so the drop is one statement there).
         for name in [IDX_MCPS_MCP_SERVER_ID, IDX_MCPS_CREATED_BY_SLUG] {
-            manager.drop_index(drop_index(Mcps::Table, name)).await?;
+            if backend != Backend::MySql {
+                manager.drop_index(drop_index(Mcps::Table, name)).await?;
+            }
         }
         manager.drop_table(drop_table(Mcps::Table)).await?;
         manager.drop_table(drop_table(McpServers::Table)).await

@@ -50,10 +50,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
-        manager
-            .drop_index(drop_index(McpAuthHeaders::Table, IDX_SERVER_NAME))
-            .await?;
+        let backend = Backend::of(manager, self.name())?;
+        // MySQL: dropping a table drops its indexes, and an index a foreign key needs
+        // cannot be dropped first (so the drop is one statement there).
+        if backend != Backend::MySql {
+            manager
+                .drop_index(drop_index(McpAuthHeaders::Table, IDX_SERVER_NAME))
+                .await?;
+        }
         manager.drop_table(drop_table(McpAuthHeaders::Table)).await
     }
 

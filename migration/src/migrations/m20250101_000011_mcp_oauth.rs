@@ -100,16 +100,23 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
-        manager
-            .drop_index(drop_index(McpOauthTokens::Table, IDX_TOKENS_CONFIG_ID))
-            .await?;
+        let backend = Backend::of(manager, self.name())?;
+        // MySQL: dropping a table drops its indexes, and an index a foreign key needs
+        // cannot be dropped first (so the drop is one statement there).
+        let mysql = backend == Backend::MySql;
+        if !mysql {
+            manager
+                .drop_index(drop_index(McpOauthTokens::Table, IDX_TOKENS_CONFIG_ID))
+                .await?;
+        }
         manager
             .drop_table(drop_table(McpOauthTokens::Table))
             .await?;
-        manager
-            .drop_index(drop_index(McpOauthConfigs::Table, IDX_CONFIGS_SERVER_NAME))
-            .await?;
+        if !mysql {
+            manager
+                .drop_index(drop_index(McpOauthConfigs::Table, IDX_CONFIGS_SERVER_NAME))
+                .await?;
+        }
         manager.drop_table(drop_table(McpOauthConfigs::Table)).await
     }
 

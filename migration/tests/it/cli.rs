@@ -195,8 +195,11 @@ fn malformed_url_is_refused() {
 #[test]
 fn unsupported_backend_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run(dir.path(), &["-u", "mysql://root:secret@localhost/app"]);
-    assert_fails_with(&out, &["unsupported backend 'mysql'", "root:***@localhost"]);
+    let out = run(dir.path(), &["-u", "sqlserver://root:secret@localhost/app"]);
+    assert_fails_with(
+        &out,
+        &["unsupported backend 'sqlserver'", "root:***@localhost"],
+    );
     assert!(!stderr(&out).contains("secret"), "password leaked");
 }
 

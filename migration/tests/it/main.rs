@@ -8,5 +8,6 @@ mod behaviour;
 mod checksum;
 mod cli;
 mod lock;
+mod mysql;
 mod schema;
 mod schemas;

@@ -171,6 +171,23 @@ pub enum Command {
         /// The migration's name, e.g. m20250101_000005_api_tokens.
         version: String,
     },
+    /// Clear the dirty state a migration left on MySQL / MariaDB when it failed half-way,
+    /// after you repaired the database by hand: `--applied` if its changes are now all
+    /// in place, `--rolled-back` if they are all undone.
+    ResolveDirty {
+        /// The dirty migration's name, as `status` shows it.
+        version: String,
+        /// Its changes are all in place now: record it as applied.
+        #[arg(
+            long,
+            required_unless_present = "rolled_back",
+            conflicts_with = "rolled_back"
+        )]
+        applied: bool,
+        /// Its changes are all undone now: record it as not applied.
+        #[arg(long)]
+        rolled_back: bool,
+    },
     /// Write a new migration file `mYYYYMMDD_HHMMSS_NAME.rs` and register it in the
     /// migrator's list (touches no database).
     Generate {

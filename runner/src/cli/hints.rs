@@ -35,8 +35,20 @@ fn in_options(error: &Error) -> Option<String> {
 /// What to do about `error`, in the CLI's terms; `None` when the fact says it all.
 pub(super) fn hint(error: &Error) -> Option<String> {
     let hint = match error {
-        Error::MalformedUrl { .. } => "expected sqlite://PATH or postgres://USER@HOST:PORT/DB",
-        Error::UnsupportedBackend { .. } => "use sqlite://PATH or postgres://USER@HOST:PORT/DB",
+        Error::MalformedUrl { .. } => {
+            "expected sqlite://PATH, postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB"
+        }
+        Error::UnsupportedBackend { .. } => {
+            "use sqlite://PATH, postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB"
+        }
+        Error::Dirty { dirty } | Error::LeftDirty { dirty, .. } => {
+            return Some(format!(
+                "repair the database by hand (finish or undo what {v} did; `status` shows the failed statement), then run `resolve-dirty {v} --applied` (its changes are all in place) or `resolve-dirty {v} --rolled-back` (they are all undone)",
+                v = dirty.version
+            ));
+        }
+        Error::NotDirty { .. } => "`status` shows which migration is dirty, if any",
+        Error::NoCurrentDatabase => "name the database in the URL: mysql://USER@HOST:PORT/DB",
         Error::MissingSqliteFolder { .. } => "create it or choose another path",
         Error::MissingSqliteDatabase { .. } => "run `up` to create and migrate it",
         Error::WalIndexMissing { .. } => {
@@ -89,6 +101,24 @@ pub(super) fn hint(error: &Error) -> Option<String> {
         | Error::ChecksumAlreadyCurrent { .. } => return None,
     };
     Some(hint.to_owned())
+}
+
+/// The line `status` prints for a dirty migration.
+pub(crate) fn dirty_line(dirty: &crate::DirtyMigration) -> String {
+    let mut line = format!(
+        "{:<8} {} (its {} failed half-way on MySQL; `up` and `down` refuse until `resolve-dirty {} --applied|--rolled-back`)",
+        "dirty", dirty.version, dirty.direction, dirty.version
+    );
+    if let Some(statement) = &dirty.statement {
+        line.push_str(&format!(
+            "; failed statement: {}",
+            statement.replace('\n', " ")
+        ));
+    }
+    if let Some(error) = &dirty.error {
+        line.push_str(&format!("; error: {}", error.replace('\n', " ")));
+    }
+    line
 }
 
 /// What to check when connecting failed.

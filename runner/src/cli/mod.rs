@@ -338,6 +338,12 @@ fn operation(command: &Command) -> Option<Operation> {
         Command::AcceptChecksum { version } => Some(Operation::AcceptChecksum {
             version: version.clone(),
         }),
+        Command::ResolveDirty {
+            version, applied, ..
+        } => Some(Operation::ResolveDirty {
+            version: version.clone(),
+            applied: *applied,
+        }),
         Command::Generate { .. } => None,
     }
 }

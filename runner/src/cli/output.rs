@@ -136,6 +136,17 @@ pub(super) fn print_report(
                 report.applied.len()
             ),
         ),
+        Operation::ResolveDirty { version, applied } => say(
+            out,
+            &format!(
+                "resolved the dirty state of {version}: recorded as {}",
+                if *applied {
+                    "applied"
+                } else {
+                    "not applied (rolled back)"
+                }
+            ),
+        ),
         Operation::AcceptChecksum { .. } => {
             if let Some(accepted) = &report.accepted {
                 say(
@@ -151,6 +162,9 @@ pub(super) fn print_report(
 }
 
 pub(super) fn print_status(status: &Status, out: &mut dyn Write) {
+    if let Some(dirty) = &status.dirty {
+        say(out, &crate::cli::hints::dirty_line(dirty));
+    }
     for migration in &status.migrations {
         let name = &migration.name;
         let line = match &migration.state {

@@ -85,11 +85,26 @@ async fn url_malformed_port_with_password() {
 #[tokio::test]
 async fn url_unsupported_backend() {
     refused(
-        &["-u", "mysql://root:S3cretPw@localhost/app", "up"],
+        &["-u", "sqlserver://root:S3cretPw@localhost/app", "up"],
         1,
-        &["unsupported backend 'mysql'", "root:***@localhost"],
+        &["unsupported backend 'sqlserver'", "root:***@localhost"],
     )
     .await;
+}
+
+#[tokio::test]
+async fn url_mysql_without_a_database() {
+    for url in [
+        "mysql://root:S3cretPw@localhost",
+        "mariadb://root:S3cretPw@localhost/",
+    ] {
+        refused(
+            &["-u", url, "up"],
+            1,
+            &["it names no database", "root:***@localhost"],
+        )
+        .await;
+    }
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use rstest::rstest;
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[case::mysql(Backend::MySql)]
 #[tokio::test]
 async fn a_held_lock_stops_every_changing_command_naming_its_holder(#[case] backend: Backend) {
     let Some(db) = conformance::fresh_database(backend).await else {
@@ -23,7 +24,8 @@ async fn a_held_lock_stops_every_changing_command_naming_its_holder(#[case] back
     let holder = match backend {
         Backend::Sqlite => format!("held by process {} (", std::process::id()),
         Backend::Postgres => "held by PostgreSQL session pid ".to_owned(),
-        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
+        Backend::MySql => "held by MySQL connection id ".to_owned(),
+        other => unreachable!("no {other} here: SQLite, PostgreSQL and MySQL only"),
     };
     for command in ["up", "down", "fresh", "refresh", "reset"] {
         let run = cli::<TestMigrator>(&["-u", url, "--lock-timeout", "0", command]).await;

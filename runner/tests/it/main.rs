@@ -13,4 +13,5 @@ mod fanout;
 mod generate;
 mod kill;
 mod lock;
+mod mysql;
 mod verbose;

@@ -143,6 +143,9 @@ pub async fn tables(conn: &DatabaseConnection) -> Vec<String> {
         sea_orm_migration::sea_orm::DbBackend::Postgres => {
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
         }
+        sea_orm_migration::sea_orm::DbBackend::MySql => {
+            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1"
+        }
         _ => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1",
     };
     strings(conn, sql).await

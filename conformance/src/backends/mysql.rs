@@ -1,0 +1,243 @@
+//! MySQL / MariaDB for tests: one server per distinct settings (URL, image) in a
+//! process, found in this order:
+//!
+//! 1. `CONFORMANCE_MYSQL_URL`: any existing server (`mysql://root@127.0.0.1:3306/`); its
+//!    databases are created and dropped by us, named `conformance_<pid>_<n>`;
+//! 2. Docker, through testcontainers, image `CONFORMANCE_MYSQL_IMAGE` (default: the
+//!    official `mariadb:10.11`; CI builds `conformance-mariadb:10.11` locally with
+//!    `.ci/mariadb-image.sh`).
+//!
+//! The harness's checks (catalog, walk) do not read MySQL yet: these databases are for
+//! the runner's and the migrations' own tests ([`crate::fresh_database`]).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use testcontainers::core::{IntoContainerPort, WaitFor};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{GenericImage, ImageExt};
+
+use super::postgres::{Leftover, remove_at_exit};
+use crate::error::HarnessError;
+use crate::settings::MySqlSettings;
+
+/// A server we started may log its ready line before it accepts connections.
+const STARTED_SERVER_GRACE: Duration = Duration::from_secs(60);
+/// A server given by URL is already running: retry only briefly.
+const GIVEN_SERVER_GRACE: Duration = Duration::from_secs(5);
+
+/// A running MySQL / MariaDB server that hands out fresh databases.
+#[derive(Debug)]
+pub struct MySqlServer {
+    /// URL of the server, with credentials, without a database.
+    admin_url: url::Url,
+    /// Where it comes from: `CONFORMANCE_MYSQL_URL` or an image.
+    pub source: String,
+    /// `SELECT VERSION()`.
+    pub version: String,
+}
+
+static NEXT_DATABASE: AtomicU64 = AtomicU64::new(0);
+
+impl MySqlServer {
+    /// One line naming the server.
+    pub fn describe(&self) -> String {
+        format!(
+            "MySQL {} at {}:{} ({})",
+            self.version,
+            self.admin_url.host_str().unwrap_or("?"),
+            self.admin_url.port().unwrap_or(3306),
+            self.source
+        )
+    }
+
+    /// URL of database `name` on this server.
+    pub(crate) fn database_url(&self, name: &str) -> String {
+        let mut url = self.admin_url.clone();
+        url.set_path(name);
+        url.to_string()
+    }
+
+    /// Creates an empty database (utf8mb4) and returns its name.
+    pub(crate) async fn create_database(&self) -> Result<String, HarnessError> {
+        let n = NEXT_DATABASE.fetch_add(1, Ordering::Relaxed);
+        let name = format!("conformance_{}_{n}", std::process::id());
+        self.admin(&format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        ))
+        .await?;
+        Ok(name)
+    }
+
+    /// Drops database `name`.
+    pub(crate) async fn drop_database(&self, name: &str) -> Result<(), HarnessError> {
+        self.admin(&format!("DROP DATABASE IF EXISTS `{name}`"))
+            .await
+    }
+
+    async fn admin(&self, sql: &str) -> Result<(), HarnessError> {
+        let conn = connect_admin(self.admin_url.as_str())
+            .await
+            .map_err(HarnessError::Setup)?;
+        let result = conn.execute_unprepared(sql).await;
+        let _ = conn.close().await;
+        result
+            .map(|_| ())
+            .map_err(|e| HarnessError::Setup(format!("{sql}: {e}")))
+    }
+}
+
+/// Whether a missing MySQL fails the run (`CONFORMANCE_REQUIRE_MYSQL`).
+pub fn mysql_required() -> bool {
+    crate::settings::environment().mysql.required
+}
+
+type Started = Result<&'static MySqlServer, String>;
+
+static SERVERS: Mutex<Vec<(MySqlSettings, Arc<OnceLock<Started>>)>> = Mutex::new(Vec::new());
+
+/// The server of the environment's settings, started on first use.
+pub fn mysql_server() -> Result<&'static MySqlServer, HarnessError> {
+    mysql_server_with(&crate::settings::environment().mysql)
+}
+
+pub(crate) fn mysql_server_with(
+    settings: &MySqlSettings,
+) -> Result<&'static MySqlServer, HarnessError> {
+    let cell = {
+        let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
+        match servers.iter().find(|(k, _)| k == settings) {
+            Some((_, cell)) => Arc::clone(cell),
+            None => {
+                let cell = Arc::new(OnceLock::new());
+                servers.push((settings.clone(), Arc::clone(&cell)));
+                cell
+            }
+        }
+    };
+    cell.get_or_init(|| {
+        let settings = settings.clone();
+        // On a thread of its own: the server must outlive the callers' runtimes.
+        let started = std::thread::spawn(move || start_server(&settings))
+            .join()
+            .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
+        let mut err = std::io::stderr();
+        let _ = match &started {
+            Ok(server) => writeln!(err, "conformance: using {}", server.describe()),
+            Err(reason) => writeln!(err, "conformance: NO MYSQL: {reason}"),
+        };
+        started.map(|server| &*Box::leak(Box::new(server)))
+    })
+    .clone()
+    .map_err(HarnessError::MySqlUnavailable)
+}
+
+fn start_server(settings: &MySqlSettings) -> Result<MySqlServer, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(async {
+        if let Some(url) = &settings.url {
+            return from_url(url, "CONFORMANCE_MYSQL_URL".to_owned(), GIVEN_SERVER_GRACE)
+                .await
+                .map_err(|e| format!("CONFORMANCE_MYSQL_URL: {e}"));
+        }
+        from_container(&settings.image).await.map_err(|docker| {
+            format!(
+                "no MySQL could be started. Docker: {docker}. Start Docker (and build the \
+                 image: .ci/mariadb-image.sh), or set CONFORMANCE_MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/"
+            )
+        })
+    })
+}
+
+async fn from_url(raw: &str, source: String, grace: Duration) -> Result<MySqlServer, String> {
+    let mut url = url::Url::parse(raw)
+        .map_err(|e| format!("'{}' is not a valid URL: {e}", secret_redact::redact(raw)))?;
+    url.set_path("");
+    let conn = connect_with_retries(url.as_str(), grace).await?;
+    let version = server_version(&conn).await?;
+    let _ = conn.close().await;
+    Ok(MySqlServer {
+        admin_url: url,
+        source,
+        version,
+    })
+}
+
+async fn from_container(image: &str) -> Result<MySqlServer, String> {
+    let image = image.to_owned();
+    let (name, tag) = image.split_once(':').unwrap_or((image.as_str(), "latest"));
+    let container = GenericImage::new(name, tag)
+        .with_exposed_port(3306.tcp())
+        .with_wait_for(WaitFor::message_on_stderr("ready for connections"))
+        // The official images need one of these; the locally built one ignores them.
+        .with_env_var("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "1")
+        .with_env_var("MYSQL_ALLOW_EMPTY_PASSWORD", "yes")
+        .with_startup_timeout(Duration::from_secs(120))
+        .start()
+        .await
+        .map_err(|e| format!("image {image}: {e}"))?;
+    remove_at_exit(Leftover::Container(container.id().to_owned()));
+    let host = container.get_host().await.map_err(|e| e.to_string())?;
+    let port = container
+        .get_host_port_ipv4(3306)
+        .await
+        .map_err(|e| e.to_string())?;
+    std::mem::forget(container);
+    // The official images log the ready line for a temporary server first: retry.
+    from_url(
+        &format!("mysql://root@{host}:{port}/"),
+        format!("testcontainers, image {image}"),
+        STARTED_SERVER_GRACE,
+    )
+    .await
+}
+
+async fn connect_admin(url: &str) -> Result<DatabaseConnection, String> {
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options
+        .max_connections(1)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .map_err(|e| secret_redact::redact(&e.to_string()))
+}
+
+async fn connect_with_retries(url: &str, grace: Duration) -> Result<DatabaseConnection, String> {
+    let deadline = Instant::now() + grace;
+    loop {
+        match connect_admin(url).await {
+            Ok(conn) => match conn.execute_unprepared("SELECT 1").await {
+                Ok(_) => return Ok(conn),
+                Err(e) if Instant::now() > deadline => {
+                    return Err(secret_redact::redact(&e.to_string()));
+                }
+                Err(_) => {}
+            },
+            Err(e) if Instant::now() > deadline => return Err(e),
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn server_version(conn: &DatabaseConnection) -> Result<String, String> {
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::MySql,
+            "SELECT VERSION() AS version",
+        ))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("SELECT VERSION() returned nothing")?;
+    row.try_get::<String>("", "version")
+        .map_err(|e| e.to_string())
+}
