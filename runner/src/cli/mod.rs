@@ -123,7 +123,9 @@ where
             return u8::try_from(code).unwrap_or(EXIT_USAGE);
         }
     };
-    let Err(error) = run::<M>(args, sources, stdout).await else {
+    // Boxed: the command futures are deep, and an application's `main` awaiting this one
+    // would otherwise need a `recursion_limit` to compute its layout.
+    let Err(error) = Box::pin(run::<M>(args, sources, stdout)).await else {
         return EXIT_OK;
     };
     let (line, code) = match &error {
@@ -183,14 +185,14 @@ pub async fn run<M: MigratorTrait>(
     if let Command::Up { fan_out, json, .. } | Command::Status { fan_out, json, .. } = &command
         && fan_out.is_many()
     {
-        return fanout::run::<M>(&args, fan_out, operation, *json, sources, out).await;
+        return Box::pin(fanout::run::<M>(&args, fan_out, operation, *json, sources, out)).await;
     }
     let dry_run = matches!(
         command,
         Command::Up { dry_run: true, .. } | Command::Down { dry_run: true, .. }
     );
     if dry_run {
-        return dry_run::run::<M>(&args, operation, sources, out).await;
+        return Box::pin(dry_run::run::<M>(&args, operation, sources, out)).await;
     }
     let access = if operation.is_some() {
         Access::ReadWrite
@@ -213,9 +215,9 @@ pub async fn run<M: MigratorTrait>(
     let db = target.connect(access, args.connect_timeout).await?;
     let options = options_for(&args, &target, sources);
     let result = match (operation, command) {
-        (Some(operation), _) => changing::<M>(&db, operation, options, out).await,
+        (Some(operation), _) => Box::pin(changing::<M>(&db, operation, options, out)).await,
         (None, Command::Status { check, json, .. }) => {
-            let status = crate::status::<M>(&db, &options).await?;
+            let status = Box::pin(crate::status::<M>(&db, &options)).await?;
             if json {
                 say(out, &status.to_json());
             } else {
