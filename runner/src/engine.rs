@@ -365,6 +365,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
                 step.apply(self.db, checksum)
             })
             .await?;
+            crate::session::trim_statement_cache(self.db, index).await?;
             self.options.observer.notify(&Event::Applied {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),
@@ -399,6 +400,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
                 step.roll_back(self.db)
             })
             .await?;
+            crate::session::trim_statement_cache(self.db, index).await?;
             self.options.observer.notify(&Event::RolledBack {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),
