@@ -171,6 +171,20 @@ impl Step<'_> {
                     .with(with);
                 conn.execute(&both).await.map(|_| ())
             }
+            // One call, one trip to SQLite's worker thread: both INSERTs in one text,
+            // their `?` bound in order, statement after statement.
+            Some(checksum) if conn.get_database_backend() == DbBackend::Sqlite => {
+                let backend = DbBackend::Sqlite;
+                let version = backend.build(&insert);
+                let row =
+                    backend.build(&ChecksumTable::insert(name, checksum, backend).map_err(failed)?);
+                let mut values = version.values.map(|v| v.0).unwrap_or_default();
+                values.extend(row.values.map(|v| v.0).unwrap_or_default());
+                let sql = format!("{}; {}", version.sql, row.sql);
+                conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                    .await
+                    .map(|_| ())
+            }
             Some(checksum) => {
                 conn.execute(&insert).await?;
                 ChecksumTable::record(conn, name, checksum).await

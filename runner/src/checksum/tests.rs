@@ -1,7 +1,7 @@
 //! Tests of the checksums: encoding, dry-run budgets, source normalisation.
 
 use super::*;
-use crate::mock_run::{DRY_RUN_BUDGET, FIRST_DRY_RUN_BUDGET};
+use crate::mock_run::{DRY_RUN_BUDGET, FIRST_DRY_RUN_BUDGET, SECOND_DRY_RUN_BUDGET};
 
 #[test]
 fn encoding_round_trips_and_compares_common_parts_only() {
@@ -63,6 +63,8 @@ async fn a_dry_run_longer_than_the_first_budget_is_run_with_the_full_one() {
         FIRST_DRY_RUN_BUDGET - 1,
         FIRST_DRY_RUN_BUDGET,
         3 * FIRST_DRY_RUN_BUDGET,
+        SECOND_DRY_RUN_BUDGET,
+        3 * SECOND_DRY_RUN_BUDGET,
     ] {
         let many = Many { count };
         for direction in [Direction::Up, Direction::Down] {
