@@ -29,7 +29,7 @@
 //! Environment: `SCALE_N=50,100` limits the sizes (default 50,100,200,500,1000);
 //! `SCALE_SUITE_MAX=200` skips the suite above that size, `SCALE_RUNNER=0` the floor and
 //! the runner; `SCALE_BACKENDS=sqlite` limits the backends; `SCALE_ONLY=library` (or
-//! `floor`, `raw`, `cli`) runs that one alone, for a profiler. Benchmarks report; nothing
+//! `floor`, `raw`, `cli`, or a list of them) runs only those, for a profiler. Benchmarks report; nothing
 //! here asserts a time.
 
 use std::sync::atomic::Ordering;
@@ -104,8 +104,9 @@ fn main() {
             "cli (x floor, x durable)",
             "suite"
         );
-        let only = std::env::var("SCALE_ONLY").ok();
-        let wanted = |kind: &str| with_runner && only.as_deref().is_none_or(|o| o == kind);
+        let only = list_env("SCALE_ONLY");
+        let wanted =
+            |kind: &str| with_runner && only.as_ref().is_none_or(|o| o.iter().any(|k| k == kind));
         for &backend in &backends {
             // (size, suite per migration), for the linearity line after the table.
             let mut suite_costs: Vec<(usize, f64)> = Vec::new();
