@@ -6,11 +6,19 @@
 //! PostgreSQL (the harness's server):
 //! - `floor`: the same statements (captured from the migrations) run by sqlx directly,
 //!   one transaction per migration, nothing else: what any runner costs at least;
+//! - `raw`: the raw client, the same statements as one script, `BEGIN; ...; COMMIT;`
+//!   per migration, run by the `sqlite3` CLI (foreign keys on, as the runner has them)
+//!   or by `psql` (`-X`, stops at the first error): what a person pasting the DDL waits
+//!   for, process start included. Shown as `-` when the client is not installed. Its
+//!   commits wait for the disk as the harness's connection's do not (`synchronous = OFF`
+//!   on SQLite, `synchronous_commit = off` on PostgreSQL); `raw, durable` has the
+//!   clients' defaults, like the CLI's own connection, and the CLI is compared with it;
 //! - `library`: `migration_runner::up` (lock, state, checksums, bookkeeping rows);
 //! - `cli`: the runner's CLI in-process (`cli::run_from`), with its own connection;
 //! - `suite`: the whole conformance suite on that one backend.
 //!
-//! Each is printed as a total, a cost per migration, and (runner) the ratio to the floor.
+//! Each is printed as a total, a cost per migration, and (runner) the ratio to the floor
+//! and to the raw client.
 //! The runner's time is split, from its events, into the set-up before the first
 //! migration, the migrations themselves, and the end after the last one.
 //!
@@ -20,7 +28,9 @@
 //!
 //! Environment: `SCALE_N=50,100` limits the sizes (default 50,100,200,500,1000);
 //! `SCALE_SUITE_MAX=200` skips the suite above that size, `SCALE_RUNNER=0` the floor and
-//! the runner; `SCALE_BACKENDS=sqlite` limits the backends. Benchmarks report; nothing here asserts a time.
+//! the runner; `SCALE_BACKENDS=sqlite` limits the backends; `SCALE_ONLY=library` (or
+//! `floor`, `raw`, `cli`, or a list of them) runs only those, for a profiler. Benchmarks report; nothing
+//! here asserts a time.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -83,15 +93,20 @@ fn main() {
             println!("{}", server.describe());
         }
         println!(
-            "{:<8} {:>5} | {:>16} | {:>24} {:>20} | {:>24} | {:>16}",
+            "{:<8} {:>5} | {:>16} | {:>16} | {:>31} {:>14} | {:>16} | {:>31} | {:>16}",
             "backend",
             "N",
-            "floor",
-            "library (x floor)",
+            "floor (sqlx)",
+            "raw client",
+            "library (x floor, x raw)",
             "set-up/end",
-            "cli (x floor)",
+            "raw, durable",
+            "cli (x floor, x durable)",
             "suite"
         );
+        let only = list_env("SCALE_ONLY");
+        let wanted =
+            |kind: &str| with_runner && only.as_ref().is_none_or(|o| o.iter().any(|k| k == kind));
         for &backend in &backends {
             // (size, suite per migration), for the linearity line after the table.
             let mut suite_costs: Vec<(usize, f64)> = Vec::new();
@@ -99,21 +114,40 @@ fn main() {
                 SIZE.store(size, Ordering::Relaxed);
                 // Interleaved and the fastest of each kept: the machine is shared, and
                 // the least disturbed run is the closest to what the code costs.
-                let mut floor = Duration::MAX;
-                let mut library = RunnerTime::slowest();
-                let mut cli = Duration::MAX;
-                for _ in 0..runs * usize::from(with_runner) {
-                    floor = floor.min(self::floor(backend).await);
-                    library = library.fastest(self::library(backend).await);
-                    cli = cli.min(self::cli(backend).await);
+                let mut times = Times::default();
+                for _ in 0..runs {
+                    if wanted("floor") {
+                        times.floor = fastest(times.floor, self::floor(backend).await);
+                    }
+                    if wanted("raw") {
+                        times.raw = match raw_client(backend, false).await {
+                            Some(d) => fastest(times.raw, d),
+                            None => None,
+                        };
+                    }
+                    if wanted("cli") {
+                        times.raw_durable = match raw_client(backend, true).await {
+                            Some(d) => fastest(times.raw_durable, d),
+                            None => None,
+                        };
+                    }
+                    if wanted("library") {
+                        let run = self::library(backend).await;
+                        times.library = Some(match times.library {
+                            Some(best) => best.fastest(run),
+                            None => run,
+                        });
+                    }
+                    if wanted("cli") {
+                        times.cli = fastest(times.cli, self::cli(backend).await);
+                    }
                 }
-                let suite = if size <= suite_max {
+                let suite = if size <= suite_max && only.is_none() {
                     Some(suite(backend).await)
                 } else {
                     None
                 };
                 let per = |d: Duration| d.as_secs_f64() * 1000.0 / size as f64;
-                let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
                 if let Some(d) = suite {
                     suite_costs.push((size, per(d)));
                 }
@@ -121,32 +155,23 @@ fn main() {
                     Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
                     None => "skipped".to_owned(),
                 };
-                if !with_runner {
-                    println!(
-                        "{:<8} {:>5} | {:>16} | {:>24} {:>20} | {:>24} | {suite}",
-                        backend.name(),
-                        size,
-                        "-",
-                        "-",
-                        "-",
-                        "-"
-                    );
-                    continue;
-                }
+                let set_up = times.library.as_ref().map_or("-".to_owned(), |l| {
+                    format!(
+                        "{:>5.2}/{:>5.2} s",
+                        l.set_up.as_secs_f64(),
+                        l.end.as_secs_f64()
+                    )
+                });
                 println!(
-                    "{:<8} {:>5} | {:>7.2} ({:>6.2}) | {:>7.2} ({:>6.2}) {:>5.2}x | {:>6.2}/{:>5.2} s | {:>7.2} ({:>6.2}) {:>5.2}x | {}",
+                    "{:<8} {:>5} | {:>16} | {:>16} | {:>31} {:>14} | {:>16} | {:>31} | {}",
                     backend.name(),
                     size,
-                    floor.as_secs_f64(),
-                    per(floor),
-                    library.total.as_secs_f64(),
-                    per(library.total),
-                    ratio(library.total),
-                    library.set_up.as_secs_f64(),
-                    library.end.as_secs_f64(),
-                    cli.as_secs_f64(),
-                    per(cli),
-                    ratio(cli),
+                    times.total(times.floor, size),
+                    times.total(times.raw, size),
+                    times.compared(times.library.as_ref().map(|l| l.total), times.raw, size),
+                    set_up,
+                    times.total(times.raw_durable, size),
+                    times.compared(times.cli, times.raw_durable, size),
                     suite,
                 );
             }
@@ -176,6 +201,51 @@ fn list_env(name: &str) -> Option<Vec<String>> {
             .filter(|s| !s.is_empty())
             .collect(),
     )
+}
+
+fn fastest(best: Option<Duration>, run: Duration) -> Option<Duration> {
+    Some(best.map_or(run, |b| b.min(run)))
+}
+
+/// The fastest time of each kind at one size; `None` when not run (or no raw client).
+#[derive(Default)]
+struct Times {
+    floor: Option<Duration>,
+    raw: Option<Duration>,
+    raw_durable: Option<Duration>,
+    library: Option<RunnerTime>,
+    cli: Option<Duration>,
+}
+
+impl Times {
+    /// `total (per migration)`.
+    fn total(&self, time: Option<Duration>, size: usize) -> String {
+        time.map_or("-".to_owned(), |d| {
+            format!(
+                "{:>7.2} ({:>6.2})",
+                d.as_secs_f64(),
+                d.as_secs_f64() * 1000.0 / size as f64
+            )
+        })
+    }
+
+    /// `total (per migration) x floor x raw client` (`raw`: that raw client's time).
+    fn compared(&self, time: Option<Duration>, raw: Option<Duration>, size: usize) -> String {
+        let Some(d) = time else {
+            return "-".to_owned();
+        };
+        let ratio = |base: Option<Duration>| {
+            base.map_or("    -".to_owned(), |b| {
+                format!("{:>5.2}x", d.as_secs_f64() / b.as_secs_f64())
+            })
+        };
+        format!(
+            "{} {} {}",
+            self.total(time, size),
+            ratio(self.floor),
+            ratio(raw)
+        )
+    }
 }
 
 /// The statements each migration's `up` issues on `backend`, captured on a mock
@@ -250,6 +320,67 @@ async fn floor(backend: Backend) -> Duration {
     elapsed
 }
 
+/// The raw client: the captured statements as one script, `BEGIN; ...; COMMIT;` per
+/// migration, fed to `sqlite3` or `psql` on its standard input. Not `durable`: commits
+/// do not wait for the disk, as on the harness's connections. `None` when the client is
+/// not installed.
+async fn raw_client(backend: Backend, durable: bool) -> Option<Duration> {
+    let statements = captured(backend.db()).await;
+    let mut script = String::new();
+    if backend == Backend::Sqlite {
+        // The runner's connections have foreign keys on; the CLI's are off by default.
+        script.push_str("PRAGMA foreign_keys = ON;\n");
+        if !durable {
+            script.push_str("PRAGMA synchronous = OFF;\n");
+        }
+    }
+    for migration in &statements {
+        script.push_str("BEGIN;\n");
+        for sql in migration {
+            script.push_str(sql);
+            script.push_str(";\n");
+        }
+        script.push_str("COMMIT;\n");
+    }
+    let db = TestDatabase::fresh(backend).await.expect("database");
+    let mut command = match backend {
+        Backend::Sqlite => {
+            let path = db.url.strip_prefix("sqlite://").expect("a sqlite:// URL");
+            let mut command = std::process::Command::new("sqlite3");
+            command.args(["-bail", path]);
+            command
+        }
+        Backend::Postgres => {
+            let mut command = std::process::Command::new("psql");
+            command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url.as_str()]);
+            if !durable {
+                command.env("PGOPTIONS", "-c synchronous_commit=off -c jit=off");
+            }
+            command
+        }
+        other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
+    };
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    let started = Instant::now();
+    let Ok(mut child) = command.spawn() else {
+        db.close().await.expect("close");
+        return None;
+    };
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(script.as_bytes()).expect("script");
+    }
+    let status = child.wait().expect("raw client");
+    let elapsed = started.elapsed();
+    assert!(status.success(), "the raw client failed: {status}");
+    check_applied(&db.conn).await;
+    db.close().await.expect("close");
+    Some(elapsed)
+}
+
 struct RunnerTime {
     total: Duration,
     /// From the call to the first migration's start.
@@ -259,14 +390,6 @@ struct RunnerTime {
 }
 
 impl RunnerTime {
-    fn slowest() -> Self {
-        Self {
-            total: Duration::MAX,
-            set_up: Duration::ZERO,
-            end: Duration::ZERO,
-        }
-    }
-
     fn fastest(self, other: Self) -> Self {
         if other.total < self.total {
             other

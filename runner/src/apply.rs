@@ -16,7 +16,7 @@ use sea_orm_migration::sea_orm::{
 
 use crate::backend::{Backend, Direction};
 use crate::checksum::{Checksum, ChecksumTable, unix_now};
-use crate::lock::MigrationLock;
+use crate::lock::{HELD, MigrationLock, held};
 
 /// One migration's step, with what it needs to keep the bookkeeping consistent.
 pub(crate) struct Step<'a> {
@@ -36,21 +36,45 @@ pub(crate) struct Timeouts {
 }
 
 impl Timeouts {
-    /// Sets both on `txn` for the rest of the transaction (PostgreSQL only).
-    async fn set_local(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    /// First thing in a migration's transaction: checks that the lock is still held and,
+    /// on PostgreSQL, sets both waits for the rest of the transaction (`set_config(...,
+    /// true)` is `SET LOCAL`), in one round trip. The text is the same for every
+    /// migration of a run and the values are bound, so the session prepares it once.
+    async fn start(&self, txn: &DatabaseTransaction, lock: &MigrationLock) -> Result<(), DbErr> {
         if txn.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
+            return lock.verify(txn).await;
         }
-        // Whole milliseconds, as numbers the runner formats itself: nothing is spliced.
-        let mut sql = format!("SET LOCAL lock_timeout = {}", self.lock.as_millis());
-        txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql.clone()))
-            .await?;
+        let held_values = lock.held_values();
+        let mut values = held_values.clone().unwrap_or_default();
+        let mut columns = Vec::new();
+        if held_values.is_some() {
+            columns.push(HELD.to_owned());
+        }
+        // Whole milliseconds, bound as text (set_config's type): nothing is spliced.
+        values.push(self.lock.as_millis().to_string().into());
+        columns.push(format!(
+            "set_config('lock_timeout', ${}, true) AS lock_timeout",
+            values.len()
+        ));
         if let Some(statement) = self.statement {
-            sql = format!("SET LOCAL statement_timeout = {}", statement.as_millis());
-            txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql))
-                .await?;
+            values.push(statement.as_millis().to_string().into());
+            columns.push(format!(
+                "set_config('statement_timeout', ${}, true) AS statement_timeout",
+                values.len()
+            ));
         }
-        Ok(())
+        let sql = format!("SELECT {}", columns.join(", "));
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                values,
+            ))
+            .await?;
+        match held_values {
+            Some(_) => held(row),
+            None => lock.verify(txn).await,
+        }
     }
 }
 
@@ -76,7 +100,7 @@ impl Step<'_> {
             return self.record(db, checksum).await;
         }
         let txn = db.begin().await?;
-        let outcome = match self.timeouts.set_local(&txn).await {
+        let outcome = match self.timeouts.start(&txn, self.lock).await {
             Ok(()) => self.apply_in(&txn, checksum).await,
             Err(e) => Err(e),
         };
@@ -94,25 +118,25 @@ impl Step<'_> {
             return self.forget(db).await;
         }
         let txn = db.begin().await?;
-        let outcome = match self.timeouts.set_local(&txn).await {
+        let outcome = match self.timeouts.start(&txn, self.lock).await {
             Ok(()) => self.roll_back_in(&txn).await,
             Err(e) => Err(e),
         };
         finish(txn, outcome).await
     }
 
+    /// After [`Timeouts::start`], which checked the lock.
     async fn apply_in(
         &self,
         txn: &DatabaseTransaction,
         checksum: Option<&Checksum>,
     ) -> Result<(), DbErr> {
-        self.lock.verify(txn).await?;
         self.migration.up(&SchemaManager::new(txn)).await?;
         self.record(txn, checksum).await
     }
 
+    /// After [`Timeouts::start`], which checked the lock.
     async fn roll_back_in(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
-        self.lock.verify(txn).await?;
         self.migration.down(&SchemaManager::new(txn)).await?;
         self.forget(txn).await
     }
@@ -130,16 +154,48 @@ impl Step<'_> {
         checksum: Option<&Checksum>,
     ) -> Result<(), DbErr> {
         let name = self.migration.name();
+        let failed = |e| DbErr::Custom(format!("recording {name} as applied: {e}"));
         let insert = Query::insert()
             .into_table(self.versions_table.clone())
             .columns([Alias::new("version"), Alias::new("applied_at")])
             .values([name.into(), unix_now().into()])
-            .map_err(|e| DbErr::Custom(format!("recording {name} as applied: {e}")))?
+            .map_err(failed)?
             .to_owned();
-        conn.execute(&insert).await?;
         match checksum {
-            Some(checksum) => ChecksumTable::record(conn, name, checksum).await,
-            None => Ok(()),
+            // One statement, one round trip: the version row as a data-modifying WITH.
+            Some(checksum) if conn.get_database_backend() == DbBackend::Postgres => {
+                let with = WithClause::new()
+                    .cte(
+                        CommonTableExpression::new()
+                            .query(insert)
+                            .table_name(Alias::new("version_row"))
+                            .to_owned(),
+                    )
+                    .to_owned();
+                let both = ChecksumTable::insert(name, checksum, DbBackend::Postgres)
+                    .map_err(failed)?
+                    .with(with);
+                conn.execute(&both).await.map(|_| ())
+            }
+            // One call, one trip to SQLite's worker thread: both INSERTs in one text,
+            // their `?` bound in order, statement after statement.
+            Some(checksum) if conn.get_database_backend() == DbBackend::Sqlite => {
+                let backend = DbBackend::Sqlite;
+                let version = backend.build(&insert);
+                let row =
+                    backend.build(&ChecksumTable::insert(name, checksum, backend).map_err(failed)?);
+                let mut values = version.values.map(|v| v.0).unwrap_or_default();
+                values.extend(row.values.map(|v| v.0).unwrap_or_default());
+                let sql = format!("{}; {}", version.sql, row.sql);
+                conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                    .await
+                    .map(|_| ())
+            }
+            Some(checksum) => {
+                conn.execute(&insert).await?;
+                ChecksumTable::record(conn, name, checksum).await
+            }
+            None => conn.execute(&insert).await.map(|_| ()),
         }
     }
 

@@ -393,6 +393,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
             {
                 return Err(crate::dirty::explain(self.db, e).await);
             }
+            crate::session::trim_statement_cache(self.db, index).await?;
             self.options.observer.notify(&Event::Applied {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),
@@ -431,6 +432,7 @@ impl<M: MigratorTrait> Runner<'_, M> {
             {
                 return Err(crate::dirty::explain(self.db, e).await);
             }
+            crate::session::trim_statement_cache(self.db, index).await?;
             self.options.observer.notify(&Event::RolledBack {
                 name: (*name).to_owned(),
                 elapsed: started.elapsed(),

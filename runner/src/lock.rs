@@ -18,7 +18,7 @@
 use std::time::{Duration, Instant};
 
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value,
 };
 use sha2::{Digest, Sha256};
 
@@ -133,20 +133,17 @@ impl MigrationLock {
             return Ok(());
         };
         let row = conn
-            .query_one_raw(statement(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
-                 AND granted AND pid = pg_backend_pid() AND classid::bigint = $1 \
-                 AND objid::bigint = $2 AND objsubid = 1) AS held",
-                halves(*key),
-            ))
+            .query_one_raw(statement(&format!("SELECT {HELD}"), halves(*key)))
             .await?;
-        match row.map(|r| r.try_get::<bool>("", "held")).transpose()? {
-            Some(true) => Ok(()),
-            _ => Err(DbErr::Custom(
-                "the migration lock was lost (the database session was replaced); \
-                 nothing more was applied, run the command again"
-                    .to_owned(),
-            )),
+        held(row)
+    }
+
+    /// The PostgreSQL advisory key's halves, bound as `$1` and `$2` of [`HELD`]; `None`
+    /// for the other locks, which [`MigrationLock::verify`] checks without a query.
+    pub(crate) fn held_values(&self) -> Option<Vec<Value>> {
+        match self {
+            Self::Postgres { key } => Some(halves(*key)),
+            _ => None,
         }
     }
 
@@ -163,6 +160,24 @@ impl MigrationLock {
             // Dropping the descriptor unlocks it (and keeps it open, see file_lock).
             Self::SqliteFile { .. } | Self::Nothing => Ok(()),
         }
+    }
+}
+
+/// PostgreSQL: whether this session holds the advisory lock whose key halves are `$1`
+/// and `$2`, as the column `held`.
+pub(crate) const HELD: &str = "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+     AND granted AND pid = pg_backend_pid() AND classid::bigint = $1 \
+     AND objid::bigint = $2 AND objsubid = 1) AS held";
+
+/// Succeeds when `row`'s `held` column ([`HELD`]) is true.
+pub(crate) fn held(row: Option<QueryResult>) -> Result<(), DbErr> {
+    match row.map(|r| r.try_get::<bool>("", "held")).transpose()? {
+        Some(true) => Ok(()),
+        _ => Err(DbErr::Custom(
+            "the migration lock was lost (the database session was replaced); \
+             nothing more was applied, run the command again"
+                .to_owned(),
+        )),
     }
 }
 

@@ -20,11 +20,14 @@ use crate::backend::Direction;
 /// that issues more, which leaves its dry run failed rather than wrong.
 pub(crate) const DRY_RUN_BUDGET: usize = 4096;
 
-/// What a dry run first prepares: enough for nearly every migration. Preparing the full
-/// budget costs more than the dry run itself (thousands of mock results, per dry run,
-/// several dry runs per migration), so a dry run that issues fewer statements than this
-/// never needs it; one that issues more is run again with the full budget.
-pub(crate) const FIRST_DRY_RUN_BUDGET: usize = 64;
+/// What a dry run first prepares: enough for nearly every migration. Preparing results
+/// costs more than the dry run itself (four dry runs per migration), so a dry run that
+/// issues fewer statements than this never needs more; one that issues more is run
+/// again with [`SECOND_DRY_RUN_BUDGET`], then with the full budget.
+pub(crate) const FIRST_DRY_RUN_BUDGET: usize = 16;
+
+/// The second try of a dry run longer than [`FIRST_DRY_RUN_BUDGET`].
+pub(crate) const SECOND_DRY_RUN_BUDGET: usize = 256;
 
 /// One call the migration made on the mock connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +53,18 @@ pub(crate) struct MockRun {
 /// Runs `direction` of `migration` against a mock `backend` connection.
 ///
 /// The same as a dry run with [`DRY_RUN_BUDGET`] results prepared: a run that made fewer calls
-/// than [`FIRST_DRY_RUN_BUDGET`] never reached the end of either list of results, so it saw
+/// than a smaller budget never reached the end of either list of results, so it saw
 /// exactly the results the full budget gives.
 pub(crate) async fn mock_run(
     migration: &dyn MigrationTrait,
     backend: DbBackend,
     direction: Direction,
 ) -> MockRun {
-    let first = mock_run_within(migration, backend, direction, FIRST_DRY_RUN_BUDGET).await;
-    if first.calls.len() < FIRST_DRY_RUN_BUDGET {
-        return first;
+    for budget in [FIRST_DRY_RUN_BUDGET, SECOND_DRY_RUN_BUDGET] {
+        let run = mock_run_within(migration, backend, direction, budget).await;
+        if run.calls.len() < budget {
+            return run;
+        }
     }
     mock_run_within(migration, backend, direction, DRY_RUN_BUDGET).await
 }

@@ -17,11 +17,11 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sea_orm_migration::sea_orm::sqlx::Database;
 use sea_orm_migration::sea_orm::sqlx::pool::PoolOptions;
+use sea_orm_migration::sea_orm::sqlx::{Connection, Database};
 use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, SqlxPostgresConnector,
-    SqlxSqliteConnector, Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr,
+    SqlxPostgresConnector, SqlxSqliteConnector, Statement,
 };
 
 use crate::backend::Backend;
@@ -185,7 +185,8 @@ impl Session {
         let options = (*db.get_postgres_connection_pool().connect_options())
             .clone()
             .application_name(&application_name())
-            .options([("search_path", search_path.as_str())]);
+            .options([("search_path", search_path.as_str())])
+            .statement_cache_capacity(STATEMENT_CACHE);
         let pool = one_session(connect_timeout)
             .connect_with(options)
             .await
@@ -290,13 +291,63 @@ async fn query_strings(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>
         .map_err(|e| Error::failed("reading the schemas of installed extensions", e))
 }
 
+/// The prepared statements the run's PostgreSQL session keeps. sqlx prepares every
+/// statement sea-orm sends, a migration's DDL too, and keeps it; once the cache is full,
+/// each new statement first closes the oldest, one more round trip per statement. So
+/// the cache has room for a few hundred statements, and [`trim_statement_cache`] empties
+/// it every [`TRIM_EVERY`] migrations when it is a quarter full (the run's own
+/// statements are then prepared again, once).
+const STATEMENT_CACHE: usize = 1024;
+
+/// How many migrations apart [`trim_statement_cache`] looks at the cache: looking
+/// costs a round trip of its own.
+pub(crate) const TRIM_EVERY: usize = 64;
+
+/// Empties the run session's statement cache when it is a quarter full (PostgreSQL;
+/// see [`STATEMENT_CACHE`]): a round trip or two every [`TRIM_EVERY`] migrations,
+/// instead of one per statement once full. Called after migration `index` (from 0),
+/// outside any transaction.
+pub(crate) async fn trim_statement_cache(
+    conn: &DatabaseConnection,
+    index: usize,
+) -> Result<(), Error> {
+    let due = (index + 1).is_multiple_of(TRIM_EVERY);
+    if !due
+        || !matches!(
+            conn.inner,
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_)
+        )
+    {
+        return Ok(());
+    }
+    let failed = |e: sea_orm_migration::sea_orm::sqlx::Error| {
+        Error::failed(
+            "closing the run's prepared statements",
+            DbErr::Custom(crate::redact(&e.to_string())),
+        )
+    };
+    let mut session = conn
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(failed)?;
+    if session.cached_statements_size() < STATEMENT_CACHE / 4 {
+        return Ok(());
+    }
+    session.clear_cached_statements().await.map_err(failed)
+}
+
 /// A pool of exactly one session, never retired for age or idleness while a run uses it
-/// (the run's lock and settings live on that session).
+/// (the run's lock and settings live on that session). Not pinged before each use (sqlx's
+/// default, a round trip per transaction and per statement outside one): a session that
+/// died fails the next statement instead, and a replacement session fails the lock check
+/// in the next migration's transaction, as before.
 pub(crate) fn one_session<DB: Database>(acquire_timeout: Duration) -> PoolOptions<DB> {
     PoolOptions::new()
         .max_connections(1)
         .min_connections(0)
         .idle_timeout(None)
         .max_lifetime(None)
+        .test_before_acquire(false)
         .acquire_timeout(acquire_timeout)
 }
