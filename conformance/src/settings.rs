@@ -7,6 +7,7 @@
 //! | `CONFORMANCE_PG_URL` | an existing PostgreSQL server to create throwaway databases on |
 //! | `CONFORMANCE_PG_IMAGE` | the Docker image testcontainers starts (default `postgres:15`) |
 //! | `CONFORMANCE_REQUIRE_POSTGRES` | `0` or `false`: a missing PostgreSQL is a loud skip, not a failure |
+//! | `CONFORMANCE_MYSQL_URL` | a MySQL or MariaDB server (`mysql://USER:PASSWORD@HOST:PORT/`) the MySQL catalog tests create and drop their databases on; they fail without it |
 //! | `CONFORMANCE_SNAPSHOTS` | `compare`, `create` (write missing snapshots) or `accept` (write every change) |
 //! | `INSTA_UPDATE` | `always` means `accept`, `no` means `compare` (insta's own switch) |
 //! | `CI` | set to anything but `0` or `false`: the default snapshot mode is `compare` (a missing snapshot fails), no progress bar, and a missing `mmdc` fails |
@@ -27,6 +28,9 @@ use crate::snapshots::SnapshotMode;
 #[derive(Debug)]
 pub(crate) struct Environment {
     pub postgres: PostgresSettings,
+    /// `CONFORMANCE_MYSQL_URL`: a MySQL or MariaDB server (its password registered as a
+    /// secret, so never printed).
+    pub mysql_url: Option<SecretUrl>,
     pub snapshot_mode: SnapshotMode,
     pub check_catalog_reads: bool,
     pub ci: bool,
@@ -44,6 +48,10 @@ pub(crate) fn environment() -> &'static Environment {
         let ci = var("CI").is_some_and(|v| v != "0" && v != "false");
         Environment {
             postgres: PostgresSettings::read(),
+            mysql_url: var("CONFORMANCE_MYSQL_URL").map(|url| {
+                secret_redact::register_secrets_of(&url);
+                SecretUrl(url)
+            }),
             snapshot_mode: SnapshotMode::read(ci),
             check_catalog_reads: matches!(
                 var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
@@ -57,6 +65,16 @@ pub(crate) fn environment() -> &'static Environment {
             path: std::env::var_os("PATH"),
         }
     })
+}
+
+/// A server URL that may carry a password: shown (`Debug`) with it masked.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SecretUrl(pub String);
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&secret_redact::redact(&self.0))
+    }
 }
 
 /// The PostgreSQL image testcontainers starts when no URL is given.

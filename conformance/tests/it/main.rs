@@ -10,6 +10,7 @@ mod compat;
 mod drift;
 mod lint;
 mod locks;
+mod mysql_catalog;
 mod populate_types;
 mod populated;
 mod review;
