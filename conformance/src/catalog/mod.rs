@@ -214,9 +214,7 @@ pub mod mysql_preview {
     use crate::error::HarnessError;
 
     /// [`super::dump`] of a MySQL or MariaDB connection's current database.
-    pub async fn dump(
-        conn: &sea_orm::DatabaseConnection,
-    ) -> Result<SchemaDump, HarnessError> {
+    pub async fn dump(conn: &sea_orm::DatabaseConnection) -> Result<SchemaDump, HarnessError> {
         mysql::dump(conn).await
     }
 

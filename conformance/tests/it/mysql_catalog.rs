@@ -150,12 +150,20 @@ fn assert_logical(schema: &LogicalSchema) {
     assert_eq!(column("status").default.as_deref(), Some("'draft'"));
     let enabled = column("enabled");
     assert_eq!(
-        (enabled.sql_type.as_str(), &enabled.kind, enabled.default.as_deref()),
+        (
+            enabled.sql_type.as_str(),
+            &enabled.kind,
+            enabled.default.as_deref()
+        ),
         ("tinyint(1)", &Kind::Boolean, Some("0"))
     );
     let config = column("config");
     assert_eq!(
-        (config.sql_type.as_str(), &config.kind, config.collation.as_deref()),
+        (
+            config.sql_type.as_str(),
+            &config.kind,
+            config.collation.as_deref()
+        ),
         ("json", &Kind::Json, None)
     );
     assert_eq!(config.default_sql.as_deref(), Some("'[]'"));
@@ -167,14 +175,20 @@ fn assert_logical(schema: &LogicalSchema) {
     );
     let generated = column("url_length");
     assert_eq!(generated.generated.as_deref(), Some("char_length(`url`)"));
-    assert_eq!((generated.sql_type.as_str(), &generated.default_sql), ("int", &None));
+    assert_eq!(
+        (generated.sql_type.as_str(), &generated.default_sql),
+        ("int", &None)
+    );
     let seq = column("seq");
     assert!(seq.identity && !seq.nullable && seq.sql_type == "bigint");
 
     assert_eq!(servers.primary_key, ["id"]);
     assert!(servers.unique_constraints.contains(&vec!["seq".to_owned()]));
     let by_url = &servers.indexes["idx_mcp_servers_url"];
-    assert_eq!((by_url.columns.as_slice(), by_url.unique), (&["url(191)".to_owned()][..], true));
+    assert_eq!(
+        (by_url.columns.as_slice(), by_url.unique),
+        (&["url(191)".to_owned()][..], true)
+    );
     assert_eq!(
         by_url.definition.as_deref(),
         Some("CREATE UNIQUE INDEX `idx_mcp_servers_url` ON `mcp_servers` (`url`(191))")
@@ -196,12 +210,22 @@ fn assert_logical(schema: &LogicalSchema) {
     assert_eq!(fk.columns, ["mcp_server_id", "client_id"]);
     assert_eq!(
         (fk.ref_table.as_str(), fk.ref_columns.as_slice()),
-        ("mcp_oauth_configs", &["mcp_server_id".to_owned(), "client_id".to_owned()][..])
+        (
+            "mcp_oauth_configs",
+            &["mcp_server_id".to_owned(), "client_id".to_owned()][..]
+        )
     );
-    assert_eq!((fk.on_delete, fk.on_update), (FkAction::Cascade, FkAction::NoAction));
+    assert_eq!(
+        (fk.on_delete, fk.on_update),
+        (FkAction::Cascade, FkAction::NoAction)
+    );
     // The index InnoDB made for the key is the constraint's, not a named index.
     assert!(tokens.indexes.is_empty(), "{:?}", tokens.indexes);
-    assert!(tokens.constraint_indexes.contains_key("fk_mcp_oauth_tokens_config"));
+    assert!(
+        tokens
+            .constraint_indexes
+            .contains_key("fk_mcp_oauth_tokens_config")
+    );
     let configs = &schema.tables["mcp_oauth_configs"];
     assert_eq!(configs.primary_key, ["mcp_server_id", "client_id"]);
     // Its first column leads the primary key: InnoDB made no index for it.
@@ -227,7 +251,12 @@ async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
     let other = mysql_preview::dump(&second.conn).await.expect("dump");
     let text = one.to_string();
     assert_eq!(text, other.to_string());
-    for varying in [first.name.as_str(), second.name.as_str(), "DEFINER=", "AUTO_INCREMENT="] {
+    for varying in [
+        first.name.as_str(),
+        second.name.as_str(),
+        "DEFINER=",
+        "AUTO_INCREMENT=",
+    ] {
         assert!(!text.contains(varying), "the dump holds {varying}:\n{text}");
     }
     let keys: Vec<(ObjectKind, &str)> = one
@@ -248,7 +277,10 @@ async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
     // What a reviewer reads, per family (MariaDB prints `int(11)`, MySQL 8 `int`).
     let version = first
         .conn
-        .query_one_raw(Statement::from_string(DbBackend::MySql, "SELECT VERSION() AS v"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::MySql,
+            "SELECT VERSION() AS v",
+        ))
         .await
         .expect("version")
         .expect("a row");

@@ -123,9 +123,13 @@ fn column(
     if let Some(check) = json_check {
         checks.remove(&check);
     }
-    let generated = ["VIRTUAL GENERATED", "STORED GENERATED", "PERSISTENT GENERATED"]
-        .iter()
-        .any(|g| upper_extra.contains(g));
+    let generated = [
+        "VIRTUAL GENERATED",
+        "STORED GENERATED",
+        "PERSISTENT GENERATED",
+    ]
+    .iter()
+    .any(|g| upper_extra.contains(g));
     let generated = match text(row, "gen")? {
         Some(gen_expr) if generated && !gen_expr.is_empty() => Some(expression(&gen_expr, family)),
         _ => None,

@@ -90,8 +90,7 @@ pub(super) fn text(row: &QueryResult, col: &str) -> Result<Option<String>, Harne
 
 /// A text column that is never NULL.
 pub(super) fn text_of(row: &QueryResult, col: &str) -> Result<String, HarnessError> {
-    text(row, col)?
-        .ok_or_else(|| HarnessError::Setup(format!("MySQL's catalog: `{col}` is NULL")))
+    text(row, col)?.ok_or_else(|| HarnessError::Setup(format!("MySQL's catalog: `{col}` is NULL")))
 }
 
 /// An integer column, whatever width and signedness the server gives it.

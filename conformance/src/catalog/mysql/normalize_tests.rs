@@ -43,7 +43,9 @@ fn the_definer_is_left_out_whatever_its_spelling() {
         "CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 1"
     );
     assert_eq!(
-        strip_definer("CREATE DEFINER=`app`@`%` TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET @a = 1"),
+        strip_definer(
+            "CREATE DEFINER=`app`@`%` TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET @a = 1"
+        ),
         "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET @a = 1"
     );
     assert_eq!(
@@ -89,10 +91,7 @@ fn expressions_lose_mysql_s_escaping_and_introducers() {
         "'it''s'"
     );
     assert_eq!(
-        expression(
-            "concat(`a`,_utf8mb4\\' x\\')",
-            Family::MySql
-        ),
+        expression("concat(`a`,_utf8mb4\\' x\\')", Family::MySql),
         "concat(`a`,' x')"
     );
     // MariaDB: `\'` inside a literal; the same text out.
@@ -195,7 +194,10 @@ fn integer_display_widths_are_dropped_but_the_boolean_s() {
     assert_eq!(sql_type("int"), "int");
     assert_eq!(sql_type("tinyint(1)"), "tinyint(1)");
     assert_eq!(sql_type("tinyint(4)"), "tinyint");
-    assert_eq!(sql_type("int(5) unsigned zerofill"), "int(5) unsigned zerofill");
+    assert_eq!(
+        sql_type("int(5) unsigned zerofill"),
+        "int(5) unsigned zerofill"
+    );
     assert_eq!(sql_type("VARCHAR(255)"), "varchar(255)");
     assert_eq!(sql_type("decimal(10,2)"), "decimal(10,2)");
 }
@@ -220,7 +222,11 @@ fn check_clauses_lose_mysql_s_parentheses() {
 #[test]
 fn mariadb_s_json_check_is_recognised_by_name_and_clause() {
     assert!(is_json_check("config", "config", "json_valid(`config`)"));
-    assert!(!is_json_check("config", "chk_config", "json_valid(`config`)"));
+    assert!(!is_json_check(
+        "config",
+        "chk_config",
+        "json_valid(`config`)"
+    ));
     assert!(!is_json_check("config", "config", "json_valid(`other`)"));
     assert!(is_json_check("we`ird", "we`ird", "json_valid(`we``ird`)"));
 }
@@ -232,7 +238,10 @@ fn unique_constraints_are_the_unique_keys_named_after_their_first_column() {
         prefix: None,
         descending: false,
     };
-    assert!(is_unique_constraint("token_prefix", &[column("token_prefix")]));
+    assert!(is_unique_constraint(
+        "token_prefix",
+        &[column("token_prefix")]
+    ));
     assert!(is_unique_constraint("a_2", &[column("a"), column("b")]));
     assert!(!is_unique_constraint(
         "idx_toolsets_user_id_slug",

@@ -28,7 +28,9 @@ pub(super) fn pieces(sql: &str) -> Vec<(Piece, &str)> {
             b'\'' | b'"' => (Piece::Literal, quoted_end(bytes, at, true)),
             b'`' => (Piece::Name, quoted_end(bytes, at, false)),
             b'/' if bytes.get(at + 1) == Some(&b'*') && bytes.get(at + 2) != Some(&b'!') => {
-                let end = sql[at + 2..].find("*/").map_or(sql.len(), |i| at + 2 + i + 2);
+                let end = sql[at + 2..]
+                    .find("*/")
+                    .map_or(sql.len(), |i| at + 2 + i + 2);
                 (Piece::Comment, end)
             }
             b'#' => (Piece::Comment, line_end(sql, at)),
