@@ -252,7 +252,7 @@ fn unique_constraints_are_the_unique_keys_named_after_their_first_column() {
         prefix: Some(100),
         descending: false,
     };
-    assert!(!is_unique_constraint("url", &[prefix.clone()]));
+    assert!(!is_unique_constraint("url", std::slice::from_ref(&prefix)));
     assert_eq!(prefix.text(), "url(100)");
     assert_eq!(prefix.sql(), "`url`(100)");
     let expression = IndexKey::Expression {
