@@ -132,6 +132,13 @@ fn assert_logical(schema: &LogicalSchema) {
         ["mcp_oauth_configs", "mcp_oauth_tokens", "mcp_servers"],
         "tables only, not the view"
     );
+    assert_columns(schema);
+    assert_keys_and_checks(schema);
+    assert_foreign_keys(schema);
+}
+
+/// Types, collations, defaults, the generated column and the counter.
+fn assert_columns(schema: &LogicalSchema) {
     let servers = &schema.tables["mcp_servers"];
     let column = |name: &str| {
         servers
@@ -181,7 +188,11 @@ fn assert_logical(schema: &LogicalSchema) {
     );
     let seq = column("seq");
     assert!(seq.identity && !seq.nullable && seq.sql_type == "bigint");
+}
 
+/// The primary key, the unique key, the prefix index and the CHECK.
+fn assert_keys_and_checks(schema: &LogicalSchema) {
+    let servers = &schema.tables["mcp_servers"];
     assert_eq!(servers.primary_key, ["id"]);
     assert!(servers.unique_constraints.contains(&vec!["seq".to_owned()]));
     let by_url = &servers.indexes["idx_mcp_servers_url"];
@@ -203,7 +214,10 @@ fn assert_logical(schema: &LogicalSchema) {
         checks,
         [("chk_mcp_servers_status", "`status` in ('draft','approved')")]
     );
+}
 
+/// The composite foreign key, its actions, and the index InnoDB made for it.
+fn assert_foreign_keys(schema: &LogicalSchema) {
     let tokens = &schema.tables["mcp_oauth_tokens"];
     let fk = tokens.foreign_keys.iter().next().expect("a foreign key");
     assert_eq!(fk.name.as_deref(), Some("fk_mcp_oauth_tokens_config"));

@@ -200,8 +200,12 @@ async fn foreign_keys<C: ConnectionTrait>(
         fk.columns.push(text_of(&row, "col")?);
         fk.ref_columns.push(text_of(&row, "ref_col")?);
     }
+    // Only onto the tables COLUMNS gave (every base table has a column; MariaDB lists a
+    // session's temporary tables too).
     for ((table, _), fk) in found {
-        tables.entry(table).or_default().foreign_keys.insert(fk);
+        if let Some(table) = tables.get_mut(&table) {
+            table.foreign_keys.insert(fk);
+        }
     }
     Ok(())
 }
@@ -250,8 +254,9 @@ async fn indexes<C: ConnectionTrait>(
         facts.keys.push(key);
     }
     for ((table_name, name), facts) in found {
-        let table = tables.entry(table_name.clone()).or_default();
-        add_index(table, &table_name, name, facts);
+        if let Some(table) = tables.get_mut(&table_name) {
+            add_index(table, &table_name, name, facts);
+        }
     }
     Ok(())
 }
