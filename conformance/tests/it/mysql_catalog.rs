@@ -17,7 +17,7 @@ use sea_orm_migration::sea_orm::{
 /// The application's shape on MySQL: a case-insensitive unique URL (by prefix: an
 /// index key is at most 3072 bytes), JSON with an expression default, a generated
 /// column, a CHECK, a counter, a composite foreign key with ON DELETE CASCADE, a
-/// trigger, a view and a function.
+/// trigger, a view, a function and a procedure.
 const SCHEMA: &[&str] = &[
     "CREATE TABLE mcp_servers (
         id varchar(26) NOT NULL,
@@ -53,6 +53,7 @@ const SCHEMA: &[&str] = &[
         FOR EACH ROW SET NEW.name = TRIM(NEW.name)",
     "CREATE VIEW enabled_mcp_servers AS SELECT id, url FROM mcp_servers WHERE enabled",
     "CREATE FUNCTION url_key(u varchar(255)) RETURNS varchar(255) DETERMINISTIC RETURN lower(u)",
+    "CREATE PROCEDURE disable_all() BEGIN UPDATE mcp_servers SET enabled = false; END",
 ];
 
 /// A database of its own on the server, dropped by [`Scratch::drop`].
@@ -285,6 +286,7 @@ async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
             (ObjectKind::Table, "mcp_servers"),
             (ObjectKind::Trigger, "mcp_servers.trg_mcp_servers_name"),
             (ObjectKind::View, "enabled_mcp_servers"),
+            (ObjectKind::Procedure, "disable_all"),
             (ObjectKind::Function, "url_key"),
         ]
     );
