@@ -157,19 +157,20 @@ struct LiveArgs {
     allow_list: Option<PathBuf>,
 }
 
-/// The backends `--backend` names: `all`, or one by its name ([`Backend::name`]).
+/// The backends `--backend` names: `all` (`None`: the suite's own, MySQL among them
+/// when `CONFORMANCE_MYSQL_URL` names a server), or one by its name ([`Backend::name`]).
 #[derive(Debug, Clone)]
-struct Backends(Vec<Backend>);
+struct Backends(Option<Vec<Backend>>);
 
 fn parse_backends() -> impl TypedValueParser<Value = Backends> {
-    let names = std::iter::once("all").chain(Backend::ALL.iter().map(|b| b.name()));
+    let names = std::iter::once("all").chain(Backend::EVERY.iter().map(|b| b.name()));
     PossibleValuesParser::new(names).map(|name| {
-        Backends(
-            Backend::ALL
+        Backends((name != "all").then(|| {
+            Backend::EVERY
                 .into_iter()
-                .filter(|b| name == "all" || b.name() == name)
-                .collect(),
-        )
+                .filter(|b| b.name() == name)
+                .collect()
+        }))
     })
 }
 
@@ -252,6 +253,17 @@ pub async fn main_with_sources<M: MigratorTrait>(
             allow_list,
             skip,
         } => {
+            // The review reads SQLite's and PostgreSQL's DDL: MySQL only when named.
+            let suite = match backend.0 {
+                None => {
+                    let both: Vec<Backend> = (suite.config().backends.iter())
+                        .filter(|b| Backend::ALL.contains(b))
+                        .copied()
+                        .collect();
+                    suite.backends(&both)
+                }
+                Some(_) => suite,
+            };
             report(
                 configure(suite, backend, snapshots, allow_list, skip),
                 &base,
@@ -269,7 +281,10 @@ fn configure<M: MigratorTrait>(
     allow_list: Option<PathBuf>,
     skip: Vec<Check>,
 ) -> Suite<M> {
-    let mut suite = suite.backends(&backend.0);
+    let mut suite = match &backend.0 {
+        Some(backends) => suite.backends(backends),
+        None => suite,
+    };
     // Paths on the command line mean the current folder, as in any command.
     let cwd = std::env::current_dir().unwrap_or_default();
     if let Some(allow_list) = allow_list {
@@ -312,7 +327,15 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
 }
 
 async fn verify<M: MigratorTrait>(suite: Suite<M>, locks_json: Option<PathBuf>) -> ExitCode {
-    let required = suite.config().postgres.required;
+    let (postgres, mysql) = (
+        suite.config().postgres.required,
+        suite.config().mysql.required,
+    );
+    let required = |backend: Backend| match backend {
+        Backend::Postgres => postgres,
+        Backend::MySql => mysql,
+        _ => true,
+    };
     let rows = suite.config().populate.rows_per_table();
     let bar = crate::progress_bar::ProgressBar::on_terminal(suite.config().ci);
     let suite = match &bar {
@@ -338,7 +361,7 @@ async fn verify<M: MigratorTrait>(suite: Suite<M>, locks_json: Option<PathBuf>) 
     let missing_required: Vec<&(Backend, String)> = report
         .missing
         .iter()
-        .filter(|(b, _)| *b == Backend::Sqlite || required)
+        .filter(|(b, _)| required(*b))
         .collect();
     for (backend, why) in &missing_required {
         let _ = writeln!(

@@ -171,8 +171,8 @@ pub mod lint {
 pub use backends::database::TestDatabase;
 pub use checks::{
     AllowList, AllowListError, BackendRun, Check, CompatBreak, DataCase, DataCaseError,
-    DataCheckFn, Finding, IntoRows, Irreversible, LockMode, MeasuredLocks, NotRun, NotSeeded,
-    Populate, StepRun, TableLock,
+    DataCheckFn, Finding, IntoRows, Irreversible, LockMode, MeasuredLocks, NotOnBackend, NotRun,
+    NotSeeded, Populate, StepRun, TableLock,
 };
 pub use config::{AllowListSource, Config};
 pub use error::HarnessError;

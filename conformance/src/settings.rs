@@ -151,6 +151,17 @@ impl std::fmt::Debug for MySqlSettings {
     }
 }
 
+impl Default for MySqlSettings {
+    /// No URL (testcontainers starts [`DEFAULT_MYSQL_IMAGE`]), required.
+    fn default() -> Self {
+        Self {
+            url: None,
+            image: DEFAULT_MYSQL_IMAGE.to_owned(),
+            required: true,
+        }
+    }
+}
+
 impl MySqlSettings {
     /// From `CONFORMANCE_MYSQL_URL`, `CONFORMANCE_MYSQL_IMAGE` and
     /// `CONFORMANCE_REQUIRE_MYSQL` (read once per process).
@@ -165,8 +176,7 @@ impl MySqlSettings {
         }
         Self {
             url,
-            image: var("CONFORMANCE_MYSQL_IMAGE")
-                .unwrap_or_else(|| DEFAULT_MYSQL_IMAGE.to_owned()),
+            image: var("CONFORMANCE_MYSQL_IMAGE").unwrap_or_else(|| DEFAULT_MYSQL_IMAGE.to_owned()),
             required: !matches!(
                 var("CONFORMANCE_REQUIRE_MYSQL").as_deref(),
                 Some("0") | Some("false")

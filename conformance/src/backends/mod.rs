@@ -22,8 +22,9 @@ mod sqlite;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub(crate) use database::TestDatabase;
-pub(crate) use postgres::postgres_server_with;
+pub(crate) use mysql::mysql_server_with;
 pub use mysql::{MySqlServer, mysql_required, mysql_server};
+pub(crate) use postgres::postgres_server_with;
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server};
 
 use crate::error::HarnessError;

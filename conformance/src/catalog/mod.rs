@@ -18,14 +18,12 @@
 
 pub(crate) mod ddl;
 mod live;
-// Read by nothing but the tests (through `mysql_preview`) until the runner's `Backend`
-// has a MySQL variant and the walk's backend matches call it: then this goes.
-#[allow(dead_code)]
 mod mysql;
 mod postgres;
 mod sqlite;
 
 pub(crate) use live::{Change, Hint, LiveCatalog, Order, names};
+pub(crate) use mysql::backquote;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -40,6 +38,7 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessErr
     let rows = match conn.get_database_backend() {
         DbBackend::Sqlite => sqlite::read_rows(conn).await?,
         DbBackend::Postgres => postgres::read_rows(conn).await?,
+        DbBackend::MySql => mysql::read_rows(conn).await?,
         other => {
             return Err(HarnessError::UnsupportedBackend {
                 backend: other,
@@ -198,36 +197,11 @@ pub async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
     match conn.get_database_backend() {
         DbBackend::Sqlite => sqlite::fingerprint(conn).await,
         DbBackend::Postgres => postgres::fingerprint(conn).await,
+        DbBackend::MySql => mysql::fingerprint(conn).await,
         other => Err(HarnessError::UnsupportedBackend {
             backend: other,
             by: "the catalog reader",
         }),
-    }
-}
-
-/// The MySQL / MariaDB catalog reader, for the harness's own tests until the runner's
-/// `Backend` has a MySQL variant: then [`dump`] and [`LogicalSchema::read`] read MySQL
-/// too, and this goes. Not part of the API.
-#[doc(hidden)]
-pub mod mysql_preview {
-    use super::{LogicalSchema, SchemaDump, mysql};
-    use crate::error::HarnessError;
-
-    /// [`super::dump`] of a MySQL or MariaDB connection's current database.
-    pub async fn dump(conn: &sea_orm::DatabaseConnection) -> Result<SchemaDump, HarnessError> {
-        mysql::dump(conn).await
-    }
-
-    /// [`LogicalSchema::read`] of a MySQL or MariaDB connection's current database.
-    pub async fn logical(
-        conn: &sea_orm::DatabaseConnection,
-    ) -> Result<LogicalSchema, HarnessError> {
-        mysql::logical(conn, None).await
-    }
-
-    /// The server of `CONFORMANCE_MYSQL_URL`, if set.
-    pub fn server_url() -> Option<String> {
-        crate::settings::environment().mysql.url.clone()
     }
 }
 
@@ -443,6 +417,7 @@ impl LogicalSchema {
         let mut schema = match conn.get_database_backend() {
             DbBackend::Sqlite => sqlite::logical(conn, only).await?,
             DbBackend::Postgres => postgres::logical(conn, only).await?,
+            DbBackend::MySql => mysql::logical(conn, only).await?,
             other => {
                 return Err(HarnessError::UnsupportedBackend {
                     backend: other,

@@ -2,17 +2,14 @@
 //! the logical schema of a representative schema, and dumps of two databases made
 //! apart with the same DDL, identical to the byte.
 //!
-//! Each test creates and drops its own databases. Without `CONFORMANCE_MYSQL_URL` the
-//! tests fail, saying what to set: a MySQL check that silently did not run would read
-//! as a pass.
+//! Each test creates and drops its own databases (`conformance::fresh_database`): without
+//! a MySQL server the tests fail, saying what to set, unless `CONFORMANCE_REQUIRE_MYSQL=0`
+//! (then they skip loudly).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use conformance::catalog::{FkAction, Kind, LogicalSchema, ObjectKind, mysql_preview};
+use conformance::Backend;
+use conformance::catalog::{self, FkAction, Kind, LogicalSchema, ObjectKind};
 use pretty_assertions::assert_eq;
-use sea_orm_migration::sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 /// The application's shape on MySQL: a case-insensitive unique URL (by prefix: an
 /// index key is at most 3072 bytes), JSON with an expression default, a generated
@@ -21,7 +18,7 @@ use sea_orm_migration::sea_orm::{
 const SCHEMA: &[&str] = &[
     "CREATE TABLE mcp_servers (
         id varchar(26) NOT NULL,
-        url varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
+        url varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
         name varchar(255) NOT NULL DEFAULT '',
         status varchar(20) NOT NULL DEFAULT 'draft',
         enabled boolean NOT NULL DEFAULT false,
@@ -56,44 +53,26 @@ const SCHEMA: &[&str] = &[
     "CREATE PROCEDURE disable_all() BEGIN UPDATE mcp_servers SET enabled = false; END",
 ];
 
-/// A database of its own on the server, dropped by [`Scratch::drop`].
+/// A database of its own on the server (`utf8mb4_unicode_ci`, whatever the server's
+/// default), dropped by [`Scratch::drop`].
 struct Scratch {
-    admin: DatabaseConnection,
     name: String,
-    conn: DatabaseConnection,
+    db: conformance::TestDatabase,
 }
 
 impl Scratch {
-    async fn new() -> Self {
-        let server = mysql_preview::server_url().unwrap_or_else(|| {
-            panic!(
-                "CONFORMANCE_MYSQL_URL is not set: set it to a MySQL or MariaDB server on \
-                 which the tests may create and drop databases, e.g. \
-                 CONFORMANCE_MYSQL_URL=mysql://root@127.0.0.1:3306/"
-            )
-        });
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "conformance_my_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let admin = connect(&server).await;
-        admin
-            .execute_unprepared(&format!(
-                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-            ))
-            .await
-            .expect("create the database");
-        let mut url = url::Url::parse(&server).expect("CONFORMANCE_MYSQL_URL is a URL");
-        url.set_path(&name);
-        let conn = connect(url.as_str()).await;
-        Self { admin, name, conn }
+    /// `None` when there is no MySQL and `CONFORMANCE_REQUIRE_MYSQL=0` (said loudly).
+    async fn new() -> Option<Self> {
+        let db = conformance::fresh_database(Backend::MySql).await?;
+        let url = url::Url::parse(&db.url).expect("the database's URL");
+        let name = url.path().trim_start_matches('/').to_owned();
+        Some(Self { name, db })
     }
 
     async fn run(&self, statements: &[&str]) {
         for statement in statements {
-            self.conn
+            self.db
+                .conn
                 .execute_unprepared(statement)
                 .await
                 .unwrap_or_else(|e| panic!("{statement}: {e}"));
@@ -101,27 +80,17 @@ impl Scratch {
     }
 
     async fn drop(self) {
-        let _ = self.conn.close().await;
-        self.admin
-            .execute_unprepared(&format!("DROP DATABASE `{}`", self.name))
-            .await
-            .expect("drop the database");
+        self.db.close().await.expect("drop the database");
     }
-}
-
-async fn connect(url: &str) -> DatabaseConnection {
-    let mut options = ConnectOptions::new(url);
-    options.max_connections(1).sqlx_logging(false);
-    Database::connect(options)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to CONFORMANCE_MYSQL_URL: {e}"))
 }
 
 #[tokio::test]
 async fn mysql_catalog_reads_the_logical_schema() {
-    let db = Scratch::new().await;
+    let Some(db) = Scratch::new().await else {
+        return;
+    };
     db.run(SCHEMA).await;
-    let schema = mysql_preview::logical(&db.conn).await.expect("read");
+    let schema = LogicalSchema::read(&db.db.conn, &[]).await.expect("read");
     assert_logical(&schema);
     db.drop().await;
 }
@@ -151,7 +120,7 @@ fn assert_columns(schema: &LogicalSchema) {
     let url = column("url");
     assert_eq!(
         (url.sql_type.as_str(), &url.kind, url.collation.as_deref()),
-        ("varchar(255)", &Kind::String, Some("utf8mb4_unicode_ci"))
+        ("varchar(255)", &Kind::String, Some("utf8mb4_general_ci"))
     );
     assert_eq!(column("id").collation, None, "the table's collation");
     assert_eq!(column("name").default.as_deref(), Some("''"));
@@ -249,8 +218,9 @@ fn assert_foreign_keys(schema: &LogicalSchema) {
 
 #[tokio::test]
 async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
-    let first = Scratch::new().await;
-    let second = Scratch::new().await;
+    let (Some(first), Some(second)) = (Scratch::new().await, Scratch::new().await) else {
+        return;
+    };
     first.run(SCHEMA).await;
     second.run(SCHEMA).await;
     // Counters moved apart: 3 rows in one, 1 in the other.
@@ -262,8 +232,8 @@ async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
             .await;
         }
     }
-    let one = mysql_preview::dump(&first.conn).await.expect("dump");
-    let other = mysql_preview::dump(&second.conn).await.expect("dump");
+    let one = catalog::dump(&first.db.conn).await.expect("dump");
+    let other = catalog::dump(&second.db.conn).await.expect("dump");
     let text = one.to_string();
     assert_eq!(text, other.to_string());
     for varying in [
@@ -292,6 +262,7 @@ async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
     );
     // What a reviewer reads, per family (MariaDB prints `int(11)`, MySQL 8 `int`).
     let version = first
+        .db
         .conn
         .query_one_raw(Statement::from_string(
             DbBackend::MySql,

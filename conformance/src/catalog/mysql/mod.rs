@@ -1,7 +1,7 @@
 //! MySQL's and MariaDB's catalog, of the connection's current database
 //! (`DATABASE()`) only.
 //!
-//! - [`dump`]: per object (table, trigger, view, function, procedure, MariaDB
+//! - [`read_rows`] (the dump): per object (table, trigger, view, function, procedure, MariaDB
 //!   sequence) the server's own `SHOW CREATE …` text, listed from `information_schema`
 //!   and normalised so that nothing varies between runs: no `AUTO_INCREMENT=n` table
 //!   option, no `DEFINER=…`, no qualifier naming the run's database;
@@ -18,9 +18,8 @@
 //! Tested on MariaDB 10.11; MySQL 8's spellings are handled as documented (and unit
 //! tested from its documented output), not yet against a server.
 //!
-//! The harness does not run on MySQL yet: the runner's `Backend` has no MySQL variant.
-//! Until it does and the walk's matches call these readers, nothing but the tests
-//! does: hence the `dead_code` allowance where the module is declared.
+//! The step walk follows the catalog by reading it whole after each migration call
+//! (`LiveCatalog`'s MySQL tracker): no event triggers, no schema cookie here.
 
 mod dump;
 mod logical;
@@ -31,9 +30,10 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TryGetable};
 
 use super::get;
 use crate::error::HarnessError;
-pub(crate) use dump::dump;
+pub(crate) use dump::{fingerprint, read_rows};
 pub(crate) use logical::logical;
 use normalize::Family;
+pub(crate) use text::backquote;
 
 /// What every read needs first: the server's family and the current database's name.
 pub(super) struct Server {
