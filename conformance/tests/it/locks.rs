@@ -26,6 +26,7 @@ const fn outside_transaction(
         up,
         down,
         postgres_up: None,
+        mysql: None,
         transaction: Some(false),
     }
 }

@@ -15,6 +15,7 @@ mod drift;
 mod lint;
 mod locks;
 mod mysql_catalog;
+mod mysql_walk;
 mod populate_types;
 mod populated;
 mod review;
