@@ -253,17 +253,6 @@ pub async fn main_with_sources<M: MigratorTrait>(
             allow_list,
             skip,
         } => {
-            // The review reads SQLite's and PostgreSQL's DDL: MySQL only when named.
-            let suite = match backend.0 {
-                None => {
-                    let both: Vec<Backend> = (suite.config().backends.iter())
-                        .filter(|b| Backend::ALL.contains(b))
-                        .copied()
-                        .collect();
-                    suite.backends(&both)
-                }
-                Some(_) => suite,
-            };
             report(
                 configure(suite, backend, snapshots, allow_list, skip),
                 &base,

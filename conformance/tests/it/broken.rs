@@ -249,6 +249,7 @@ async fn reserved_words_mixed_case_and_quoted_names_are_the_same_names_on_both_b
     let dir = tempfile::tempdir().expect("tempdir");
     let suite = |mode| {
         Suite::<OddNames>::new()
+            .backends(&Backend::ALL)
             .snapshots(dir.path())
             .snapshot_mode(mode)
     };
