@@ -3,7 +3,9 @@
 //! said so in the table rather than passed. The broken migrators shared with SQLite
 //! and PostgreSQL run on MySQL in `broken.rs`.
 
-use conformance::{Backend, Check, NotOnBackend, SkipReason, Status, Suite, SuiteOutcome};
+use conformance::{
+    Backend, Check, DataCase, NotOnBackend, SkipReason, Status, Suite, SuiteOutcome,
+};
 use sea_orm_migration::prelude::*;
 
 use crate::common::{Sql, findings, outcome, sql};
@@ -156,5 +158,54 @@ async fn what_does_not_run_on_mysql_says_so_and_is_not_a_pass() {
     assert!(
         table.contains("not run on mysql: the populated walk"),
         "{table}"
+    );
+}
+
+migrator!(
+    SplitsLabels,
+    [
+        ITEMS,
+        sql(
+            "m2_prefix",
+            &[
+                "ALTER TABLE items ADD COLUMN prefix varchar(1) NULL",
+                "UPDATE items SET prefix = LEFT(label, 1)",
+            ],
+            &["ALTER TABLE items DROP COLUMN prefix"],
+        ),
+    ]
+);
+
+#[tokio::test]
+async fn data_cases_pass_and_fail_as_asserted_on_mysql() {
+    let seeded = |name: &str| {
+        DataCase::new(name, "m2_prefix").seed_sql([
+            "INSERT INTO items (id, label) VALUES (1, 'apple')",
+            "INSERT INTO items (id, label) VALUES (2, 'pear')",
+        ])
+    };
+    let good = seeded("every label gets its prefix")
+        .after_up_sql(
+            "SELECT id, prefix FROM items ORDER BY id",
+            [["1", "a"], ["2", "p"]],
+        )
+        .after_down_sql("SELECT count(*) FROM items", [[2]]);
+    let bad = seeded("wrong expectations").after_up_sql("SELECT prefix FROM items", [["x"]]);
+    let suite = Suite::<SplitsLabels>::new()
+        .backends(&[Backend::MySql])
+        .data_cases([good, bad]);
+    let Some(outcome) = outcome(suite).await else {
+        return;
+    };
+    let found = findings(&outcome, Check::DataCases);
+    let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(found.len(), 1, "{messages:#?}");
+    assert!(
+        messages[0].contains("case `wrong expectations`: after up: `SELECT prefix FROM items` returned [[\"a\"], [\"p\"]], expected [[\"x\"]]"),
+        "{messages:#?}"
+    );
+    assert_eq!(
+        outcome.report.statuses[&(Check::DataCases, Backend::MySql)],
+        Status::Fail(1)
     );
 }

@@ -1,4 +1,5 @@
-//! The application's migrator, through the whole suite on both backends, with its DDL
+//! The application's migrator, through the whole suite on both backends (and MySQL
+//! when `CONFORMANCE_MYSQL_URL` names a server), with its DDL
 //! and ER diagram compared with the reviewed snapshots in `snapshots/` (written instead
 //! with `make snapshots`).
 
@@ -22,6 +23,13 @@ async fn the_application_migrator_passes_every_check() {
         assert!(
             !conformance::backends::postgres_required(),
             "PostgreSQL is required but did not run:\n{report}"
+        );
+    }
+    // A MySQL server configured is walked too.
+    if std::env::var_os("CONFORMANCE_MYSQL_URL").is_some() {
+        assert!(
+            outcome.runs.iter().any(|r| r.backend == Backend::MySql),
+            "MySQL is configured but did not run:\n{report}"
         );
     }
     for run in &outcome.runs {
