@@ -60,13 +60,13 @@ impl Default for Config {
 impl Config {
     /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]), MySQL
     /// ([`MySqlSettings::from_env`]; a third backend when `CONFORMANCE_MYSQL_URL` names a
-    /// server), the snapshot
+    /// server or `CONFORMANCE_REQUIRE_MYSQL=1`), the snapshot
     /// mode ([`SnapshotMode::from_env`]), the catalog read check and CI taken from the
     /// environment (read once per process, see the crate's settings).
     pub fn from_env() -> Self {
         let environment = crate::settings::environment();
         let mut backends = Backend::ALL.to_vec();
-        if environment.mysql.url.is_some() {
+        if environment.mysql_walked {
             backends.push(Backend::MySql);
         }
         Self {

@@ -144,12 +144,11 @@ impl<M: MigratorTrait> Suite<M> {
                 report.missing.push((Backend::Postgres, reason));
             }
         }
-        if self.config.backends.contains(&Backend::MySql) {
-            if let Err(HarnessError::MySqlUnavailable(reason)) =
+        if self.config.backends.contains(&Backend::MySql)
+            && let Err(HarnessError::MySqlUnavailable(reason)) =
                 crate::backends::mysql_server_with(&self.config.mysql)
-            {
-                report.missing.push((Backend::MySql, reason));
-            }
+        {
+            report.missing.push((Backend::MySql, reason));
         }
         for &backend in &self.config.backends {
             if report.missing.iter().any(|(b, _)| *b == backend) {

@@ -150,7 +150,9 @@ fn every_check_passes_on_both_backends() {
         .lines()
         .find(|l| l.starts_with("check"))
         .unwrap_or("");
-    let mysql = std::env::var_os("CONFORMANCE_MYSQL_URL").is_some();
+    let mysql = conformance::Config::from_env()
+        .backends
+        .contains(&conformance::Backend::MySql);
     assert_eq!(header.ends_with("mysql"), mysql, "{stdout}");
     for check in [
         "step-reversibility",

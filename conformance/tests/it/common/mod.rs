@@ -156,16 +156,16 @@ macro_rules! migrator {
 /// required (the test then has nothing to check), a failed test when it is required.
 pub async fn outcome<M: MigratorTrait>(suite: Suite<M>) -> Option<SuiteOutcome> {
     let outcome = suite.run().await.expect("suite");
-    for (backend, _) in &outcome.report.missing {
-        let required = match backend {
-            Backend::MySql => conformance::backends::mysql_required(),
-            _ => conformance::backends::postgres_required(),
-        };
-        assert!(!required, "{}", outcome.report);
-        eprintln!("conformance: SKIPPED, no {backend}: {}", outcome.report);
-        return None;
-    }
-    Some(outcome)
+    let Some((backend, _)) = outcome.report.missing.first() else {
+        return Some(outcome);
+    };
+    let required = match backend {
+        Backend::MySql => conformance::backends::mysql_required(),
+        _ => conformance::backends::postgres_required(),
+    };
+    assert!(!required, "{}", outcome.report);
+    eprintln!("conformance: SKIPPED, no {backend}: {}", outcome.report);
+    None
 }
 
 /// The findings of `check`, in report order.
