@@ -6,6 +6,7 @@
 //! Generic over the migrator, so any project can ship a three-line binary around it:
 //!
 //! ```no_run
+//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }

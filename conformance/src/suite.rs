@@ -23,6 +23,7 @@ use crate::snapshots::SnapshotMode;
 /// The whole suite for migrator `M`:
 ///
 /// ```no_run
+/// # #![recursion_limit = "256"]
 /// # async fn demo() -> Result<(), conformance::HarnessError> {
 /// # use sea_orm_migration::prelude::*;
 /// # struct Migrator;

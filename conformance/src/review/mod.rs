@@ -8,6 +8,7 @@
 //! and running the suite ([`run`]) are thin layers around it.
 //!
 //! ```no_run
+//! # #![recursion_limit = "256"]
 //! # async fn demo() -> Result<(), conformance::review::ReviewError> {
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
