@@ -209,3 +209,27 @@ async fn data_cases_pass_and_fail_as_asserted_on_mysql() {
         Status::Fail(1)
     );
 }
+
+migrator!(
+    WrittenForPostgres,
+    [sql(
+        "m1_docs",
+        &["CREATE TABLE docs (id integer PRIMARY KEY, tags text[] NOT NULL)"],
+        &["DROP TABLE docs"],
+    )]
+);
+
+#[tokio::test]
+async fn a_migrator_that_does_not_parse_on_mysql_gets_one_finding_naming_no_one_backend() {
+    let Some(outcome) = on_mysql::<WrittenForPostgres>().await else {
+        return;
+    };
+    let found = findings(&outcome, Check::StepReversibility);
+    assert_eq!(found.len(), 1, "{}", outcome.report);
+    let message = &found[0].message;
+    assert!(
+        message.contains("looks written for other backends only"),
+        "{message}"
+    );
+    assert!(!message.contains("written for sqlite"), "{message}");
+}
