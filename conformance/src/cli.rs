@@ -158,8 +158,8 @@ struct LiveArgs {
     allow_list: Option<PathBuf>,
 }
 
-/// The backends `--backend` names: `all` (`None`: the suite's own, MySQL among them
-/// when `CONFORMANCE_MYSQL_URL` names a server), or one by its name ([`Backend::name`]).
+/// The backends `--backend` names: `all` (`None`: SQLite, PostgreSQL, and MySQL when
+/// the environment names one), or one by its name ([`Backend::name`]).
 #[derive(Debug, Clone)]
 struct Backends(Option<Vec<Backend>>);
 
@@ -271,9 +271,16 @@ fn configure<M: MigratorTrait>(
     allow_list: Option<PathBuf>,
     skip: Vec<Check>,
 ) -> Suite<M> {
-    let mut suite = match &backend.0 {
-        Some(backends) => suite.backends(backends),
-        None => suite,
+    let mut suite = match backend.0 {
+        Some(backends) => suite.backends(&backends),
+        // Every backend: MySQL too when the environment names one.
+        None => {
+            let mut all = Backend::ALL.to_vec();
+            if crate::backends::mysql_walked() {
+                all.push(Backend::MySql);
+            }
+            suite.backends(&all)
+        }
     };
     // Paths on the command line mean the current folder, as in any command.
     let cwd = std::env::current_dir().unwrap_or_default();

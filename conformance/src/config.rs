@@ -14,8 +14,9 @@ use crate::snapshots::SnapshotMode;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
-    /// The backends to run on: SQLite and PostgreSQL by default, MySQL too when the
-    /// environment names a MySQL server ([`Config::from_env`]).
+    /// The backends to run on: SQLite and PostgreSQL by default (MySQL when asked for;
+    /// `verify` asks when the environment names a MySQL server, see
+    /// [`crate::backends::mysql_walked`]).
     pub backends: Vec<Backend>,
     /// Where PostgreSQL comes from, and whether it must be there.
     pub postgres: PostgresSettings,
@@ -59,18 +60,12 @@ impl Default for Config {
 
 impl Config {
     /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]), MySQL
-    /// ([`MySqlSettings::from_env`]; a third backend when `CONFORMANCE_MYSQL_URL` names a
-    /// server or `CONFORMANCE_REQUIRE_MYSQL=1`), the snapshot
+    /// ([`MySqlSettings::from_env`]: where it is, when a suite asks for it), the snapshot
     /// mode ([`SnapshotMode::from_env`]), the catalog read check and CI taken from the
     /// environment (read once per process, see the crate's settings).
     pub fn from_env() -> Self {
         let environment = crate::settings::environment();
-        let mut backends = Backend::ALL.to_vec();
-        if environment.mysql_walked {
-            backends.push(Backend::MySql);
-        }
         Self {
-            backends,
             postgres: environment.postgres.clone(),
             mysql: environment.mysql.clone(),
             snapshot_mode: environment.snapshot_mode,

@@ -234,6 +234,21 @@ async fn mysql_catalog_dumps_two_databases_of_the_same_ddl_alike() {
     }
     let one = catalog::dump(&first.db.conn).await.expect("dump");
     let other = catalog::dump(&second.db.conn).await.expect("dump");
+    // The fingerprint follows the dump: equal here, moved by a schema change.
+    let before = catalog::fingerprint(&first.db.conn)
+        .await
+        .expect("fingerprint");
+    let same = catalog::fingerprint(&second.db.conn)
+        .await
+        .expect("fingerprint");
+    assert_eq!(before, same);
+    second
+        .run(&["ALTER TABLE mcp_servers ADD COLUMN note varchar(10) NULL"])
+        .await;
+    let after = catalog::fingerprint(&second.db.conn)
+        .await
+        .expect("fingerprint");
+    assert_ne!(before, after);
     let text = one.to_string();
     assert_eq!(text, other.to_string());
     for varying in [
