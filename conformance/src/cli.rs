@@ -6,6 +6,7 @@
 //! Generic over the migrator, so any project can ship a three-line binary around it:
 //!
 //! ```no_run
+//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
@@ -157,19 +158,20 @@ struct LiveArgs {
     allow_list: Option<PathBuf>,
 }
 
-/// The backends `--backend` names: `all`, or one by its name ([`Backend::name`]).
+/// The backends `--backend` names: `all` (`None`: SQLite, PostgreSQL, and MySQL when
+/// the environment names one), or one by its name ([`Backend::name`]).
 #[derive(Debug, Clone)]
-struct Backends(Vec<Backend>);
+struct Backends(Option<Vec<Backend>>);
 
 fn parse_backends() -> impl TypedValueParser<Value = Backends> {
-    let names = std::iter::once("all").chain(Backend::ALL.iter().map(|b| b.name()));
+    let names = std::iter::once("all").chain(Backend::EVERY.iter().map(|b| b.name()));
     PossibleValuesParser::new(names).map(|name| {
-        Backends(
-            Backend::ALL
+        Backends((name != "all").then(|| {
+            Backend::EVERY
                 .into_iter()
-                .filter(|b| name == "all" || b.name() == name)
-                .collect(),
-        )
+                .filter(|b| b.name() == name)
+                .collect()
+        }))
     })
 }
 
@@ -269,7 +271,17 @@ fn configure<M: MigratorTrait>(
     allow_list: Option<PathBuf>,
     skip: Vec<Check>,
 ) -> Suite<M> {
-    let mut suite = suite.backends(&backend.0);
+    let mut suite = match backend.0 {
+        Some(backends) => suite.backends(&backends),
+        // Every backend: MySQL too when the environment names one.
+        None => {
+            let mut all = Backend::ALL.to_vec();
+            if crate::backends::mysql_walked() {
+                all.push(Backend::MySql);
+            }
+            suite.backends(&all)
+        }
+    };
     // Paths on the command line mean the current folder, as in any command.
     let cwd = std::env::current_dir().unwrap_or_default();
     if let Some(allow_list) = allow_list {
@@ -312,7 +324,15 @@ async fn report<M: MigratorTrait>(suite: Suite<M>, base: &str) -> ExitCode {
 }
 
 async fn verify<M: MigratorTrait>(suite: Suite<M>, locks_json: Option<PathBuf>) -> ExitCode {
-    let required = suite.config().postgres.required;
+    let (postgres, mysql) = (
+        suite.config().postgres.required,
+        suite.config().mysql.required,
+    );
+    let required = |backend: Backend| match backend {
+        Backend::Postgres => postgres,
+        Backend::MySql => mysql,
+        _ => true,
+    };
     let rows = suite.config().populate.rows_per_table();
     let bar = crate::progress_bar::ProgressBar::on_terminal(suite.config().ci);
     let suite = match &bar {
@@ -338,7 +358,7 @@ async fn verify<M: MigratorTrait>(suite: Suite<M>, locks_json: Option<PathBuf>) 
     let missing_required: Vec<&(Backend, String)> = report
         .missing
         .iter()
-        .filter(|(b, _)| *b == Backend::Sqlite || required)
+        .filter(|(b, _)| required(*b))
         .collect();
     for (backend, why) in &missing_required {
         let _ = writeln!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::backends::Backend;
 use crate::checks::{AllowList, Check, Populate};
 use crate::error::HarnessError;
-use crate::settings::PostgresSettings;
+use crate::settings::{MySqlSettings, PostgresSettings};
 use crate::snapshots::SnapshotMode;
 
 /// Everything a [`Suite`](crate::Suite) needs besides the migrator. Build it with the
@@ -14,10 +14,14 @@ use crate::snapshots::SnapshotMode;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
-    /// The backends to run on, SQLite and PostgreSQL by default.
+    /// The backends to run on: SQLite and PostgreSQL by default (MySQL when asked for;
+    /// `verify` asks when the environment names a MySQL server, see
+    /// [`crate::backends::mysql_walked`]).
     pub backends: Vec<Backend>,
     /// Where PostgreSQL comes from, and whether it must be there.
     pub postgres: PostgresSettings,
+    /// Where MySQL / MariaDB comes from, and whether it must be there.
+    pub mysql: MySqlSettings,
     /// The parity allow-list.
     pub allow_list: AllowListSource,
     /// The snapshot folder, if any (absolute once set through the builder).
@@ -42,6 +46,7 @@ impl Default for Config {
         Self {
             backends: Backend::ALL.to_vec(),
             postgres: PostgresSettings::default(),
+            mysql: MySqlSettings::default(),
             allow_list: AllowListSource::None,
             snapshots: None,
             snapshot_mode: SnapshotMode::Compare,
@@ -54,13 +59,15 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]), the snapshot
+    /// The defaults, with PostgreSQL ([`PostgresSettings::from_env`]), MySQL
+    /// ([`MySqlSettings::from_env`]: where it is, when a suite asks for it), the snapshot
     /// mode ([`SnapshotMode::from_env`]), the catalog read check and CI taken from the
     /// environment (read once per process, see the crate's settings).
     pub fn from_env() -> Self {
         let environment = crate::settings::environment();
         Self {
             postgres: environment.postgres.clone(),
+            mysql: environment.mysql.clone(),
             snapshot_mode: environment.snapshot_mode,
             check_catalog_reads: environment.check_catalog_reads,
             ci: environment.ci,

@@ -16,6 +16,7 @@
 //! [`BackendRun`] per backend):
 //!
 //! ```no_run
+//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
@@ -104,6 +105,7 @@
 //! `verify`, `report --base REF`, `drift` and `baseline`, for any migrator:
 //!
 //! ```no_run
+//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
@@ -171,8 +173,8 @@ pub mod lint {
 pub use backends::database::TestDatabase;
 pub use checks::{
     AllowList, AllowListError, BackendRun, Check, CompatBreak, DataCase, DataCaseError,
-    DataCheckFn, Finding, IntoRows, Irreversible, LockMode, MeasuredLocks, NotRun, NotSeeded,
-    Populate, StepRun, TableLock,
+    DataCheckFn, Finding, IntoRows, Irreversible, LockMode, MeasuredLocks, NotOnBackend, NotRun,
+    NotSeeded, Populate, StepRun, TableLock,
 };
 pub use config::{AllowListSource, Config};
 pub use error::HarnessError;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::backends::Backend;
-use crate::checks::{Check, CompatBreak, Finding, MeasuredLocks, NotRun, NotSeeded, locks};
+use crate::checks::{
+    Check, CompatBreak, Finding, MeasuredLocks, NotOnBackend, NotRun, NotSeeded, locks,
+};
 
 /// Why a backend the caller did not ask for shows as skipped (not worth a line): the
 /// text of [`SkipReason::NotRequested`].
@@ -26,6 +28,8 @@ pub enum SkipReason {
     NoSnapshotFolder,
     /// The data-case check has no case to run.
     NoDataCases,
+    /// The check does not run on this backend yet: shown as `not run on <backend>`.
+    NotOnBackend(NotOnBackend),
 }
 
 impl fmt::Display for SkipReason {
@@ -37,6 +41,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NeedsBothBackends => "needs both SQLite and PostgreSQL",
             SkipReason::NoSnapshotFolder => "no snapshot folder given",
             SkipReason::NoDataCases => "no data cases given",
+            SkipReason::NotOnBackend(why) => return write!(f, "{why}"),
         })
     }
 }
@@ -101,19 +106,33 @@ impl SuiteReport {
     }
 }
 
+impl SuiteReport {
+    /// Whether `backend` was asked for (any check's status says more than that).
+    fn requested(&self, backend: Backend) -> bool {
+        self.statuses
+            .iter()
+            .any(|((_, b), s)| *b == backend && *s != Status::Skipped(SkipReason::NotRequested))
+    }
+}
+
 impl fmt::Display for SuiteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backends = Backend::ALL;
+        // MySQL is a column when it was asked for.
+        let backends: Vec<Backend> = Backend::EVERY
+            .into_iter()
+            .filter(|b| Backend::ALL.contains(b) || self.requested(*b))
+            .collect();
         let mut header = format!("{:<20}", "check");
-        for backend in backends {
+        for &backend in &backends {
             header.push_str(&format!("{:<12}", backend.name()));
         }
         writeln!(f, "{}", header.trim_end())?;
         for check in Check::ALL {
             let mut line = format!("{:<20}", check.name());
-            for backend in backends {
+            for &backend in &backends {
                 let cell = match self.statuses.get(&(check, backend)) {
                     Some(Status::Pass) => "pass".to_owned(),
+                    Some(Status::Skipped(SkipReason::NotOnBackend(_))) => "not run".to_owned(),
                     Some(Status::Fail(n)) => format!("FAIL ({n})"),
                     Some(Status::NotRun(_)) => "not run".to_owned(),
                     Some(Status::Skipped(_)) | None => "skipped".to_owned(),
@@ -126,6 +145,9 @@ impl fmt::Display for SuiteReport {
             .statuses
             .iter()
             .filter_map(|((check, backend), s)| match s {
+                Status::Skipped(SkipReason::NotOnBackend(why)) => {
+                    Some(format!("not run {check} on {backend}: {why}"))
+                }
                 Status::Skipped(why) if *why != SkipReason::NotRequested => {
                     Some(format!("skipped {check} on {backend}: {why}"))
                 }

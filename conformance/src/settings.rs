@@ -9,7 +9,7 @@
 //! | `CONFORMANCE_REQUIRE_POSTGRES` | `0` or `false`: a missing PostgreSQL is a loud skip, not a failure |
 //! | `CONFORMANCE_MYSQL_URL` | an existing MySQL / MariaDB server (`mysql://root@127.0.0.1:3306/`) to create throwaway databases on |
 //! | `CONFORMANCE_MYSQL_IMAGE` | the Docker image testcontainers starts for MySQL tests (default `mariadb:10.11`; CI: `conformance-mariadb:10.11`) |
-//! | `CONFORMANCE_REQUIRE_MYSQL` | `0` or `false`: a missing MySQL is a loud skip, not a failure |
+//! | `CONFORMANCE_REQUIRE_MYSQL` | `0` or `false`: a missing MySQL is a loud skip, not a failure; `1` or `true`: `verify` walks MySQL (as with `CONFORMANCE_MYSQL_URL`), on the image's server when no URL is given |
 //! | `CONFORMANCE_SNAPSHOTS` | `compare`, `create` (write missing snapshots) or `accept` (write every change) |
 //! | `INSTA_UPDATE` | `always` means `accept`, `no` means `compare` (insta's own switch) |
 //! | `CI` | set to anything but `0` or `false`: the default snapshot mode is `compare` (a missing snapshot fails), no progress bar, and a missing `mmdc` fails |
@@ -31,6 +31,9 @@ use crate::snapshots::SnapshotMode;
 pub(crate) struct Environment {
     pub postgres: PostgresSettings,
     pub mysql: MySqlSettings,
+    /// Whether `verify` walks MySQL: a server named (`CONFORMANCE_MYSQL_URL`) or
+    /// MySQL said required (`CONFORMANCE_REQUIRE_MYSQL=1`, as CI does with its image).
+    pub mysql_walked: bool,
     pub snapshot_mode: SnapshotMode,
     pub check_catalog_reads: bool,
     pub ci: bool,
@@ -49,6 +52,11 @@ pub(crate) fn environment() -> &'static Environment {
         Environment {
             postgres: PostgresSettings::read(),
             mysql: MySqlSettings::read(),
+            mysql_walked: var("CONFORMANCE_MYSQL_URL").is_some()
+                || matches!(
+                    var("CONFORMANCE_REQUIRE_MYSQL").as_deref(),
+                    Some("1") | Some("true")
+                ),
             snapshot_mode: SnapshotMode::read(ci),
             check_catalog_reads: matches!(
                 var("CONFORMANCE_CHECK_CATALOG_READS").as_deref(),
@@ -148,6 +156,17 @@ impl std::fmt::Debug for MySqlSettings {
             .field("image", &self.image)
             .field("required", &self.required)
             .finish()
+    }
+}
+
+impl Default for MySqlSettings {
+    /// No URL (testcontainers starts [`DEFAULT_MYSQL_IMAGE`]), required.
+    fn default() -> Self {
+        Self {
+            url: None,
+            image: DEFAULT_MYSQL_IMAGE.to_owned(),
+            required: true,
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use crate::snapshots::SnapshotMode;
 /// The whole suite for migrator `M`:
 ///
 /// ```no_run
+/// # #![recursion_limit = "256"]
 /// # async fn demo() -> Result<(), conformance::HarnessError> {
 /// # use sea_orm_migration::prelude::*;
 /// # struct Migrator;
@@ -144,6 +145,12 @@ impl<M: MigratorTrait> Suite<M> {
                 report.missing.push((Backend::Postgres, reason));
             }
         }
+        if self.config.backends.contains(&Backend::MySql)
+            && let Err(HarnessError::MySqlUnavailable(reason)) =
+                crate::backends::mysql_server_with(&self.config.mysql)
+        {
+            report.missing.push((Backend::MySql, reason));
+        }
         for &backend in &self.config.backends {
             if report.missing.iter().any(|(b, _)| *b == backend) {
                 continue;
@@ -158,9 +165,10 @@ impl<M: MigratorTrait> Suite<M> {
                     self.judge_run(&mut run, &allow_list, &mut used, &mut report);
                     runs.push(run);
                 }
-                Err(HarnessError::PostgresUnavailable(reason)) => {
-                    report.missing.push((backend, reason))
-                }
+                Err(
+                    HarnessError::PostgresUnavailable(reason)
+                    | HarnessError::MySqlUnavailable(reason),
+                ) => report.missing.push((backend, reason)),
                 Err(e) => return Err(e),
             }
         }
@@ -168,7 +176,7 @@ impl<M: MigratorTrait> Suite<M> {
         let skipped = &self.config.skipped;
         report.findings.retain(|f| !skipped.contains(&f.check));
         for check in Check::ALL {
-            for backend in Backend::ALL {
+            for backend in Backend::EVERY {
                 let status = self.status(check, backend, &report);
                 report.statuses.insert((check, backend), status);
             }
@@ -201,8 +209,7 @@ impl<M: MigratorTrait> Suite<M> {
             return Ok(());
         }
         let (findings, not_run) =
-            crate::checks::run_data_cases::<M>(backend, &self.data_cases, &self.config.postgres)
-                .await?;
+            crate::checks::run_data_cases::<M>(backend, &self.data_cases, &self.config).await?;
         run.findings.extend(findings);
         run.not_run.extend(not_run);
         Ok(())
@@ -242,6 +249,14 @@ impl<M: MigratorTrait> Suite<M> {
                     format!("{why}, so its snapshots describe a half-migrated schema"),
                 )),
             }
+        }
+        if self.config.populate.rows_per_table() > 0
+            && crate::checks::walk_populate_on(backend, &self.config.populate).rows_per_table() == 0
+        {
+            report.notes.push(format!(
+                "not run on {backend}: the populated walk (the populate generator does not \
+                 write {backend}'s values yet): its steps walked empty tables"
+            ));
         }
         report.not_seeded.extend(run.not_seeded.iter().cloned());
         report.locks.extend(run.locks.iter().cloned());
@@ -353,11 +368,19 @@ impl<M: MigratorTrait> Suite<M> {
         }
         if let Some((_, why)) = report.missing.iter().find(|(b, _)| *b == backend) {
             // A required backend that could not be had did not pass anything.
-            return if backend == Backend::Postgres && !self.config.postgres.required {
+            let required = match backend {
+                Backend::Postgres => self.config.postgres.required,
+                Backend::MySql => self.config.mysql.required,
+                _ => true,
+            };
+            return if !required {
                 Status::Skipped(SkipReason::BackendMissing(why.clone()))
             } else {
                 Status::NotRun(why.clone())
             };
+        }
+        if let Some(why) = check.not_on(backend) {
+            return Status::Skipped(SkipReason::NotOnBackend(why));
         }
         if let Some(reason) = self.unmet(check.needs(), report) {
             return Status::Skipped(reason);

@@ -1,5 +1,8 @@
 //! `entity-codegen`: regenerates `entity/src/generated/` from the migrated schema.
 
+// sqlx's MySQL driver makes the async main's future deep.
+#![recursion_limit = "256"]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -4,8 +4,9 @@ use super::mysql::{MySqlServer, mysql_server_with};
 use super::{Backend, connect, postgres::PgServer, postgres_server_with, sqlite};
 use sea_orm::DatabaseConnection;
 
+use crate::config::Config;
 use crate::error::HarnessError;
-use crate::settings::PostgresSettings;
+use crate::settings::{MySqlSettings, PostgresSettings};
 
 /// A throwaway database with an open connection. Dropping it removes a SQLite file;
 /// call [`TestDatabase::close`] to drop a PostgreSQL database as well.
@@ -34,71 +35,79 @@ enum Cleanup {
 impl TestDatabase {
     /// A new, empty database on `backend`; on PostgreSQL and MySQL, on the server of
     /// the environment's settings ([`PostgresSettings::from_env`],
-    /// [`crate::MySqlSettings::from_env`]). MySQL databases are for tests of the runner
-    /// and the migrations: the harness's checks refuse MySQL ([`TestDatabase::fresh_with`]).
+    /// [`crate::MySqlSettings::from_env`]).
     pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
-        if backend == Backend::MySql {
-            // Boxed: keeps the futures of the harness's callers shallow.
-            return Box::pin(Self::fresh_mysql()).await;
-        }
-        Self::fresh_with(backend, &crate::settings::environment().postgres).await
+        // Boxed: keeps the futures of the harness's callers shallow.
+        Box::pin(Self::fresh_with(backend, &crate::settings::environment().postgres)).await
     }
 
-    async fn fresh_mysql() -> Result<Self, HarnessError> {
-        let server = mysql_server_with(&crate::settings::environment().mysql)?;
-        let name = server.create_database().await?;
-        let url = server.database_url(&name);
-        let conn = connect(&url).await?;
-        Ok(Self {
-            backend: Backend::MySql,
-            url,
-            conn,
-            cleanup: Cleanup::MySql { server, name },
-        })
-    }
-
-    /// A new, empty database on `backend` for the harness's checks; on PostgreSQL, on
-    /// the server of `postgres`. MySQL is refused (`UnsupportedBackend`): the harness
-    /// does not read its catalog yet.
+    /// A new, empty database on `backend`; on PostgreSQL, on the server of `postgres`
+    /// (on MySQL, of the environment's settings).
     pub async fn fresh_with(
         backend: Backend,
         postgres: &PostgresSettings,
     ) -> Result<Self, HarnessError> {
-        match backend {
+        Self::fresh_on(backend, postgres, &crate::settings::environment().mysql).await
+    }
+
+    /// A new, empty database on `backend`, on the servers of a suite's settings.
+    pub(crate) async fn for_config(
+        backend: Backend,
+        config: &Config,
+    ) -> Result<Self, HarnessError> {
+        Self::fresh_on(backend, &config.postgres, &config.mysql).await
+    }
+
+    async fn fresh_on(
+        backend: Backend,
+        postgres: &PostgresSettings,
+        mysql: &MySqlSettings,
+    ) -> Result<Self, HarnessError> {
+        let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let (dir, url) = sqlite::fresh_file()?;
-                let conn = connect(&url).await?;
-                Ok(Self {
-                    backend,
-                    url,
-                    conn,
-                    cleanup: Cleanup::Sqlite(dir),
-                })
+                (url, Cleanup::Sqlite(dir))
             }
             Backend::Postgres => {
                 let server = postgres_server_with(postgres)?;
                 let name = server.create_database().await?;
-                let url = server.database_url(&name);
-                let conn = connect(&url).await?;
-                Ok(Self {
-                    backend,
-                    url,
-                    conn,
-                    cleanup: Cleanup::Postgres { server, name },
-                })
+                (
+                    server.database_url(&name),
+                    Cleanup::Postgres { server, name },
+                )
             }
-            other => Err(HarnessError::UnsupportedBackend {
-                backend: other.db(),
-                by: "the harness",
-            }),
-        }
+            Backend::MySql => {
+                let server = mysql_server_with(mysql)?;
+                let name = server.create_database().await?;
+                (server.database_url(&name), Cleanup::MySql { server, name })
+            }
+            other => {
+                return Err(HarnessError::UnsupportedBackend {
+                    backend: other.db(),
+                    by: "the harness",
+                });
+            }
+        };
+        let conn = connect(&url).await?;
+        Ok(Self {
+            backend,
+            url,
+            conn,
+            cleanup,
+        })
     }
 
     /// Closes the connection and removes the database.
     pub async fn close(self) -> Result<(), HarnessError> {
         // Closing may fail when the connection is already broken; dropping still works.
         let _ = self.conn.close().await;
-        match self.cleanup {
+        self.cleanup.remove().await
+    }
+}
+
+impl Cleanup {
+    async fn remove(self) -> Result<(), HarnessError> {
+        match self {
             Cleanup::Sqlite(_dir) => Ok(()),
             Cleanup::Postgres { server, name } => server.drop_database(&name).await,
             Cleanup::MySql { server, name } => server.drop_database(&name).await,

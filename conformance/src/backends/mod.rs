@@ -22,7 +22,8 @@ mod sqlite;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub(crate) use database::TestDatabase;
-pub use mysql::{MySqlServer, mysql_required, mysql_server};
+pub(crate) use mysql::mysql_server_with;
+pub use mysql::{MySqlServer, mysql_required, mysql_server, mysql_walked};
 pub(crate) use postgres::postgres_server_with;
 pub use postgres::{PgServer, PgSource, postgres_required, postgres_server};
 

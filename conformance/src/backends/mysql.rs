@@ -7,8 +7,9 @@
 //!    official `mariadb:10.11`; CI builds `conformance-mariadb:10.11` locally with
 //!    `.ci/mariadb-image.sh`).
 //!
-//! The harness's checks (catalog, walk) do not read MySQL yet: these databases are for
-//! the runner's and the migrations' own tests ([`crate::fresh_database`]).
+//! The harness walks MySQL when a suite asks for it (`verify` does when
+//! [`mysql_walked`]); its databases are the runner's and the migrations' tests' too
+//! ([`crate::fresh_database`]).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -88,6 +89,14 @@ impl MySqlServer {
             .map(|_| ())
             .map_err(|e| HarnessError::Setup(format!("{sql}: {e}")))
     }
+}
+
+/// Whether the environment asks for MySQL: `CONFORMANCE_MYSQL_URL` names a server, or
+/// `CONFORMANCE_REQUIRE_MYSQL=1` (CI, with the image of `CONFORMANCE_MYSQL_IMAGE`).
+/// `verify` then walks MySQL as a third backend; a suite in code asks with
+/// `Suite::backends`.
+pub fn mysql_walked() -> bool {
+    crate::settings::environment().mysql_walked
 }
 
 /// Whether a missing MySQL fails the run (`CONFORMANCE_REQUIRE_MYSQL`).

@@ -21,6 +21,8 @@ use std::hash::{Hash, Hasher};
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+mod mysql;
+
 use super::row_diff::changed_columns;
 use crate::catalog::quote_ident as quote;
 use crate::error::HarnessError;
@@ -149,6 +151,7 @@ async fn read<C: ConnectionTrait>(
 ) -> Result<DataSnapshot, HarnessError> {
     match conn.get_database_backend() {
         DbBackend::Postgres => postgres(conn, exclude, only).await,
+        DbBackend::MySql => mysql::read(conn, exclude, only).await,
         _ => sqlite(conn, exclude, only).await,
     }
 }
@@ -331,6 +334,14 @@ async fn sqlite<C: ConnectionTrait>(
             .or_default()
             .push(text.unwrap_or_default());
     }
+    Ok(hashed(contents, &columns))
+}
+
+/// Each table's rows (as text, in any order) counted, sorted and hashed.
+fn hashed(
+    contents: BTreeMap<String, Vec<String>>,
+    columns: &BTreeMap<String, Vec<String>>,
+) -> DataSnapshot {
     let tables = contents
         .into_iter()
         .map(|(table, mut rows)| {
@@ -347,7 +358,7 @@ async fn sqlite<C: ConnectionTrait>(
             (table, data)
         })
         .collect();
-    Ok(DataSnapshot { tables })
+    DataSnapshot { tables }
 }
 
 /// One line per table whose data differs between `expected` and `actual` (tables in

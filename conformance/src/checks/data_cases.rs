@@ -32,6 +32,7 @@ pub type DataCheckFn = Arc<
 /// [`Suite::data_case`](crate::Suite::data_case):
 ///
 /// ```no_run
+/// # #![recursion_limit = "256"]
 /// # async fn demo() -> Result<(), conformance::HarnessError> {
 /// # use sea_orm_migration::prelude::*;
 /// # struct Migrator;
@@ -272,7 +273,7 @@ fn value_text(row: &QueryResult, i: usize) -> Result<String, String> {
 pub(crate) async fn run_cases<M: sea_orm_migration::MigratorTrait>(
     backend: crate::Backend,
     cases: &[DataCase],
-    postgres: &crate::PostgresSettings,
+    config: &crate::Config,
 ) -> Result<(Vec<super::Finding>, Vec<super::NotRun>), crate::HarnessError> {
     let names: Vec<String> = M::migrations()
         .iter()
@@ -297,7 +298,7 @@ pub(crate) async fn run_cases<M: sea_orm_migration::MigratorTrait>(
             )));
             continue;
         };
-        let db = crate::TestDatabase::fresh_with(backend, postgres).await?;
+        let db = crate::TestDatabase::for_config(backend, config).await?;
         let outcome = run_case::<M>(&db.conn, case, index).await;
         db.close().await?;
         match outcome? {

@@ -1,7 +1,8 @@
 //! How a failed migration call reads in a finding: one formatter for every database
 //! error the harness quotes, and what kind of failure it is.
 //!
-//! A database error shows its SQLSTATE (SQLite: its result code), message, detail, hint
+//! A database error shows its SQLSTATE (SQLite: its result code; MySQL: its error number
+//! too), message, detail, hint
 //! and the position inside the statement; never the server's own source file and line
 //! (sqlx prints PostgreSQL's `at line 1164`, a line of `scan.l`, as if it were one of the
 //! migration).
@@ -14,6 +15,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use sea_orm::sqlx::error::DatabaseError;
+use sea_orm::sqlx::mysql::MySqlDatabaseError;
 use sea_orm::sqlx::postgres::{PgDatabaseError, PgErrorPosition};
 use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr};
@@ -65,7 +67,28 @@ pub(crate) fn describe(err: &DbErr) -> (String, Cause) {
             sqlite_cause(message),
         );
     }
+    if let Some(mysql) = database.try_downcast_ref::<MySqlDatabaseError>() {
+        let number = mysql.number();
+        let state = mysql
+            .code()
+            .map(|c| format!(", SQLSTATE {c}"))
+            .unwrap_or_default();
+        return (
+            format!("{} (MySQL error {number}{state})", mysql.message()),
+            mysql_cause(number),
+        );
+    }
     (database.message().to_owned(), Cause::Database)
+}
+
+/// MySQL's and MariaDB's error numbers: a parse error; a table, column, key or routine
+/// that does not exist.
+fn mysql_cause(number: u16) -> Cause {
+    match number {
+        1064 => Cause::Syntax,
+        1146 | 1054 | 1091 | 1305 | 1176 => Cause::MissingObject,
+        _ => Cause::Database,
+    }
 }
 
 /// `message (SQLSTATE code, at character N of the statement); detail: …; hint: …`.
@@ -132,10 +155,15 @@ pub(crate) fn describe_any(err: &(dyn std::error::Error + 'static)) -> String {
 /// What a finding says when the first migration does not parse on `backend`: the
 /// migrator looks written for the other one, and how to check it there alone.
 pub(crate) fn written_for_another(backend: Backend) -> String {
-    let other = if backend == Backend::Sqlite {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
+    let other = match backend {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+        // MySQL, the backend a migrator is least often written for: not one guess.
+        _ => {
+            return format!(
+                "The first migration does not parse on {backend}: the migrator looks written for other backends only, so nothing else was run on {backend}. To check it on SQLite and PostgreSQL alone: `Suite::backends(&Backend::ALL)`, or `verify --backend sqlite` and `verify --backend postgres`."
+            );
+        }
     };
     let variant = format!("{other:?}");
     format!(
@@ -272,6 +300,9 @@ mod tests {
             sqlite_cause("UNIQUE constraint failed: a.id"),
             Cause::Database
         );
+        assert_eq!(mysql_cause(1064), Cause::Syntax);
+        assert_eq!(mysql_cause(1146), Cause::MissingObject);
+        assert_eq!(mysql_cause(1062), Cause::Database);
     }
 
     #[test]

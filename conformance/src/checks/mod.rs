@@ -29,8 +29,8 @@ pub(crate) use parity::parity;
 #[cfg(test)]
 pub(crate) use parity::{column_type_samples, portable_column_type};
 pub use populate::{Irreversible, NotSeeded, Populate};
-pub(crate) use walk::walk_observed;
 pub use walk::{BackendRun, StepRun};
+pub(crate) use walk::{populate_on as walk_populate_on, walk_observed};
 
 use crate::backends::Backend;
 
@@ -91,6 +91,42 @@ checks! {
     /// The previous application version keeps working after each migration's `up`: its
     /// `SELECT`, `INSERT`, `UPDATE` and `DELETE` on the tables it knew still run.
     Compat = "compat", needs Nothing;
+}
+
+impl Check {
+    /// Why this check does not run on `backend` (yet), if it does not: the table says
+    /// `not run on <backend>: why`, never a pass.
+    pub(crate) fn not_on(self, backend: Backend) -> Option<NotOnBackend> {
+        match (self, backend) {
+            (Check::Parity, Backend::MySql) => Some(NotOnBackend::ParityPair),
+            (Check::Compat, Backend::MySql) => Some(NotOnBackend::NoRowGenerator),
+            _ => None,
+        }
+    }
+}
+
+/// Why a check does not run on a backend yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotOnBackend {
+    /// Parity compares SQLite with PostgreSQL; no pair with this backend yet.
+    ParityPair,
+    /// The check writes rows with the populate generator, which does not write this
+    /// backend's values yet.
+    NoRowGenerator,
+}
+
+impl fmt::Display for NotOnBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NotOnBackend::ParityPair => {
+                "parity compares SQLite with PostgreSQL; no pair with this backend yet"
+            }
+            NotOnBackend::NoRowGenerator => {
+                "its statements need rows the populate generator does not write here yet"
+            }
+        })
+    }
 }
 
 /// What a check needs to run besides its backend; without it, the check is skipped.

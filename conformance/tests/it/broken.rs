@@ -40,6 +40,16 @@ migrator!(
                 "DROP INDEX idx_items_id_label",
                 "DROP INDEX idx_items_label"
             ],
+        )
+        .on_mysql(
+            &[
+                "CREATE INDEX idx_items_label ON items (label)",
+                "CREATE INDEX idx_items_id_label ON items (id, label)"
+            ],
+            &[
+                "DROP INDEX idx_items_id_label ON items",
+                "DROP INDEX idx_items_label ON items"
+            ],
         ),
     ]
 );
@@ -55,6 +65,13 @@ migrator!(
                 "CREATE INDEX idx_items_id_label ON items (id, label)"
             ],
             &["DROP INDEX idx_items_label"],
+        )
+        .on_mysql(
+            &[
+                "CREATE INDEX idx_items_label ON items (label)",
+                "CREATE INDEX idx_items_id_label ON items (id, label)"
+            ],
+            &["DROP INDEX idx_items_label ON items"],
         ),
     ]
 );
@@ -75,6 +92,16 @@ migrator!(
                 "DROP TABLE items",
                 "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL)"
             ],
+        )
+        .on_mysql(
+            &[
+                "DROP TABLE items",
+                "CREATE TABLE items (id varchar(64) NOT NULL PRIMARY KEY, label varchar(64) NOT NULL DEFAULT 'y')",
+            ],
+            &[
+                "DROP TABLE items",
+                "CREATE TABLE items (id varchar(64) NOT NULL PRIMARY KEY, label varchar(64) NOT NULL)"
+            ],
         ),
     ]
 );
@@ -88,6 +115,7 @@ migrator!(
             up: &["ALTER TABLE items ADD COLUMN payload text NULL"],
             down: &["ALTER TABLE items DROP COLUMN payload"],
             postgres_up: Some(&["ALTER TABLE items ADD COLUMN payload jsonb NULL"]),
+            mysql: None,
             transaction: Some(true),
         },
     ]
@@ -107,6 +135,16 @@ migrator!(
                 "DROP INDEX idx_items_id_label",
                 "DROP INDEX idx_items_label"
             ],
+        )
+        .on_mysql(
+            &[
+                "CREATE INDEX idx_items_label ON items (label DESC)",
+                "CREATE INDEX idx_items_id_label ON items (id, label)"
+            ],
+            &[
+                "DROP INDEX idx_items_id_label ON items",
+                "DROP INDEX idx_items_label ON items"
+            ],
         ),
     ]
 );
@@ -119,6 +157,7 @@ migrator!(
             up: &["CREATE TABLE IF NOT EXISTS items (id varchar NOT NULL PRIMARY KEY)"],
             down: &["DROP TABLE IF EXISTS items"],
             postgres_up: None,
+            mysql: None,
             transaction: None,
         },
         sql(
@@ -195,6 +234,7 @@ fn indexes_on_empty_items() -> AllowList {
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[case::mysql(Backend::MySql)]
 #[tokio::test]
 async fn a_sound_migrator_passes(#[case] backend: Backend) {
     let Some(outcome) = run_suite::<Sound>(&[backend], indexes_on_empty_items()).await else {
@@ -209,6 +249,7 @@ async fn reserved_words_mixed_case_and_quoted_names_are_the_same_names_on_both_b
     let dir = tempfile::tempdir().expect("tempdir");
     let suite = |mode| {
         Suite::<OddNames>::new()
+            .backends(&Backend::ALL)
             .snapshots(dir.path())
             .snapshot_mode(mode)
     };
@@ -270,6 +311,7 @@ async fn reserved_words_mixed_case_and_quoted_names_are_the_same_names_on_both_b
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[case::mysql(Backend::MySql)]
 #[tokio::test]
 async fn a_down_that_forgets_an_index_is_caught(#[case] backend: Backend) {
     let Some(outcome) = run_suite::<ForgetsAnIndex>(&[backend], AllowList::default()).await else {
@@ -278,13 +320,14 @@ async fn a_down_that_forgets_an_index_is_caught(#[case] backend: Backend) {
     let found = findings(&outcome, Check::StepReversibility);
     assert_eq!(found[0].migration.as_deref(), Some("m2_item_indexes"));
     assert_eq!(found[0].backend, Some(backend));
-    assert!(
-        found[0]
-            .message
-            .contains("left behind index idx_items_id_label"),
-        "{}",
-        found[0]
-    );
+    // MySQL's indexes are part of their table's `SHOW CREATE TABLE`: the table's diff
+    // shows the index line, not a column named `KEY`.
+    let left_behind = match backend {
+        Backend::MySql => "+   KEY `idx_items_id_label` (`id`,`label`)",
+        _ => "left behind index idx_items_id_label",
+    };
+    assert!(found[0].message.contains(left_behind), "{}", found[0]);
+    assert!(!found[0].message.contains("column"), "{}", found[0]);
     // Applying it again then trips over the leftover, and the walk stops there.
     assert_eq!(found.len(), 2, "{}", outcome.report);
     assert!(
@@ -301,6 +344,7 @@ async fn a_down_that_forgets_an_index_is_caught(#[case] backend: Backend) {
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[case::mysql(Backend::MySql)]
 #[tokio::test]
 async fn a_down_that_drops_a_default_is_caught(#[case] backend: Backend) {
     let Some(outcome) = run_suite::<DropsADefault>(&[backend], AllowList::default()).await else {
@@ -349,6 +393,7 @@ async fn a_backend_specific_up_is_caught_unless_allow_listed() {
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[case::mysql(Backend::MySql)]
 #[tokio::test]
 async fn an_up_changed_without_its_snapshot_is_caught(#[case] backend: Backend) {
     let Some(reviewed) = run_suite::<Sound>(&[backend], indexes_on_empty_items()).await else {

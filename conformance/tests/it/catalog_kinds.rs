@@ -386,6 +386,7 @@ migrator!(
         postgres_up: Some(&[
             "CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, n integer NOT NULL CHECK (n > 0))"
         ]),
+        mysql: None,
         transaction: None,
     }]
 );

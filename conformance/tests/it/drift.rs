@@ -23,6 +23,7 @@ const ITEMS: Sql = Sql {
         "ALTER TABLE items ENABLE ROW LEVEL SECURITY",
         "CREATE POLICY p_items ON items USING (label <> '')",
     ]),
+    mysql: None,
     transaction: Some(true),
 };
 const NOTES: Sql = Sql {
@@ -30,6 +31,7 @@ const NOTES: Sql = Sql {
     up: &["CREATE TABLE notes (id varchar NOT NULL PRIMARY KEY, body text)"],
     down: &["DROP TABLE notes"],
     postgres_up: None,
+    mysql: None,
     transaction: Some(true),
 };
 const TAGS: Sql = Sql {
@@ -37,6 +39,7 @@ const TAGS: Sql = Sql {
     up: &["CREATE TABLE tags (id varchar NOT NULL PRIMARY KEY)"],
     down: &["DROP TABLE tags"],
     postgres_up: None,
+    mysql: None,
     transaction: Some(true),
 };
 

@@ -24,6 +24,7 @@ impl MigratorTrait for Hazardous {
                 ],
                 postgres_up: None,
                 down: &["DROP TABLE items"],
+                mysql: None,
                 transaction: None,
             }),
             // SQLite refuses a NOT NULL column without a default; PostgreSQL takes it on
@@ -33,6 +34,7 @@ impl MigratorTrait for Hazardous {
                 up: &["ALTER TABLE items ADD COLUMN weight integer NOT NULL DEFAULT 0"],
                 postgres_up: Some(&[ADD_WEIGHT]),
                 down: &["ALTER TABLE items DROP COLUMN weight"],
+                mysql: None,
                 transaction: None,
             }),
             Box::new(Sql {
@@ -40,6 +42,7 @@ impl MigratorTrait for Hazardous {
                 up: &[INDEX_ITEMS],
                 postgres_up: None,
                 down: &["DROP INDEX idx_items_label"],
+                mysql: None,
                 transaction: None,
             }),
             // The same index on a table this migration creates: nobody uses it yet.
@@ -51,6 +54,7 @@ impl MigratorTrait for Hazardous {
                 ],
                 postgres_up: None,
                 down: &["DROP TABLE tags"],
+                mysql: None,
                 transaction: None,
             }),
         ]

@@ -70,13 +70,48 @@ pub(super) fn table(ddl: &str) -> Option<TableDef> {
         ..TableDef::default()
     };
     for item in split_items(body) {
-        if starts_constraint(item) {
+        if let Some(index) = mysql_index(item) {
+            table.constraints.push(index);
+        } else if starts_constraint(item) {
             table.constraints.extend(constraint(item));
         } else {
             table.columns.push(column(item));
         }
     }
     Some(table)
+}
+
+/// Words that start an index item of MySQL's `SHOW CREATE TABLE`: `KEY`, `UNIQUE KEY`,
+/// `FULLTEXT KEY`, `SPATIAL KEY`, each followed by the index's backquoted name.
+const MYSQL_INDEX_WORDS: [&str; 5] = ["KEY", "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL"];
+
+/// MySQL's index item (``KEY `idx_t_a` (`a`)``) as a named constraint: a unique one
+/// with its columns when they are plain names, else as written. Only a backquoted name
+/// after the words makes one, so that a column named `key` elsewhere stays a column.
+fn mysql_index(item: &str) -> Option<Constraint> {
+    let mut cursor = Cursor::new(item);
+    let mut unique = false;
+    let mut words = 0;
+    while let Some(word) = MYSQL_INDEX_WORDS.iter().find(|w| cursor.peek_word(w)) {
+        unique |= *word == "UNIQUE";
+        cursor.at += 1;
+        words += 1;
+    }
+    let quoted = cursor.peek().is_some_and(|t| t.text.starts_with('`'));
+    if words == 0 || !quoted {
+        return None;
+    }
+    let name = cursor.name()?;
+    let plain = |columns: &[String]| columns.iter().all(|c| !c.contains('('));
+    let kind = match name_list(&mut cursor) {
+        Some(columns) if unique && plain(&columns) => ConstraintKind::Unique { columns },
+        _ => ConstraintKind::Other,
+    };
+    Some(Constraint {
+        name: Some(name),
+        kind,
+        text: item.trim().to_owned(),
+    })
 }
 
 /// Whether an item of a column list starts with a table constraint's word.

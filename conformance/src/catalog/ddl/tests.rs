@@ -315,3 +315,34 @@ fn without_bare_null_keeps_everything_else() {
     assert_eq!(a.without_bare_null(), b.without_bare_null());
     assert_ne!(b.without_bare_null(), c.without_bare_null());
 }
+
+#[test]
+fn mysql_index_items_are_named_constraints_and_a_column_named_key_stays_a_column() {
+    let t = table(
+        "CREATE TABLE `t` (\n  `id` int NOT NULL,\n  `url` varchar(255) NOT NULL,\n  \
+         PRIMARY KEY (`id`),\n  UNIQUE KEY `uq_t_id` (`id`),\n  KEY `idx_t_url` (`url`(191))\n) \
+         ENGINE=InnoDB",
+    );
+    let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "url"]);
+    let named: Vec<(Option<&str>, bool)> = t
+        .constraints
+        .iter()
+        .map(|c| {
+            let unique =
+                matches!(&c.kind, ConstraintKind::Unique { columns } if columns == &["id"]);
+            (c.name.as_deref(), unique)
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (None, false),
+            (Some("uq_t_id"), true),
+            (Some("idx_t_url"), false)
+        ]
+    );
+    // SQLite and PostgreSQL write a column named `key` bare: still a column.
+    let c = only_column("key text NOT NULL");
+    assert_eq!((c.name.as_str(), c.sql_type.as_str()), ("key", "text"));
+}

@@ -41,6 +41,7 @@ use sea_orm_migration::MigratorTrait;
 
 use self::rebuild::stop;
 use self::round_trip::round_trip;
+pub(crate) use self::walker::populate_on;
 use self::walker::{Next, Walker};
 use super::locks::MeasuredLocks;
 use super::populate::{Irreversible, NotSeeded};
@@ -142,7 +143,7 @@ pub(crate) async fn walk_observed<M: MigratorTrait>(
             if let Some((db, _)) = other {
                 db.close().await?;
             }
-            let db = TestDatabase::fresh_with(backend, &config.postgres).await?;
+            let db = TestDatabase::for_config(backend, config).await?;
             M::install(&db.conn).await?;
             let base = catalog::dump(&db.conn).await?;
             (db, base, false)

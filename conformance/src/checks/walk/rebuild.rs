@@ -97,7 +97,7 @@ pub(super) async fn rebuild<M: MigratorTrait>(
 ) -> Result<(TestDatabase, Reader), String> {
     let backend = old.backend;
     let _ = old.close().await;
-    let db = TestDatabase::fresh_with(backend, &config.postgres)
+    let db = TestDatabase::for_config(backend, config)
         .await
         .map_err(|e| format!("cannot create a fresh database: {e}"))?;
     M::install(&db.conn)

@@ -17,7 +17,7 @@ use crate::catalog::{LogicalSchema, SchemaDump};
 use crate::checks::failure::{Cause, StepFailure, guarded};
 use crate::checks::lint::lint_step;
 use crate::checks::locks::LockProbe;
-use crate::checks::populate::{Irreversible, Seeder};
+use crate::checks::populate::{Irreversible, Populate, Seeder};
 use crate::checks::{Check, CompatRunning, Finding, NotRun};
 use crate::config::Config;
 use crate::error::HarnessError;
@@ -96,10 +96,10 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
         migrations: &'m [Box<dyn MigrationTrait>],
         names: &'m [String],
     ) -> Result<Self, HarnessError> {
-        let seeder = Seeder::new(&config.populate, backend);
+        let seeder = Seeder::new(&populate_on(backend, &config.populate), backend);
         let table = M::migration_table_name().to_string();
         let recorder = Recorder::new(&table);
-        let db = TestDatabase::fresh_with(backend, &config.postgres).await?;
+        let db = TestDatabase::for_config(backend, config).await?;
         M::install(&db.conn).await?;
         let reader = Reader::open(&db.conn, &table, config.check_catalog_reads).await?;
         Ok(Self {
@@ -140,7 +140,8 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
         };
         self.recorder.take();
         self.seed(&here, run).await?;
-        let compat = !self.config.skipped.contains(&Check::Compat);
+        let compat = !self.config.skipped.contains(&Check::Compat)
+            && Check::Compat.not_on(self.backend).is_none();
         if compat {
             self.running_version(&here, run).await?;
         }
@@ -429,6 +430,15 @@ impl<'m, M: MigratorTrait> Walker<'m, M> {
             ));
         }
         Ok(self.db)
+    }
+}
+
+/// The rows the walk puts in on `backend`: none on MySQL, whose values the populate
+/// generator does not write yet (the suite says so in a note).
+pub(crate) fn populate_on(backend: Backend, populate: &Populate) -> Populate {
+    match backend {
+        Backend::Sqlite | Backend::Postgres => populate.clone(),
+        _ => Populate::off(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the harness's integration tests share: a migration of raw SQL, the `migrator!`
 //! macro, and running a suite that may find no PostgreSQL.
 
-use conformance::{Check, Finding};
+use conformance::{Backend, Check, Finding};
 use conformance::{Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -13,6 +13,9 @@ pub struct Sql {
     pub up: &'static [&'static str],
     pub down: &'static [&'static str],
     pub postgres_up: Option<&'static [&'static str]>,
+    /// `up` and `down` as MySQL / MariaDB takes them (`varchar(64)`, `DROP INDEX … ON`);
+    /// `None`: the same as on the other backends.
+    pub mysql: Option<MySql>,
     /// `None`: sea-orm-migration's default (a transaction on PostgreSQL, none on SQLite).
     pub transaction: Option<bool>,
 }
@@ -28,6 +31,7 @@ pub const fn sql(
         up,
         down,
         postgres_up: None,
+        mysql: None,
         transaction: None,
     }
 }
@@ -43,6 +47,7 @@ pub const fn in_transaction(
         up,
         down,
         postgres_up: None,
+        mysql: None,
         transaction: Some(true),
     }
 }
@@ -59,7 +64,29 @@ pub const fn per_backend(
         up: sqlite,
         down,
         postgres_up: Some(postgres),
+        mysql: None,
         transaction: Some(true),
+    }
+}
+
+/// A migration's statements on MySQL.
+#[derive(Clone, Copy)]
+pub struct MySql {
+    pub up: &'static [&'static str],
+    pub down: &'static [&'static str],
+}
+
+impl Sql {
+    /// The same migration, written otherwise for MySQL.
+    pub const fn on_mysql(
+        self,
+        up: &'static [&'static str],
+        down: &'static [&'static str],
+    ) -> Self {
+        Self {
+            mysql: Some(MySql { up, down }),
+            ..self
+        }
     }
 }
 
@@ -72,15 +99,20 @@ impl MigrationName for Sql {
 #[async_trait::async_trait]
 impl MigrationTrait for Sql {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match (manager.get_database_backend(), self.postgres_up) {
-            (DbBackend::Postgres, Some(pg)) => pg,
+        let statements = match (manager.get_database_backend(), self.postgres_up, self.mysql) {
+            (DbBackend::Postgres, Some(pg), _) => pg,
+            (DbBackend::MySql, _, Some(mysql)) => mysql.up,
             _ => self.up,
         };
         run(manager.get_connection(), statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager.get_connection(), self.down).await
+        let statements = match (manager.get_database_backend(), self.mysql) {
+            (DbBackend::MySql, Some(mysql)) => mysql.down,
+            _ => self.down,
+        };
+        run(manager.get_connection(), statements).await
     }
 
     fn use_transaction(&self) -> Option<bool> {
@@ -102,6 +134,10 @@ pub const CREATE_ITEMS: Sql = sql(
     "m1_items",
     &["CREATE TABLE items (id varchar NOT NULL PRIMARY KEY, label varchar NOT NULL DEFAULT 'x')"],
     &["DROP TABLE items"],
+)
+.on_mysql(
+    &["CREATE TABLE items (id varchar(64) NOT NULL PRIMARY KEY, label varchar(64) NOT NULL DEFAULT 'x')"],
+    &["DROP TABLE items"],
 );
 
 /// `migrator!(Name, [migration, …])`: a `MigratorTrait` of those migrations.
@@ -116,20 +152,20 @@ macro_rules! migrator {
     };
 }
 
-/// Runs `suite`; `None` when PostgreSQL was wanted but is missing and not required
-/// (the test then has nothing to check), a failed test when it is required.
+/// Runs `suite`; `None` when PostgreSQL or MySQL was wanted but is missing and not
+/// required (the test then has nothing to check), a failed test when it is required.
 pub async fn outcome<M: MigratorTrait>(suite: Suite<M>) -> Option<SuiteOutcome> {
     let outcome = suite.run().await.expect("suite");
-    if !outcome.report.missing.is_empty() {
-        assert!(
-            !conformance::backends::postgres_required(),
-            "{}",
-            outcome.report
-        );
-        eprintln!("conformance: SKIPPED, no PostgreSQL: {}", outcome.report);
-        return None;
-    }
-    Some(outcome)
+    let Some((backend, _)) = outcome.report.missing.first() else {
+        return Some(outcome);
+    };
+    let required = match backend {
+        Backend::MySql => conformance::backends::mysql_required(),
+        _ => conformance::backends::postgres_required(),
+    };
+    assert!(!required, "{}", outcome.report);
+    eprintln!("conformance: SKIPPED, no {backend}: {}", outcome.report);
+    None
 }
 
 /// The findings of `check`, in report order.
