@@ -6,7 +6,6 @@
 //! Generic over the migrator, so any project can ship a three-line binary around it:
 //!
 //! ```no_run
-//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
@@ -206,61 +205,65 @@ pub async fn main_with_sources<M: MigratorTrait>(
     suite: Suite<M>,
     sources: migration_runner::Sources,
 ) -> ExitCode {
-    // Every password a URL argument holds is masked in all output from now on, clap's
-    // messages included.
-    for arg in std::env::args_os().chain(std::env::var_os("DATABASE_URL")) {
-        secret_redact::register_secrets_of(&arg.to_string_lossy());
-    }
-    let args = match Args::try_parse() {
-        Ok(args) => args,
-        Err(e) => {
-            let text = secret_redact::redact(&e.render().to_string());
-            if e.use_stderr() {
-                let _ = write!(std::io::stderr(), "{text}");
-                return ExitCode::from(2);
+    // Boxed: keeps the futures of callers shallow (no `recursion_limit` needed).
+    Box::pin(async move {
+        // Every password a URL argument holds is masked in all output from now on, clap's
+        // messages included.
+        for arg in std::env::args_os().chain(std::env::var_os("DATABASE_URL")) {
+            secret_redact::register_secrets_of(&arg.to_string_lossy());
+        }
+        let args = match Args::try_parse() {
+            Ok(args) => args,
+            Err(e) => {
+                let text = secret_redact::redact(&e.render().to_string());
+                if e.use_stderr() {
+                    let _ = write!(std::io::stderr(), "{text}");
+                    return ExitCode::from(2);
+                }
+                print!("{text}");
+                return ExitCode::SUCCESS;
             }
-            print!("{text}");
-            return ExitCode::SUCCESS;
-        }
-    };
-    match args.command {
-        Command::Drift { live } => drift::<M>(suite, live).await,
-        Command::Baseline { to, force, live } => {
-            baseline::<M>(suite, live, &to, force, sources).await
-        }
-        Command::Verify {
-            backend,
-            snapshots,
-            allow_list,
-            accept,
-            skip,
-            rows,
-            locks_json,
-        } => {
-            let mut suite = configure(suite, backend, snapshots, allow_list, skip);
-            if accept {
-                suite = suite.snapshot_mode(SnapshotMode::Accept);
+        };
+        match args.command {
+            Command::Drift { live } => drift::<M>(suite, live).await,
+            Command::Baseline { to, force, live } => {
+                baseline::<M>(suite, live, &to, force, sources).await
             }
-            if let Some(rows) = rows {
-                let populate = suite.config().populate.clone().rows(rows);
-                suite = suite.populate(populate);
+            Command::Verify {
+                backend,
+                snapshots,
+                allow_list,
+                accept,
+                skip,
+                rows,
+                locks_json,
+            } => {
+                let mut suite = configure(suite, backend, snapshots, allow_list, skip);
+                if accept {
+                    suite = suite.snapshot_mode(SnapshotMode::Accept);
+                }
+                if let Some(rows) = rows {
+                    let populate = suite.config().populate.clone().rows(rows);
+                    suite = suite.populate(populate);
+                }
+                verify(suite, locks_json).await
             }
-            verify(suite, locks_json).await
+            Command::Report {
+                base,
+                backend,
+                snapshots,
+                allow_list,
+                skip,
+            } => {
+                report(
+                    configure(suite, backend, snapshots, allow_list, skip),
+                    &base,
+                )
+                .await
+            }
         }
-        Command::Report {
-            base,
-            backend,
-            snapshots,
-            allow_list,
-            skip,
-        } => {
-            report(
-                configure(suite, backend, snapshots, allow_list, skip),
-                &base,
-            )
-            .await
-        }
-    }
+    })
+    .await
 }
 
 /// Applies the options `verify` and `report` share.

@@ -16,7 +16,6 @@
 //! [`BackendRun`] per backend):
 //!
 //! ```no_run
-//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }
@@ -105,7 +104,6 @@
 //! `verify`, `report --base REF`, `drift` and `baseline`, for any migrator:
 //!
 //! ```no_run
-//! # #![recursion_limit = "256"]
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
 //! # impl MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] } }

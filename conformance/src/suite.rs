@@ -23,7 +23,6 @@ use crate::snapshots::SnapshotMode;
 /// The whole suite for migrator `M`:
 ///
 /// ```no_run
-/// # #![recursion_limit = "256"]
 /// # async fn demo() -> Result<(), conformance::HarnessError> {
 /// # use sea_orm_migration::prelude::*;
 /// # struct Migrator;
@@ -133,66 +132,70 @@ impl<M: MigratorTrait> Suite<M> {
     /// harness itself cannot work (an allow-list that cannot be read, a database that
     /// cannot be created); everything the migrations get wrong is a finding.
     pub async fn run(&self) -> Result<SuiteOutcome, HarnessError> {
-        let allow_list = self.config.load_allow_list()?;
-        let mut report = SuiteReport::default();
-        let mut runs = Vec::new();
-        let mut used = Used::default();
-        if self.config.backends.contains(&Backend::Postgres) {
-            // Starts (or finds) the process's server with this suite's settings.
-            if let Err(HarnessError::PostgresUnavailable(reason)) =
-                crate::backends::postgres_server_with(&self.config.postgres)
-            {
-                report.missing.push((Backend::Postgres, reason));
-            }
-        }
-        if self.config.backends.contains(&Backend::MySql)
-            && let Err(HarnessError::MySqlUnavailable(reason)) =
-                crate::backends::mysql_server_with(&self.config.mysql)
-        {
-            report.missing.push((Backend::MySql, reason));
-        }
-        for &backend in &self.config.backends {
-            if report.missing.iter().any(|(b, _)| *b == backend) {
-                continue;
-            }
-            let started = std::time::Instant::now();
-            let walked = walk_observed::<M>(backend, &self.progress, &self.config).await;
-            self.progress.notify(&Progress::Finished { backend });
-            match walked {
-                Ok(mut run) => {
-                    self.data_cases_on(&mut run).await?;
-                    report.durations.push((backend, started.elapsed()));
-                    self.judge_run(&mut run, &allow_list, &mut used, &mut report);
-                    runs.push(run);
+        // Boxed: keeps the futures of callers shallow (no `recursion_limit` needed).
+        Box::pin(async move {
+            let allow_list = self.config.load_allow_list()?;
+            let mut report = SuiteReport::default();
+            let mut runs = Vec::new();
+            let mut used = Used::default();
+            if self.config.backends.contains(&Backend::Postgres) {
+                // Starts (or finds) the process's server with this suite's settings.
+                if let Err(HarnessError::PostgresUnavailable(reason)) =
+                    crate::backends::postgres_server_with(&self.config.postgres)
+                {
+                    report.missing.push((Backend::Postgres, reason));
                 }
-                Err(
-                    HarnessError::PostgresUnavailable(reason)
-                    | HarnessError::MySqlUnavailable(reason),
-                ) => report.missing.push((backend, reason)),
-                Err(e) => return Err(e),
             }
-        }
-        self.across_backends(&runs, &allow_list, &used, &mut report);
-        let skipped = &self.config.skipped;
-        report.findings.retain(|f| !skipped.contains(&f.check));
-        for check in Check::ALL {
-            for backend in Backend::EVERY {
-                let status = self.status(check, backend, &report);
-                report.statuses.insert((check, backend), status);
+            if self.config.backends.contains(&Backend::MySql)
+                && let Err(HarnessError::MySqlUnavailable(reason)) =
+                    crate::backends::mysql_server_with(&self.config.mysql)
+            {
+                report.missing.push((Backend::MySql, reason));
             }
-        }
-        // Files written in the caller's tree are said out loud, past the test harness's
-        // output capture, even when the run passes: a first run creates the snapshots.
-        // So are tables the walk could not give rows: their steps met empty tables.
-        for note in &report.notes {
-            use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "conformance: note: {note}");
-        }
-        for table in &report.not_seeded {
-            use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "conformance: rows: {table}");
-        }
-        Ok(SuiteOutcome { report, runs })
+            for &backend in &self.config.backends {
+                if report.missing.iter().any(|(b, _)| *b == backend) {
+                    continue;
+                }
+                let started = std::time::Instant::now();
+                let walked = walk_observed::<M>(backend, &self.progress, &self.config).await;
+                self.progress.notify(&Progress::Finished { backend });
+                match walked {
+                    Ok(mut run) => {
+                        self.data_cases_on(&mut run).await?;
+                        report.durations.push((backend, started.elapsed()));
+                        self.judge_run(&mut run, &allow_list, &mut used, &mut report);
+                        runs.push(run);
+                    }
+                    Err(
+                        HarnessError::PostgresUnavailable(reason)
+                        | HarnessError::MySqlUnavailable(reason),
+                    ) => report.missing.push((backend, reason)),
+                    Err(e) => return Err(e),
+                }
+            }
+            self.across_backends(&runs, &allow_list, &used, &mut report);
+            let skipped = &self.config.skipped;
+            report.findings.retain(|f| !skipped.contains(&f.check));
+            for check in Check::ALL {
+                for backend in Backend::EVERY {
+                    let status = self.status(check, backend, &report);
+                    report.statuses.insert((check, backend), status);
+                }
+            }
+            // Files written in the caller's tree are said out loud, past the test harness's
+            // output capture, even when the run passes: a first run creates the snapshots.
+            // So are tables the walk could not give rows: their steps met empty tables.
+            for note in &report.notes {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "conformance: note: {note}");
+            }
+            for table in &report.not_seeded {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "conformance: rows: {table}");
+            }
+            Ok(SuiteOutcome { report, runs })
+        })
+        .await
     }
 
     /// The data cases, on the backend `run` walked (not run when the migrator does not

@@ -12,7 +12,7 @@ pub async fn migrated_postgres() -> anyhow::Result<TestDatabase> {
         "cannot get a PostgreSQL database to generate from \
          (set CONFORMANCE_PG_IMAGE, CONFORMANCE_PG_URL, or install PostgreSQL)",
     )?;
-    if let Err(e) = Migrator::up(&db.conn, None).await {
+    if let Err(e) = Box::pin(Migrator::up(&db.conn, None)).await {
         let _ = db.close().await;
         return Err(e).context("the migrations failed on the throwaway PostgreSQL database");
     }

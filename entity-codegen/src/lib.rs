@@ -33,8 +33,9 @@ pub fn default_out_dir() -> PathBuf {
 
 /// Migrates a fresh PostgreSQL database and renders every generated file from it.
 pub async fn generate() -> anyhow::Result<GeneratedFiles> {
-    let db = database::migrated_postgres().await?;
-    let result = generate_from(&db.conn).await;
+    // Boxed: sea-orm's futures with three drivers are deep; callers stay shallow.
+    let db = Box::pin(database::migrated_postgres()).await?;
+    let result = Box::pin(generate_from(&db.conn)).await;
     // Drop the throwaway database whether or not generation worked.
     let closed = db.close().await;
     let files = result?;
@@ -44,9 +45,9 @@ pub async fn generate() -> anyhow::Result<GeneratedFiles> {
 
 /// Renders the generated files from an already migrated PostgreSQL connection.
 pub async fn generate_from(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<GeneratedFiles> {
-    let schema = discover::discover(conn).await?;
+    let schema = Box::pin(discover::discover(conn)).await?;
     let mut files = render::render_entities(&schema)?;
-    let report = fidelity::FidelityReport::read(conn).await?;
+    let report = Box::pin(fidelity::FidelityReport::read(conn)).await?;
     files.insert(fidelity::FILE_NAME, report.to_markdown());
     Ok(files)
 }

@@ -1,7 +1,6 @@
 //! `entity-codegen`: regenerates `entity/src/generated/` from the migrated schema.
 
 // sqlx's MySQL driver makes the async main's future deep.
-#![recursion_limit = "256"]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

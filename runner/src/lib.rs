@@ -127,7 +127,9 @@ pub async fn run<M: MigratorTrait>(
     operation: Operation,
     options: &Options,
 ) -> Result<Report, Error> {
-    engine::run::<M>(db, operation, options).await
+    // Boxed: the engine's future is deep (three backends), and an application's `main`
+    // awaiting it directly would otherwise need a `recursion_limit`.
+    Box::pin(engine::run::<M>(db, operation, options)).await
 }
 
 /// Each migration's state (applied, pending, changed, unknown) and checksum coverage.
@@ -148,13 +150,13 @@ pub async fn status<M: MigratorTrait>(
     db: &DatabaseConnection,
     options: &Options,
 ) -> Result<Status, Error> {
-    engine::status::<M>(db, options).await
+    Box::pin(engine::status::<M>(db, options)).await
 }
 
 /// Takes the migration lock of `db`'s database (and schema) and holds it until
 /// [`LockGuard::release`]: for work that must not overlap a migration run.
 pub async fn lock(db: &DatabaseConnection, options: &Options) -> Result<LockGuard, Error> {
-    LockGuard::acquire(db, options).await
+    Box::pin(LockGuard::acquire(db, options)).await
 }
 
 /// The SQL that `operation` ([`Operation::Up`] or [`Operation::Down`]) would send, per
@@ -183,5 +185,5 @@ pub async fn plan<M: MigratorTrait>(
     operation: &Operation,
     options: &Options,
 ) -> Result<Plan, Error> {
-    plan::plan::<M>(db, operation, options).await
+    Box::pin(plan::plan::<M>(db, operation, options)).await
 }

@@ -6,7 +6,6 @@
 //! both are measured here, side by side.
 
 // sqlx's MySQL driver makes the suite's futures deep.
-#![recursion_limit = "256"]
 
 use std::time::{Duration, Instant};
 

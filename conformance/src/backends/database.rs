@@ -38,7 +38,11 @@ impl TestDatabase {
     /// [`crate::MySqlSettings::from_env`]).
     pub async fn fresh(backend: Backend) -> Result<Self, HarnessError> {
         // Boxed: keeps the futures of the harness's callers shallow.
-        Box::pin(Self::fresh_with(backend, &crate::settings::environment().postgres)).await
+        Box::pin(Self::fresh_with(
+            backend,
+            &crate::settings::environment().postgres,
+        ))
+        .await
     }
 
     /// A new, empty database on `backend`; on PostgreSQL, on the server of `postgres`

@@ -126,7 +126,7 @@ impl LiveCatalog {
                 let rows = tracker.read_all(conn).await?;
                 (Tracker::Postgres(tracker), rows)
             }
-            DbBackend::MySql => (Tracker::MySql, mysql::read_rows(conn).await?),
+            DbBackend::MySql => (Tracker::MySql, Box::pin(mysql::read_rows(conn)).await?),
             other => {
                 return Err(HarnessError::UnsupportedBackend {
                     backend: other,
@@ -154,7 +154,7 @@ impl LiveCatalog {
         let reread = match &mut self.tracker {
             Tracker::Sqlite(tracker) => tracker.refresh(conn, hint).await?,
             Tracker::Postgres(tracker) => tracker.refresh(conn).await?,
-            Tracker::MySql => Reread::All(mysql::read_rows(conn).await?),
+            Tracker::MySql => Reread::All(Box::pin(mysql::read_rows(conn)).await?),
         };
         if matches!(reread, Reread::All(_)) {
             self.whole_reads += 1;

@@ -38,7 +38,7 @@ pub async fn dump<C: ConnectionTrait>(conn: &C) -> Result<SchemaDump, HarnessErr
     let rows = match conn.get_database_backend() {
         DbBackend::Sqlite => sqlite::read_rows(conn).await?,
         DbBackend::Postgres => postgres::read_rows(conn).await?,
-        DbBackend::MySql => mysql::read_rows(conn).await?,
+        DbBackend::MySql => Box::pin(mysql::read_rows(conn)).await?,
         other => {
             return Err(HarnessError::UnsupportedBackend {
                 backend: other,
@@ -197,7 +197,7 @@ pub async fn fingerprint<C: ConnectionTrait>(conn: &C) -> Result<String, Harness
     match conn.get_database_backend() {
         DbBackend::Sqlite => sqlite::fingerprint(conn).await,
         DbBackend::Postgres => postgres::fingerprint(conn).await,
-        DbBackend::MySql => mysql::fingerprint(conn).await,
+        DbBackend::MySql => Box::pin(mysql::fingerprint(conn)).await,
         other => Err(HarnessError::UnsupportedBackend {
             backend: other,
             by: "the catalog reader",
@@ -417,7 +417,7 @@ impl LogicalSchema {
         let mut schema = match conn.get_database_backend() {
             DbBackend::Sqlite => sqlite::logical(conn, only).await?,
             DbBackend::Postgres => postgres::logical(conn, only).await?,
-            DbBackend::MySql => mysql::logical(conn, only).await?,
+            DbBackend::MySql => Box::pin(mysql::logical(conn, only)).await?,
             other => {
                 return Err(HarnessError::UnsupportedBackend {
                     backend: other,

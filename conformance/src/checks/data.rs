@@ -151,7 +151,7 @@ async fn read<C: ConnectionTrait>(
 ) -> Result<DataSnapshot, HarnessError> {
     match conn.get_database_backend() {
         DbBackend::Postgres => postgres(conn, exclude, only).await,
-        DbBackend::MySql => mysql::read(conn, exclude, only).await,
+        DbBackend::MySql => Box::pin(mysql::read(conn, exclude, only)).await,
         _ => sqlite(conn, exclude, only).await,
     }
 }

@@ -32,7 +32,6 @@ pub type DataCheckFn = Arc<
 /// [`Suite::data_case`](crate::Suite::data_case):
 ///
 /// ```no_run
-/// # #![recursion_limit = "256"]
 /// # async fn demo() -> Result<(), conformance::HarnessError> {
 /// # use sea_orm_migration::prelude::*;
 /// # struct Migrator;

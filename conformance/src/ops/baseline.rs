@@ -152,18 +152,22 @@ pub async fn baseline<M: MigratorTrait>(
     to: &str,
     options: &BaselineOptions,
 ) -> Result<BaselineReport, HarnessError> {
-    secret_redact::register_secrets_of(url);
-    let version = resolve_version::<M>(to)?;
-    let names: Vec<String> = M::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let last = names.iter().position(|n| n == &version).unwrap_or(0);
-    let upto = &names[..=last];
-    let live = Live::open(url, options.schema.as_deref(), Access::ReadWrite).await?;
-    let result = adopt::<M>(&live, &version, upto, options).await;
-    live.close().await;
-    result
+    // Boxed: keeps the futures of callers shallow (no `recursion_limit` needed).
+    Box::pin(async move {
+        secret_redact::register_secrets_of(url);
+        let version = resolve_version::<M>(to)?;
+        let names: Vec<String> = M::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let last = names.iter().position(|n| n == &version).unwrap_or(0);
+        let upto = &names[..=last];
+        let live = Live::open(url, options.schema.as_deref(), Access::ReadWrite).await?;
+        let result = adopt::<M>(&live, &version, upto, options).await;
+        live.close().await;
+        result
+    })
+    .await
 }
 
 async fn adopt<M: MigratorTrait>(

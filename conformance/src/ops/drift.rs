@@ -212,10 +212,14 @@ pub async fn drift<M: MigratorTrait>(
     url: &str,
     options: &DriftOptions,
 ) -> Result<DriftReport, HarnessError> {
-    let live = Live::open(url, options.schema.as_deref(), Access::ReadOnly).await?;
-    let result = drift_of::<M>(&live, options).await;
-    live.close().await;
-    result
+    // Boxed: keeps the futures of callers shallow (no `recursion_limit` needed).
+    Box::pin(async move {
+        let live = Live::open(url, options.schema.as_deref(), Access::ReadOnly).await?;
+        let result = drift_of::<M>(&live, options).await;
+        live.close().await;
+        result
+    })
+    .await
 }
 
 async fn drift_of<M: MigratorTrait>(

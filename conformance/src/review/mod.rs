@@ -8,7 +8,6 @@
 //! and running the suite ([`run`]) are thin layers around it.
 //!
 //! ```no_run
-//! # #![recursion_limit = "256"]
 //! # async fn demo() -> Result<(), conformance::review::ReviewError> {
 //! # use sea_orm_migration::prelude::*;
 //! # struct Migrator;
@@ -363,18 +362,22 @@ impl fmt::Display for Report {
 /// (comparing snapshots, never writing them) and builds the report. On SQLite and
 /// PostgreSQL only: the review does not read MySQL's DDL yet.
 pub async fn run<M: MigratorTrait>(suite: Suite<M>, base: &str) -> Result<Report, ReviewError> {
-    let dir = suite
-        .config()
-        .snapshots
-        .clone()
-        .ok_or(ReviewError::NoSnapshotFolder)?;
-    let backends: Vec<Backend> = (suite.config().backends.iter())
-        .filter(|b| Backend::ALL.contains(b))
-        .copied()
-        .collect();
-    let suite = suite.backends(&backends);
-    let base = git::read_base(&dir, base, &backends)?;
-    let outcome = suite.snapshot_mode(SnapshotMode::Compare).run().await?;
-    let current = Current::from_outcome(Current::migration_names::<M>(), &outcome);
-    Ok(Report::build(&base, &current))
+    // Boxed: keeps the futures of callers shallow (no `recursion_limit` needed).
+    Box::pin(async move {
+        let dir = suite
+            .config()
+            .snapshots
+            .clone()
+            .ok_or(ReviewError::NoSnapshotFolder)?;
+        let backends: Vec<Backend> = (suite.config().backends.iter())
+            .filter(|b| Backend::ALL.contains(b))
+            .copied()
+            .collect();
+        let suite = suite.backends(&backends);
+        let base = git::read_base(&dir, base, &backends)?;
+        let outcome = suite.snapshot_mode(SnapshotMode::Compare).run().await?;
+        let current = Current::from_outcome(Current::migration_names::<M>(), &outcome);
+        Ok(Report::build(&base, &current))
+    })
+    .await
 }

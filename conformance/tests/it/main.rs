@@ -1,12 +1,5 @@
 //! The harness's integration tests, one binary (sea-orm, sqlx and testcontainers linked
 //! once): one module per subject, the raw-SQL migration and `migrator!` in `common`.
-// sqlx-mysql's futures (the workspace enables MySQL) make the suite's futures deeper
-// than the default limit lets rustc lay out.
-#![recursion_limit = "256"]
-
-// sea-orm with its MySQL driver too makes the suite's futures deeper than the default
-// limit lets rustc lay out.
-#![recursion_limit = "256"]
 
 #[macro_use]
 mod common;

@@ -194,7 +194,7 @@ pub async fn run_many<M: MigratorTrait>(
     fan_out: &FanOut,
 ) -> Result<FanOutReport, FanOutError> {
     operation.validate()?;
-    fan::<M>(targets, Work::Run(operation), fan_out).await
+    Box::pin(fan::<M>(targets, Work::Run(operation), fan_out)).await
 }
 
 /// The status of every target of `targets` (what is applied and pending), at most
@@ -204,7 +204,7 @@ pub async fn status_many<M: MigratorTrait>(
     targets: &TargetSet,
     fan_out: &FanOut,
 ) -> Result<FanOutReport, FanOutError> {
-    fan::<M>(targets, Work::Status, fan_out).await
+    Box::pin(fan::<M>(targets, Work::Status, fan_out)).await
 }
 
 /// What each target gets.

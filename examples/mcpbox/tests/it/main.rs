@@ -3,7 +3,6 @@
 //! and 0002's atomicity, one module each.
 
 // sqlx's MySQL driver (linked through the harness) makes the suite's futures deep.
-#![recursion_limit = "256"]
 
 mod atomicity;
 mod backfill;

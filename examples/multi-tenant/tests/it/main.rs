@@ -2,7 +2,6 @@
 //! the conformance suite and the tenancy rules, one module each.
 
 // sqlx's MySQL driver (linked through the harness) makes the suite's futures deep.
-#![recursion_limit = "256"]
 
 mod conformance;
 mod tenancy;
