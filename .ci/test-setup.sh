@@ -3,9 +3,10 @@
 # built, saying what it does; idempotent (a second run only checks). Needs:
 #   - a PostgreSQL the tests can reach: CONFORMANCE_PG_URL, a Docker daemon, or local
 #     PostgreSQL binaries (installed from the distribution when none of these is there);
-#   - a MySQL / MariaDB the MySQL tests can reach: CONFORMANCE_MYSQL_URL or a Docker
+#   - a MySQL / MariaDB the MySQL tests can reach: CONFORMANCE_MYSQL_URL, a Docker
 #     daemon (the image CONFORMANCE_MYSQL_IMAGE, built by .ci/mariadb-image.sh when it is
-#     the local conformance-mariadb one);
+#     the local conformance-mariadb one), or local MariaDB binaries (installed from the
+#     distribution when none of these is there);
 #   - mermaid's renderer (mmdc and a chromium), for the test that renders every diagram.
 # Without root or apt-get, it installs nothing and stops with the exact commands to run.
 # PostgreSQL is looked for in the harness's own order (URL, Docker, local binaries).
@@ -24,6 +25,13 @@ apt_install() {
 }
 pg_binaries() {
     command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+# The server binary the harness starts itself when there is no URL and no Docker.
+mysql_binaries() {
+    command -v mariadbd 2>/dev/null || command -v mysqld 2>/dev/null \
+        || { [ -x /usr/sbin/mariadbd ] && echo /usr/sbin/mariadbd; } \
+        || { [ -x /usr/sbin/mysqld ] && echo /usr/sbin/mysqld; }
 }
 
 missing=()
@@ -45,9 +53,11 @@ else
       export CONFORMANCE_PG_URL=postgres://USER:PASSWORD@HOST:PORT/postgres")
 fi
 
-# MySQL / MariaDB (the runner's and the migrations' MySQL tests): a URL, or Docker with
-# the image testcontainers starts. The locally built conformance-mariadb image is built
-# here when missing (no registry needed); the official one is pulled by testcontainers.
+# MySQL / MariaDB (the harness's third backend, the runner's and the migrations' MySQL
+# tests), in the harness's own order: a URL, Docker with the image testcontainers starts
+# (the locally built conformance-mariadb image is built here when missing; the official
+# one is pulled by testcontainers), or local binaries (installed when none of these is
+# there).
 mysql_image=${CONFORMANCE_MYSQL_IMAGE:-mariadb:10.11}
 if [ -n "${CONFORMANCE_MYSQL_URL:-}" ]; then
     say "MySQL: the server in CONFORMANCE_MYSQL_URL"
@@ -61,10 +71,17 @@ elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
         fi
     fi
     say "MySQL: Docker (image $mysql_image, pulled by testcontainers when missing)"
+elif mysql_binaries >/dev/null; then
+    say "MySQL: local binaries ($(mysql_binaries))"
 elif [ "${CONFORMANCE_REQUIRE_MYSQL:-1}" = 0 ] || [ "${CONFORMANCE_REQUIRE_MYSQL:-1}" = false ]; then
     say "MySQL: none; its tests are loud skips (CONFORMANCE_REQUIRE_MYSQL=0)"
+elif can_install; then
+    apt_install mariadb-server
+    mysql_binaries >/dev/null || { say "apt-get installed mariadb-server but no mariadbd was found"; exit 1; }
+    say "MySQL: local binaries installed ($(mysql_binaries))"
 else
     missing+=("MySQL / MariaDB, one of:
+      sudo apt-get install mariadb-server      # local binaries, the tests start their own
       start Docker (the tests pull mariadb:10.11)
       export CONFORMANCE_MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/
       export CONFORMANCE_REQUIRE_MYSQL=0          # skip the MySQL tests, loudly")

@@ -16,6 +16,7 @@
 
 pub(crate) mod database;
 mod mysql;
+mod mysql_local;
 mod postgres;
 mod sqlite;
 

@@ -5,7 +5,9 @@
 //!    databases are created and dropped by us, named `conformance_<pid>_<n>`;
 //! 2. Docker, through testcontainers, image `CONFORMANCE_MYSQL_IMAGE` (default: the
 //!    official `mariadb:10.11`; CI builds `conformance-mariadb:10.11` locally with
-//!    `.ci/mariadb-image.sh`).
+//!    `.ci/mariadb-image.sh`);
+//! 3. local binaries (`mariadbd` or `mysqld`, Debian's `mariadb-server`): a server of our
+//!    own on a free port of 127.0.0.1, in a temporary folder ([`super::mysql_local`]).
 //!
 //! The harness walks MySQL when a suite asks for it (`verify` does when
 //! [`mysql_walked`]); its databases are the runner's and the migrations' tests' too
@@ -21,6 +23,7 @@ use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
+use super::mysql_local::LocalBinaries;
 use super::postgres::{Leftover, remove_at_exit};
 use crate::error::HarnessError;
 use crate::settings::MySqlSettings;
@@ -155,13 +158,26 @@ fn start_server(settings: &MySqlSettings) -> Result<MySqlServer, String> {
                 .await
                 .map_err(|e| format!("CONFORMANCE_MYSQL_URL: {e}"));
         }
-        from_container(&settings.image).await.map_err(|docker| {
-            format!(
-                "no MySQL could be started. Docker: {docker}. Start Docker (and build the \
-                 image: .ci/mariadb-image.sh), or set CONFORMANCE_MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/"
-            )
-        })
+        let docker = match from_container(&settings.image).await {
+            Ok(server) => return Ok(server),
+            Err(e) => e,
+        };
+        let local = match from_local_binaries().await {
+            Ok(server) => return Ok(server),
+            Err(e) => e,
+        };
+        Err(format!(
+            "no MySQL could be started. Docker: {docker}. Local binaries: {local}. Start \
+             Docker (the image: .ci/mariadb-image.sh), install MariaDB (apt-get install \
+             mariadb-server), or set CONFORMANCE_MYSQL_URL=mysql://USER:PASSWORD@HOST:PORT/"
+        ))
     })
+}
+
+async fn from_local_binaries() -> Result<MySqlServer, String> {
+    let binaries = LocalBinaries::find()?;
+    let url = binaries.start()?;
+    from_url(&url, binaries.describe(), STARTED_SERVER_GRACE).await
 }
 
 async fn from_url(raw: &str, source: String, grace: Duration) -> Result<MySqlServer, String> {
@@ -249,4 +265,42 @@ async fn server_version(conn: &DatabaseConnection) -> Result<String, String> {
         .ok_or("SELECT VERSION() returned nothing")?;
     row.try_get::<String>("", "version")
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fallback of a machine without a URL and without Docker (`make test` on a
+    /// fresh machine installs `mariadb-server` for it): a server of our own, which
+    /// hands out databases. CI has the binaries, so there it must run.
+    #[tokio::test]
+    async fn a_server_starts_from_local_binaries() {
+        if let Err(why) = LocalBinaries::find() {
+            assert!(
+                !crate::settings::environment().ci,
+                "CI must have MariaDB's binaries (apt-get install mariadb-server): {why}"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "conformance: SKIPPED the local MariaDB test, no binaries: {why}"
+            );
+            return;
+        }
+        let server = from_local_binaries().await.expect("a local server");
+        assert!(
+            server.source.starts_with("local binaries"),
+            "{}",
+            server.source
+        );
+        assert!(server.admin_url.host_str() == Some("127.0.0.1"));
+        let name = server.create_database().await.expect("a database");
+        let conn = connect_admin(&server.database_url(&name))
+            .await
+            .expect("its database");
+        let version = server_version(&conn).await.expect("a version");
+        assert_eq!(version, server.version);
+        let _ = conn.close().await;
+        server.drop_database(&name).await.expect("dropped");
+    }
 }

@@ -263,7 +263,7 @@ async fn from_local_binaries() -> Result<PgServer, String> {
         .keep();
     remove_at_exit(Leftover::Folder(data.clone()));
     // PostgreSQL refuses to run as root; as root, run it as an unprivileged user.
-    let run_as = unprivileged_user();
+    let run_as = unprivileged_user(&["postgres", "nobody"]);
     if let Some((uid, gid)) = run_as {
         std::os::unix::fs::chown(&data, Some(uid), Some(gid))
             .map_err(|e| format!("cannot hand {} to uid {uid}: {e}", data.display()))?;
@@ -326,7 +326,9 @@ fn find_bin_dir() -> Option<PathBuf> {
         })
 }
 
-fn unprivileged_user() -> Option<(u32, u32)> {
+/// As root, the uid and gid of the first of `users` that exists (servers refuse to run
+/// as root); `None` when not root.
+pub(super) fn unprivileged_user(users: &[&str]) -> Option<(u32, u32)> {
     use std::os::unix::fs::MetadataExt;
     // SAFETY-free check: we are root when /proc/self is owned by uid 0.
     let is_root = std::fs::metadata("/proc/self")
@@ -336,7 +338,7 @@ fn unprivileged_user() -> Option<(u32, u32)> {
         return None;
     }
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    ["postgres", "nobody"].iter().find_map(|user| {
+    users.iter().find_map(|user| {
         passwd.lines().find_map(|line| {
             let fields: Vec<&str> = line.split(':').collect();
             (fields.first() == Some(user) && fields.len() > 3)
@@ -346,7 +348,7 @@ fn unprivileged_user() -> Option<(u32, u32)> {
     })
 }
 
-fn command(program: &Path, run_as: Option<(u32, u32)>) -> Command {
+pub(super) fn command(program: &Path, run_as: Option<(u32, u32)>) -> Command {
     use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(program);
     if let Some((uid, gid)) = run_as {
@@ -355,7 +357,7 @@ fn command(program: &Path, run_as: Option<(u32, u32)>) -> Command {
     cmd
 }
 
-fn free_port() -> Result<u16, String> {
+pub(super) fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     listener
         .local_addr()
