@@ -89,7 +89,7 @@ impl Backend {
     /// The error of migration `migration` refusing to run on this backend, for the `_`
     /// arm of a `match` over backends a migration does not handle (yet).
     pub fn unsupported(self, migration: &str) -> DbErr {
-        unsupported(self.name(), migration)
+        not_written_for(self.name(), migration)
     }
 
     /// Whether a migration that does not say ([`MigrationTrait::use_transaction`]
@@ -123,6 +123,13 @@ fn unsupported(backend: &str, migration: &str) -> DbErr {
     DbErr::Migration(format!(
         "migration {migration}: the {backend} backend is not supported; \
          run it against SQLite, PostgreSQL or MySQL/MariaDB"
+    ))
+}
+
+fn not_written_for(backend: &str, migration: &str) -> DbErr {
+    DbErr::Migration(format!(
+        "migration {migration}: the {backend} backend is not supported by this migration \
+         (it has no branch for it); nothing was run"
     ))
 }
 

@@ -7,8 +7,17 @@ use sea_orm_migration::prelude::extension::postgres::{
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 
-/// The backends these migrations support (the toolkit's: anything else is refused).
+/// The toolkit's backends; these migrations are written for SQLite and PostgreSQL.
 pub use migration_runner::Backend;
+
+/// The backend of `manager` for migration `migration`: SQLite or PostgreSQL, the two
+/// these migrations are written for; any other (MySQL) is refused before anything runs.
+pub fn backend(manager: &SchemaManager, migration: &str) -> Result<Backend, DbErr> {
+    match Backend::of(manager, migration)? {
+        backend @ (Backend::Sqlite | Backend::Postgres) => Ok(backend),
+        other => Err(other.unsupported(migration)),
+    }
+}
 
 /// A PostgreSQL enum type: its name and its values in their sort order.
 pub struct PgEnum {

@@ -14,6 +14,20 @@ pub mod migrations;
 
 use migrations::*;
 
+/// The backend of `manager` for migration `migration`: SQLite or PostgreSQL, the two the
+/// plan's own migrations are written for (row-level security, the SQLite table rebuilds);
+/// any other (MySQL) is refused before anything runs.
+pub(crate) fn backend(
+    manager: &SchemaManager,
+    migration: &str,
+) -> Result<migration::schema::Backend, DbErr> {
+    use migration::schema::Backend;
+    match Backend::of(manager, migration)? {
+        backend @ (Backend::Sqlite | Backend::Postgres) => Ok(backend),
+        other => Err(other.unsupported(migration)),
+    }
+}
+
 /// The organization every pre-existing row is given: the single tenant of an install
 /// that predates organizations. Its id is fixed so that application code and operators
 /// can name it.

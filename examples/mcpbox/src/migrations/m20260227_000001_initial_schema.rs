@@ -89,7 +89,7 @@ const IX_TOOL_EXECUTION_LOGS_TOOL_CREATED: &str = "ix_tool_execution_logs_tool_c
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::columns::backend(manager, self.name())?;
         let pg = backend == Backend::Postgres;
         let create_type = |ty: &'static PgEnum| async move {
             if pg {
@@ -251,7 +251,7 @@ impl MigrationTrait for Migration {
 
     /// Upstream's downgrade, step for step.
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::columns::backend(manager, self.name())?;
         manager.drop_table(drop_table(ToolVersions::Table)).await?;
         for name in [
             IX_TOOL_EXECUTION_LOGS_TOOL_CREATED,

@@ -100,7 +100,7 @@ enum Shape {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::columns::backend(manager, self.name())?;
 
         // network_access_requests: N1-N5 (server_id, its FK and backfill, tool_id nullable,
         // the old index gone), then N6-N7 (one pending index per origin), then N8.
@@ -154,7 +154,7 @@ impl MigrationTrait for Migration {
     /// loses its admin-originated rows (tool_id NULL), backfilled or not, and gets its
     /// 0001 shape and index back. Tool-originated rows are kept.
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::columns::backend(manager, self.name())?;
         restore_0001_shape(
             manager,
             backend,

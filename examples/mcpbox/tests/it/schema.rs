@@ -255,7 +255,7 @@ async fn other_backends_are_refused_with_the_migration_named() {
         for result in [migration.up(&manager).await, migration.down(&manager).await] {
             let message = result.expect_err("MySQL is refused").to_string();
             assert!(
-                message.contains(name) && message.contains("MySql backend is not supported"),
+                message.contains(name) && message.contains("the mysql backend is not supported"),
                 "{message}"
             );
         }

@@ -1,7 +1,7 @@
 //! `organizations`, one row per tenant (it replaces the install's single app registration),
 //! and the default organization that every existing row is given by the next migration.
 
-use migration::schema::{Backend, ci_string, drop_table, text_pk, unique_index};
+use migration::schema::{ci_string, drop_table, text_pk, unique_index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::DEFAULT_ORG_ID;
@@ -17,7 +17,7 @@ const DEFAULT_ORG_SINCE: &str = "2026-03-01T00:00:00+00:00";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::backend(manager, self.name())?;
         manager
             .create_table(
                 Table::create()
@@ -65,7 +65,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
+        crate::backend(manager, self.name())?;
         manager
             .drop_index(migration::schema::drop_index(
                 Organizations::Table,

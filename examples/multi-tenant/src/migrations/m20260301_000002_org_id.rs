@@ -163,7 +163,7 @@ fn new_unique_index(rewrite: &Rewrite) -> IndexCreateStatement {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::backend(manager, self.name())?;
         let db = manager.get_connection();
         for table in ORG_SCOPED_TABLES {
             match backend {
@@ -230,7 +230,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = Backend::of(manager, self.name())?;
+        let backend = crate::backend(manager, self.name())?;
         let db = manager.get_connection();
         for table in ORG_SCOPED_TABLES
             .into_iter()

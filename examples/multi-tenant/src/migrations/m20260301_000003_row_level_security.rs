@@ -23,7 +23,7 @@ fn policy_name(table: &str) -> String {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if Backend::of(manager, self.name())? == Backend::Sqlite {
+        if crate::backend(manager, self.name())? == Backend::Sqlite {
             return Ok(());
         }
         let db = manager.get_connection();
@@ -44,7 +44,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if Backend::of(manager, self.name())? == Backend::Sqlite {
+        if crate::backend(manager, self.name())? == Backend::Sqlite {
             return Ok(());
         }
         let db = manager.get_connection();

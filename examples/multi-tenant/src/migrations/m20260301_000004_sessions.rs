@@ -6,7 +6,7 @@
 //! row-level security: the session layer loads a session by its id before any
 //! organization is set for the request.
 
-use migration::schema::{Backend, drop_index, drop_table, index, text_pk};
+use migration::schema::{drop_index, drop_table, index, text_pk};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -19,7 +19,7 @@ const IDX_ORG_ID_USER_ID: &str = "idx_sessions_org_id_user_id";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
+        crate::backend(manager, self.name())?;
         manager
             .create_table(
                 Table::create()
@@ -59,7 +59,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        Backend::of(manager, self.name())?;
+        crate::backend(manager, self.name())?;
         for name in [IDX_ORG_ID_USER_ID, IDX_EXPIRY_DATE] {
             manager
                 .drop_index(drop_index(Sessions::Table, name))
