@@ -157,11 +157,12 @@ impl<M: MigratorTrait> Suite<M> {
                     continue;
                 }
                 let started = std::time::Instant::now();
-                let walked = walk_observed::<M>(backend, &self.progress, &self.config).await;
+                let walked =
+                    Box::pin(walk_observed::<M>(backend, &self.progress, &self.config)).await;
                 self.progress.notify(&Progress::Finished { backend });
                 match walked {
                     Ok(mut run) => {
-                        self.data_cases_on(&mut run).await?;
+                        Box::pin(self.data_cases_on(&mut run)).await?;
                         report.durations.push((backend, started.elapsed()));
                         self.judge_run(&mut run, &allow_list, &mut used, &mut report);
                         runs.push(run);
@@ -211,8 +212,12 @@ impl<M: MigratorTrait> Suite<M> {
                 .push(NotRun::new(Check::DataCases, Some(backend), None, why));
             return Ok(());
         }
-        let (findings, not_run) =
-            crate::checks::run_data_cases::<M>(backend, &self.data_cases, &self.config).await?;
+        let (findings, not_run) = Box::pin(crate::checks::run_data_cases::<M>(
+            backend,
+            &self.data_cases,
+            &self.config,
+        ))
+        .await?;
         run.findings.extend(findings);
         run.not_run.extend(not_run);
         Ok(())
