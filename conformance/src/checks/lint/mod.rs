@@ -87,24 +87,9 @@ pub fn lint_step(
         }
     }
     if backend == Backend::MySql {
-        mysql_step(&mut found, up_sql, down_sql, effects);
+        mysql_hazards::lint(&mut found, up_sql, down_sql, effects);
     }
     found.into_findings(backend, migration.name())
-}
-
-/// MySQL's own rules: each direction not atomic there, and the table copies of `up`
-/// (judged on `up` alone, as squawk's rules are on PostgreSQL).
-fn mysql_step(found: &mut Found, up_sql: &[String], down_sql: &[String], effects: &dyn UpEffects) {
-    for (direction, statements) in [(Direction::Up, up_sql), (Direction::Down, down_sql)] {
-        if let Some((cause, statements)) = mysql_hazards::not_atomic(direction, statements) {
-            for statement in &statements {
-                found.add(LintRule::MySqlNotAtomic, cause.clone(), Some(statement));
-            }
-        }
-    }
-    for (advice, statement) in mysql_hazards::table_copies(up_sql, effects) {
-        found.add(LintRule::MySqlTableCopy, advice, Some(&statement));
-    }
 }
 
 /// The cause of a `no-op-down` finding, speaking only of what `up` changed, and the

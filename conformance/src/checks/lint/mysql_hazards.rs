@@ -16,9 +16,8 @@
 //!   `VARCHAR` made longer; a primary key dropped alone; a character set converted; a
 //!   foreign key added with `foreign_key_checks` on).
 
-use super::UpEffects;
+use super::{Found, LintRule, UpEffects};
 use crate::catalog::ddl::{read_name, split_items};
-use crate::checks::data::may_change_rows;
 use crate::sqltokens::{Spanned, TokenKind, spanned};
 use migration_runner::Direction;
 
@@ -33,11 +32,41 @@ const DDL_WORDS: [&str; 5] = ["CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE"];
 /// The longest a statement is quoted in a `mysql-not-atomic` finding, in characters.
 const SHORT: usize = 80;
 
-/// Whether `statement` is DDL, which MySQL commits on its own.
-fn is_ddl(statement: &str) -> bool {
+/// MySQL's own rules on one migration: each direction not atomic there, and the table
+/// copies of `up` (judged on `up` alone, as squawk's rules are on PostgreSQL).
+pub(super) fn lint(
+    found: &mut Found,
+    up_sql: &[String],
+    down_sql: &[String],
+    effects: &dyn UpEffects,
+) {
+    for (direction, statements) in [(Direction::Up, up_sql), (Direction::Down, down_sql)] {
+        if let Some((cause, statements)) = not_atomic(direction, statements) {
+            for statement in &statements {
+                found.add(LintRule::MySqlNotAtomic, cause.clone(), Some(statement));
+            }
+        }
+    }
+    for (advice, statement) in table_copies(up_sql, effects) {
+        found.add(LintRule::MySqlTableCopy, advice, Some(&statement));
+    }
+}
+
+/// The first words of the statements that write rows (`SELECT`s, even of functions
+/// that might write, and `SET`s are left out: the catalog reads sea-query issues are
+/// `SELECT`s).
+const DML_WORDS: [&str; 4] = ["INSERT", "UPDATE", "DELETE", "REPLACE"];
+
+/// Whether `statement` starts with one of `words`.
+fn starts_with_any(statement: &str, words: &[&str]) -> bool {
     spanned(statement)
         .first()
-        .is_some_and(|first| DDL_WORDS.iter().any(|w| first.is_word(w)))
+        .is_some_and(|first| words.iter().any(|w| first.is_word(w)))
+}
+
+/// Whether `statement` is DDL, which MySQL commits on its own.
+fn is_ddl(statement: &str) -> bool {
+    starts_with_any(statement, &DDL_WORDS)
 }
 
 /// Why one direction of a migration is not atomic on MySQL, and its statements
@@ -48,13 +77,10 @@ fn is_ddl(statement: &str) -> bool {
 /// migration (none can hold DDL there) it too stays applied when a later statement
 /// fails. Two data changes and no DDL are left alone: the migration could run them in
 /// a transaction of its own.
-pub(super) fn not_atomic(
-    direction: Direction,
-    statements: &[String],
-) -> Option<(String, Vec<String>)> {
+fn not_atomic(direction: Direction, statements: &[String]) -> Option<(String, Vec<String>)> {
     let changes: Vec<&String> = statements
         .iter()
-        .filter(|s| is_ddl(s) || may_change_rows(s))
+        .filter(|s| is_ddl(s) || starts_with_any(s, &DML_WORDS))
         .collect();
     if changes.len() < 2 || !changes.iter().any(|s| is_ddl(s)) {
         return None;
@@ -167,7 +193,7 @@ impl Copying {
 /// The table-copying or locking clauses of one migration's `up`, each with its advice
 /// and statement, on tables that existed before it (`effects`): a table the migration
 /// creates is empty and nobody else uses it yet.
-pub(super) fn table_copies(up_sql: &[String], effects: &dyn UpEffects) -> Vec<(String, String)> {
+fn table_copies(up_sql: &[String], effects: &dyn UpEffects) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for statement in up_sql {
         for copying in copying(statement, effects) {
@@ -334,4 +360,145 @@ fn varchar_extended_in_place(before: &str, after: &str) -> bool {
 /// A table name without its database.
 fn bare(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table existed before; the catalog cannot say whether a type changed.
+    struct Existing;
+
+    impl UpEffects for Existing {
+        fn existed_before(&self, _table: &str) -> bool {
+            true
+        }
+
+        fn type_changed(&self, _table: &str, _column: &str) -> Option<bool> {
+            None
+        }
+
+        fn schema_changed(&self) -> bool {
+            true
+        }
+
+        fn rows_changed(&self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    fn copies(sql: &str) -> Vec<Copying> {
+        copying(sql, &Existing)
+    }
+
+    #[test]
+    fn the_documented_copies_and_locks_are_found() {
+        let cases = [
+            (
+                "ALTER TABLE `t` MODIFY COLUMN `a` bigint NOT NULL",
+                Copying::TypeChange,
+            ),
+            ("ALTER TABLE t CHANGE a b bigint", Copying::TypeChange),
+            ("ALTER TABLE t DROP PRIMARY KEY", Copying::DropPrimaryKey),
+            (
+                "ALTER TABLE t CONVERT TO CHARACTER SET latin1",
+                Copying::CharacterSet,
+            ),
+            (
+                "ALTER TABLE t DEFAULT CHARACTER SET = latin1",
+                Copying::CharacterSet,
+            ),
+            (
+                "ALTER TABLE t ADD COLUMN g int AS (a + 1) STORED",
+                Copying::StoredColumn,
+            ),
+            (
+                "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id)",
+                Copying::ForeignKey,
+            ),
+            (
+                "ALTER TABLE t ADD COLUMN n int NOT NULL AUTO_INCREMENT UNIQUE",
+                Copying::AutoIncrementColumn,
+            ),
+            (
+                "ALTER TABLE t ADD FULLTEXT INDEX f (b)",
+                Copying::FulltextOrSpatialIndex,
+            ),
+            (
+                "CREATE FULLTEXT INDEX f ON t (b)",
+                Copying::FulltextOrSpatialIndex,
+            ),
+            (
+                "ALTER TABLE t ADD COLUMN c int, ALGORITHM=COPY",
+                Copying::ExplicitCopy,
+            ),
+            (
+                "ALTER TABLE t ADD INDEX i (a), LOCK = EXCLUSIVE",
+                Copying::ExplicitLock,
+            ),
+        ];
+        for (sql, expected) in cases {
+            assert_eq!(copies(sql), [expected], "{sql}");
+        }
+    }
+
+    #[test]
+    fn instant_and_in_place_changes_are_not_copies() {
+        for sql in [
+            "ALTER TABLE t ADD COLUMN c varchar(20) NULL",
+            "ALTER TABLE t ADD COLUMN g int AS (a + 1) VIRTUAL",
+            "ALTER TABLE t DROP COLUMN c",
+            "ALTER TABLE t RENAME COLUMN a TO b",
+            "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1",
+            "ALTER TABLE t ADD INDEX i (a), ALGORITHM=INPLACE, LOCK=NONE",
+            "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (a, b)",
+            "CREATE INDEX i ON t (a)",
+            "DROP TABLE t",
+        ] {
+            assert_eq!(copies(sql), [], "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_varchar_made_longer_within_its_length_byte_is_in_place() {
+        let types = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        // utf8mb4: 63 characters are 252 bytes (one length byte), 64 are 256 (two).
+        assert_eq!(
+            judged(types("varchar(16)", "varchar(63)"), Some(true)),
+            None
+        );
+        assert_eq!(
+            judged(types("varchar(64)", "varchar(255)"), Some(true)),
+            None
+        );
+        let copy = Some(Copying::TypeChange);
+        assert_eq!(
+            judged(types("varchar(63)", "varchar(64)"), Some(true)),
+            copy
+        );
+        assert_eq!(
+            judged(types("varchar(32)", "varchar(16)"), Some(true)),
+            copy
+        );
+        assert_eq!(judged(types("int", "bigint"), Some(true)), copy);
+        assert_eq!(judged(None, Some(false)), None, "the type restated");
+        assert_eq!(judged(None, None), copy, "the catalog cannot say");
+    }
+
+    #[test]
+    fn not_atomic_needs_ddl_among_two_changes_and_shortens_them() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert!(not_atomic(Direction::Up, &s(&["CREATE TABLE t (a int)"])).is_none());
+        let two_dml = s(&["INSERT INTO t VALUES (1)", "DELETE FROM t"]);
+        assert!(not_atomic(Direction::Up, &two_dml).is_none());
+        let with_select = s(&["SELECT 1", "CREATE TABLE t (a int)"]);
+        assert!(not_atomic(Direction::Up, &with_select).is_none());
+        let long = format!("CREATE TABLE t ({})", "a int, ".repeat(20));
+        let (cause, statements) =
+            not_atomic(Direction::Down, &s(&["INSERT INTO t VALUES (1)", &long])).expect("flagged");
+        assert!(cause.starts_with("down is not atomic on MySQL"), "{cause}");
+        assert_eq!(statements[0], "INSERT INTO t VALUES (1)");
+        assert_eq!(statements[1].chars().count(), SHORT);
+        assert!(statements[1].ends_with('…'));
+    }
 }
