@@ -165,7 +165,10 @@ mod suite;
 /// The lint's rules, by which a [`Finding`] of [`Check::Lint`] names what it broke
 /// ([`Finding::rule`]) and an allow-list line opts a migration out of one.
 pub mod lint {
-    pub use crate::checks::lint::{IF_EXISTS, LintRule, NO_OP_DOWN, NO_TRANSACTION, SquawkRule};
+    pub use crate::checks::lint::{
+        IF_EXISTS, LintRule, MYSQL_NOT_ATOMIC, MYSQL_TABLE_COPY, NO_OP_DOWN, NO_TRANSACTION,
+        SquawkRule,
+    };
 }
 
 pub use backends::database::TestDatabase;

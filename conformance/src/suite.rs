@@ -293,15 +293,15 @@ impl<M: MigratorTrait> Suite<M> {
         report: &mut SuiteReport,
     ) {
         crate::checks::correct_backend_guess(runs, &mut report.findings);
-        // An opt-out for one backend's rule silences nothing on the other: judge it
-        // only when every backend ran.
-        if Backend::ALL
-            .iter()
-            .all(|b| runs.iter().any(|r: &BackendRun| r.backend == *b))
-        {
-            report
-                .findings
-                .extend(stale_opt_outs(&allow_list.lint_opt_outs, &used.opt_outs));
+        // An opt-out for one backend's rule silences nothing on another: judge it when
+        // that backend ran (any other opt-out when every backend did).
+        let ran: Vec<Backend> = runs.iter().map(|r: &BackendRun| r.backend).collect();
+        report.findings.extend(stale_opt_outs(
+            &allow_list.lint_opt_outs,
+            &used.opt_outs,
+            &ran,
+        ));
+        if Backend::ALL.iter().all(|b| ran.contains(b)) {
             report
                 .findings
                 .extend(stale_losses(allow_list, &used.losses));

@@ -5,6 +5,7 @@
 //! may be opted out of one rule with a reason in the allow-list ([`LintOptOut`]).
 
 mod lock_hazards;
+mod mysql_hazards;
 mod opt_out;
 mod rule;
 
@@ -17,6 +18,7 @@ use super::{Check, Finding};
 use crate::backends::Backend;
 use migration_runner::Direction;
 
+pub use mysql_hazards::{MYSQL_NOT_ATOMIC, MYSQL_TABLE_COPY};
 pub use opt_out::LintOptOut;
 pub use rule::{LintRule, SquawkRule};
 
@@ -38,6 +40,11 @@ pub trait UpEffects {
     /// `None` when the catalog cannot say. A statement that restates a column's type
     /// (sea-query does, to change only its nullability) changes nothing.
     fn type_changed(&self, table: &str, column: &str) -> Option<bool>;
+    /// The type of `table`'s `column` before and after `up`, where the catalog knows
+    /// both (a `VARCHAR` made longer is no copy on MySQL).
+    fn column_types(&self, _table: &str, _column: &str) -> Option<(String, String)> {
+        None
+    }
     /// Whether `up` changed the schema.
     fn schema_changed(&self) -> bool;
     /// The tables whose rows `up` changed, among those that existed before and after it.
@@ -78,6 +85,9 @@ pub fn lint_step(
         for hazard in lock_hazards::lock_hazards(up_sql, effects, in_transaction) {
             found.add(hazard.rule.into(), hazard.advice, Some(&hazard.statement));
         }
+    }
+    if backend == Backend::MySql {
+        mysql_hazards::lint(&mut found, up_sql, down_sql, effects);
     }
     found.into_findings(backend, migration.name())
 }
@@ -261,9 +271,15 @@ fn grouped(members: &[Finding]) -> Finding {
     finding
 }
 
-/// A finding for each opt-out that silenced nothing; judge only when every backend ran.
-pub fn stale_opt_outs(opt_outs: &[LintOptOut], used: &BTreeSet<usize>) -> Vec<Finding> {
-    opt_out::stale(opt_outs, used)
+/// A finding for each opt-out that silenced nothing, among those `ran` can judge: an
+/// opt-out of one backend's rule when that backend ran, any other when every backend of
+/// [`Backend::ALL`] did.
+pub fn stale_opt_outs(
+    opt_outs: &[LintOptOut],
+    used: &BTreeSet<usize>,
+    ran: &[Backend],
+) -> Vec<Finding> {
+    opt_out::stale(opt_outs, used, ran)
 }
 
 /// `IF NOT EXISTS` / `IF EXISTS` on a table or an index (extensions may use them).

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::LintRule;
+use crate::backends::Backend;
 use crate::checks::{Check, Finding};
 
 /// The word an opt-out line starts with.
@@ -99,12 +100,22 @@ pub fn apply(
         .collect()
 }
 
-/// A finding for each opt-out that silenced nothing.
-pub fn stale(opt_outs: &[LintOptOut], used: &BTreeSet<usize>) -> Vec<Finding> {
+/// Whether the backends that `ran` can tell that `opt_out` silences nothing.
+fn judgeable(opt_out: &LintOptOut, ran: &[Backend]) -> bool {
+    // MySQL's rules when MySQL ran; any other (PostgreSQL's squawk rules too, as
+    // always) when SQLite and PostgreSQL both did.
+    match LintRule::from_name(&opt_out.rule).and_then(LintRule::only_on) {
+        Some(Backend::MySql) => ran.contains(&Backend::MySql),
+        _ => Backend::ALL.iter().all(|b| ran.contains(b)),
+    }
+}
+
+/// A finding for each opt-out that silenced nothing, among those `ran` can judge.
+pub fn stale(opt_outs: &[LintOptOut], used: &BTreeSet<usize>, ran: &[Backend]) -> Vec<Finding> {
     opt_outs
         .iter()
         .enumerate()
-        .filter(|(index, _)| !used.contains(index))
+        .filter(|(index, o)| !used.contains(index) && judgeable(o, ran))
         .map(|(_, o)| {
             Finding::new(
                 Check::Lint,
@@ -185,7 +196,11 @@ mod tests {
             kept,
             [finding("m1", IF_EXISTS), finding("m2", NO_TRANSACTION)]
         );
-        let stale = stale(&opt_outs, &used);
+        assert!(
+            stale(&opt_outs, &used, &[Backend::Postgres]).is_empty(),
+            "judged only when every backend ran"
+        );
+        let stale = stale(&opt_outs, &used, &Backend::ALL);
         assert_eq!(stale.len(), 1);
         assert_eq!(stale[0].migration.as_deref(), Some("m9"));
         assert_eq!(

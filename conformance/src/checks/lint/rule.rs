@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use squawk_linter::Rule;
 
 use super::lock_hazards::RULES;
+use super::mysql_hazards::{MYSQL_NOT_ATOMIC, MYSQL_TABLE_COPY};
 use super::{IF_EXISTS, NO_OP_DOWN, NO_TRANSACTION};
+use crate::backends::Backend;
 
 /// A rule of the lint. It derefs to its name as findings, the allow-list and squawk
 /// spell it (`if-exists`, `require-concurrent-index-creation`).
@@ -22,6 +24,12 @@ pub enum LintRule {
     NoTransaction,
     /// One of squawk's rules about locks, scans and rewrites of a live table.
     Squawk(SquawkRule),
+    /// On MySQL, a migration direction with a DDL statement among two or more
+    /// statements that change the database: MySQL commits each DDL statement on its own.
+    MySqlNotAtomic,
+    /// On MySQL, an `ALTER TABLE` on an existing table that copies it
+    /// (`ALGORITHM=COPY`) or permits no concurrent writes.
+    MySqlTableCopy,
 }
 
 /// One of the squawk rules the lint enables (those of its lock-hazard list).
@@ -59,10 +67,22 @@ impl LintRule {
             LintRule::NoOpDown => NO_OP_DOWN,
             LintRule::NoTransaction => NO_TRANSACTION,
             LintRule::Squawk(rule) => rule.name(),
+            LintRule::MySqlNotAtomic => MYSQL_NOT_ATOMIC,
+            LintRule::MySqlTableCopy => MYSQL_TABLE_COPY,
         }
     }
 
-    /// Every rule: the harness's own, then squawk's enabled ones.
+    /// The one backend the rule can break on, if it is one backend's: squawk's on
+    /// PostgreSQL, the MySQL rules on MySQL.
+    pub fn only_on(self) -> Option<Backend> {
+        match self {
+            LintRule::Squawk(_) => Some(Backend::Postgres),
+            LintRule::MySqlNotAtomic | LintRule::MySqlTableCopy => Some(Backend::MySql),
+            LintRule::IfExists | LintRule::NoOpDown | LintRule::NoTransaction => None,
+        }
+    }
+
+    /// Every rule: the harness's own, then squawk's enabled ones, then MySQL's.
     pub fn all() -> Vec<LintRule> {
         [
             LintRule::IfExists,
@@ -71,6 +91,7 @@ impl LintRule {
         ]
         .into_iter()
         .chain(RULES.iter().map(|rule| LintRule::Squawk(SquawkRule(*rule))))
+        .chain([LintRule::MySqlNotAtomic, LintRule::MySqlTableCopy])
         .collect()
     }
 

@@ -323,6 +323,13 @@ impl UpEffects for UpSeen<'_> {
         Some(before != after)
     }
 
+    fn column_types(&self, table: &str, column: &str) -> Option<(String, String)> {
+        let change = self.table_change(table)?;
+        let before = column_type(change.before.as_deref()?, column)?;
+        let after = column_type(change.after.as_deref()?, column)?;
+        Some((before, after))
+    }
+
     fn schema_changed(&self) -> bool {
         !self.delta.schema.is_empty()
     }
