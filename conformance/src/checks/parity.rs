@@ -238,7 +238,13 @@ fn column_differences(
                     sc.nullable.to_string(),
                     pc.nullable.to_string(),
                 );
-                diff(path, Aspect::Default, show(&sc.default), show(&pc.default));
+                let (left, right) = context.pair.sides();
+                diff(
+                    path,
+                    Aspect::Default,
+                    default_of(sc, left),
+                    default_of(pc, right),
+                );
             }
             (sc, pc) => diff(
                 path,
@@ -469,6 +475,20 @@ fn presence_of(generated: &Option<String>) -> String {
 
 fn presence(present: bool) -> String {
     if present { "it" } else { "nothing" }.to_owned()
+}
+
+/// A column's default as parity compares it. MySQL's boolean, `tinyint(1)` (what
+/// sea-query declares `boolean` as there), stores `FALSE` and `TRUE` as `0` and `1`: read
+/// back as `false` and `true`, the other backends' spelling of the same declaration.
+fn default_of(column: &Column, backend: crate::Backend) -> String {
+    if backend == crate::Backend::MySql && column.sql_type == "tinyint(1)" {
+        match column.default.as_deref() {
+            Some("0") => return "false".to_owned(),
+            Some("1") => return "true".to_owned(),
+            _ => {}
+        }
+    }
+    show(&column.default)
 }
 
 fn show(default: &Option<String>) -> String {
