@@ -11,6 +11,7 @@ mod drift;
 mod lint;
 mod locks;
 mod mysql_catalog;
+mod mysql_parity;
 mod mysql_walk;
 mod populate_types;
 mod populated;

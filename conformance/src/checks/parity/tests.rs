@@ -149,3 +149,45 @@ fn index_expressions_compare_without_casts() {
         expression_shape("upper(email)")
     );
 }
+
+fn with_default(sql_type: &str, default: &str) -> LogicalSchema {
+    let mut schema = schema(sql_type);
+    if let Some(table) = schema.tables.get_mut("events") {
+        table.columns[0].default = Some(default.to_owned());
+    }
+    schema
+}
+
+#[test]
+fn mysql_booleans_default_to_what_sea_query_declared() {
+    let mysql = with_default("tinyint(1)", "0");
+    let same = parity_of(
+        Pair::MySqlPostgres,
+        &mysql,
+        &with_default("boolean", "false"),
+        &AllowList::default(),
+    );
+    assert!(same.is_empty(), "{same:?}");
+    let other = parity_of(
+        Pair::MySqlSqlite,
+        &mysql,
+        &with_default("boolean", "true"),
+        &AllowList::default(),
+    );
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(
+        other[0]
+            .message
+            .starts_with("mysql-sqlite: events.payload default: mysql has false, sqlite has true"),
+        "{}",
+        other[0]
+    );
+    // Only MySQL's boolean: a `tinyint` (sea-query's tiny integer) keeps its 0.
+    let tiny = parity_of(
+        Pair::MySqlPostgres,
+        &with_default("tinyint", "0"),
+        &with_default("smallint", "false"),
+        &AllowList::default(),
+    );
+    assert_eq!(tiny.len(), 1, "{tiny:?}");
+}
