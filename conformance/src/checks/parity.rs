@@ -148,11 +148,11 @@ struct Context<'a> {
     /// Lines of the equivalences that matched a column (the others are stale).
     used: &'a RefCell<BTreeSet<usize>>,
     /// The enum types of the left and the right backend (PostgreSQL's; none elsewhere).
-    enums: (
-        &'a BTreeMap<String, Vec<String>>,
-        &'a BTreeMap<String, Vec<String>>,
-    ),
+    enums: (&'a Enums, &'a Enums),
 }
+
+/// A schema's enum types by name, with their values.
+type Enums = BTreeMap<String, Vec<String>>;
 
 fn differences(
     sqlite: &LogicalSchema,
@@ -431,7 +431,7 @@ fn type_differences(
 fn typed<'a>(
     backend: crate::Backend,
     column: &'a Column,
-    enums: &BTreeMap<String, Vec<String>>,
+    enums: &Enums,
 ) -> Typed<'a> {
     // The type as SQL (`"Mood"`), the enums by name (`Mood`).
     let (type_name, rest) = crate::catalog::ddl::read_name(&column.sql_type);
