@@ -428,11 +428,7 @@ fn type_differences(
 }
 
 /// A column's type on `backend`, an enum if `enums` (the backend's) names it.
-fn typed<'a>(
-    backend: crate::Backend,
-    column: &'a Column,
-    enums: &Enums,
-) -> Typed<'a> {
+fn typed<'a>(backend: crate::Backend, column: &'a Column, enums: &Enums) -> Typed<'a> {
     // The type as SQL (`"Mood"`), the enums by name (`Mood`).
     let (type_name, rest) = crate::catalog::ddl::read_name(&column.sql_type);
     Typed {
