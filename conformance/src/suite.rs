@@ -9,8 +9,8 @@ use crate::backends::Backend;
 use crate::checks::lint::{settle, stale_opt_outs};
 use crate::checks::walk_observed;
 use crate::checks::{
-    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotRun, Populate, Requirement,
-    lint_transactions, parity,
+    AllowList, BackendRun, Check, DataCase, Finding, Irreversible, NotOnBackend, NotRun, Populate,
+    Requirement, lint_transactions, parity_across,
 };
 use crate::config::{AllowListSource, Config, resolve};
 use crate::error::HarnessError;
@@ -310,24 +310,10 @@ impl<M: MigratorTrait> Suite<M> {
                 &used.compat,
             ));
         }
-        let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
-        if let (Some(sqlite), Some(postgres)) = (run_of(Backend::Sqlite), run_of(Backend::Postgres))
-            && !self.config.skipped.contains(&Check::Parity)
-        {
-            match sqlite.incomplete.as_ref().or(postgres.incomplete.as_ref()) {
-                None => report.findings.extend(parity(
-                    &sqlite.final_logical,
-                    &postgres.final_logical,
-                    allow_list,
-                )),
-                Some(why) => report.not_run.push(NotRun::new(
-                    Check::Parity,
-                    None,
-                    None,
-                    format!("{why}, so there is no final schema to compare"),
-                )),
-            }
+        if !self.config.skipped.contains(&Check::Parity) {
+            parity_across(runs, allow_list, &mut report.findings, &mut report.not_run);
         }
+        let run_of = |b: Backend| runs.iter().find(|r| r.backend == b);
         // The ER diagram is drawn from PostgreSQL's catalog, the richer of the two.
         if let (Some(dir), Some(postgres)) = (
             self.snapshot_dir(),
@@ -338,6 +324,14 @@ impl<M: MigratorTrait> Suite<M> {
             report.findings.extend(checked.findings);
             report.notes.extend(checked.notes);
         }
+    }
+
+    /// Whether parity on MySQL has a backend to pair it with (SQLite or PostgreSQL,
+    /// walked).
+    fn mysql_has_a_pair(&self, report: &SuiteReport) -> bool {
+        [Backend::Sqlite, Backend::Postgres].iter().any(|b| {
+            self.config.backends.contains(b) && !report.missing.iter().any(|(m, _)| m == b)
+        })
     }
 
     /// The snapshot folder, unless there is none or the check is off.
@@ -390,7 +384,12 @@ impl<M: MigratorTrait> Suite<M> {
         if let Some(why) = check.not_on(backend) {
             return Status::Skipped(SkipReason::NotOnBackend(why));
         }
-        if let Some(reason) = self.unmet(check.needs(), report) {
+        if check == Check::Parity && backend == Backend::MySql {
+            // MySQL's pairs need one partner, not SQLite and PostgreSQL both.
+            if !self.mysql_has_a_pair(report) {
+                return Status::Skipped(SkipReason::NotOnBackend(NotOnBackend::ParityPair));
+            }
+        } else if let Some(reason) = self.unmet(check.needs(), report) {
             return Status::Skipped(reason);
         }
         let here = |b: Option<Backend>| b.is_none_or(|b| b == backend);

@@ -46,6 +46,16 @@
 //! A column matches when its type (and collation, if the line names one) is spelled the
 //! same, ignoring case and repeated spaces. Type and collation are then both accepted.
 //!
+//! Parity compares every pair of walked backends (see [`super::parity`]): an
+//! `equivalent` line names its pair by its two backends, in either order, and applies
+//! to that pair only; a `PATH ASPECT` line applies to SQLite–PostgreSQL unless it starts
+//! with its pair (`mysql-postgres:`, `mysql-sqlite:`):
+//!
+//! ```text
+//! equivalent mysql: varchar(255) collate utf8mb4_unicode_ci = postgres: citext  # why
+//! mysql-postgres: items.prefix_unique exists  # partial unique index emulated
+//! ```
+//!
 //! A line `drift KIND NAME  # REASON` accepts one known difference between a live
 //! database and what its migrations produce (`drift`, `baseline`: see [`crate::ops`]),
 //! the object named as the harness names it (an [`ObjectKey`]):
@@ -57,11 +67,16 @@
 use std::path::{Path, PathBuf};
 
 use super::lint::LintOptOut;
+use super::parity::{Pair, pair};
+use crate::Backend;
 use crate::catalog::{ObjectKey, ObjectKind};
 
 /// One accepted difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allowance {
+    /// The pair of backends it applies to: `sqlite-postgres` unless the line names one
+    /// (`mysql-postgres: PATH ASPECT  # REASON`).
+    pub pair: Pair,
     pub path: String,
     pub aspect: String,
     pub reason: String,
@@ -97,13 +112,17 @@ pub struct AcceptedBreak {
     pub line: usize,
 }
 
-/// Two column types, one per backend, that the project declares equivalent.
+/// Two column types, one per backend of a [`Pair`], that the project declares
+/// equivalent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Equivalence {
-    /// Normalised `type [collate name]`, as [`Equivalence::signature`] writes it.
-    pub sqlite: String,
-    /// The PostgreSQL text.
-    pub postgres: String,
+    /// The pair of backends it applies to (in no other pair).
+    pub pair: Pair,
+    /// The left backend's normalised `type [collate name]`, as
+    /// [`Equivalence::signature`] writes it (SQLite's for `sqlite-postgres`).
+    pub left: String,
+    /// The right backend's (PostgreSQL's for `sqlite-postgres`).
+    pub right: String,
     /// Why the two are equivalent.
     pub reason: String,
     /// The line it was read from.
@@ -126,33 +145,56 @@ impl Equivalence {
             .join(" ")
     }
 
-    /// Parses `sqlite: TYPE = postgres: TYPE`, what follows `equivalent `.
-    fn parse(pair: &str, reason: &str, line: usize) -> Result<Self, String> {
-        let (sqlite, postgres) = pair
+    /// Parses `A: TYPE = B: TYPE` (`sqlite: text collate nocase = postgres: citext`),
+    /// what follows `equivalent `: two different backends, in either order.
+    fn parse(text: &str, reason: &str, line: usize) -> Result<Self, String> {
+        let (a, b) = text
             .split_once('=')
             .ok_or("an equivalence needs `=` between its two types")?;
-        let side = |text: &str, backend: &str| -> Result<String, String> {
-            let ty = text
-                .trim()
-                .strip_prefix(backend)
-                .and_then(|rest| rest.trim_start().strip_prefix(':'))
-                .ok_or_else(|| format!("expected `{backend}:` before a type"))?;
+        let side = |text: &str| -> Result<(Backend, String), String> {
+            let (name, ty) = text
+                .split_once(':')
+                .ok_or("expected `sqlite:`, `postgres:` or `mysql:` before a type")?;
+            let backend = pair::backend(name)
+                .ok_or_else(|| format!("`{}` is not sqlite, postgres or mysql", name.trim()))?;
             if ty.trim().is_empty() {
                 return Err(format!("the {backend} type is empty"));
             }
-            Ok(Self::signature(ty, None))
+            Ok((backend, Self::signature(ty, None)))
+        };
+        let ((a, a_type), (b, b_type)) = (side(a)?, side(b)?);
+        let (pair, swapped) =
+            Pair::of(a, b).ok_or("an equivalence names two different backends")?;
+        let (left, right) = if swapped {
+            (b_type, a_type)
+        } else {
+            (a_type, b_type)
         };
         Ok(Self {
-            sqlite: side(sqlite, "sqlite")?,
-            postgres: side(postgres, "postgres")?,
+            pair,
+            left,
+            right,
             reason: reason.to_owned(),
             line,
         })
     }
 
-    /// Whether this equivalence covers the given SQLite and PostgreSQL texts.
-    pub fn matches(&self, sqlite: &str, postgres: &str) -> bool {
-        self.sqlite == sqlite && self.postgres == postgres
+    /// Whether this equivalence covers the given texts of `pair`'s left and right
+    /// backends.
+    pub fn matches(&self, pair: Pair, left: &str, right: &str) -> bool {
+        self.pair == pair && self.left == left && self.right == right
+    }
+
+    /// The line as written back: `equivalent mysql: json = postgres: jsonb`.
+    pub fn text(&self) -> String {
+        let (left, right) = self.pair.sides();
+        format!(
+            "equivalent {}: {} = {}: {}",
+            left.name(),
+            self.left,
+            right.name(),
+            self.right
+        )
     }
 }
 
@@ -372,10 +414,19 @@ impl AllowList {
                 });
                 continue;
             }
-            let [path, aspect] = words.as_slice() else {
+            let (pair, words) = match words.split_first() {
+                Some((first, rest)) if first.ends_with(':') => {
+                    let pair = Pair::parse(first.trim_end_matches(':'))
+                        .ok_or_else(|| syntax("expected a pair such as `mysql-postgres:`"))?;
+                    (pair, rest)
+                }
+                _ => (Pair::SqlitePostgres, words.as_slice()),
+            };
+            let [path, aspect] = words else {
                 return Err(syntax("an entry is a PATH and an ASPECT"));
             };
             entries.push(Allowance {
+                pair,
                 path: (*path).to_owned(),
                 aspect: (*aspect).to_owned(),
                 reason: reason.to_owned(),
@@ -393,11 +444,17 @@ impl AllowList {
         })
     }
 
-    /// Whether the list allows a difference in this aspect of this path.
+    /// Whether the list allows a difference in this aspect of this path between
+    /// SQLite and PostgreSQL.
     pub fn allows(&self, path: &str, aspect: &str) -> bool {
+        self.allows_in(Pair::SqlitePostgres, path, aspect)
+    }
+
+    /// Whether the list allows a difference in this aspect of this path in `pair`.
+    pub fn allows_in(&self, pair: Pair, path: &str, aspect: &str) -> bool {
         self.entries
             .iter()
-            .any(|e| e.path == path && e.aspect == aspect)
+            .any(|e| e.pair == pair && e.path == path && e.aspect == aspect)
     }
 }
 
@@ -502,9 +559,11 @@ mod tests {
         .expect("parse");
         assert_eq!(list.equivalences.len(), 1);
         let equivalence = &list.equivalences[0];
-        assert_eq!(equivalence.sqlite, "text collate nocase");
-        assert_eq!(equivalence.postgres, "citext");
+        assert_eq!(equivalence.pair, Pair::SqlitePostgres);
+        assert_eq!(equivalence.left, "text collate nocase");
+        assert_eq!(equivalence.right, "citext");
         assert!(equivalence.matches(
+            Pair::SqlitePostgres,
             &Equivalence::signature("text", Some("nocase")),
             &Equivalence::signature("public.citext", None)
         ));
@@ -512,8 +571,30 @@ mod tests {
             "equivalent sqlite: text postgres: citext  # no =\n",
             "equivalent text = postgres: citext  # no backend\n",
             "equivalent sqlite: = postgres: citext  # empty\n",
+            "equivalent sqlite: text = sqlite: text  # one backend\n",
+            "equivalent oracle: text = postgres: text  # unknown backend\n",
+            "mysql-oracle: t.c kind  # unknown pair\n",
         ] {
             assert!(AllowList::parse(bad, "x").is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn lines_name_their_pair_in_either_order() {
+        let list = AllowList::parse(
+            "equivalent postgres: citext = mysql: varchar(255) collate X  # ci\n\
+             mysql-postgres: t.c kind  # why\n",
+            "x",
+        )
+        .expect("parse");
+        let equivalence = &list.equivalences[0];
+        assert_eq!(equivalence.pair, Pair::MySqlPostgres);
+        assert_eq!(equivalence.left, "varchar(255) collate x");
+        assert_eq!(
+            equivalence.text(),
+            "equivalent mysql: varchar(255) collate x = postgres: citext"
+        );
+        assert!(list.allows_in(Pair::MySqlPostgres, "t.c", "kind"));
+        assert!(!list.allows("t.c", "kind"));
     }
 }

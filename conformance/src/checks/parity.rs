@@ -1,15 +1,20 @@
-//! Cross-backend parity: SQLite and PostgreSQL must hold the same logical schema
-//! (tables, column order, types, collations, generated columns, nullability, defaults,
+//! Cross-backend parity: every pair of walked backends ([`Pair`]: SQLite–PostgreSQL,
+//! and MySQL–PostgreSQL and MySQL–SQLite when MySQL is walked) must hold the same
+//! logical schema (tables, column order, types, collations, generated columns, nullability, defaults,
 //! keys, CHECK constraints, indexes and their expressions, foreign keys), except where
 //! the allow-list says otherwise.
 //!
 //! Column types are the same when sea-query declares them alike (see [`types`]) or when
-//! the allow-list declares them equivalent (`equivalent sqlite: ... = postgres: ...`).
+//! the allow-list declares them equivalent for that pair (`equivalent sqlite: ... =
+//! postgres: ...`, `equivalent mysql: ... = postgres: ...`). Findings of a pair other
+//! than SQLite–PostgreSQL start with its name (`mysql-postgres: `), and so do the
+//! allow-list lines that accept them.
 //! Foreign key *names* are not compared: SQLite's catalog does not keep them. CHECK
 //! constraints are compared by number per table, not by text: each backend prints the
 //! same expression its own way (`IN (...)` becomes `= ANY (ARRAY[...])`).
 
 mod aspect;
+pub(crate) mod pair;
 #[cfg(test)]
 mod portable_tests;
 mod types;
@@ -18,45 +23,60 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use aspect::Aspect;
+pub use pair::Pair;
 #[cfg(test)]
 pub use types::{column_type_samples, portable as portable_column_type};
 
 use super::allowlist::Equivalence;
-use super::{AllowList, Check, Finding};
+use super::{AllowList, BackendRun, Check, Finding, NotRun};
 use crate::catalog::{Column, ForeignKey, LogicalSchema, Table};
+use types::Typed;
 
-/// One difference: where, which aspect, and what each backend has.
+/// One difference: where, which aspect, and what each backend of the pair has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Difference {
     path: String,
     aspect: Aspect,
-    sqlite: String,
-    postgres: String,
+    left: String,
+    right: String,
 }
 
-/// Findings for every difference the allow-list does not accept, and for allow-list
-/// entries that no longer match anything (so the list cannot rot).
+/// Findings for every difference between SQLite and PostgreSQL the allow-list does not
+/// accept, and for allow-list entries that no longer match anything (so the list
+/// cannot rot).
+#[cfg(test)]
 pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowList) -> Vec<Finding> {
+    parity_of(Pair::SqlitePostgres, sqlite, postgres, allow)
+}
+
+/// [`parity`] for any pair: `left` and `right` are the final schemas of
+/// `pair.sides()`. Only the allow-list lines of this pair accept its differences, and
+/// only they are stale when they match none.
+pub fn parity_of(
+    pair: Pair,
+    left: &LogicalSchema,
+    right: &LogicalSchema,
+    allow: &AllowList,
+) -> Vec<Finding> {
     let used = RefCell::new(BTreeSet::new());
     let context = Context {
+        pair,
         equivalences: &allow.equivalences,
         used: &used,
-        postgres_enums: &postgres.enum_types,
+        enums: (&left.enum_types, &right.enum_types),
     };
-    let differences = differences(sqlite, postgres, &context);
+    let differences = differences(left, right, &context);
+    let (left_backend, right_backend) = pair.sides();
+    let prefix = pair.prefix();
+    let finding = |message: String| Finding::new(Check::Parity, pair.reported_on(), None, message);
     let mut findings: Vec<Finding> = differences
         .iter()
-        .filter(|d| !allow.allows(&d.path, d.aspect.name()))
+        .filter(|d| !allow.allows_in(pair, &d.path, d.aspect.name()))
         .map(|d| {
-            Finding::new(
-                Check::Parity,
-                None,
-                None,
-                format!(
-                    "{} {}: sqlite has {}, postgres has {} (fix the migration, or allow-list `{} {}  # why`)",
-                    d.path, d.aspect, d.sqlite, d.postgres, d.path, d.aspect
-                ),
-            )
+            finding(format!(
+                "{prefix}{} {}: {left_backend} has {}, {right_backend} has {} (fix the migration, or allow-list `{prefix}{} {}  # why`)",
+                d.path, d.aspect, d.left, d.right, d.path, d.aspect
+            ))
         })
         .collect();
     let source = allow
@@ -64,45 +84,75 @@ pub fn parity(sqlite: &LogicalSchema, postgres: &LogicalSchema, allow: &AllowLis
         .as_ref()
         .map_or_else(|| "the allow-list".to_owned(), |p| p.display().to_string());
     let used = used.into_inner();
-    for equivalence in &allow.equivalences {
+    for equivalence in allow.equivalences.iter().filter(|e| e.pair == pair) {
         if !used.contains(&equivalence.line) {
-            findings.push(Finding::new(
-                Check::Parity,
-                None,
-                None,
-                format!(
-                    "{source}:{}: `equivalent sqlite: {} = postgres: {}` matches no column any more; remove it",
-                    equivalence.line, equivalence.sqlite, equivalence.postgres
-                ),
-            ));
+            findings.push(finding(format!(
+                "{source}:{}: `{}` matches no column any more; remove it",
+                equivalence.line,
+                equivalence.text()
+            )));
         }
     }
-    for entry in &allow.entries {
+    for entry in allow.entries.iter().filter(|e| e.pair == pair) {
         if !differences
             .iter()
             .any(|d| d.path == entry.path && d.aspect.name() == entry.aspect)
         {
-            findings.push(Finding::new(
-                Check::Parity,
-                None,
-                None,
-                format!(
-                    "{source}:{}: `{} {}` matches no difference any more; remove it",
-                    entry.line, entry.path, entry.aspect
-                ),
-            ));
+            findings.push(finding(format!(
+                "{source}:{}: `{prefix}{} {}` matches no difference any more; remove it",
+                entry.line, entry.path, entry.aspect
+            )));
         }
     }
     findings
 }
 
+/// Parity of every pair whose two backends ran: its findings, or why it could not
+/// compare (a backend's walk stopped short of the final schema).
+pub(crate) fn across(
+    runs: &[BackendRun],
+    allow: &AllowList,
+    findings: &mut Vec<Finding>,
+    not_run: &mut Vec<NotRun>,
+) {
+    let run_of = |b| runs.iter().find(|r: &&BackendRun| r.backend == b);
+    for pair in Pair::ALL {
+        let (left, right) = pair.sides();
+        let (Some(left), Some(right)) = (run_of(left), run_of(right)) else {
+            continue;
+        };
+        match left.incomplete.as_ref().or(right.incomplete.as_ref()) {
+            None => findings.extend(parity_of(
+                pair,
+                &left.final_logical,
+                &right.final_logical,
+                allow,
+            )),
+            Some(why) => not_run.push(NotRun::new(
+                Check::Parity,
+                pair.reported_on(),
+                None,
+                format!(
+                    "{}{why}, so there is no final schema to compare",
+                    pair.prefix()
+                ),
+            )),
+        }
+    }
+}
+
 /// What column comparisons need besides the two columns.
 struct Context<'a> {
+    pair: Pair,
     equivalences: &'a [Equivalence],
     /// Lines of the equivalences that matched a column (the others are stale).
     used: &'a RefCell<BTreeSet<usize>>,
-    postgres_enums: &'a BTreeMap<String, Vec<String>>,
+    /// The enum types of the left and the right backend (PostgreSQL's; none elsewhere).
+    enums: (&'a Enums, &'a Enums),
 }
+
+/// A schema's enum types by name, with their values.
+type Enums = BTreeMap<String, Vec<String>>;
 
 fn differences(
     sqlite: &LogicalSchema,
@@ -117,8 +167,8 @@ fn differences(
             (s, p) => out.push(Difference {
                 path: name.clone(),
                 aspect: Aspect::Exists,
-                sqlite: presence(s.is_some()),
-                postgres: presence(p.is_some()),
+                left: presence(s.is_some()),
+                right: presence(p.is_some()),
             }),
         }
     }
@@ -141,13 +191,13 @@ fn table_differences(
 }
 
 /// A difference at `path` when the two sides' values differ.
-fn push(out: &mut Vec<Difference>, path: String, aspect: Aspect, sqlite: String, postgres: String) {
-    if sqlite != postgres {
+fn push(out: &mut Vec<Difference>, path: String, aspect: Aspect, left: String, right: String) {
+    if left != right {
         out.push(Difference {
             path,
             aspect,
-            sqlite,
-            postgres,
+            left,
+            right,
         });
     }
 }
@@ -188,7 +238,13 @@ fn column_differences(
                     sc.nullable.to_string(),
                     pc.nullable.to_string(),
                 );
-                diff(path, Aspect::Default, show(&sc.default), show(&pc.default));
+                let (left, right) = context.pair.sides();
+                diff(
+                    path,
+                    Aspect::Default,
+                    default_of(sc, left),
+                    default_of(pc, right),
+                );
             }
             (sc, pc) => diff(
                 path,
@@ -337,9 +393,9 @@ fn foreign_key_differences(table: &str, s: &Table, p: &Table, out: &mut Vec<Diff
     }
 }
 
-/// The `(sqlite, postgres)` values of the type and of the collation where they differ.
-/// A configured equivalence accepts both; otherwise types are compared as sea-query
-/// maps them and collations as named (none for the default).
+/// The `(left, right)` values of the type and of the collation where they differ.
+/// A configured equivalence of the pair accepts both; otherwise types are compared as
+/// sea-query maps them and collations as named (none for the default).
 #[allow(clippy::type_complexity)]
 fn type_differences(
     s: &Column,
@@ -351,16 +407,17 @@ fn type_differences(
     if let Some(equivalence) = context
         .equivalences
         .iter()
-        .find(|e| e.matches(&s_signature, &p_signature))
+        .find(|e| e.matches(context.pair, &s_signature, &p_signature))
     {
         context.used.borrow_mut().insert(equivalence.line);
         return (None, None);
     }
-    // The type as SQL (`"Mood"`), the enums by name (`Mood`).
-    let (type_name, rest) = crate::catalog::ddl::read_name(&p.sql_type);
-    let is_enum = rest.trim().is_empty() && context.postgres_enums.contains_key(&type_name);
-    let kind = (!types::same_type(&s.sql_type, &p.sql_type, is_enum))
-        .then(|| (s.sql_type.clone(), p.sql_type.clone()));
+    let (left, right) = context.pair.sides();
+    let kind = (!types::same_type(
+        typed(left, s, context.enums.0),
+        typed(right, p, context.enums.1),
+    ))
+    .then(|| (s.sql_type.clone(), p.sql_type.clone()));
     let collation = |c: &Option<String>| {
         c.as_deref()
             .map(|c| c.trim_matches('"').to_ascii_lowercase())
@@ -368,6 +425,17 @@ fn type_differences(
     };
     let (sc, pc) = (collation(&s.collation), collation(&p.collation));
     (kind, (sc != pc).then_some((sc, pc)))
+}
+
+/// A column's type on `backend`, an enum if `enums` (the backend's) names it.
+fn typed<'a>(backend: crate::Backend, column: &'a Column, enums: &Enums) -> Typed<'a> {
+    // The type as SQL (`"Mood"`), the enums by name (`Mood`).
+    let (type_name, rest) = crate::catalog::ddl::read_name(&column.sql_type);
+    Typed {
+        backend,
+        sql_type: &column.sql_type,
+        is_enum: rest.trim().is_empty() && enums.contains_key(&type_name),
+    }
 }
 
 /// An index key or expression as both backends would print it alike: without casts,
@@ -405,162 +473,23 @@ fn presence(present: bool) -> String {
     if present { "it" } else { "nothing" }.to_owned()
 }
 
+/// A column's default as parity compares it. MySQL's boolean, `tinyint(1)` (what
+/// sea-query declares `boolean` as there), stores `FALSE` and `TRUE` as `0` and `1`: read
+/// back as `false` and `true`, the other backends' spelling of the same declaration.
+fn default_of(column: &Column, backend: crate::Backend) -> String {
+    if backend == crate::Backend::MySql && column.sql_type == "tinyint(1)" {
+        match column.default.as_deref() {
+            Some("0") => return "false".to_owned(),
+            Some("1") => return "true".to_owned(),
+            _ => {}
+        }
+    }
+    show(&column.default)
+}
+
 fn show(default: &Option<String>) -> String {
     default.clone().unwrap_or_else(|| "no default".to_owned())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::{Column, Kind};
-
-    fn schema(sql_type: &str) -> LogicalSchema {
-        typed(sql_type, None)
-    }
-
-    fn typed(sql_type: &str, collation: Option<&str>) -> LogicalSchema {
-        let mut table = Table::default();
-        table.columns.push(Column {
-            name: "payload".to_owned(),
-            kind: Kind::Other(sql_type.to_owned()),
-            nullable: false,
-            default: None,
-            default_sql: None,
-            sql_type: sql_type.to_owned(),
-            collation: collation.map(str::to_owned),
-            generated: None,
-            identity: false,
-        });
-        LogicalSchema {
-            tables: [("events".to_owned(), table)].into(),
-            ..LogicalSchema::default()
-        }
-    }
-
-    #[test]
-    fn a_kind_difference_is_a_finding_unless_allow_listed() {
-        let (s, p) = (schema("text"), schema("jsonb"));
-        let findings = parity(&s, &p, &AllowList::default());
-        assert_eq!(findings.len(), 1);
-        assert!(
-            findings[0]
-                .message
-                .starts_with("events.payload kind: sqlite has text, postgres has jsonb"),
-            "{}",
-            findings[0]
-        );
-
-        let allow = AllowList::parse("events.payload kind  # SQLite has no JSON type\n", "x")
-            .expect("parse");
-        assert!(parity(&s, &p, &allow).is_empty());
-    }
-
-    #[test]
-    fn a_stale_allowance_is_a_finding() {
-        let s = schema("jsonb");
-        let allow =
-            AllowList::parse("events.payload kind  # old reason\n", "list.txt").expect("parse");
-        let findings = parity(&s, &s.clone(), &allow);
-        assert_eq!(findings.len(), 1);
-        assert!(
-            findings[0]
-                .message
-                .contains("matches no difference any more"),
-            "{}",
-            findings[0]
-        );
-    }
-
-    #[test]
-    fn types_sea_query_declares_alike_are_no_finding() {
-        for (sqlite, postgres) in [
-            ("integer", "bigint"),
-            ("double", "double precision"),
-            ("varchar", "character varying"),
-            ("timestamp_with_timezone_text", "timestamp with time zone"),
-        ] {
-            let findings = parity(&schema(sqlite), &schema(postgres), &AllowList::default());
-            assert!(findings.is_empty(), "{sqlite} / {postgres}: {findings:?}");
-        }
-    }
-
-    #[test]
-    fn case_insensitive_text_is_equivalent_only_when_configured() {
-        let s = typed("text", Some("nocase"));
-        let p = typed("citext", None);
-        let findings = parity(&s, &p, &AllowList::default());
-        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
-        assert_eq!(findings.len(), 2, "{messages:?}");
-        assert!(
-            messages[0].starts_with("events.payload kind: sqlite has text, postgres has citext")
-        );
-        assert!(messages[1].starts_with(
-            "events.payload collation: sqlite has nocase, postgres has the default collation"
-        ));
-
-        let allow = AllowList::parse(
-            "equivalent sqlite: text collate nocase = postgres: citext  # case-insensitive\n",
-            "x",
-        )
-        .expect("parse");
-        assert!(parity(&s, &p, &allow).is_empty());
-        let stale = parity(&schema("text"), &schema("text"), &allow);
-        assert_eq!(stale.len(), 1);
-        assert!(
-            stale[0].message.contains("matches no column any more"),
-            "{}",
-            stale[0]
-        );
-    }
-
-    #[test]
-    fn a_postgres_only_check_is_a_finding() {
-        let s = schema("integer");
-        let mut p = schema("integer");
-        if let Some(table) = p.tables.get_mut("events") {
-            table.checks.insert(
-                "events_payload_check".to_owned(),
-                "(payload > 0)".to_owned(),
-            );
-        }
-        let findings = parity(&s, &p, &AllowList::default());
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert!(
-            findings[0].message.starts_with(
-                "events checks: sqlite has no CHECK, postgres has 1 CHECK ((payload > 0))"
-            ),
-            "{}",
-            findings[0]
-        );
-    }
-
-    #[test]
-    fn a_generated_column_on_one_backend_is_a_finding() {
-        let s = schema("integer");
-        let mut p = schema("integer");
-        if let Some(table) = p.tables.get_mut("events") {
-            table.columns[0].generated = Some("(1 + 1)".to_owned());
-        }
-        let findings = parity(&s, &p, &AllowList::default());
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert!(
-            findings[0].message.starts_with(
-                "events.payload generated: sqlite has a plain column, postgres has GENERATED AS ((1 + 1))"
-            ),
-            "{}",
-            findings[0]
-        );
-    }
-
-    #[test]
-    fn index_expressions_compare_without_casts() {
-        assert_eq!(
-            expression_shape("lower((email)::text)"),
-            expression_shape("lower(\"email\")")
-        );
-        assert_ne!(
-            expression_shape("lower(email)"),
-            expression_shape("upper(email)")
-        );
-    }
-}
+mod tests;

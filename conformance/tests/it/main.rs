@@ -12,6 +12,7 @@ mod lint;
 mod locks;
 mod mysql_catalog;
 mod mysql_lint;
+mod mysql_parity;
 mod mysql_walk;
 mod populate_types;
 mod populated;

@@ -4,8 +4,9 @@
 use sea_orm::ConnectionTrait;
 use sea_orm_migration::prelude::{Alias, ColumnDef, Table};
 
+use super::parity;
 use crate::catalog::LogicalSchema;
-use crate::checks::{AllowList, column_type_samples, parity, portable_column_type};
+use crate::checks::{AllowList, column_type_samples, portable_column_type};
 use crate::{Backend, fresh_database};
 
 /// One column per `ColumnType` variant, created with sea-query on real SQLite and real
