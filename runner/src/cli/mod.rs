@@ -185,7 +185,10 @@ pub async fn run<M: MigratorTrait>(
     if let Command::Up { fan_out, json, .. } | Command::Status { fan_out, json, .. } = &command
         && fan_out.is_many()
     {
-        return Box::pin(fanout::run::<M>(&args, fan_out, operation, *json, sources, out)).await;
+        return Box::pin(fanout::run::<M>(
+            &args, fan_out, operation, *json, sources, out,
+        ))
+        .await;
     }
     let dry_run = matches!(
         command,
