@@ -18,8 +18,8 @@ help:
 	@echo "make snapshots  regenerate the DDL snapshots and ER diagram, then show the diff to review"
 	@echo "make entities   regenerate entity/src/generated from the migrated schema"
 	@echo "make bench      time the conformance suite on SQLite and PostgreSQL"
-	@echo "make bench-scale  runner and suite against N synthetic migrations (SCALE_N=50,100; PROFILE=release)"
-	@echo "make bench-fanout many targets at once against a sequential loop (FANOUT_SCHEMAS=200, FANOUT_DATABASES=50; PROFILE=release)"
+	@echo "make bench-scale  runner and suite against N synthetic migrations and raw clients, then the fan-out against parallel psql (SCALE_N=50,100; FANOUT_SCALE=0 skips it; PROFILE=release)"
+	@echo "make bench-fanout many targets at once against a sequential loop and parallel psql (FANOUT_SCHEMAS=200, FANOUT_DATABASES=50, FANOUT_JOBS=4,8; PROFILE=release)"
 
 run:
 	$(CARGO) run -p migration
@@ -60,8 +60,12 @@ bench:
 
 # Debug build by default: what `cargo run` users wait for. SCALE_N limits the sizes.
 PROFILE ?= dev
+# Both of issue 24's ratios: the runner over the raw client (scale), then the fan-out
+# over parallel psql sessions (fanout, --jobs 8; FANOUT_SCALE=0 skips it).
+FANOUT_SCALE ?= 1
 bench-scale:
 	$(CARGO) bench -p migration-runner --bench scale --profile $(PROFILE)
+	@if [ "$(FANOUT_SCALE)" != 0 ]; then FANOUT_JOBS=$${FANOUT_JOBS:-8} $(CARGO) bench -p migration-runner --bench fanout --profile $(PROFILE); fi
 
 bench-fanout:
 	$(CARGO) bench -p migration-runner --bench fanout --profile $(PROFILE)

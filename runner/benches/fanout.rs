@@ -11,20 +11,27 @@
 //! closed; what a shell loop over the CLI does, minus the process start), then
 //! `up_many` with `--jobs` 1 and each of `FANOUT_JOBS` (default 4,8), each on fresh
 //! targets (the schemas dropped and created again, new databases; not timed), and a
-//! `status_many` over the migrated targets. Benchmarks report; nothing here asserts a
-//! time.
+//! `status_many` over the migrated targets. Then the raw comparison: the same DDL (the
+//! statements the migrations issue, captured as `make bench-scale` does) run by as many
+//! parallel `psql` sessions as jobs, one session per target (what `xargs -P` over `psql`
+//! does; a schema by `SET search_path` at the start of its session), with the clients'
+//! default durable commits like the fan-out's own connections, and the fan-out's time
+//! over it for each job count. Benchmarks report; nothing here asserts a time.
 
 use std::num::NonZeroUsize;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use conformance::{Backend, TestDatabase};
 use migration_runner::{Access, FanOut, Options, Target, TargetSet, Tenant};
-use sea_orm_migration::sea_orm::ConnectionTrait;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 #[path = "synthetic_migrator.rs"]
 mod synthetic_migrator;
 use synthetic_migrator::{SIZE, Synthetic};
+
+#[path = "raw_script.rs"]
+mod raw_script;
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -74,6 +81,8 @@ fn main() {
 /// Fresh targets, and what to drop afterwards.
 struct Fresh {
     tenants: Vec<Tenant>,
+    /// Each tenant's database URL, for `psql`.
+    urls: Vec<String>,
     databases: Vec<TestDatabase>,
 }
 
@@ -99,6 +108,7 @@ where
     targets.close().await;
     let mut all_jobs = vec![1];
     all_jobs.extend(jobs.iter().copied().filter(|&j| j != 1));
+    let mut fan_outs = Vec::new();
     for &j in &all_jobs {
         let targets = fresh().await;
         let set = TargetSet::Tenants(targets.tenants.clone());
@@ -114,6 +124,7 @@ where
             report.failed().first().map(|o| &o.error)
         );
         line(&format!("up_many, --jobs {j}"), elapsed, sequential, count);
+        fan_outs.push((j, elapsed));
         if j == *all_jobs.last().expect("one") {
             let started = Instant::now();
             let report = migration_runner::status_many::<Synthetic>(&set, &fan_out)
@@ -129,6 +140,67 @@ where
         }
         targets.close().await;
     }
+    raw_comparison(&fresh, &fan_outs, sequential).await;
+}
+
+/// The same DDL by `jobs` parallel `psql` sessions, on fresh targets, for each job count
+/// the fan-out ran with; and the fan-out's time over it.
+async fn raw_comparison<F, Fut>(fresh: &F, fan_outs: &[(usize, Duration)], sequential: Duration)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Fresh>,
+{
+    let script = raw_script::script("", &raw_script::captured(DbBackend::Postgres).await);
+    for &(j, fan_out) in fan_outs {
+        let targets = fresh().await;
+        let count = targets.tenants.len();
+        let Some(raw) = raw_parallel(&targets, &script, j) else {
+            println!("  psql not installed: no raw comparison");
+            targets.close().await;
+            return;
+        };
+        line(&format!("psql x {j} in parallel"), raw, sequential, count);
+        println!(
+            "  {:<22} {:>8.2}x parallel psql (--jobs {j})",
+            "up_many / raw",
+            fan_out.as_secs_f64() / raw.as_secs_f64()
+        );
+        targets.close().await;
+    }
+}
+
+/// One `psql` session per target, `jobs` at a time; `None` when `psql` is not installed.
+fn raw_parallel(targets: &Fresh, script: &str, jobs: usize) -> Option<Duration> {
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let all_ran = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let (Some(tenant), Some(url)) =
+                            (targets.tenants.get(index), targets.urls.get(index))
+                        else {
+                            return true;
+                        };
+                        let preamble = match &tenant.schema {
+                            Some(schema) => format!("SET search_path TO {schema};\n"),
+                            None => String::new(),
+                        };
+                        let session = format!("{preamble}{script}");
+                        if raw_script::run_script(raw_script::psql(url, true), &session).is_none() {
+                            return false;
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .all(|worker| worker.join().expect("a psql worker"))
+    });
+    all_ran.then(|| started.elapsed())
 }
 
 fn line(what: &str, elapsed: Duration, sequential: Duration, count: usize) {
@@ -176,6 +248,7 @@ async fn schema_targets(count: usize) -> Fresh {
         .expect("database");
     let target = Target::parse(&db.url, Access::ReadWrite).expect("target");
     let mut tenants = Vec::new();
+    let mut urls = Vec::new();
     for index in 0..count {
         let schema = format!("tenant_{index:03}");
         db.conn
@@ -183,9 +256,11 @@ async fn schema_targets(count: usize) -> Fresh {
             .await
             .expect("create schema");
         tenants.push(Tenant::in_schema(target.clone(), schema));
+        urls.push(db.url.clone());
     }
     Fresh {
         tenants,
+        urls,
         databases: vec![db],
     }
 }
@@ -193,6 +268,7 @@ async fn schema_targets(count: usize) -> Fresh {
 /// `count` fresh databases of one server.
 async fn database_targets(count: usize) -> Fresh {
     let mut tenants = Vec::new();
+    let mut urls = Vec::new();
     let mut databases = Vec::new();
     for _ in 0..count {
         let db = TestDatabase::fresh(Backend::Postgres)
@@ -201,7 +277,12 @@ async fn database_targets(count: usize) -> Fresh {
         tenants.push(Tenant::new(
             Target::parse(&db.url, Access::ReadWrite).expect("target"),
         ));
+        urls.push(db.url.clone());
         databases.push(db);
     }
-    Fresh { tenants, databases }
+    Fresh {
+        tenants,
+        urls,
+        databases,
+    }
 }

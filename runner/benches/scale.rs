@@ -38,11 +38,8 @@ use std::time::{Duration, Instant};
 
 use conformance::{Backend, Suite, TestDatabase};
 use migration_runner::{Event, Observer, Options, Sources};
-use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::sqlx::{AssertSqlSafe, raw_sql};
-use sea_orm_migration::sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, MockDatabase, MockExecResult,
-};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection};
 
 const DEFAULT_SIZES: [usize; 5] = [50, 100, 200, 500, 1000];
 
@@ -50,31 +47,65 @@ const DEFAULT_SIZES: [usize; 5] = [50, 100, 200, 500, 1000];
 mod synthetic_migrator;
 use synthetic_migrator::{SIZE, Synthetic};
 
+#[path = "raw_script.rs"]
+mod raw_script;
+
+/// What to run, from the environment.
+struct Config {
+    sizes: Vec<usize>,
+    suite_max: usize,
+    backends: Vec<Backend>,
+    with_runner: bool,
+    runs: usize,
+    only: Option<Vec<String>>,
+}
+
+impl Config {
+    fn from_env() -> Self {
+        let sizes = list_env("SCALE_N")
+            .map(|list| {
+                list.iter()
+                    .map(|n| n.parse::<usize>().expect("SCALE_N: sizes like 50,100"))
+                    .collect()
+            })
+            .unwrap_or_else(|| DEFAULT_SIZES.to_vec());
+        let suite_max = std::env::var("SCALE_SUITE_MAX")
+            .ok()
+            .map(|n| n.parse::<usize>().expect("SCALE_SUITE_MAX: a size"))
+            .unwrap_or(usize::MAX);
+        let backends: Vec<Backend> = match list_env("SCALE_BACKENDS") {
+            Some(names) => Backend::ALL
+                .into_iter()
+                .filter(|b| names.iter().any(|n| n == b.name()))
+                .collect(),
+            None => Backend::ALL.to_vec(),
+        };
+        let runs = std::env::var("SCALE_RUNS")
+            .ok()
+            .map(|n| n.parse::<usize>().expect("SCALE_RUNS: a count"))
+            .unwrap_or(3)
+            .max(1);
+        Self {
+            sizes,
+            suite_max,
+            backends,
+            with_runner: std::env::var("SCALE_RUNNER").map_or(true, |v| v != "0"),
+            runs,
+            only: list_env("SCALE_ONLY"),
+        }
+    }
+
+    fn wanted(&self, kind: &str) -> bool {
+        self.with_runner
+            && self
+                .only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|k| k == kind))
+    }
+}
+
 fn main() {
-    let sizes = list_env("SCALE_N")
-        .map(|list| {
-            list.iter()
-                .map(|n| n.parse::<usize>().expect("SCALE_N: sizes like 50,100"))
-                .collect()
-        })
-        .unwrap_or_else(|| DEFAULT_SIZES.to_vec());
-    let suite_max = std::env::var("SCALE_SUITE_MAX")
-        .ok()
-        .map(|n| n.parse::<usize>().expect("SCALE_SUITE_MAX: a size"))
-        .unwrap_or(usize::MAX);
-    let backends: Vec<Backend> = match list_env("SCALE_BACKENDS") {
-        Some(names) => Backend::ALL
-            .into_iter()
-            .filter(|b| names.iter().any(|n| n == b.name()))
-            .collect(),
-        None => Backend::ALL.to_vec(),
-    };
-    let with_runner = std::env::var("SCALE_RUNNER").map_or(true, |v| v != "0");
-    let runs = std::env::var("SCALE_RUNS")
-        .ok()
-        .map(|n| n.parse::<usize>().expect("SCALE_RUNS: a count"))
-        .unwrap_or(3)
-        .max(1);
+    let config = Config::from_env();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -85,10 +116,11 @@ fn main() {
         "release"
     };
     println!(
-        "scale benchmark, {profile} build, fastest of {runs}; times in s, per migration in ms"
+        "scale benchmark, {profile} build, fastest of {}; times in s, per migration in ms",
+        config.runs
     );
     runtime.block_on(async {
-        if backends.contains(&Backend::Postgres) {
+        if config.backends.contains(&Backend::Postgres) {
             let server = conformance::backends::postgres_server().expect("PostgreSQL");
             println!("{}", server.describe());
         }
@@ -104,92 +136,81 @@ fn main() {
             "cli (x floor, x durable)",
             "suite"
         );
-        let only = list_env("SCALE_ONLY");
-        let wanted =
-            |kind: &str| with_runner && only.as_ref().is_none_or(|o| o.iter().any(|k| k == kind));
-        for &backend in &backends {
-            // (size, suite per migration), for the linearity line after the table.
-            let mut suite_costs: Vec<(usize, f64)> = Vec::new();
-            for &size in &sizes {
-                SIZE.store(size, Ordering::Relaxed);
-                // Interleaved and the fastest of each kept: the machine is shared, and
-                // the least disturbed run is the closest to what the code costs.
-                let mut times = Times::default();
-                for _ in 0..runs {
-                    if wanted("floor") {
-                        times.floor = fastest(times.floor, self::floor(backend).await);
-                    }
-                    if wanted("raw") {
-                        times.raw = match raw_client(backend, false).await {
-                            Some(d) => fastest(times.raw, d),
-                            None => None,
-                        };
-                    }
-                    if wanted("cli") {
-                        times.raw_durable = match raw_client(backend, true).await {
-                            Some(d) => fastest(times.raw_durable, d),
-                            None => None,
-                        };
-                    }
-                    if wanted("library") {
-                        let run = self::library(backend).await;
-                        times.library = Some(match times.library {
-                            Some(best) => best.fastest(run),
-                            None => run,
-                        });
-                    }
-                    if wanted("cli") {
-                        times.cli = fastest(times.cli, self::cli(backend).await);
-                    }
-                }
-                let suite = if size <= suite_max && only.is_none() {
-                    Some(suite(backend).await)
-                } else {
-                    None
-                };
-                let per = |d: Duration| d.as_secs_f64() * 1000.0 / size as f64;
-                if let Some(d) = suite {
-                    suite_costs.push((size, per(d)));
-                }
-                let suite = match suite {
-                    Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
-                    None => "skipped".to_owned(),
-                };
-                let set_up = times.library.as_ref().map_or("-".to_owned(), |l| {
-                    format!(
-                        "{:>5.2}/{:>5.2} s",
-                        l.set_up.as_secs_f64(),
-                        l.end.as_secs_f64()
-                    )
-                });
-                println!(
-                    "{:<8} {:>5} | {:>16} | {:>16} | {:>31} {:>14} | {:>16} | {:>31} | {}",
-                    backend.name(),
-                    size,
-                    times.total(times.floor, size),
-                    times.total(times.raw, size),
-                    times.compared(times.library.as_ref().map(|l| l.total), times.raw, size),
-                    set_up,
-                    times.total(times.raw_durable, size),
-                    times.compared(times.cli, times.raw_durable, size),
-                    suite,
-                );
-            }
-            // How the suite's cost per migration grows: the largest size against the
-            // smallest (1.00x is linear).
-            if let (Some(first), Some(last)) = (suite_costs.first(), suite_costs.last())
-                && suite_costs.len() > 1
-            {
-                println!(
-                    "{:<8} suite per migration at N = {} / at N = {}: {:.2}x",
-                    backend.name(),
-                    last.0,
-                    first.0,
-                    last.1 / first.1
-                );
-            }
+        for &backend in &config.backends {
+            one_backend(&config, backend).await;
         }
     });
+}
+
+/// Every size on one backend, then how the suite's cost per migration grows.
+async fn one_backend(config: &Config, backend: Backend) {
+    // (size, suite per migration), for the linearity line after the table.
+    let mut suite_costs: Vec<(usize, f64)> = Vec::new();
+    for &size in &config.sizes {
+        SIZE.store(size, Ordering::Relaxed);
+        let times = measure(config, backend).await;
+        let suite = if size <= config.suite_max && config.only.is_none() {
+            Some(suite(backend).await)
+        } else {
+            None
+        };
+        let per = |d: Duration| d.as_secs_f64() * 1000.0 / size as f64;
+        if let Some(d) = suite {
+            suite_costs.push((size, per(d)));
+        }
+        let suite = match suite {
+            Some(d) => format!("{:>7.2} ({:>6.2})", d.as_secs_f64(), per(d)),
+            None => "skipped".to_owned(),
+        };
+        times.print_row(backend, size, &suite);
+    }
+    // How the suite's cost per migration grows: the largest size against the
+    // smallest (1.00x is linear).
+    if let (Some(first), Some(last)) = (suite_costs.first(), suite_costs.last())
+        && suite_costs.len() > 1
+    {
+        println!(
+            "{:<8} suite per migration at N = {} / at N = {}: {:.2}x",
+            backend.name(),
+            last.0,
+            first.0,
+            last.1 / first.1
+        );
+    }
+}
+
+/// Each kind `runs` times, interleaved, the fastest of each kept: the machine is shared,
+/// and the least disturbed run is the closest to what the code costs.
+async fn measure(config: &Config, backend: Backend) -> Times {
+    let mut times = Times::default();
+    for _ in 0..config.runs {
+        if config.wanted("floor") {
+            times.floor = fastest(times.floor, self::floor(backend).await);
+        }
+        if config.wanted("raw") {
+            times.raw = match raw_client(backend, false).await {
+                Some(d) => fastest(times.raw, d),
+                None => None,
+            };
+        }
+        if config.wanted("cli") {
+            times.raw_durable = match raw_client(backend, true).await {
+                Some(d) => fastest(times.raw_durable, d),
+                None => None,
+            };
+        }
+        if config.wanted("library") {
+            let run = self::library(backend).await;
+            times.library = Some(match times.library {
+                Some(best) => best.fastest(run),
+                None => run,
+            });
+        }
+        if config.wanted("cli") {
+            times.cli = fastest(times.cli, self::cli(backend).await);
+        }
+    }
+    times
 }
 
 fn list_env(name: &str) -> Option<Vec<String>> {
@@ -218,6 +239,28 @@ struct Times {
 }
 
 impl Times {
+    fn print_row(&self, backend: Backend, size: usize, suite: &str) {
+        let set_up = self.library.as_ref().map_or("-".to_owned(), |l| {
+            format!(
+                "{:>5.2}/{:>5.2} s",
+                l.set_up.as_secs_f64(),
+                l.end.as_secs_f64()
+            )
+        });
+        println!(
+            "{:<8} {:>5} | {:>16} | {:>16} | {:>31} {:>14} | {:>16} | {:>31} | {}",
+            backend.name(),
+            size,
+            self.total(self.floor, size),
+            self.total(self.raw, size),
+            self.compared(self.library.as_ref().map(|l| l.total), self.raw, size),
+            set_up,
+            self.total(self.raw_durable, size),
+            self.compared(self.cli, self.raw_durable, size),
+            suite,
+        );
+    }
+
     /// `total (per migration)`.
     fn total(&self, time: Option<Duration>, size: usize) -> String {
         time.map_or("-".to_owned(), |d| {
@@ -248,41 +291,9 @@ impl Times {
     }
 }
 
-/// The statements each migration's `up` issues on `backend`, captured on a mock
-/// connection (DDL: no bound values).
-async fn captured(backend: DbBackend) -> Vec<Vec<String>> {
-    let mut all = Vec::new();
-    for migration in Synthetic::migrations() {
-        let mock = MockDatabase::new(backend)
-            .append_exec_results([
-                MockExecResult {
-                    last_insert_id: 0,
-                    rows_affected: 0,
-                },
-                MockExecResult {
-                    last_insert_id: 0,
-                    rows_affected: 0,
-                },
-            ])
-            .into_connection();
-        migration
-            .up(&SchemaManager::new(&mock))
-            .await
-            .expect("dry run");
-        let statements = mock
-            .into_transaction_log()
-            .iter()
-            .flat_map(|t| t.statements().to_vec())
-            .map(|s| s.to_string())
-            .collect();
-        all.push(statements);
-    }
-    all
-}
-
 /// The floor: the captured statements through sqlx, one transaction per migration.
 async fn floor(backend: Backend) -> Duration {
-    let statements = captured(backend.db()).await;
+    let statements = raw_script::captured(backend.db()).await;
     let db = TestDatabase::fresh(backend).await.expect("database");
     let started = Instant::now();
     match backend {
@@ -325,60 +336,32 @@ async fn floor(backend: Backend) -> Duration {
 /// do not wait for the disk, as on the harness's connections. `None` when the client is
 /// not installed.
 async fn raw_client(backend: Backend, durable: bool) -> Option<Duration> {
-    let statements = captured(backend.db()).await;
-    let mut script = String::new();
+    let mut preamble = String::new();
     if backend == Backend::Sqlite {
         // The runner's connections have foreign keys on; the CLI's are off by default.
-        script.push_str("PRAGMA foreign_keys = ON;\n");
+        preamble.push_str("PRAGMA foreign_keys = ON;\n");
         if !durable {
-            script.push_str("PRAGMA synchronous = OFF;\n");
+            preamble.push_str("PRAGMA synchronous = OFF;\n");
         }
     }
-    for migration in &statements {
-        script.push_str("BEGIN;\n");
-        for sql in migration {
-            script.push_str(sql);
-            script.push_str(";\n");
-        }
-        script.push_str("COMMIT;\n");
-    }
+    let script = raw_script::script(&preamble, &raw_script::captured(backend.db()).await);
     let db = TestDatabase::fresh(backend).await.expect("database");
-    let mut command = match backend {
+    let command = match backend {
         Backend::Sqlite => {
             let path = db.url.strip_prefix("sqlite://").expect("a sqlite:// URL");
             let mut command = std::process::Command::new("sqlite3");
             command.args(["-bail", path]);
             command
         }
-        Backend::Postgres => {
-            let mut command = std::process::Command::new("psql");
-            command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url.as_str()]);
-            if !durable {
-                command.env("PGOPTIONS", "-c synchronous_commit=off -c jit=off");
-            }
-            command
-        }
+        Backend::Postgres => raw_script::psql(&db.url, durable),
         other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
     };
-    command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null());
-    let started = Instant::now();
-    let Ok(mut child) = command.spawn() else {
-        db.close().await.expect("close");
-        return None;
-    };
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(script.as_bytes()).expect("script");
+    let elapsed = raw_script::run_script(command, &script);
+    if elapsed.is_some() {
+        check_applied(&db.conn).await;
     }
-    let status = child.wait().expect("raw client");
-    let elapsed = started.elapsed();
-    assert!(status.success(), "the raw client failed: {status}");
-    check_applied(&db.conn).await;
     db.close().await.expect("close");
-    Some(elapsed)
+    elapsed
 }
 
 struct RunnerTime {
