@@ -59,3 +59,54 @@ pub(crate) async fn connect(url: &str) -> Result<DatabaseConnection, HarnessErro
             reason: secret_redact::redact(&e.to_string()),
         })
 }
+
+/// Servers started by the harness, one per distinct key (settings) in a process.
+pub(super) type Registry<K, S> = std::sync::Mutex<
+    Vec<(
+        K,
+        std::sync::Arc<std::sync::OnceLock<Result<&'static S, String>>>,
+    )>,
+>;
+
+/// The server of `key` in `registry`, started by `start` on first use and shared by
+/// every later caller with the same key. `start` runs on a thread of its own (callers run
+/// on many short-lived runtimes, and the server must outlive all of them); which server
+/// was used, or why none, is written to stderr past the test harness's capture, so every
+/// run shows it. The server is kept for the rest of the process.
+pub(super) fn started_once<K, S>(
+    registry: &'static Registry<K, S>,
+    key: K,
+    kind: &str,
+    start: impl FnOnce() -> Result<S, String> + Send + 'static,
+    describe: fn(&S) -> String,
+) -> Result<&'static S, String>
+where
+    K: PartialEq,
+    S: Send + Sync + 'static,
+{
+    use std::io::Write;
+    use std::sync::{Arc, OnceLock, PoisonError};
+    let cell = {
+        let mut servers = registry.lock().unwrap_or_else(PoisonError::into_inner);
+        match servers.iter().find(|(k, _)| *k == key) {
+            Some((_, cell)) => Arc::clone(cell),
+            None => {
+                let cell = Arc::new(OnceLock::new());
+                servers.push((key, Arc::clone(&cell)));
+                cell
+            }
+        }
+    };
+    cell.get_or_init(|| {
+        let started = std::thread::spawn(start)
+            .join()
+            .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
+        let mut err = std::io::stderr();
+        let _ = match &started {
+            Ok(server) => writeln!(err, "conformance: using {}", describe(server)),
+            Err(reason) => writeln!(err, "conformance: NO {kind}: {reason}"),
+        };
+        started.map(|server| &*Box::leak(Box::new(server)))
+    })
+    .clone()
+}

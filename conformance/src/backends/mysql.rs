@@ -13,9 +13,8 @@
 //! [`mysql_walked`]); its databases are the runner's and the migrations' tests' too
 //! ([`crate::fresh_database`]).
 
-use std::io::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -25,6 +24,7 @@ use testcontainers::{GenericImage, ImageExt};
 
 use super::mysql_local::LocalBinaries;
 use super::postgres::{Leftover, remove_at_exit};
+use super::{Registry, started_once};
 use crate::error::HarnessError;
 use crate::settings::MySqlSettings;
 
@@ -107,9 +107,7 @@ pub fn mysql_required() -> bool {
     crate::settings::environment().mysql.required
 }
 
-type Started = Result<&'static MySqlServer, String>;
-
-static SERVERS: Mutex<Vec<(MySqlSettings, Arc<OnceLock<Started>>)>> = Mutex::new(Vec::new());
+static SERVERS: Registry<MySqlSettings, MySqlServer> = Mutex::new(Vec::new());
 
 /// The server of the environment's settings, started on first use.
 pub fn mysql_server() -> Result<&'static MySqlServer, HarnessError> {
@@ -119,31 +117,14 @@ pub fn mysql_server() -> Result<&'static MySqlServer, HarnessError> {
 pub(crate) fn mysql_server_with(
     settings: &MySqlSettings,
 ) -> Result<&'static MySqlServer, HarnessError> {
-    let cell = {
-        let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
-        match servers.iter().find(|(k, _)| k == settings) {
-            Some((_, cell)) => Arc::clone(cell),
-            None => {
-                let cell = Arc::new(OnceLock::new());
-                servers.push((settings.clone(), Arc::clone(&cell)));
-                cell
-            }
-        }
-    };
-    cell.get_or_init(|| {
-        let settings = settings.clone();
-        // On a thread of its own: the server must outlive the callers' runtimes.
-        let started = std::thread::spawn(move || start_server(&settings))
-            .join()
-            .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
-        let mut err = std::io::stderr();
-        let _ = match &started {
-            Ok(server) => writeln!(err, "conformance: using {}", server.describe()),
-            Err(reason) => writeln!(err, "conformance: NO MYSQL: {reason}"),
-        };
-        started.map(|server| &*Box::leak(Box::new(server)))
-    })
-    .clone()
+    let owned = settings.clone();
+    started_once(
+        &SERVERS,
+        settings.clone(),
+        "MYSQL",
+        move || start_server(&owned),
+        MySqlServer::describe,
+    )
     .map_err(HarnessError::MySqlUnavailable)
 }
 
@@ -269,6 +250,8 @@ async fn server_version(conn: &DatabaseConnection) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     /// The fallback of a machine without a URL and without Docker (`make test` on a

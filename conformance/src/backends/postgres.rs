@@ -9,12 +9,11 @@
 //!
 //! The server is removed when the process exits.
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -22,6 +21,7 @@ use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
+use super::{Registry, started_once};
 use crate::error::HarnessError;
 use crate::settings::PostgresSettings;
 
@@ -128,11 +128,8 @@ struct ServerKey {
     image: String,
 }
 
-/// A server, or why it could not be had, once its start-up has run.
-type Started = Result<&'static PgServer, String>;
-
 /// The servers of the process, one per [`ServerKey`], each started on first use.
-static SERVERS: Mutex<Vec<(ServerKey, Arc<OnceLock<Started>>)>> = Mutex::new(Vec::new());
+static SERVERS: Registry<ServerKey, PgServer> = Mutex::new(Vec::new());
 
 /// The server of the environment's settings, started on first use.
 pub fn postgres_server() -> Result<&'static PgServer, HarnessError> {
@@ -149,34 +146,14 @@ pub(crate) fn postgres_server_with(
         url: settings.url.clone(),
         image: settings.image.clone(),
     };
-    let cell = {
-        let mut servers = SERVERS.lock().unwrap_or_else(PoisonError::into_inner);
-        match servers.iter().find(|(k, _)| *k == key) {
-            Some((_, cell)) => Arc::clone(cell),
-            None => {
-                let cell = Arc::new(OnceLock::new());
-                servers.push((key, Arc::clone(&cell)));
-                cell
-            }
-        }
-    };
-    cell.get_or_init(|| {
-        let settings = settings.clone();
-        // Start on a thread of its own: callers run on many short-lived runtimes, and
-        // the server must outlive all of them.
-        let started = std::thread::spawn(move || start_server(&settings))
-            .join()
-            .unwrap_or_else(|_| Err("the start-up thread panicked".to_owned()));
-        let mut err = std::io::stderr();
-        // Written past the test harness's output capture, so every run shows it.
-        let _ = match &started {
-            Ok(server) => writeln!(err, "conformance: using {}", server.describe()),
-            Err(reason) => writeln!(err, "conformance: NO POSTGRESQL: {reason}"),
-        };
-        // Kept for the rest of the process, like the server itself.
-        started.map(|server| &*Box::leak(Box::new(server)))
-    })
-    .clone()
+    let owned = settings.clone();
+    started_once(
+        &SERVERS,
+        key,
+        "POSTGRESQL",
+        move || start_server(&owned),
+        PgServer::describe,
+    )
     .map_err(HarnessError::PostgresUnavailable)
 }
 

@@ -22,12 +22,8 @@ const fn outside_transaction(
     down: &'static [&'static str],
 ) -> Sql {
     Sql {
-        name,
-        up,
-        down,
-        postgres_up: None,
-        mysql: None,
         transaction: Some(false),
+        ..sql(name, up, down)
     }
 }
 

@@ -43,12 +43,8 @@ pub const fn in_transaction(
     down: &'static [&'static str],
 ) -> Sql {
     Sql {
-        name,
-        up,
-        down,
-        postgres_up: None,
-        mysql: None,
         transaction: Some(true),
+        ..sql(name, up, down)
     }
 }
 
