@@ -25,14 +25,15 @@ pub struct Args {
     )]
     pub database_url: Option<String>,
 
-    /// PostgreSQL schema to migrate: one identifier, `app` or `"My App"` (ignored on SQLite).
+    /// PostgreSQL schema to migrate: one identifier, `app` or `"My App"` (SQLite has none;
+    /// on MySQL the database in the URL is the schema).
     #[arg(
         short = 's',
         long,
         env = "DATABASE_SCHEMA",
         hide_env_values = true,
         global = true,
-        default_value = "public"
+        default_value = super::DEFAULT_SCHEMA
     )]
     pub database_schema: String,
 

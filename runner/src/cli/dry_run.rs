@@ -10,7 +10,6 @@ use crate::backend::Direction;
 use crate::checksum::Sources;
 use crate::engine::Operation;
 use crate::error::Error;
-use crate::pg_schema::PgSchema;
 use crate::plan::{Plan, PlannedMigration};
 use crate::target::{Access, Target};
 
@@ -26,6 +25,7 @@ pub(super) async fn run<M: MigratorTrait>(
     let Some(operation) = operation else {
         return Ok(());
     };
+    super::check_schema(args, None)?;
     // Read-only: a missing SQLite file is not created; it is planned as an empty one.
     let (target, access) = match Target::resolve(
         args.database_url.as_deref(),
@@ -45,9 +45,7 @@ pub(super) async fn run<M: MigratorTrait>(
         }
         Err(error) => return Err(error.into()),
     };
-    if let Target::Postgres { .. } = target {
-        PgSchema::parse(&args.database_schema)?;
-    }
+    super::check_schema(args, Some(&target))?;
     if access == Access::ReadOnly {
         say(out, &format!("database: {}", target.describe()));
     }

@@ -82,7 +82,12 @@ fn print_table(report: &FanOutReport, out: &mut dyn Write) {
     ]];
     for outcome in &report.outcomes {
         let (applied, pending, error) = match &outcome.error {
-            Some(error) => ("-".to_owned(), "-".to_owned(), one_line(error)),
+            // What it applied before failing stays applied: counted, not hidden.
+            Some(error) => (
+                outcome.applied.len().to_string(),
+                "-".to_owned(),
+                one_line(error),
+            ),
             None => (
                 outcome.applied.len().to_string(),
                 outcome.pending.len().to_string(),

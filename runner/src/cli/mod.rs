@@ -36,6 +36,7 @@ use std::process::ExitCode;
 
 use sea_orm_migration::MigratorTrait;
 
+use crate::backend::Backend;
 use crate::checksum::Sources;
 use crate::engine::Operation;
 use crate::error::Error;
@@ -52,6 +53,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code of a usage error (unknown subcommand, option or value).
 pub const EXIT_USAGE: u8 = 2;
+
+/// The schema `-s` / `DATABASE_SCHEMA` names when not given: PostgreSQL's `public`.
+const DEFAULT_SCHEMA: &str = "public";
 
 /// What the CLI fails with: the engine's errors, and `status --check`'s verdict.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,39 @@ pub enum CliError {
     /// Many targets: some failed or were not started (named in the message).
     #[error("{0}")]
     TargetsFailed(String),
+    /// `-s` / `DATABASE_SCHEMA` names a schema, and the target's backend has none to
+    /// choose: refused rather than ignored, before anything is opened.
+    #[error(
+        "-s {schema}: {}",
+        match backend {
+            Backend::MySql => "on MySQL and MariaDB a schema is a database: name it in the URL (mysql://host/DATABASE) and leave out -s / DATABASE_SCHEMA",
+            _ => "SQLite has no schemas (the file is the database): leave out -s / DATABASE_SCHEMA",
+        }
+    )]
+    SchemaNotApplicable {
+        /// The target's backend.
+        backend: Backend,
+        /// The schema given.
+        schema: String,
+    },
+}
+
+impl CliError {
+    /// Whether this is a usage error (exit 2): the command line asked for something the
+    /// target cannot do, and nothing was done.
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Runner(error)
+            | CliError::FanOut(crate::fanout::FanOutError::Runner(error))
+                if error.is_usage() =>
+            {
+                EXIT_USAGE
+            }
+            CliError::FanOut(error) if error.is_usage() => EXIT_USAGE,
+            CliError::SchemaNotApplicable { .. } => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        }
+    }
 }
 
 /// The whole binary: parses the process's arguments, runs, prints to stdout and stderr.
@@ -128,26 +165,13 @@ where
     let Err(error) = Box::pin(run::<M>(args, sources, stdout)).await else {
         return EXIT_OK;
     };
-    let (line, code) = match &error {
+    let code = error.exit_code();
+    let line = match &error {
         // The engine's fact, then the CLI's advice.
-        CliError::Runner(error) => (
-            hints::error_line(error),
-            if error.is_usage() {
-                EXIT_USAGE
-            } else {
-                EXIT_FAILURE
-            },
-        ),
-        CliError::FanOut(crate::fanout::FanOutError::Runner(error)) => (
-            hints::error_line(error),
-            if error.is_usage() {
-                EXIT_USAGE
-            } else {
-                EXIT_FAILURE
-            },
-        ),
-        CliError::FanOut(error) if error.is_usage() => (error.to_string(), EXIT_USAGE),
-        other => (other.to_string(), EXIT_FAILURE),
+        CliError::Runner(error) | CliError::FanOut(crate::fanout::FanOutError::Runner(error)) => {
+            hints::error_line(error)
+        }
+        other => other.to_string(),
     };
     // Ignore a closed stderr: the exit code still tells.
     let _ = writeln!(stderr, "error: {}", redact(&line.replace('\n', " ")));
@@ -202,15 +226,13 @@ pub async fn run<M: MigratorTrait>(
     } else {
         Access::ReadOnly
     };
+    check_schema(&args, None)?;
     let target = Target::resolve(
         args.database_url.as_deref(),
         &args.default_sqlite_path,
         access,
     )?;
-    if let Target::Postgres { .. } = target {
-        // Refused before connecting: the schema is an identifier, never SQL.
-        PgSchema::parse(&args.database_schema)?;
-    }
+    check_schema(&args, Some(&target))?;
     let json = matches!(command, Command::Status { json: true, .. });
     if !json {
         say(out, &format!("database: {}", target.describe()));
@@ -233,6 +255,38 @@ pub async fn run<M: MigratorTrait>(
     // Closing is best effort: the outcome of the command is what matters.
     let _ = db.close().await;
     result
+}
+
+/// Refused before anything is created or opened: on PostgreSQL the schema is one
+/// identifier (never SQL); SQLite and MySQL have no schema to choose, so one other than
+/// the default is an error rather than silently ignored. Called before the target is
+/// resolved (which may create the default file's folder), and again after it.
+fn check_schema(args: &Args, target: Option<&Target>) -> Result<(), CliError> {
+    let url = args
+        .database_url
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    let backend = match target {
+        Some(target) => target.backend(),
+        None if url.is_empty() || url.starts_with("sqlite:") => Backend::Sqlite,
+        None if url.starts_with("mysql:") || url.starts_with("mariadb:") => Backend::MySql,
+        // PostgreSQL, or a URL the target's resolution refuses with its own error.
+        None => return Ok(()),
+    };
+    match backend {
+        Backend::Postgres => {
+            PgSchema::parse(&args.database_schema)?;
+        }
+        _ if args.database_schema != DEFAULT_SCHEMA => {
+            return Err(CliError::SchemaNotApplicable {
+                backend,
+                schema: args.database_schema.clone(),
+            });
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The engine's options for `args` on `target`.

@@ -15,6 +15,7 @@ pub use targets::{TargetSet, Tenant};
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -23,6 +24,7 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::engine::Operation;
 use crate::error::Error;
+use crate::event::{Event, Observer};
 use crate::options::Options;
 use crate::target::Access;
 
@@ -266,9 +268,23 @@ async fn fan<M: MigratorTrait>(
 async fn one<M: MigratorTrait>(tenant: &Tenant, work: &Work, options: &Options) -> TargetOutcome {
     let started = Instant::now();
     let target = tenant.describe();
-    let options = match &tenant.schema {
+    let mut options = match &tenant.schema {
         Some(schema) => options.clone().schema(schema.clone()),
         None => options.clone(),
+    };
+    // What a run applied before it failed: its report is lost with the error, and the
+    // summary must still say which migrations are in place on this target.
+    let done = Arc::new(Mutex::new(Vec::new()));
+    options.observer = {
+        let (done, outer) = (Arc::clone(&done), options.observer.clone());
+        Observer::new(move |event| {
+            if let Event::Applied { name, .. } = event
+                && let Ok(mut done) = done.lock()
+            {
+                done.push(name.clone());
+            }
+            outer.notify(event);
+        })
     };
     let result = async {
         let db = tenant
@@ -297,7 +313,11 @@ async fn one<M: MigratorTrait>(tenant: &Tenant, work: &Work, options: &Options) 
     .await;
     let (applied, pending, error) = match result {
         Ok((applied, pending)) => (applied, pending, None),
-        Err(error) => (Vec::new(), Vec::new(), Some(error)),
+        Err(error) => (
+            done.lock().map(|done| done.clone()).unwrap_or_default(),
+            Vec::new(),
+            Some(error),
+        ),
     };
     TargetOutcome {
         target,

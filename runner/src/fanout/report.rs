@@ -10,7 +10,8 @@ use crate::error::Error;
 pub struct TargetOutcome {
     /// The target, redacted ([`super::Tenant::describe`]): never its password.
     pub target: String,
-    /// A run: the migrations it applied. A status: the migrations applied in it.
+    /// A run: the migrations it applied, also when it failed after some (each committed
+    /// with its bookkeeping, so they stay applied). A status: the migrations applied in it.
     pub applied: Vec<String>,
     /// The migrations pending in it at the end (empty when it failed).
     pub pending: Vec<String>,
@@ -53,7 +54,8 @@ impl FanOutReport {
     /// `{"targets": [{"target", "outcome", "applied", "pending", "duration_ms",
     /// "error"}], "summary": {"targets", "succeeded", "failed", "skipped"}, "success"}`,
     /// `outcome` one of `ok`, `failed`, `skipped`; `applied` and `pending` the
-    /// migrations' names (empty for failed and skipped targets), `error` the error's
+    /// migrations' names (`applied`: what a failed target applied before it failed;
+    /// `pending`: empty for failed targets; both empty for skipped ones), `error` the error's
     /// message or `null`. Targets and messages redacted.
     pub fn to_json(&self) -> String {
         let mut targets: Vec<serde_json::Value> = self

@@ -387,6 +387,25 @@ async fn schema_injection_and_spellings() {
     db.close().await.expect("close");
 }
 
+/// `-s` names a PostgreSQL schema: on SQLite and MySQL there is none to choose, so a
+/// schema other than the default is refused before anything is opened, never ignored.
+#[tokio::test]
+async fn schema_on_a_backend_without_schemas_is_a_usage_error() {
+    for command in [&["up"][..], &["status"], &["up", "--dry-run"], &["down"]] {
+        let mut sqlite = vec!["-s", "app"];
+        sqlite.extend_from_slice(command);
+        refused(&sqlite, 2, &["-s app", "SQLite has no schemas"]).await;
+        let mut mysql = vec![
+            "-u",
+            "mysql://root:S3cretPw@localhost:1/app",
+            "-s",
+            "tenant_1",
+        ];
+        mysql.extend_from_slice(command);
+        refused(&mysql, 2, &["-s tenant_1", "a schema is a database"]).await;
+    }
+}
+
 #[tokio::test]
 async fn postgres_database_that_does_not_exist() {
     let Some(db) = conformance::fresh_database(Backend::Postgres).await else {
