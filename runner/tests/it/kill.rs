@@ -45,7 +45,7 @@ fn child() -> String {
     test_name(module_path!(), "kill_child_cli")
 }
 /// What the child prints just before the CLI starts.
-const STARTED: &str = "kill-test: cli starting";
+pub(super) const STARTED: &str = "kill-test: cli starting";
 
 /// Five slow migrations, each a table with an index and two rows.
 struct SlowMigrator;
@@ -67,7 +67,7 @@ const SLOW_SOURCES: Sources = migration_runner::migration_sources!(
     m20240301_000003_slow_three, m20240301_000004_slow_four, m20240301_000005_slow_five,
 );
 
-fn names() -> Vec<String> {
+pub(super) fn names() -> Vec<String> {
     SlowMigrator::migrations()
         .iter()
         .map(|m| m.name().to_owned())
@@ -100,18 +100,25 @@ async fn kill_child_cli() {
 }
 
 /// The CLI over [`SlowMigrator`] in this process (not slow): exit code and stderr.
-async fn cli(url: &str, args: &[&str]) -> (u8, String) {
+pub(super) async fn cli(url: &str, args: &[&str]) -> (u8, String) {
     let argv = ["-u", url].into_iter().chain(args.iter().copied());
     let run = cli_with::<SlowMigrator, _>(SLOW_SOURCES, argv).await;
     (run.code, run.all())
 }
 
-async fn cli_ok(url: &str, args: &[&str]) {
+pub(super) async fn cli_ok(url: &str, args: &[&str]) {
     let (code, text) = cli(url, args).await;
     assert_eq!(code, 0, "{args:?}: {text}");
 }
 
-fn spawn_child(url: &str, command: &str) -> Child {
+pub(super) fn spawn_child(url: &str, command: &str) -> Child {
+    spawn_child_with(url, &[command])
+}
+
+/// [`spawn_child`] with a command of several arguments (`down -n 3`).
+pub(super) fn spawn_child_with(url: &str, command: &[&str]) -> Child {
+    let mut args = vec!["-u", url];
+    args.extend_from_slice(command);
     Command::new(std::env::current_exe().expect("the test binary"))
         .args([
             "--exact",
@@ -121,7 +128,7 @@ fn spawn_child(url: &str, command: &str) -> Child {
             "--test-threads",
             "1",
         ])
-        .env(ARGS_VAR, ["-u", url, command].join(&SEPARATOR.to_string()))
+        .env(ARGS_VAR, args.join(&SEPARATOR.to_string()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -130,7 +137,7 @@ fn spawn_child(url: &str, command: &str) -> Child {
 }
 
 /// Waits for the child; its status, stdout and stderr.
-fn finish(mut child: Child) -> (ExitStatus, String, String) {
+pub(super) fn finish(mut child: Child) -> (ExitStatus, String, String) {
     let status = child.wait().expect("wait for the child");
     let mut stdout = String::new();
     let mut stderr = String::new();
@@ -167,17 +174,17 @@ async fn wait_for_sessions_of(conn: &DatabaseConnection, pid: u32) {
 
 /// One migration as the catalog shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Parts {
-    table: bool,
-    index: bool,
-    version: bool,
-    checksum: bool,
+pub(super) struct Parts {
+    pub(super) table: bool,
+    pub(super) index: bool,
+    pub(super) version: bool,
+    pub(super) checksum: bool,
     /// The table's labels, sorted, when it exists.
-    rows: Option<Vec<String>>,
+    pub(super) rows: Option<Vec<String>>,
 }
 
 impl Parts {
-    fn all_or_none(&self, n: u32) -> bool {
+    pub(super) fn all_or_none(&self, n: u32) -> bool {
         let flags = [self.table, self.index, self.version, self.checksum];
         let rows_right = match &self.rows {
             Some(rows) => *rows == slow_migration::labels(n),
@@ -186,24 +193,24 @@ impl Parts {
         rows_right && (flags.iter().all(|f| *f) || flags.iter().all(|f| !*f))
     }
 
-    fn complete(&self, n: u32) -> bool {
+    pub(super) fn complete(&self, n: u32) -> bool {
         self.table && self.index && self.version && self.checksum && self.all_or_none(n)
     }
 }
 
 /// What the database holds of the migrator, read from the catalog directly.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Snapshot {
+pub(super) struct Snapshot {
     versions_table: bool,
     checksums_table: bool,
     /// Every row of `seaql_migrations` / `migration_checksums`, sorted.
-    versions: Vec<String>,
+    pub(super) versions: Vec<String>,
     checksums: Vec<String>,
-    migrations: Vec<Parts>,
+    pub(super) migrations: Vec<Parts>,
 }
 
 impl Snapshot {
-    async fn take(conn: &DatabaseConnection, backend: Backend) -> Self {
+    pub(super) async fn take(conn: &DatabaseConnection, backend: Backend) -> Self {
         let (tables_sql, indexes_sql) = match backend {
             Backend::Sqlite => (
                 "SELECT name FROM sqlite_master WHERE type = 'table'",
@@ -215,7 +222,12 @@ impl Snapshot {
                 "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = current_schema() AND c.relkind = 'i'",
             ),
-            other => unreachable!("no {other} here: SQLite and PostgreSQL only"),
+            _ => (
+                "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE()",
+                "SELECT DISTINCT CAST(INDEX_NAME AS CHAR) FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = DATABASE()",
+            ),
         };
         let tables = strings(conn, tables_sql).await;
         let indexes = strings(conn, indexes_sql).await;
@@ -258,11 +270,11 @@ impl Snapshot {
         }
     }
 
-    fn applied(&self) -> usize {
+    pub(super) fn applied(&self) -> usize {
         self.migrations.iter().filter(|p| p.version).count()
     }
 
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         let parts: Vec<String> = self
             .migrations
             .iter()
@@ -323,7 +335,7 @@ impl Snapshot {
     }
 
     /// Invariant 2, after the next `up`: everything there, each row once.
-    fn incomplete(&self) -> Vec<String> {
+    pub(super) fn incomplete(&self) -> Vec<String> {
         let names = names();
         let mut problems = Vec::new();
         for (i, parts) in self.migrations.iter().enumerate() {
@@ -347,11 +359,16 @@ impl Snapshot {
     }
 }
 
+/// The table of migration `n` (from 1).
+pub(super) fn slow_table(n: usize) -> String {
+    slow_migration::table(u32::try_from(n).expect("a few migrations"))
+}
+
 /// Deterministic delays and start states.
-struct XorShift(u64);
+pub(super) struct XorShift(pub(super) u64);
 
 impl XorShift {
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(super) fn below(&mut self, bound: u64) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -363,7 +380,7 @@ impl XorShift {
 
 /// From the complete schema to `applied` migrations applied (0: nothing, not even the
 /// bookkeeping tables).
-async fn start_with(url: &str, applied: usize, total: usize) {
+pub(super) async fn start_with(url: &str, applied: usize, total: usize) {
     if applied == 0 {
         cli_ok(url, &["reset"]).await;
     } else if applied < total {

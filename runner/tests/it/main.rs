@@ -12,6 +12,7 @@ mod embedded;
 mod fanout;
 mod generate;
 mod kill;
+mod kill_mysql;
 mod lock;
 mod mysql;
 mod verbose;
