@@ -323,7 +323,7 @@ pub(super) fn describe(change: &Change) -> String {
 }
 
 /// What an item of a table's text is: MySQL writes its indexes there too.
-fn inline_noun(text: &str) -> &'static str {
+pub(super) fn inline_noun(text: &str) -> &'static str {
     if is_mysql_index_item(text) {
         "index"
     } else {

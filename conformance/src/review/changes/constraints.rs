@@ -9,9 +9,14 @@ use crate::catalog::FkAction;
 use crate::catalog::ddl::{Constraint, ConstraintKind, Reference};
 use crate::review::model::foreign_key;
 
-/// Pairs inline constraints by what they constrain: a named one by name, a foreign key
+/// Pairs inline constraints by what they constrain: a named one by name (MySQL's
+/// indexes apart from its constraints), a foreign key
 /// by its columns, a primary key as such; anything else by its text.
 fn constraint_key(constraint: &Constraint) -> String {
+    // MySQL names the index of a foreign key after it: one name, two items.
+    if let (Some(name), true) = (&constraint.name, constraint.is_mysql_index()) {
+        return format!("index {name}");
+    }
     if let Some(name) = &constraint.name {
         return format!("named {name}");
     }

@@ -125,7 +125,8 @@ pub enum Change {
         /// What changed.
         aspects: Vec<Aspect>,
     },
-    /// A constraint written inside the table's text (SQLite), added, dropped or changed.
+    /// A constraint written inside the table's text (SQLite; MySQL, whose indexes are
+    /// written there too), added, dropped or changed.
     InlineConstraintAdded {
         /// The table's name.
         table: String,
