@@ -107,10 +107,16 @@ RETURN x + 1;
 END;
 
 CREATE PROCEDURE `setup`()
-BEGIN
-CREATE TABLE scratch (id int);
+BEGIN # a comment: END;
+/* END; */
+CREATE TABLE scratch (id int, `begin` int);
 
 CREATE INDEX idx_scratch ON scratch (id);
+SELECT s.begin FROM scratch s;
+IF @x IS NULL THEN
+  SET @x = 1;
+END IF;
+CREATE TABLE scratch2 (id int);
 lbl: LOOP
   LEAVE lbl;
 END LOOP lbl;
