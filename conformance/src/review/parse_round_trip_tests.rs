@@ -101,7 +101,7 @@ async fn every_mysql_object_kind_parses_back_to_its_key() {
             "CREATE TRIGGER trg_items_after AFTER INSERT ON items FOR EACH ROW SET @n = 1",
             "CREATE VIEW v_items AS SELECT id, label FROM items WHERE label <> ';'",
             "CREATE FUNCTION add_one(x INT) RETURNS int DETERMINISTIC\nBEGIN\nRETURN x + 1;\nEND",
-            "CREATE PROCEDURE setup()\nBEGIN # a comment: END;\n/* END; */\nCREATE TABLE scratch (id int);\n\nCREATE INDEX idx_scratch ON scratch (id);\nIF @x IS NULL THEN\n  SET @x = 1;\nEND IF;\nCREATE TABLE scratch2 (id int);\nEND",
+            "CREATE PROCEDURE setup()\nBEGIN # a comment: END;\n/* END; */\nCREATE TABLE scratch (id int);\n\nCREATE INDEX idx_scratch ON scratch (id);\nIF @x IS NULL THEN\n  SET @x = 1;\nEND IF;\nCASE @x WHEN 1 THEN SET @y = 2; ELSE SET @y = 3; END CASE;\nCREATE TABLE scratch2 (id int);\nEND",
             // Names that need quotes in SQL are keyed by the names themselves.
             "CREATE TABLE `Order Lines` (`select` int, `a``b` text)",
         ],

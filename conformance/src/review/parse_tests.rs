@@ -116,6 +116,7 @@ SELECT s.begin FROM scratch s;
 IF @x IS NULL THEN
   SET @x = 1;
 END IF;
+CASE @x WHEN 1 THEN SET @y = 2; ELSE SET @y = 3; END CASE;
 CREATE TABLE scratch2 (id int);
 lbl: LOOP
   LEAVE lbl;
