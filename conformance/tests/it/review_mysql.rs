@@ -152,6 +152,25 @@ fn two_mysql_dumps_compare_column_by_column_and_key_by_key() {
 }
 
 #[test]
+fn a_unique_key_dropped_on_mysql_no_longer_enforces_uniqueness() {
+    let report = mysql_report(Some(HEAD_MYSQL), BASE_MYSQL);
+    let text = report.to_string();
+    let dropped = line_with(&text, "index on `items` dropped: ``UNIQUE KEY `seq`");
+    assert!(dropped.contains("🛑 **destructive**"), "{dropped}");
+    let reason = report
+        .flagged()
+        .into_iter()
+        .find_map(|(_, i)| match &i.change {
+            Change::InlineConstraintDropped { text, .. } if text.starts_with("UNIQUE KEY") => {
+                i.flag.as_ref().map(|f| f.reason.clone())
+            }
+            _ => None,
+        })
+        .expect("the unique key's drop is flagged");
+    assert!(reason.contains("uniqueness is no longer enforced"), "{reason}");
+}
+
+#[test]
 fn a_base_without_mysql_snapshots_shows_mysql_as_new() {
     let report = mysql_report(None, HEAD_MYSQL);
     let review = &report.backends[0];
