@@ -286,10 +286,20 @@ pub(super) fn describe(change: &Change) -> String {
             aspects,
         } => column_changed(table, column, aspects),
         Change::InlineConstraintAdded { table, text } => {
-            format!("{} on {} added: {}", inline_noun(text), code(table), code(text))
+            format!(
+                "{} on {} added: {}",
+                inline_noun(text),
+                code(table),
+                code(text)
+            )
         }
         Change::InlineConstraintDropped { table, text } => {
-            format!("{} on {} dropped: {}", inline_noun(text), code(table), code(text))
+            format!(
+                "{} on {} dropped: {}",
+                inline_noun(text),
+                code(table),
+                code(text)
+            )
         }
         Change::InlineConstraintChanged {
             table,

@@ -211,7 +211,9 @@ fn mysql_unquoted(blocks: &mut Blocks, chars: &[char], i: usize) -> usize {
     if !is_word(c) {
         return i + 1;
     }
-    let end = (i..chars.len()).find(|&j| !is_word(chars[j])).unwrap_or(chars.len());
+    let end = (i..chars.len())
+        .find(|&j| !is_word(chars[j]))
+        .unwrap_or(chars.len());
     // `t.end` is a name, not a keyword.
     if i == 0 || chars[i - 1] != '.' {
         blocks.word(&chars[i..end].iter().collect::<String>());

@@ -175,7 +175,10 @@ fn a_mysql_object_is_one_statement_whatever_its_body_holds() {
     let trigger = &dump.objects[2].1;
     assert!(trigger.ends_with("  END;\nEND;"), "{trigger}");
     let procedure = &dump.objects[6].1;
-    assert!(procedure.contains("CREATE INDEX idx_scratch"), "{procedure}");
+    assert!(
+        procedure.contains("CREATE INDEX idx_scratch"),
+        "{procedure}"
+    );
 }
 
 /// The committed MySQL snapshot of this repository's migrations.
@@ -194,7 +197,11 @@ fn the_committed_mysql_snapshot_parses_into_its_tables() {
     assert_eq!(created.len(), 17, "{created:?}");
     assert_eq!(keys(body, Backend::MySql), created);
     assert_eq!(created[7], "table mcp_auth_headers");
-    assert!(dump.objects.iter().all(|(k, _)| k.kind == ObjectKind::Table));
+    assert!(
+        dump.objects
+            .iter()
+            .all(|(k, _)| k.kind == ObjectKind::Table)
+    );
     // Each table's text reads into its columns and its inline keys.
     let schema = crate::review::model::SchemaText::new(dump);
     let headers = &schema.tables["mcp_auth_headers"];

@@ -135,7 +135,10 @@ fn two_mysql_dumps_compare_column_by_column_and_key_by_key() {
         &|c| matches!(c, Change::InlineConstraintAdded { text, .. } if text.starts_with("UNIQUE KEY")),
     );
     assert_eq!(level, Level::Risky);
-    assert!(reason.contains("unique key on an existing table"), "{reason}");
+    assert!(
+        reason.contains("unique key on an existing table"),
+        "{reason}"
+    );
     // The foreign key's action changed.
     let fk = line_with(&text, "constraint on `items` changed");
     assert!(fk.contains("ON DELETE RESTRICT"), "{fk}");
@@ -167,7 +170,10 @@ fn a_unique_key_dropped_on_mysql_no_longer_enforces_uniqueness() {
             _ => None,
         })
         .expect("the unique key's drop is flagged");
-    assert!(reason.contains("uniqueness is no longer enforced"), "{reason}");
+    assert!(
+        reason.contains("uniqueness is no longer enforced"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -260,7 +266,11 @@ async fn write_snapshots<M: MigratorTrait>(dir: &std::path::Path) -> bool {
         .await
         .expect("suite runs");
     if !outcome.report.missing.is_empty() {
-        assert!(!conformance::backends::mysql_required(), "{}", outcome.report);
+        assert!(
+            !conformance::backends::mysql_required(),
+            "{}",
+            outcome.report
+        );
         eprintln!("conformance: SKIPPED, no MySQL: {}", outcome.report);
         return false;
     }
@@ -311,7 +321,10 @@ async fn a_review_walking_mysql_has_its_section() {
         "<summary><code>m3_add_price</code> on mysql</summary>",
         "| check | sqlite | postgres | mysql |",
     ] {
-        assert!(report.contains(needle), "`{needle}` missing from:\n{report}");
+        assert!(
+            report.contains(needle),
+            "`{needle}` missing from:\n{report}"
+        );
     }
     assert!(!report.contains("#### postgres"), "{report}");
     let dropped = line_with(&report, "index on `items` dropped");

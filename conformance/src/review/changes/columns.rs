@@ -226,16 +226,16 @@ fn aspect_flag(backend: Backend, aspect: &Aspect, new: &ColumnText) -> Option<Fl
 /// them.
 fn type_flag(aspect: &Aspect) -> Option<Flag> {
     match type_change(&aspect.before, &aspect.after) {
-            TypeChange::Narrowing => destructive(format!(
-                "narrows the type from {} to {}: existing values that do not fit fail the migration or are cut",
-                aspect.before, aspect.after
-            )),
-            TypeChange::Widening => None,
-            TypeChange::Other => risky(format!(
-                "changes the type from {} to {}: every existing value is converted, and the table may be rewritten under an exclusive lock",
-                aspect.before, aspect.after
-            )),
-        }
+        TypeChange::Narrowing => destructive(format!(
+            "narrows the type from {} to {}: existing values that do not fit fail the migration or are cut",
+            aspect.before, aspect.after
+        )),
+        TypeChange::Widening => None,
+        TypeChange::Other => risky(format!(
+            "changes the type from {} to {}: every existing value is converted, and the table may be rewritten under an exclusive lock",
+            aspect.before, aspect.after
+        )),
+    }
 }
 
 /// On MySQL a type change also copies the table, blocking writes (the lint's
