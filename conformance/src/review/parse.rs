@@ -3,6 +3,13 @@
 //! quotes and dollar quotes; a SQLite trigger's body runs to its `END;`) and each
 //! statement says what it creates.
 //!
+//! MySQL's dump (`SHOW CREATE …`, see `catalog::mysql::dump`) keeps a trigger's or a
+//! routine's body as written, whose statements end with `;` too, anywhere on a line: a
+//! MySQL object ends at a `;` outside its `BEGIN … END` blocks (comments, backslash
+//! escapes and `END IF`-like closers read as MySQL reads them) where the next line starts
+//! another object (`CREATE`). Its objects are keyed as that dump keys them: a trigger as
+//! `table.name`, a routine by its name alone, a MariaDB package as `Other`.
+//!
 //! Both sides of a review are parsed the same way (the current run's dump through its
 //! own text too), so an object's key is the same on both sides whatever the statement.
 
