@@ -113,15 +113,20 @@ impl SuiteReport {
             .iter()
             .any(|((_, b), s)| *b == backend && *s != Status::Skipped(SkipReason::NotRequested))
     }
+
+    /// The backends a table of this report has a column for: SQLite and PostgreSQL
+    /// always, MySQL when it was asked for.
+    pub(crate) fn columns(&self) -> Vec<Backend> {
+        Backend::EVERY
+            .into_iter()
+            .filter(|b| Backend::ALL.contains(b) || self.requested(*b))
+            .collect()
+    }
 }
 
 impl fmt::Display for SuiteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // MySQL is a column when it was asked for.
-        let backends: Vec<Backend> = Backend::EVERY
-            .into_iter()
-            .filter(|b| Backend::ALL.contains(b) || self.requested(*b))
-            .collect();
+        let backends = self.columns();
         let mut header = format!("{:<20}", "check");
         for &backend in &backends {
             header.push_str(&format!("{:<12}", backend.name()));

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use super::BackendReview;
 use super::changes::Change;
+use super::markdown::inline_noun;
 use super::model::{Reference, SchemaText};
 use crate::catalog::FkAction;
 
@@ -113,8 +114,11 @@ fn other_change(change: &Change) -> String {
         Change::ObjectAdded { object, .. } => format!("{object} added"),
         Change::ObjectDropped { object, .. } => format!("{object} dropped"),
         Change::ObjectChanged { object, .. } => format!("{object} changed"),
-        Change::InlineConstraintAdded { .. } => "constraint added".to_owned(),
-        Change::InlineConstraintDropped { .. } => "constraint dropped".to_owned(),
+        Change::InlineConstraintAdded { text, .. } => format!("{} added", inline_noun(text)),
+        Change::InlineConstraintDropped { text, .. } => format!("{} dropped", inline_noun(text)),
+        Change::InlineConstraintChanged { before, .. } => {
+            format!("{} changed", inline_noun(before))
+        }
         _ => "constraint changed".to_owned(),
     }
 }

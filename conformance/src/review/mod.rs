@@ -250,8 +250,8 @@ impl Report {
     }
 
     /// The Mermaid ER diagram of the touched tables and their neighbours (`erDiagram`
-    /// text, without the fence), drawn from PostgreSQL where it ran; `None` when no
-    /// table changed.
+    /// text, without the fence), drawn from PostgreSQL where it ran, else from the first
+    /// backend reviewed (SQLite, else MySQL); `None` when no table changed.
     pub fn diagram(&self) -> Option<String> {
         let review = self
             .backends
@@ -341,7 +341,7 @@ fn backend_reviews(base: &BaseSnapshots, current: &Current) -> Vec<BackendReview
                 items: if current_missing {
                     Vec::new()
                 } else {
-                    changes::changes(&base_text, &current_text)
+                    changes::changes(&base_text, &current_text, backend)
                 },
                 base_missing: then.schema.is_none(),
                 current_missing,
@@ -359,8 +359,8 @@ impl fmt::Display for Report {
 }
 
 /// Reads the base's snapshots with git from the suite's snapshot folder, runs the suite
-/// (comparing snapshots, never writing them) and builds the report. On SQLite and
-/// PostgreSQL only: the review does not read MySQL's DDL yet.
+/// (comparing snapshots, never writing them) and builds the report, on every backend the
+/// suite walks (MySQL too when it is one of them).
 pub async fn run<M: MigratorTrait>(suite: Suite<M>, base: &str) -> Result<Report, ReviewError> {
     // Boxed: keeps the futures of callers shallow (no `recursion_limit` needed).
     Box::pin(async move {
@@ -369,11 +369,7 @@ pub async fn run<M: MigratorTrait>(suite: Suite<M>, base: &str) -> Result<Report
             .snapshots
             .clone()
             .ok_or(ReviewError::NoSnapshotFolder)?;
-        let backends: Vec<Backend> = (suite.config().backends.iter())
-            .filter(|b| Backend::ALL.contains(b))
-            .copied()
-            .collect();
-        let suite = suite.backends(&backends);
+        let backends = suite.config().backends.clone();
         let base = git::read_base(&dir, base, &backends)?;
         let outcome = suite.snapshot_mode(SnapshotMode::Compare).run().await?;
         let current = Current::from_outcome(Current::migration_names::<M>(), &outcome);

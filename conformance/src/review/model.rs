@@ -133,7 +133,7 @@ impl SchemaText {
         })
     }
 
-    /// Every foreign key of `table`: inline ones and table constraints (SQLite),
+    /// Every foreign key of `table`: inline ones and table constraints (SQLite, MySQL),
     /// constraint objects (PostgreSQL).
     pub fn references(&self, table: &str) -> Vec<Reference> {
         let mut out = Vec::new();

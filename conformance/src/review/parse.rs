@@ -3,6 +3,13 @@
 //! quotes and dollar quotes; a SQLite trigger's body runs to its `END;`) and each
 //! statement says what it creates.
 //!
+//! MySQL's dump (`SHOW CREATE …`, see `catalog::mysql::dump`) keeps a trigger's or a
+//! routine's body as written, whose statements end with `;` too, anywhere on a line: a
+//! MySQL object ends at a `;` outside its `BEGIN … END` blocks (comments, backslash
+//! escapes and `END IF`-like closers read as MySQL reads them) where the next line starts
+//! another object (`CREATE`). Its objects are keyed as that dump keys them: a trigger as
+//! `table.name`, a routine by its name alone, a MariaDB package as `Other`.
+//!
 //! Both sides of a review are parsed the same way (the current run's dump through its
 //! own text too), so an object's key is the same on both sides whatever the statement.
 
@@ -20,7 +27,7 @@ pub fn snapshot_body(file: &str) -> &str {
 /// The objects of a dump's text (`schema.snap`'s body), keyed as the catalog keys them.
 pub fn parse_dump(text: &str, backend: Backend) -> SchemaDump {
     let mut dump = SchemaDump::default();
-    for statement in statements(text) {
+    for statement in statements(text, backend) {
         let key = classify(&statement, backend);
         // PostgreSQL writes ENABLE and FORCE ROW LEVEL SECURITY as one object.
         match dump.objects.last_mut() {
@@ -35,11 +42,12 @@ pub fn parse_dump(text: &str, backend: Backend) -> SchemaDump {
 }
 
 /// The statements of `text`, each without surrounding blank lines.
-fn statements(text: &str) -> Vec<String> {
+fn statements(text: &str, backend: Backend) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut current = String::new();
-    let mut scanner = Scanner::default();
-    for line in text.lines() {
+    let mut scanner = Scanner::new(backend);
+    for (at, line) in lines.iter().enumerate() {
         if current.is_empty() {
             if line.trim().is_empty() {
                 continue;
@@ -55,10 +63,10 @@ fn statements(text: &str) -> Vec<String> {
         }
         current.push_str(line);
         scanner.feed(line);
-        if scanner.at_statement_end(&current, line) {
+        if scanner.at_statement_end(&current, line, &lines[at + 1..]) {
             out.push(current.trim().to_owned());
             current.clear();
-            scanner = Scanner::default();
+            scanner = Scanner::new(backend);
         }
     }
     if !current.trim().is_empty() {
@@ -74,15 +82,68 @@ struct Scanner {
     quote: Option<char>,
     /// The tag of an open dollar quote (`$function$` → `function`).
     dollar: Option<String>,
+    /// MySQL's text: backslash escapes in strings, `#` and `/* */` comments, and
+    /// compound statements (`BEGIN … END`) whose inner statements end with `;` too.
+    mysql: Option<Blocks>,
+}
+
+/// How deep a MySQL statement is in `BEGIN … END` blocks and `CASE … END`.
+#[derive(Default)]
+struct Blocks {
+    depth: i32,
+    /// The last word was `END`: the next one says what it closes (`END IF` closes no
+    /// block counted here).
+    after_end: bool,
+    /// Inside a `/* */` comment.
+    comment: bool,
+}
+
+impl Blocks {
+    fn word(&mut self, word: &str) {
+        let word = word.to_ascii_uppercase();
+        if std::mem::take(&mut self.after_end) {
+            if matches!(word.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT" | "FOR") {
+                return;
+            }
+            self.depth -= 1;
+            if word == "CASE" {
+                return;
+            }
+        }
+        match word.as_str() {
+            "BEGIN" | "CASE" => self.depth += 1,
+            "END" => self.after_end = true,
+            _ => {}
+        }
+    }
+
+    /// A `;` or the statement's end: an `END` before it closes a block.
+    fn settle(&mut self) {
+        if std::mem::take(&mut self.after_end) {
+            self.depth -= 1;
+        }
+    }
 }
 
 impl Scanner {
+    fn new(backend: Backend) -> Self {
+        Self {
+            mysql: (backend == Backend::MySql).then(Blocks::default),
+            ..Self::default()
+        }
+    }
+
     fn feed(&mut self, line: &str) {
         let chars: Vec<char> = line.chars().collect();
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
-            if let Some(tag) = &self.dollar {
+            if let Some(blocks) = self.mysql.as_mut().filter(|b| b.comment) {
+                if c == '*' && chars.get(i + 1) == Some(&'/') {
+                    blocks.comment = false;
+                    i += 1;
+                }
+            } else if let Some(tag) = &self.dollar {
                 let closing = format!("${tag}$");
                 if line[char_offset(line, i)..].starts_with(&closing) {
                     i += closing.chars().count();
@@ -90,13 +151,18 @@ impl Scanner {
                     continue;
                 }
             } else if let Some(q) = self.quote {
-                if c == q {
+                if c == '\\' && self.mysql.is_some() && q != '`' {
+                    i += 1;
+                } else if c == q {
                     self.quote = None;
                 }
             } else if matches!(c, '\'' | '"' | '`') {
                 self.quote = Some(c);
             } else if c == '-' && chars.get(i + 1) == Some(&'-') {
                 break;
+            } else if let Some(blocks) = self.mysql.as_mut() {
+                i = mysql_unquoted(blocks, &chars, i);
+                continue;
             } else if c == '$'
                 && let Some(tag) = dollar_tag(&chars[i + 1..])
             {
@@ -108,9 +174,18 @@ impl Scanner {
         }
     }
 
-    fn at_statement_end(&self, statement: &str, line: &str) -> bool {
+    /// Whether `statement` ends at `line`, `rest` being the lines after it.
+    fn at_statement_end(&mut self, statement: &str, line: &str, rest: &[&str]) -> bool {
         if self.quote.is_some() || self.dollar.is_some() || !line.trim_end().ends_with(';') {
             return false;
+        }
+        if let Some(blocks) = self.mysql.as_mut() {
+            blocks.settle();
+            // Each object of MySQL's dump starts a line with `CREATE`.
+            let next = rest.iter().find(|l| !l.trim().is_empty());
+            return !blocks.comment
+                && blocks.depth <= 0
+                && next.is_none_or(|l| starts_with_word(l, "CREATE"));
         }
         // A SQLite trigger's body holds statements of its own, up to `END;`.
         let upper = statement.to_ascii_uppercase();
@@ -122,6 +197,41 @@ impl Scanner {
         }
         true
     }
+}
+
+/// One unquoted unit of MySQL's text at `chars[i]` (a comment's start, a word, a `;`,
+/// another character): its effect on `blocks`, and where the next unit starts.
+fn mysql_unquoted(blocks: &mut Blocks, chars: &[char], i: usize) -> usize {
+    let c = chars[i];
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    if c == '#' {
+        return chars.len();
+    }
+    if c == '/' && chars.get(i + 1) == Some(&'*') {
+        blocks.comment = true;
+        return i + 2;
+    }
+    if c == ';' {
+        blocks.settle();
+        return i + 1;
+    }
+    if !is_word(c) {
+        return i + 1;
+    }
+    let end = (i..chars.len())
+        .find(|&j| !is_word(chars[j]))
+        .unwrap_or(chars.len());
+    // `t.end` is a name, not a keyword.
+    if i == 0 || chars[i - 1] != '.' {
+        blocks.word(&chars[i..end].iter().collect::<String>());
+    }
+    end
+}
+
+fn starts_with_word(line: &str, word: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case(word))
 }
 
 fn char_offset(line: &str, chars: usize) -> usize {
@@ -206,35 +316,61 @@ fn altered_object(statement: &str) -> Option<ObjectKey> {
 /// `CREATE [OR REPLACE] [UNIQUE | UNLOGGED | TEMP | MATERIALIZED ...] <what> [IF NOT
 /// EXISTS | CONCURRENTLY] name ...`: what it creates (upper-case), its modifiers, and
 /// the index of the word the name starts at.
-fn created_kind(upper: &[String]) -> (String, Vec<String>, usize) {
+fn created_kind(upper: &[String], backend: Backend) -> (String, Vec<String>, usize) {
     let mut at = 1;
     let mut modifiers = Vec::new();
     while let Some(word) = upper.get(at) {
         match word.as_str() {
             "OR" | "REPLACE" | "UNIQUE" | "UNLOGGED" | "TEMP" | "TEMPORARY" | "MATERIALIZED"
-            | "CONSTRAINT" | "RECURSIVE" | "TRUSTED" | "PROCEDURAL" | "VIRTUAL" => {
-                modifiers.push(word.clone());
-                at += 1;
-            }
+            | "CONSTRAINT" | "RECURSIVE" | "TRUSTED" | "PROCEDURAL" | "VIRTUAL" => {}
+            _ if backend == Backend::MySql && is_mysql_modifier(word) => {}
             _ => break,
         }
+        modifiers.push(word.clone());
+        at += 1;
     }
     let what = upper.get(at).cloned().unwrap_or_default();
     let mut name_start = at + 1;
     while let Some(word) = upper.get(name_start) {
         match word.as_str() {
             "IF" | "NOT" | "EXISTS" | "CONCURRENTLY" => name_start += 1,
+            // MariaDB's `CREATE PACKAGE BODY p`.
+            "BODY" if backend == Backend::MySql && what == "PACKAGE" => name_start += 1,
             _ => break,
         }
     }
     (what, modifiers, name_start)
 }
 
+/// What MySQL writes between `CREATE` and the kind of object: a view's `ALGORITHM=…`
+/// and `SQL SECURITY …`, a `DEFINER=…` the dump did not strip, MariaDB's `AGGREGATE
+/// FUNCTION`.
+fn is_mysql_modifier(word: &str) -> bool {
+    word.starts_with("ALGORITHM=")
+        || word.starts_with("DEFINER=")
+        || matches!(
+            word,
+            "SQL" | "SECURITY" | "DEFINER" | "INVOKER" | "AGGREGATE" | "NONEDITIONABLE"
+        )
+}
+
 /// The object a `CREATE` statement makes; `None` for a kind the dump does not hold.
 fn created_object(statement: &str, upper: &[String], backend: Backend) -> Option<ObjectKey> {
-    let (what, modifiers, name_start) = created_kind(upper);
+    let (what, modifiers, name_start) = created_kind(upper, backend);
     let tail = after_words(statement, name_start);
     let (name, rest) = read_name(tail);
+    if backend == Backend::MySql {
+        // MySQL keys a routine by its name alone; MariaDB's packages are `Other`.
+        let kind = match what.as_str() {
+            "FUNCTION" => Some(ObjectKind::Function),
+            "PROCEDURE" => Some(ObjectKind::Procedure),
+            "PACKAGE" => Some(ObjectKind::Other),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            return Some(ObjectKey::new(kind, name));
+        }
+    }
     let kind = match what.as_str() {
         "SCHEMA" => ObjectKind::Schema,
         "EXTENSION" => ObjectKind::Extension,
@@ -266,7 +402,7 @@ fn created_object(statement: &str, upper: &[String], backend: Backend) -> Option
             };
             return Some(ObjectKey::new(ObjectKind::Index, name));
         }
-        "TRIGGER" if backend == Backend::Postgres => {
+        "TRIGGER" if matches!(backend, Backend::Postgres | Backend::MySql) => {
             let table = table_after_on(rest).unwrap_or_default();
             return Some(ObjectKey::new(
                 ObjectKind::Trigger,
@@ -362,77 +498,5 @@ impl<'a> Words<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys(text: &str, backend: Backend) -> Vec<String> {
-        parse_dump(text, backend)
-            .objects
-            .iter()
-            .map(|(k, _)| k.to_string())
-            .collect()
-    }
-
-    #[test]
-    fn postgres_objects_get_the_catalog_keys() {
-        let text = "CREATE EXTENSION citext WITH SCHEMA public VERSION '1.6';\n\
-            CREATE TYPE mood AS ENUM ('a', 'b');\n\
-            \nCREATE TABLE items (\n    id integer NOT NULL,\n    note text DEFAULT 'x;y'::text\n);\n\
-            ALTER TABLE items ENABLE ROW LEVEL SECURITY;\nALTER TABLE items FORCE ROW LEVEL SECURITY;\n\
-            ALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY (id);\n\
-            CREATE UNIQUE INDEX idx_items_note ON public.items USING btree (note);\n\
-            CREATE INDEX idx_s ON s.other USING btree (a);\n\
-            CREATE TRIGGER trg BEFORE INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION f();\n\
-            CREATE POLICY p_items ON items AS PERMISSIVE FOR ALL TO PUBLIC USING (true);\n\
-            \nCREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\nbegin\nALTER TABLE x ADD COLUMN y int;\nreturn new;\nend;\n$function$;\n\
-            -- aggregate public.agg(integer)\n\
-            COMMENT ON TABLE items IS 'a\nCREATE TABLE not_a_table (\n);';\n";
-        assert_eq!(
-            keys(text, Backend::Postgres),
-            [
-                "extension citext",
-                "enum type mood",
-                "table items",
-                "row security on items",
-                "constraint items.items_pkey",
-                "index idx_items_note",
-                "index s.idx_s",
-                "trigger items.trg",
-                "policy items.p_items",
-                "function f()",
-                "aggregate public.agg(integer)",
-                "comment on table items",
-            ]
-        );
-    }
-
-    #[test]
-    fn sqlite_objects_get_the_catalog_keys() {
-        let text = "CREATE TABLE \"items\" (\n    \"id\" integer NOT NULL PRIMARY KEY\n);\n\
-            CREATE INDEX IF NOT EXISTS \"idx_items\" ON \"items\" (\"id\");\n\
-            CREATE TRIGGER trg AFTER INSERT ON items BEGIN\n  UPDATE items SET id = id;\nEND;\n\
-            CREATE VIEW v AS SELECT 1;\n\
-            PRAGMA user_version = 3;\n\
-            -- sqlite_sequence: items = 4\n";
-        assert_eq!(
-            keys(text, Backend::Sqlite),
-            [
-                "table items",
-                "index idx_items",
-                "trigger trg",
-                "view v",
-                "setting user_version",
-                "autoincrement counter of items",
-            ]
-        );
-    }
-
-    #[test]
-    fn the_insta_header_is_not_part_of_the_body() {
-        assert_eq!(
-            snapshot_body("---\nsource: x\n---\nCREATE TABLE t ();\n"),
-            "CREATE TABLE t ();\n"
-        );
-        assert_eq!(snapshot_body("plain"), "plain");
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

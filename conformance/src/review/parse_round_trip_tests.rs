@@ -88,3 +88,23 @@ async fn every_sqlite_object_kind_parses_back_to_its_key() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn every_mysql_object_kind_parses_back_to_its_key() {
+    assert_round_trip(
+        Backend::MySql,
+        &[
+            "CREATE SEQUENCE counter",
+            "CREATE TABLE owners (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(20) NOT NULL DEFAULT 'a;b' COMMENT 'it''s; END')",
+            "CREATE TABLE items (id int PRIMARY KEY, owner_id int NOT NULL, label varchar(100) NOT NULL, UNIQUE KEY uq_items_label (label), KEY idx_items_owner (owner_id), CONSTRAINT fk_items_owner FOREIGN KEY (owner_id) REFERENCES owners (id) ON DELETE CASCADE, CONSTRAINT ck_items_label CHECK (label <> ';'))",
+            "CREATE TRIGGER trg_items BEFORE INSERT ON items FOR EACH ROW BEGIN\n  IF NEW.label = '' THEN\n    SET NEW.label = CASE WHEN NEW.id > 0 THEN 'x;' ELSE 'y\\';' END;\n  END IF;\n  BEGIN\n    SET NEW.id = NEW.id; # END;\n  END;\nEND",
+            "CREATE TRIGGER trg_items_after AFTER INSERT ON items FOR EACH ROW SET @n = 1",
+            "CREATE VIEW v_items AS SELECT id, label FROM items WHERE label <> ';'",
+            "CREATE FUNCTION add_one(x INT) RETURNS int DETERMINISTIC\nBEGIN\nRETURN x + 1;\nEND",
+            "CREATE PROCEDURE setup()\nBEGIN # a comment: END;\n/* END; */\nCREATE TABLE scratch (id int);\n\nCREATE INDEX idx_scratch ON scratch (id);\nIF @x IS NULL THEN\n  SET @x = 1;\nEND IF;\nCASE @x WHEN 1 THEN SET @y = 2; ELSE SET @y = 3; END CASE;\nCREATE TABLE scratch2 (id int);\nEND",
+            // Names that need quotes in SQL are keyed by the names themselves.
+            "CREATE TABLE `Order Lines` (`select` int, `a``b` text)",
+        ],
+    )
+    .await;
+}

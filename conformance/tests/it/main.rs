@@ -17,5 +17,6 @@ mod mysql_walk;
 mod populate_types;
 mod populated;
 mod review;
+mod review_mysql;
 mod review_text;
 mod walk;

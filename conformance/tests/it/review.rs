@@ -183,7 +183,7 @@ migrator!(
     [OWNERS, ITEMS, PRICE_WITHOUT_LABEL_INDEX]
 );
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args([
             "-c",

@@ -217,6 +217,18 @@ impl Constraint {
     pub(crate) fn parse_added(ddl: &str) -> Option<(String, Self)> {
         parser::added_constraint(ddl)
     }
+
+    /// Whether this is one of MySQL's index items of a table's text (``KEY `i` (`a`)``,
+    /// ``UNIQUE KEY `u` (`a`)``): an index, not a constraint written as such.
+    pub(crate) fn is_mysql_index(&self) -> bool {
+        is_mysql_index_item(&self.text)
+    }
+}
+
+/// Whether an item of a table's column list is one of MySQL's index items (``KEY `i`
+/// (`a`)``, ``UNIQUE KEY `u` (`a`)``, `FULLTEXT KEY`, `SPATIAL KEY`).
+pub(crate) fn is_mysql_index_item(item: &str) -> bool {
+    parser::mysql_index(item).is_some()
 }
 
 /// What a table constraint constrains.
@@ -250,6 +262,12 @@ pub(crate) enum ConstraintKind {
         method: Option<String>,
         /// The elements as written (`room WITH =`).
         elements: Vec<String>,
+    },
+    /// MySQL's plain index item in a table's text (``KEY `i` (`a`)``, `FULLTEXT KEY`,
+    /// `SPATIAL KEY`); a unique one is [`ConstraintKind::Unique`].
+    Index {
+        /// The key's columns (a prefix length left out: `` `a`(191) `` → `a`).
+        columns: Vec<String>,
     },
     /// A kind this model does not know (`CONSTRAINT c NOT NULL a`).
     Other,

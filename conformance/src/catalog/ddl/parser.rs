@@ -86,9 +86,10 @@ pub(super) fn table(ddl: &str) -> Option<TableDef> {
 const MYSQL_INDEX_WORDS: [&str; 5] = ["KEY", "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL"];
 
 /// MySQL's index item (``KEY `idx_t_a` (`a`)``) as a named constraint: a unique one
-/// with its columns when they are plain names, else as written. Only a backquoted name
-/// after the words makes one, so that a column named `key` elsewhere stays a column.
-fn mysql_index(item: &str) -> Option<Constraint> {
+/// with its columns when they are plain names, a plain index with its columns, else as
+/// written. Only a backquoted name after the words makes one, so that a column named
+/// `key` elsewhere stays a column.
+pub(super) fn mysql_index(item: &str) -> Option<Constraint> {
     let mut cursor = Cursor::new(item);
     let mut unique = false;
     let mut words = 0;
@@ -105,6 +106,7 @@ fn mysql_index(item: &str) -> Option<Constraint> {
     let plain = |columns: &[String]| columns.iter().all(|c| !c.contains('('));
     let kind = match name_list(&mut cursor) {
         Some(columns) if unique && plain(&columns) => ConstraintKind::Unique { columns },
+        Some(columns) if !unique => ConstraintKind::Index { columns },
         _ => ConstraintKind::Other,
     };
     Some(Constraint {
@@ -160,7 +162,7 @@ fn column_constraint(cursor: &mut Cursor<'_>, def: &mut ColumnDef, name: &mut Op
         def.primary_key = true;
     } else if cursor.eat_word("UNIQUE") {
         def.unique = true;
-    } else if cursor.eat_word("AUTOINCREMENT") {
+    } else if cursor.eat_word("AUTOINCREMENT") || cursor.eat_word("AUTO_INCREMENT") {
         def.autoincrement = true;
     } else if cursor.peek_word("CHECK") {
         cursor.at += 1;

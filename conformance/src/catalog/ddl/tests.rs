@@ -342,6 +342,15 @@ fn mysql_index_items_are_named_constraints_and_a_column_named_key_stays_a_column
             (Some("idx_t_url"), false)
         ]
     );
+    // A plain index is an index, its prefix length left out.
+    assert_eq!(
+        t.constraints[2].kind,
+        ConstraintKind::Index {
+            columns: vec!["url".to_owned()]
+        }
+    );
+    assert!(t.constraints[2].is_mysql_index() && t.constraints[1].is_mysql_index());
+    assert!(!t.constraints[0].is_mysql_index());
     // SQLite and PostgreSQL write a column named `key` bare: still a column.
     let c = only_column("key text NOT NULL");
     assert_eq!((c.name.as_str(), c.sql_type.as_str()), ("key", "text"));

@@ -18,6 +18,7 @@ use super::{Check, Finding};
 use crate::backends::Backend;
 use migration_runner::Direction;
 
+pub(crate) use mysql_hazards::type_change_copies;
 pub use mysql_hazards::{MYSQL_NOT_ATOMIC, MYSQL_TABLE_COPY};
 pub use opt_out::LintOptOut;
 pub use rule::{LintRule, SquawkRule};

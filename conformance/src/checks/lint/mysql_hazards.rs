@@ -340,6 +340,14 @@ fn judged(types: Option<(String, String)>, changed: Option<bool>) -> Option<Copy
     Some(Copying::TypeChange)
 }
 
+/// Why changing a column's type from `before` to `after` blocks writes on MySQL (it
+/// copies the table), with what to do instead; `None` when MySQL does it in place (a
+/// `VARCHAR` made longer within its length-byte class). For the schema review, which
+/// sees the column's type on both sides.
+pub(crate) fn type_change_copies(before: &str, after: &str) -> Option<String> {
+    judged(Some((before.to_owned(), after.to_owned())), None).map(Copying::advice)
+}
+
 /// Bytes per character of the harness's databases (`utf8mb4`), for the length-byte rule.
 const UTF8MB4_BYTES: u64 = 4;
 

@@ -6,10 +6,13 @@ use super::types::{TypeChange, type_change};
 use super::{
     Aspect, Change, FK_ON_EXISTING, Flag, Item, RENAME, UNIQUE_ON_EXISTING, destructive, risky,
 };
+use crate::backends::Backend;
 use crate::catalog::ddl::{ColumnDef, Reference};
+use crate::checks::lint::type_change_copies;
 use crate::review::model::{ColumnText, TableText};
 
 pub(super) fn table_changes(
+    backend: Backend,
     table: &str,
     before: &TableText,
     after: &TableText,
@@ -62,7 +65,7 @@ pub(super) fn table_changes(
         if old.definition == new.definition {
             continue;
         }
-        let (aspects, flag) = column_aspects(old, new);
+        let (aspects, flag) = column_aspects(backend, old, new);
         push(
             Change::ColumnChanged {
                 table: table.to_owned(),
@@ -129,7 +132,11 @@ fn added_column_flag(table: &TableText, column: &ColumnText) -> Option<Flag> {
 }
 
 /// What changed in a column, and the worst flag of those changes.
-fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Flag>) {
+fn column_aspects(
+    backend: Backend,
+    old: &ColumnText,
+    new: &ColumnText,
+) -> (Vec<Aspect>, Option<Flag>) {
     let optional = |v: &Option<String>| v.clone().unwrap_or_default();
     let null_text = |not_null: bool| if not_null { "NOT NULL" } else { "NULL" }.to_owned();
     let candidates = [
@@ -174,7 +181,7 @@ fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Fl
     }
     let flags: Vec<Flag> = aspects
         .iter()
-        .filter_map(|aspect| aspect_flag(aspect, new))
+        .filter_map(|aspect| aspect_flag(backend, aspect, new))
         .collect();
     // One flag for the column: the worst level, every reason.
     let worst = flags.iter().map(|f| f.level).min().map(|level| Flag {
@@ -189,19 +196,12 @@ fn column_aspects(old: &ColumnText, new: &ColumnText) -> (Vec<Aspect>, Option<Fl
 }
 
 /// The flag of one changed aspect of a column (`new` as it is now).
-fn aspect_flag(aspect: &Aspect, new: &ColumnText) -> Option<Flag> {
+fn aspect_flag(backend: Backend, aspect: &Aspect, new: &ColumnText) -> Option<Flag> {
     match aspect.name {
-        "type" => match type_change(&aspect.before, &aspect.after) {
-            TypeChange::Narrowing => destructive(format!(
-                "narrows the type from {} to {}: existing values that do not fit fail the migration or are cut",
-                aspect.before, aspect.after
-            )),
-            TypeChange::Widening => None,
-            TypeChange::Other => risky(format!(
-                "changes the type from {} to {}: every existing value is converted, and the table may be rewritten under an exclusive lock",
-                aspect.before, aspect.after
-            )),
-        },
+        "type" if backend == Backend::MySql => {
+            mysql_type_flag(type_flag(aspect), &aspect.before, &aspect.after)
+        }
+        "type" => type_flag(aspect),
         "nullability" if new.not_null => risky(
             "NOT NULL on an existing column fails if any row holds NULL, and scans the table under an exclusive lock",
         ),
@@ -219,6 +219,37 @@ fn aspect_flag(aspect: &Aspect, new: &ColumnText) -> Option<Flag> {
         "unique" if aspect.after == "yes" => risky(UNIQUE_ON_EXISTING),
         "unique" => destructive("stops enforcing the column's uniqueness"),
         _ => None,
+    }
+}
+
+/// The flag of a column's type change: narrowing loses values, another type converts
+/// them.
+fn type_flag(aspect: &Aspect) -> Option<Flag> {
+    match type_change(&aspect.before, &aspect.after) {
+        TypeChange::Narrowing => destructive(format!(
+            "narrows the type from {} to {}: existing values that do not fit fail the migration or are cut",
+            aspect.before, aspect.after
+        )),
+        TypeChange::Widening => None,
+        TypeChange::Other => risky(format!(
+            "changes the type from {} to {}: every existing value is converted, and the table may be rewritten under an exclusive lock",
+            aspect.before, aspect.after
+        )),
+    }
+}
+
+/// On MySQL a type change also copies the table, blocking writes (the lint's
+/// `mysql-table-copy` rule says when): that reason joins the type's own flag.
+fn mysql_type_flag(flag: Option<Flag>, before: &str, after: &str) -> Option<Flag> {
+    let Some(copy) = type_change_copies(before, after) else {
+        return flag;
+    };
+    match flag {
+        Some(flag) => Some(Flag {
+            reason: format!("{}; {copy}", flag.reason),
+            ..flag
+        }),
+        None => risky(copy),
     }
 }
 

@@ -1,16 +1,22 @@
-//! Constraints: those written inside a table's text (SQLite), paired by what they
+//! Constraints: those written inside a table's text (SQLite, MySQL), paired by what they
 //! constrain, and the flag of any constraint added to or changed on an existing table.
 
 use super::{
-    CHECK_ON_EXISTING, Change, FK_ON_EXISTING, Flag, Item, UNIQUE_ON_EXISTING, destructive, risky,
+    CHECK_ON_EXISTING, Change, DROPPED_INDEX, DROPPED_UNIQUE_INDEX, FK_ON_EXISTING, Flag, Item,
+    UNIQUE_ON_EXISTING, destructive, risky,
 };
 use crate::catalog::FkAction;
 use crate::catalog::ddl::{Constraint, ConstraintKind, Reference};
 use crate::review::model::foreign_key;
 
-/// Pairs inline constraints by what they constrain: a named one by name, a foreign key
+/// Pairs inline constraints by what they constrain: a named one by name (MySQL's
+/// indexes apart from its constraints), a foreign key
 /// by its columns, a primary key as such; anything else by its text.
 fn constraint_key(constraint: &Constraint) -> String {
+    // MySQL names the index of a foreign key after it: one name, two items.
+    if let (Some(name), true) = (&constraint.name, constraint.is_mysql_index()) {
+        return format!("index {name}");
+    }
     if let Some(name) = &constraint.name {
         return format!("named {name}");
     }
@@ -42,7 +48,7 @@ pub(super) fn inline_constraint_changes(
                 },
             }),
             None => items.push(Item {
-                flag: destructive(format!("stops enforcing `{}`", old.text)),
+                flag: dropped_constraint_flag(old),
                 change: Change::InlineConstraintDropped {
                     table: table.to_owned(),
                     text: old.text.clone(),
@@ -73,7 +79,19 @@ pub(super) fn new_constraint_flag(kind: &ConstraintKind) -> Option<Flag> {
         | ConstraintKind::Unique { .. }
         | ConstraintKind::Exclude { .. } => risky(UNIQUE_ON_EXISTING),
         ConstraintKind::Check { .. } => risky(CHECK_ON_EXISTING),
-        ConstraintKind::Other => None,
+        ConstraintKind::Index { .. } | ConstraintKind::Other => None,
+    }
+}
+
+/// The flag of an inline constraint dropped from an existing table: MySQL's index items
+/// are indexes (slower queries; a unique one also stops enforcing uniqueness).
+fn dropped_constraint_flag(old: &Constraint) -> Option<Flag> {
+    if !old.is_mysql_index() {
+        return destructive(format!("stops enforcing `{}`", old.text));
+    }
+    match old.kind {
+        ConstraintKind::Unique { .. } => destructive(DROPPED_UNIQUE_INDEX),
+        _ => destructive(DROPPED_INDEX),
     }
 }
 

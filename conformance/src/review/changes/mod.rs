@@ -18,6 +18,7 @@ mod types;
 use std::collections::BTreeSet;
 
 use super::model::{ColumnText, SchemaText};
+use crate::backends::Backend;
 use crate::catalog::ObjectKey;
 use columns::table_changes;
 use objects::object_changes;
@@ -124,7 +125,8 @@ pub enum Change {
         /// What changed.
         aspects: Vec<Aspect>,
     },
-    /// A constraint written inside the table's text (SQLite), added, dropped or changed.
+    /// A constraint written inside the table's text (SQLite; MySQL, whose indexes are
+    /// written there too), added, dropped or changed.
     InlineConstraintAdded {
         /// The table's name.
         table: String,
@@ -227,11 +229,13 @@ const RENAME: &str = "a rename breaks application code still using the old name 
 const UNIQUE_ON_EXISTING: &str =
     "a new unique key on an existing table fails if existing rows hold duplicates";
 const FK_ON_EXISTING: &str = "a new foreign key checks every existing row (fails on orphans) and locks both tables while it does";
+const DROPPED_INDEX: &str = "drops the index: queries that used it slow down";
+const DROPPED_UNIQUE_INDEX: &str = "drops a unique index: uniqueness is no longer enforced, and queries that used the index slow down";
 const CHECK_ON_EXISTING: &str = "a new CHECK constraint validates every existing row (fails on one that breaks it) under a lock";
 
-/// Every change from `base` to `current`, tables first (in name order), then the
+/// Every change from `base` to `current` on `backend`, tables first (in name order), then the
 /// objects that live on no table.
-pub fn changes(base: &SchemaText, current: &SchemaText) -> Vec<Item> {
+pub fn changes(base: &SchemaText, current: &SchemaText, backend: Backend) -> Vec<Item> {
     let mut items = Vec::new();
     let dropped: BTreeSet<&String> = base
         .tables
@@ -285,6 +289,7 @@ pub fn changes(base: &SchemaText, current: &SchemaText) -> Vec<Item> {
     }
     for table in &existing {
         table_changes(
+            backend,
             table,
             &base.tables[table],
             &current.tables[table],

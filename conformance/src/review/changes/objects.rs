@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::constraints::{added_constraint_flag, changed_constraint_flag, new_constraint_flag};
-use super::{Change, Flag, Item, UNIQUE_ON_EXISTING, destructive, risky};
+use super::{
+    Change, DROPPED_INDEX, DROPPED_UNIQUE_INDEX, Flag, Item, UNIQUE_ON_EXISTING, destructive, risky,
+};
 use crate::catalog::ddl::{Constraint, split_items};
 use crate::catalog::{ObjectKey, ObjectKind};
 use crate::diff::{ObjectChange, compare};
@@ -88,10 +90,8 @@ fn added_object_flag(object: &ObjectKey, ddl: &str) -> Option<Flag> {
 
 fn dropped_object_flag(object: &ObjectKey, ddl: &str) -> Option<Flag> {
     match object.kind {
-        ObjectKind::Index if is_unique_index(ddl) => destructive(
-            "drops a unique index: uniqueness is no longer enforced, and queries that used the index slow down",
-        ),
-        ObjectKind::Index => destructive("drops the index: queries that used it slow down"),
+        ObjectKind::Index if is_unique_index(ddl) => destructive(DROPPED_UNIQUE_INDEX),
+        ObjectKind::Index => destructive(DROPPED_INDEX),
         ObjectKind::Constraint => destructive("stops enforcing the constraint"),
         ObjectKind::Trigger => destructive("drops the trigger: what it did on every write stops"),
         ObjectKind::Policy => {
