@@ -137,7 +137,7 @@ fn main() {
             "suite"
         );
         for &backend in &config.backends {
-            one_backend(&config, backend).await;
+            Box::pin(one_backend(&config, backend)).await;
         }
     });
 }
@@ -148,9 +148,9 @@ async fn one_backend(config: &Config, backend: Backend) {
     let mut suite_costs: Vec<(usize, f64)> = Vec::new();
     for &size in &config.sizes {
         SIZE.store(size, Ordering::Relaxed);
-        let times = measure(config, backend).await;
+        let times = Box::pin(measure(config, backend)).await;
         let suite = if size <= config.suite_max && config.only.is_none() {
-            Some(suite(backend).await)
+            Some(Box::pin(suite(backend)).await)
         } else {
             None
         };
@@ -179,35 +179,36 @@ async fn one_backend(config: &Config, backend: Backend) {
     }
 }
 
-/// Each kind `runs` times, interleaved, the fastest of each kept: the machine is shared,
+/// Each kind `runs` times, interleaved (each boxed: the futures of sqlx, sea-orm and the
+/// suite together are too deep for a release build's layout computation otherwise), the fastest of each kept: the machine is shared,
 /// and the least disturbed run is the closest to what the code costs.
 async fn measure(config: &Config, backend: Backend) -> Times {
     let mut times = Times::default();
     for _ in 0..config.runs {
         if config.wanted("floor") {
-            times.floor = fastest(times.floor, self::floor(backend).await);
+            times.floor = fastest(times.floor, Box::pin(self::floor(backend)).await);
         }
         if config.wanted("raw") {
-            times.raw = match raw_client(backend, false).await {
+            times.raw = match Box::pin(raw_client(backend, false)).await {
                 Some(d) => fastest(times.raw, d),
                 None => None,
             };
         }
         if config.wanted("cli") {
-            times.raw_durable = match raw_client(backend, true).await {
+            times.raw_durable = match Box::pin(raw_client(backend, true)).await {
                 Some(d) => fastest(times.raw_durable, d),
                 None => None,
             };
         }
         if config.wanted("library") {
-            let run = self::library(backend).await;
+            let run = Box::pin(self::library(backend)).await;
             times.library = Some(match times.library {
                 Some(best) => best.fastest(run),
                 None => run,
             });
         }
         if config.wanted("cli") {
-            times.cli = fastest(times.cli, self::cli(backend).await);
+            times.cli = fastest(times.cli, Box::pin(self::cli(backend)).await);
         }
     }
     times
