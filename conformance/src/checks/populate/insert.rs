@@ -12,10 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use serde_json::Value as Json;
 
+use super::mysql::{decimal_max, key_column, unique_prefixes};
 use super::rules::{Rule, rules};
 use super::values::{Cell, Shape, shape, value};
 use crate::backends::Backend;
-use crate::catalog::{LogicalSchema, Table, quote_ident as quote};
+use crate::catalog::{LogicalSchema, Table, backquote, mysql_ansi_names, quote_ident};
 use crate::checks::describe_db_error;
 use crate::error::HarnessError;
 
@@ -37,13 +38,23 @@ pub(super) enum Outcome {
     NotSeeded(String),
 }
 
-/// `"name"` or `"schema"."name"` for a table as the catalog names it.
+/// `"name"` or `"schema"."name"` for a table as the catalog names it (on MySQL in
+/// backquotes: `` `name` ``, `` `database`.`name` `` for another database's).
 pub(crate) fn quoted_table(name: &str, backend: Backend) -> String {
     match name.split_once('.') {
-        Some((schema, table)) if backend == Backend::Postgres => {
-            format!("{}.{}", quote(schema), quote(table))
+        Some((schema, table)) if matches!(backend, Backend::Postgres | Backend::MySql) => {
+            format!("{}.{}", quote(backend, schema), quote(backend, table))
         }
-        _ => quote(name),
+        _ => quote(backend, name),
+    }
+}
+
+/// A name quoted on `backend`: in backquotes on MySQL (double quotes are strings
+/// there), in double quotes elsewhere.
+pub(crate) fn quote(backend: Backend, name: &str) -> String {
+    match backend {
+        Backend::MySql => backquote(name),
+        _ => quote_ident(name),
     }
 }
 
@@ -62,7 +73,7 @@ pub(super) async fn seed_table(
         ));
     };
     // Keys of the parent rows, per foreign key (`None`: nothing to reference).
-    let mut parents: Vec<Option<Vec<Vec<Json>>>> = Vec::new();
+    let mut parents: Vec<Option<Vec<Vec<Cell>>>> = Vec::new();
     for fk in &table.foreign_keys {
         let own = fk.ref_table == name || name.rsplit('.').next() == Some(fk.ref_table.as_str());
         parents.push(if own {
@@ -113,11 +124,15 @@ const BATCH_ROWS: usize = 1000;
 /// Bound values per SQLite statement at most (its oldest default limit).
 const SQLITE_VALUES: usize = 999;
 
+/// Bound values per MySQL statement at most (its protocol's limit).
+const MYSQL_VALUES: usize = 65_535;
+
 /// Rows per batched `INSERT`: PostgreSQL binds one JSON array whatever the size;
-/// SQLite one value per column and row.
+/// SQLite and MySQL one value per column and row.
 fn batch_size(backend: Backend, columns: usize) -> usize {
     match backend {
         Backend::Postgres => BATCH_ROWS,
+        Backend::MySql => (MYSQL_VALUES / columns.max(1)).clamp(1, BATCH_ROWS),
         _ => (SQLITE_VALUES / columns.max(1)).clamp(1, BATCH_ROWS),
     }
 }
@@ -182,7 +197,15 @@ pub(super) fn plan(
     backend: Backend,
 ) -> Result<Vec<(String, Plan)>, String> {
     let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-    let mut rules = rules(table.checks.values(), &names);
+    let mut rules = match backend {
+        // Read as standard SQL writes names: in double quotes, not backquotes.
+        Backend::MySql => {
+            let checks: Vec<String> = table.checks.values().map(|c| mysql_ansi_names(c)).collect();
+            rules(checks.iter(), &names)
+        }
+        _ => rules(table.checks.values(), &names),
+    };
+    let prefixes = unique_prefixes(table);
     let enums = |ty: &str| {
         let bare = ty.trim_matches('"');
         schema
@@ -228,7 +251,16 @@ pub(super) fn plan(
             // Left to its default, or NULL.
             continue;
         }
-        let rule = rules.remove(&column.name).unwrap_or_default();
+        let mut rule = rules.remove(&column.name).unwrap_or_default();
+        if let Some(&prefix) = prefixes.get(&column.name) {
+            rule.max_len = Some(rule.max_len.map_or(prefix, |m| m.min(prefix)));
+        }
+        if let (Shape::Decimal, Some(max)) = (&shape, decimal_max(&column.sql_type)) {
+            rule.max = Some(rule.max.map_or(max, |m| m.min(max)));
+            if max < 1.0 {
+                rule.min = Some(rule.min.map_or(0.0, |m| m.min(0.0)));
+            }
+        }
         plans.push((column.name.clone(), Plan::Generate { shape, rule }));
     }
     Ok(plans)
@@ -247,7 +279,12 @@ pub(super) fn unique_columns(table: &Table) -> BTreeSet<String> {
         .chain(table.constraint_indexes.values())
     {
         if index.unique {
-            out.extend(index.columns.iter().cloned());
+            out.extend(
+                index
+                    .columns
+                    .iter()
+                    .map(|key| key_column(table, key).map_or_else(|| key.clone(), |(c, _)| c)),
+            );
         }
     }
     out
@@ -259,7 +296,7 @@ pub(super) fn unique_columns(table: &Table) -> BTreeSet<String> {
 pub(super) fn build_row(
     table: &Table,
     plans: &[(String, Plan)],
-    parents: &[Option<Vec<Vec<Json>>>],
+    parents: &[Option<Vec<Vec<Cell>>>],
     unique: &BTreeSet<String>,
     row: usize,
     seed: u64,
@@ -271,7 +308,7 @@ pub(super) fn build_row(
         let cell = match plan {
             _ if nullable && row % 3 == 2 && !unique.contains(name) => Cell::Null,
             Plan::Parent { key, position } => match &parents[*key] {
-                Some(keys) => from_json(&keys[row % keys.len()][*position]),
+                Some(keys) => keys[row % keys.len()][*position].clone(),
                 None if nullable => Cell::Null,
                 None => {
                     let fk = table
@@ -304,36 +341,66 @@ pub(super) fn build_row(
     Ok(cells)
 }
 
-/// Up to `limit` key tuples of `table`'s rows, in a stable order, each as JSON values.
+/// Up to `limit` key tuples of `table`'s rows, in a stable order, each value as it is
+/// bound again. On MySQL each value comes as the hex of its text (`CAST(… AS BINARY)`:
+/// a `binary(16)` key's bytes as they are) and goes back as that text, or as bytes when
+/// it is not UTF-8.
 pub(super) async fn parent_keys(
     conn: &DatabaseConnection,
     backend: Backend,
     table: &str,
     columns: &[String],
     limit: usize,
-) -> Result<Vec<Vec<Json>>, HarnessError> {
-    let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+) -> Result<Vec<Vec<Cell>>, HarnessError> {
+    let list: Vec<String> = columns.iter().map(|c| quote(backend, c)).collect();
     let not_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    let (array, mark) = match backend {
-        Backend::Postgres => ("json_build_array", "$1"),
-        _ => ("json_array", "?"),
+    let (key, mark) = match backend {
+        Backend::Postgres => (format!("CAST(json_build_array({}) AS TEXT)", list.join(", ")), "$1"),
+        Backend::MySql => {
+            let hex: Vec<String> = list.iter().map(|c| format!("HEX(CAST({c} AS BINARY))")).collect();
+            (format!("CAST(JSON_ARRAY({}) AS CHAR)", hex.join(", ")), "?")
+        }
+        _ => (format!("CAST(json_array({}) AS TEXT)", list.join(", ")), "?"),
     };
-    let db = backend.db();
     let sql = format!(
-        "SELECT CAST({array}({}) AS TEXT) AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
-        list.join(", "),
+        "SELECT {key} AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
         quoted_table(table, backend),
         not_null.join(" AND ")
     );
-    let statement = Statement::from_sql_and_values(db, sql, [Value::BigInt(Some(limit as i64))]);
+    let statement =
+        Statement::from_sql_and_values(backend.db(), sql, [Value::BigInt(Some(limit as i64))]);
     let mut keys = Vec::new();
     for row in conn.query_all_raw(statement).await? {
-        let text: String = row.try_get("", "k")?;
+        let text: String = match row.try_get("", "k") {
+            Ok(text) => text,
+            Err(_) => String::from_utf8_lossy(&row.try_get::<Vec<u8>>("", "k")?).into_owned(),
+        };
         if let Ok(Json::Array(values)) = serde_json::from_str(&text) {
-            keys.push(values);
+            keys.push(match backend {
+                Backend::MySql => values.iter().map(from_hex).collect(),
+                _ => values.iter().map(from_json).collect(),
+            });
         }
     }
     Ok(keys)
+}
+
+/// A MySQL key value from the hex of its text: that text, or its bytes.
+fn from_hex(value: &Json) -> Cell {
+    let Some(hex) = value.as_str() else {
+        return from_json(value);
+    };
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|at| hex.get(at..at + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect();
+    match bytes {
+        Some(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Cell::Text(text),
+            Err(err) => Cell::Blob(err.into_bytes()),
+        },
+        None => from_json(value),
+    }
 }
 
 pub(super) fn from_json(value: &Json) -> Cell {
@@ -351,11 +418,10 @@ pub(super) fn from_json(value: &Json) -> Cell {
 
 /// The `INSERT` of one row, every value bound.
 fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement {
-    let columns: Vec<String> = cells.iter().map(|(c, _)| quote(c)).collect();
+    let columns: Vec<String> = cells.iter().map(|(c, _)| quote(backend, c)).collect();
     let target = quoted_table(table, backend);
     if cells.is_empty() {
-        let sql = format!("INSERT INTO {target} DEFAULT VALUES");
-        return Statement::from_string(backend.db(), sql);
+        return Statement::from_string(backend.db(), default_values(&target, backend));
     }
     match backend {
         Backend::Postgres => {
@@ -393,7 +459,7 @@ fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement 
 fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> Statement {
     let columns: Vec<String> = rows
         .first()
-        .map(|cells| cells.iter().map(|(c, _)| quote(c)).collect())
+        .map(|cells| cells.iter().map(|(c, _)| quote(backend, c)).collect())
         .unwrap_or_default();
     let target = quoted_table(table, backend);
     match backend {
@@ -421,7 +487,7 @@ fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> S
         _ => {
             let row = format!("({})", vec!["?"; columns.len()].join(", "));
             Statement::from_sql_and_values(
-                DbBackend::Sqlite,
+                backend.db(),
                 format!(
                     "INSERT INTO {target} ({}) VALUES {}",
                     columns.join(", "),
@@ -432,6 +498,14 @@ fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> S
                     .collect::<Vec<_>>(),
             )
         }
+    }
+}
+
+/// The `INSERT` of a row of defaults only (MySQL has no `DEFAULT VALUES`).
+pub(crate) fn default_values(target: &str, backend: Backend) -> String {
+    match backend {
+        Backend::MySql => format!("INSERT INTO {target} () VALUES ()"),
+        _ => format!("INSERT INTO {target} DEFAULT VALUES"),
     }
 }
 

@@ -19,6 +19,7 @@
 //! ([`NotSeeded`]), never skipped in silence.
 
 mod insert;
+mod mysql;
 pub(crate) mod probe;
 mod rules;
 mod values;
@@ -260,7 +261,8 @@ impl Seeder {
 /// compares and the snapshots show: the synthetic rows move them, so they are put back
 /// as they were once the rows are in. (The next row still gets a fresh key: SQLite takes
 /// the larger of the counter and the largest key in the table.) PostgreSQL's sequences
-/// are not part of the compared schema.
+/// are not part of the compared schema, nor MySQL's `AUTO_INCREMENT` counters (the dump
+/// leaves the table option `AUTO_INCREMENT=n` out).
 struct Counters(Option<BTreeMap<String, i64>>);
 
 impl Counters {
