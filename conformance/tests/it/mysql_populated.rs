@@ -144,7 +144,10 @@ const EVERY_TYPE: Sql = sql(
            homepage text NOT NULL, \
            owner_id int unsigned NOT NULL, \
            doubled int GENERATED ALWAYS AS (score * 2) VIRTUAL, \
+           alias varchar(20) NULL, \
+           alias_unique varchar(20) GENERATED ALWAYS AS (nullif(alias, '')) STORED, \
            UNIQUE KEY every_type_homepage (homepage(4)), \
+           UNIQUE KEY every_type_alias (alias_unique), \
            CONSTRAINT every_type_owner FOREIGN KEY (owner_id) REFERENCES owners (id))",
         "CREATE TABLE tagged (tag_id binary(16) NOT NULL, item_id bigint unsigned NOT NULL, \
            PRIMARY KEY (tag_id, item_id), \

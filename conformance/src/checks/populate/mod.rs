@@ -20,6 +20,7 @@
 
 mod insert;
 mod mysql;
+mod plan;
 pub(crate) mod probe;
 mod rules;
 mod values;

@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use super::values::Shape;
-use crate::catalog::{Table, mysql_literal_values};
+use crate::catalog::{Table, mysql_ansi_names, mysql_literal_values};
+use crate::sqltokens::{Class, tokens};
 
 /// The shape of a MySQL column type.
 pub(super) fn shape(sql_type: &str) -> Shape {
@@ -102,6 +103,26 @@ pub(super) fn key_column(table: &Table, key: &str) -> Option<(String, Option<usi
     let (name, rest) = key.rsplit_once('(')?;
     let prefix: usize = rest.strip_suffix(')')?.parse().ok()?;
     is_column(name).then(|| (name.to_owned(), Some(prefix)))
+}
+
+/// The columns of `table` a generated column's `expression` is computed from (names
+/// bare, in double quotes or in MySQL's backquotes).
+pub(super) fn generated_sources(table: &Table, expression: &str) -> Vec<String> {
+    let tokens = tokens(&mysql_ansi_names(expression));
+    table
+        .columns
+        .iter()
+        .filter(|column| {
+            tokens.iter().any(|t| match t.class {
+                Class::Word => t.text.eq_ignore_ascii_case(&column.name),
+                Class::QuotedIdent => {
+                    t.text.trim_matches('"').replace("\"\"", "\"") == column.name
+                }
+                _ => false,
+            })
+        })
+        .map(|column| column.name.clone())
+        .collect()
 }
 
 /// The shortest prefix a unique index keys each column on: values of such a column
@@ -206,5 +227,9 @@ mod tests {
         assert_eq!(prefixes.get("url"), Some(&20));
         assert_eq!(prefixes.get("title"), Some(&5));
         assert_eq!(prefixes.get("body"), None);
+        assert_eq!(
+            generated_sources(&table, "nullif(`url`,'') || \"title\" || body2"),
+            ["url", "title"]
+        );
     }
 }

@@ -7,7 +7,8 @@ use sea_orm::{DatabaseConnection, Value};
 
 use super::Populate;
 pub(crate) use super::insert::{default_values, quoted_table};
-use super::insert::{build_row, parent_keys, plan, sqlite_value, unique_columns};
+use super::insert::{parent_keys, sqlite_value};
+use super::plan::{build_row, plan, unique_columns};
 use super::values::Cell;
 use crate::backends::Backend;
 use crate::catalog::LogicalSchema;
