@@ -237,10 +237,17 @@ fn in_range(n: u64, min: f64, max: f64) -> Option<f64> {
 }
 
 /// `n + 1` in up to 8 bytes, its lowest byte first (so that values differ within any
-/// prefix a unique index keys), cut to the column's length and the CHECK rules'.
+/// prefix a unique index keys), cut to the column's length and the CHECK rules'; where
+/// a ninth byte fits (a `binary(16)` UUID), `0xff`: bytes that are no UTF-8 text, as
+/// real binary keys are.
 fn bytes(n: u64, max_len: Option<usize>, rule_max: Option<usize>) -> Option<Vec<u8>> {
-    let len = [Some(8), max_len, rule_max].into_iter().flatten().min()?;
-    (len > 0).then(|| (n + 1).to_le_bytes()[..len].to_vec())
+    let room = [max_len, rule_max].into_iter().flatten().min();
+    let len = room.unwrap_or(8).min(8);
+    let mut out = (n + 1).to_le_bytes()[..len].to_vec();
+    if room.is_some_and(|room| room > 8) {
+        out.push(0xff);
+    }
+    (len > 0).then_some(out)
 }
 
 /// A day of January 2025 onwards: `n` days after the first.
@@ -335,6 +342,14 @@ mod tests {
             text("email", 0, None, &like).as_deref(),
             Some("email1@.test")
         );
+    }
+
+    #[test]
+    fn bytes_differ_first_and_are_no_text_where_they_fit() {
+        assert_eq!(bytes(0, Some(16), None), Some(vec![1, 0, 0, 0, 0, 0, 0, 0, 0xff]));
+        assert_eq!(bytes(257, None, None), Some(vec![2, 1, 0, 0, 0, 0, 0, 0]));
+        assert_eq!(bytes(1, Some(16), Some(2)), Some(vec![2, 0]));
+        assert_eq!(bytes(1, Some(0), None), None);
     }
 
     #[test]
