@@ -31,8 +31,10 @@ fn finding_of(outcome: &SuiteOutcome, migration: &str) -> String {
 /// `items` with a key, a label and a nullable note.
 const ITEMS: Sql = sql(
     "m1_items",
-    &["CREATE TABLE items (id int NOT NULL PRIMARY KEY, label varchar(40) NOT NULL, \
-       note varchar(40))"],
+    &[
+        "CREATE TABLE items (id int NOT NULL PRIMARY KEY, label varchar(40) NOT NULL, \
+       note varchar(40))",
+    ],
     &["DROP TABLE items"],
 );
 
@@ -263,10 +265,17 @@ async fn compat_runs_on_mysql_and_catches_a_renamed_column() {
                 && m.contains("Unknown column 'label'")
         })
     };
-    assert!(has("SELECT `id`, `label`, `note` FROM `items`"), "{found:#?}");
+    assert!(
+        has("SELECT `id`, `label`, `note` FROM `items`"),
+        "{found:#?}"
+    );
     assert!(has("INSERT INTO `items` (`id`, `label`)"), "{found:#?}");
     assert!(has("UPDATE `items` SET"), "{found:#?}");
-    assert!(breaks(&outcome, "m1_items").is_empty(), "{}", outcome.report);
+    assert!(
+        breaks(&outcome, "m1_items").is_empty(),
+        "{}",
+        outcome.report
+    );
     assert_eq!(
         outcome.report.statuses[&(Check::Compat, Backend::MySql)],
         Status::Fail(found.len()),
@@ -286,8 +295,10 @@ migrator!(
         ),
         sql(
             "m3_counters",
-            &["CREATE TABLE counters (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-               hits int NOT NULL DEFAULT 0)"],
+            &[
+                "CREATE TABLE counters (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+               hits int NOT NULL DEFAULT 0)"
+            ],
             &["DROP TABLE counters"],
         ),
         sql(

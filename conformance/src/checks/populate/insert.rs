@@ -195,12 +195,21 @@ pub(super) async fn parent_keys(
     let list: Vec<String> = columns.iter().map(|c| quote(backend, c)).collect();
     let not_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
     let (key, mark) = match backend {
-        Backend::Postgres => (format!("CAST(json_build_array({}) AS TEXT)", list.join(", ")), "$1"),
+        Backend::Postgres => (
+            format!("CAST(json_build_array({}) AS TEXT)", list.join(", ")),
+            "$1",
+        ),
         Backend::MySql => {
-            let hex: Vec<String> = list.iter().map(|c| format!("HEX(CAST({c} AS BINARY))")).collect();
+            let hex: Vec<String> = list
+                .iter()
+                .map(|c| format!("HEX(CAST({c} AS BINARY))"))
+                .collect();
             (format!("CAST(JSON_ARRAY({}) AS CHAR)", hex.join(", ")), "?")
         }
-        _ => (format!("CAST(json_array({}) AS TEXT)", list.join(", ")), "?"),
+        _ => (
+            format!("CAST(json_array({}) AS TEXT)", list.join(", ")),
+            "?",
+        ),
     };
     let sql = format!(
         "SELECT {key} AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
@@ -232,7 +241,10 @@ fn from_hex(value: &Json) -> Cell {
     };
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
-        .map(|at| hex.get(at..at + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .map(|at| {
+            hex.get(at..at + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
         .collect();
     match bytes {
         Some(bytes) => match String::from_utf8(bytes) {

@@ -23,11 +23,18 @@ pub(super) fn shape(sql_type: &str) -> Shape {
     let int = |bits: u32| {
         let bits = bits.min(64);
         if unsigned {
-            let max = if bits >= 64 { i64::MAX as f64 } else { (2f64).powi(bits as i32) - 1.0 };
+            let max = if bits >= 64 {
+                i64::MAX as f64
+            } else {
+                (2f64).powi(bits as i32) - 1.0
+            };
             Shape::Int { min: 0.0, max }
         } else {
             let half = (2f64).powi(bits as i32 - 1);
-            Shape::Int { min: -half, max: half - 1.0 }
+            Shape::Int {
+                min: -half,
+                max: half - 1.0,
+            }
         }
     };
     match base {
@@ -115,9 +122,7 @@ pub(super) fn generated_sources(table: &Table, expression: &str) -> Vec<String> 
         .filter(|column| {
             tokens.iter().any(|t| match t.class {
                 Class::Word => t.text.eq_ignore_ascii_case(&column.name),
-                Class::QuotedIdent => {
-                    t.text.trim_matches('"').replace("\"\"", "\"") == column.name
-                }
+                Class::QuotedIdent => t.text.trim_matches('"').replace("\"\"", "\"") == column.name,
                 _ => false,
             })
         })
@@ -153,19 +158,49 @@ mod tests {
     #[test]
     fn shapes_of_mysql_types() {
         assert_eq!(shape("tinyint(1)"), Shape::Bool);
-        assert_eq!(shape("tinyint"), Shape::Int { min: -128.0, max: 127.0 });
-        assert_eq!(shape("tinyint unsigned"), Shape::Int { min: 0.0, max: 255.0 });
+        assert_eq!(
+            shape("tinyint"),
+            Shape::Int {
+                min: -128.0,
+                max: 127.0
+            }
+        );
+        assert_eq!(
+            shape("tinyint unsigned"),
+            Shape::Int {
+                min: 0.0,
+                max: 255.0
+            }
+        );
         assert_eq!(
             shape("int unsigned"),
-            Shape::Int { min: 0.0, max: 4294967295.0 }
+            Shape::Int {
+                min: 0.0,
+                max: 4294967295.0
+            }
         );
         assert_eq!(
             shape("bigint unsigned"),
-            Shape::Int { min: 0.0, max: i64::MAX as f64 }
+            Shape::Int {
+                min: 0.0,
+                max: i64::MAX as f64
+            }
         );
-        assert_eq!(shape("mediumint"), Shape::Int { min: -8388608.0, max: 8388607.0 });
+        assert_eq!(
+            shape("mediumint"),
+            Shape::Int {
+                min: -8388608.0,
+                max: 8388607.0
+            }
+        );
         assert_eq!(shape("bit(3)"), Shape::Int { min: 0.0, max: 7.0 });
-        assert_eq!(shape("year"), Shape::Int { min: 1901.0, max: 2155.0 });
+        assert_eq!(
+            shape("year"),
+            Shape::Int {
+                min: 1901.0,
+                max: 2155.0
+            }
+        );
         assert_eq!(shape("varchar(64)"), Shape::Text { max_len: Some(64) });
         assert_eq!(shape("char(36)"), Shape::Text { max_len: Some(36) });
         assert_eq!(shape("longtext"), Shape::Text { max_len: None });
@@ -182,7 +217,10 @@ mod tests {
             shape("enum('a','it''s')"),
             Shape::Enum(vec!["a".into(), "it's".into()])
         );
-        assert_eq!(shape("set('x','y')"), Shape::Enum(vec!["x".into(), "y".into()]));
+        assert_eq!(
+            shape("set('x','y')"),
+            Shape::Enum(vec!["x".into(), "y".into()])
+        );
         assert_eq!(shape("geometry"), Shape::Unknown);
     }
 
@@ -218,10 +256,15 @@ mod tests {
             columns: vec![column("url"), column("title"), column("body")],
             ..Table::default()
         };
-        table.indexes.insert("u".into(), index(&["url(20)", "title DESC"], true));
+        table
+            .indexes
+            .insert("u".into(), index(&["url(20)", "title DESC"], true));
         table.indexes.insert("t".into(), index(&["title(5)"], true));
         table.indexes.insert("b".into(), index(&["body(3)"], false));
-        assert_eq!(key_column(&table, "title DESC"), Some(("title".into(), None)));
+        assert_eq!(
+            key_column(&table, "title DESC"),
+            Some(("title".into(), None))
+        );
         assert_eq!(key_column(&table, "lower(url)"), None);
         let prefixes = unique_prefixes(&table);
         assert_eq!(prefixes.get("url"), Some(&20));

@@ -18,7 +18,6 @@ pub(super) enum Plan {
     Parent { key: usize, position: usize },
 }
 
-
 /// Every column the database does not fill itself, with how it gets its value.
 pub(super) fn plan(
     table: &Table,
@@ -179,4 +178,3 @@ pub(super) fn build_row(
     }
     Ok(cells)
 }
-

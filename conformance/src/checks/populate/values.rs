@@ -346,7 +346,10 @@ mod tests {
 
     #[test]
     fn bytes_differ_first_and_are_no_text_where_they_fit() {
-        assert_eq!(bytes(0, Some(16), None), Some(vec![1, 0, 0, 0, 0, 0, 0, 0, 0xff]));
+        assert_eq!(
+            bytes(0, Some(16), None),
+            Some(vec![1, 0, 0, 0, 0, 0, 0, 0, 0xff])
+        );
         assert_eq!(bytes(257, None, None), Some(vec![2, 1, 0, 0, 0, 0, 0, 0]));
         assert_eq!(bytes(1, Some(16), Some(2)), Some(vec![2, 0]));
         assert_eq!(bytes(1, Some(0), None), None);
