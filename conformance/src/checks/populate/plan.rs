@@ -80,18 +80,30 @@ pub(super) fn plan(
             continue;
         }
         let mut rule = rules.remove(&column.name).unwrap_or_default();
-        if let Some(&prefix) = prefixes.get(&column.name) {
-            rule.max_len = Some(rule.max_len.map_or(prefix, |m| m.min(prefix)));
-        }
-        if let (Shape::Decimal, Some(max)) = (&shape, decimal_max(&column.sql_type)) {
-            rule.max = Some(rule.max.map_or(max, |m| m.min(max)));
-            if max < 1.0 {
-                rule.min = Some(rule.min.map_or(0.0, |m| m.min(0.0)));
-            }
-        }
+        narrow(
+            &mut rule,
+            &shape,
+            &column.sql_type,
+            prefixes.get(&column.name),
+        );
         plans.push((column.name.clone(), Plan::Generate { shape, rule }));
     }
     Ok(plans)
+}
+
+/// `rule` narrowed by what the column's type and indexes ask beyond its CHECKs: no
+/// longer than the `prefix` a unique index keys it on, a decimal within its precision.
+fn narrow(rule: &mut Rule, shape: &Shape, sql_type: &str, prefix: Option<&usize>) {
+    if let Some(&prefix) = prefix {
+        rule.max_len = Some(rule.max_len.map_or(prefix, |m| m.min(prefix)));
+    }
+    if let (Shape::Decimal, Some(max)) = (shape, decimal_max(sql_type)) {
+        rule.max = Some(rule.max.map_or(max, |m| m.min(max)));
+        // `decimal(2,2)`: no whole number above 0 fits; 0 does.
+        if max < 1.0 && rule.min.is_none() {
+            rule.min = Some(0.0);
+        }
+    }
 }
 
 /// Columns of the primary key and of unique constraints and indexes: never NULL by
