@@ -381,9 +381,6 @@ impl<M: MigratorTrait> Suite<M> {
                 Status::NotRun(why.clone())
             };
         }
-        if let Some(why) = check.not_on(backend) {
-            return Status::Skipped(SkipReason::NotOnBackend(why));
-        }
         if check == Check::Parity && backend == Backend::MySql {
             // MySQL's pairs need one partner, not SQLite and PostgreSQL both.
             if !self.mysql_has_a_pair(report) {

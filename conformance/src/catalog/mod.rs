@@ -23,7 +23,9 @@ mod postgres;
 mod sqlite;
 
 pub(crate) use live::{Change, Hint, LiveCatalog, Order, names};
-pub(crate) use mysql::backquote;
+pub(crate) use mysql::{
+    ansi_names as mysql_ansi_names, backquote, literal_values as mysql_literal_values,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

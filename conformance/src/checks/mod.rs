@@ -94,17 +94,6 @@ checks! {
     Compat = "compat", needs Nothing;
 }
 
-impl Check {
-    /// Why this check does not run on `backend` (yet), if it does not: the table says
-    /// `not run on <backend>: why`, never a pass.
-    pub(crate) fn not_on(self, backend: Backend) -> Option<NotOnBackend> {
-        match (self, backend) {
-            (Check::Compat, Backend::MySql) => Some(NotOnBackend::NoRowGenerator),
-            _ => None,
-        }
-    }
-}
-
 /// Why a check does not run on a backend yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -112,9 +101,6 @@ pub enum NotOnBackend {
     /// Parity compares pairs of backends, and no backend to pair this one with (SQLite
     /// or PostgreSQL for MySQL) was walked.
     ParityPair,
-    /// The check writes rows with the populate generator, which does not write this
-    /// backend's values yet.
-    NoRowGenerator,
 }
 
 impl fmt::Display for NotOnBackend {
@@ -122,9 +108,6 @@ impl fmt::Display for NotOnBackend {
         f.write_str(match self {
             NotOnBackend::ParityPair => {
                 "parity compares pairs of backends; neither SQLite nor PostgreSQL was walked to pair with it"
-            }
-            NotOnBackend::NoRowGenerator => {
-                "its statements need rows the populate generator does not write here yet"
             }
         })
     }

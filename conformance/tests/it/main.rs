@@ -13,6 +13,7 @@ mod locks;
 mod mysql_catalog;
 mod mysql_lint;
 mod mysql_parity;
+mod mysql_populated;
 mod mysql_walk;
 mod populate_types;
 mod populated;

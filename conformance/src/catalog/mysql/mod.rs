@@ -33,7 +33,7 @@ use crate::error::HarnessError;
 pub(crate) use dump::{fingerprint, read_rows};
 pub(crate) use logical::logical;
 use normalize::Family;
-pub(crate) use text::backquote;
+pub(crate) use text::{ansi_names, backquote, literal_values};
 
 /// What every read needs first: the server's family and the current database's name.
 pub(super) struct Server {

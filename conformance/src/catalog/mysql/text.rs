@@ -122,6 +122,28 @@ pub(crate) fn backquote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
+/// `sql` with its backquoted names in double quotes, as standard SQL (and the lexer
+/// the populate generator reads CHECK constraints with) writes them.
+pub(crate) fn ansi_names(sql: &str) -> String {
+    pieces(sql)
+        .into_iter()
+        .map(|(kind, piece)| match kind {
+            Piece::Name => format!("\"{}\"", name_value(piece).replace('"', "\"\"")),
+            _ => piece.to_owned(),
+        })
+        .collect()
+}
+
+/// The values of the string literals of `sql`, in order: the members of a column type
+/// `enum('a','b')` or `set('a','b')`.
+pub(crate) fn literal_values(sql: &str) -> Vec<String> {
+    pieces(sql)
+        .into_iter()
+        .filter(|(kind, _)| *kind == Piece::Literal)
+        .map(|(_, piece)| literal_value(piece))
+        .collect()
+}
+
 /// The name a backquoted piece holds.
 pub(super) fn name_value(piece: &str) -> String {
     piece
@@ -134,6 +156,18 @@ pub(super) fn name_value(piece: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_go_into_double_quotes_and_literals_give_their_values() {
+        assert_eq!(
+            ansi_names("`a` in ('x`y') and `we\"i``rd` > 0"),
+            "\"a\" in ('x`y') and \"we\"\"i`rd\" > 0"
+        );
+        assert_eq!(
+            literal_values("enum('a','it''s','b,c')"),
+            ["a", "it's", "b,c"]
+        );
+    }
 
     #[test]
     fn pieces_keep_strings_names_and_comments_apart() {

@@ -208,7 +208,11 @@ async fn count(
     table: &str,
 ) -> Result<usize, HarnessError> {
     let target = super::populate::probe::quoted_table(table, backend);
-    let sql = format!("SELECT CAST(count(*) AS BIGINT) AS n FROM {target}");
+    let count = match backend {
+        Backend::MySql => "CAST(count(*) AS SIGNED)",
+        _ => "CAST(count(*) AS BIGINT)",
+    };
+    let sql = format!("SELECT {count} AS n FROM {target}");
     let row = conn
         .query_one_raw(sea_orm::Statement::from_string(backend.db(), sql))
         .await?;

@@ -5,7 +5,7 @@ use sea_orm::{Statement, Value};
 
 use crate::backends::Backend;
 use crate::catalog::Table;
-use crate::checks::populate::probe::{Bound, quoted_table};
+use crate::checks::populate::probe::{Bound, default_values, quoted_table};
 
 /// One statement of the running version, with its values.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub(super) fn probes(backend: Backend, known: &Known<'_>) -> (Vec<Probe>, Option
         })
         .collect();
     out.push(if required.is_empty() {
-        sql.probe(format!("INSERT INTO {target} DEFAULT VALUES"))
+        sql.probe(default_values(&target, backend))
     } else {
         let columns: Vec<String> = required.iter().map(|(c, _)| quote(c)).collect();
         let values: Vec<String> = required.iter().map(|(c, v)| sql.bind(c, v)).collect();

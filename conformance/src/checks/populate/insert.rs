@@ -12,20 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use serde_json::Value as Json;
 
-use super::rules::{Rule, rules};
-use super::values::{Cell, Shape, shape, value};
+use super::plan::{build_row, plan, unique_columns};
+use super::values::Cell;
 use crate::backends::Backend;
-use crate::catalog::{LogicalSchema, Table, quote_ident as quote};
+use crate::catalog::{LogicalSchema, backquote, quote_ident};
 use crate::checks::describe_db_error;
 use crate::error::HarnessError;
-
-/// How one column of a seeded table gets its value.
-pub(super) enum Plan {
-    /// Generated in `shape` under `rule`.
-    Generate { shape: Shape, rule: Rule },
-    /// Part of a foreign key: element `position` of the parent's key tuples.
-    Parent { key: usize, position: usize },
-}
 
 /// What became of one table.
 pub(super) enum Outcome {
@@ -37,13 +29,23 @@ pub(super) enum Outcome {
     NotSeeded(String),
 }
 
-/// `"name"` or `"schema"."name"` for a table as the catalog names it.
+/// `"name"` or `"schema"."name"` for a table as the catalog names it (on MySQL in
+/// backquotes: `` `name` ``, `` `database`.`name` `` for another database's).
 pub(crate) fn quoted_table(name: &str, backend: Backend) -> String {
     match name.split_once('.') {
-        Some((schema, table)) if backend == Backend::Postgres => {
-            format!("{}.{}", quote(schema), quote(table))
+        Some((schema, table)) if matches!(backend, Backend::Postgres | Backend::MySql) => {
+            format!("{}.{}", quote(backend, schema), quote(backend, table))
         }
-        _ => quote(name),
+        _ => quote(backend, name),
+    }
+}
+
+/// A name quoted on `backend`: in backquotes on MySQL (double quotes are strings
+/// there), in double quotes elsewhere.
+pub(crate) fn quote(backend: Backend, name: &str) -> String {
+    match backend {
+        Backend::MySql => backquote(name),
+        _ => quote_ident(name),
     }
 }
 
@@ -62,7 +64,7 @@ pub(super) async fn seed_table(
         ));
     };
     // Keys of the parent rows, per foreign key (`None`: nothing to reference).
-    let mut parents: Vec<Option<Vec<Vec<Json>>>> = Vec::new();
+    let mut parents: Vec<Option<Vec<Vec<Cell>>>> = Vec::new();
     for fk in &table.foreign_keys {
         let own = fk.ref_table == name || name.rsplit('.').next() == Some(fk.ref_table.as_str());
         parents.push(if own {
@@ -113,11 +115,15 @@ const BATCH_ROWS: usize = 1000;
 /// Bound values per SQLite statement at most (its oldest default limit).
 const SQLITE_VALUES: usize = 999;
 
+/// Bound values per MySQL statement at most (its protocol's limit).
+const MYSQL_VALUES: usize = 65_535;
+
 /// Rows per batched `INSERT`: PostgreSQL binds one JSON array whatever the size;
-/// SQLite one value per column and row.
+/// SQLite and MySQL one value per column and row.
 fn batch_size(backend: Backend, columns: usize) -> usize {
     match backend {
         Backend::Postgres => BATCH_ROWS,
+        Backend::MySql => (MYSQL_VALUES / columns.max(1)).clamp(1, BATCH_ROWS),
         _ => (SQLITE_VALUES / columns.max(1)).clamp(1, BATCH_ROWS),
     }
 }
@@ -175,165 +181,78 @@ impl Rows<'_> {
     }
 }
 
-/// Every column the database does not fill itself, with how it gets its value.
-pub(super) fn plan(
-    table: &Table,
-    schema: &LogicalSchema,
-    backend: Backend,
-) -> Result<Vec<(String, Plan)>, String> {
-    let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-    let mut rules = rules(table.checks.values(), &names);
-    let enums = |ty: &str| {
-        let bare = ty.trim_matches('"');
-        schema
-            .enum_types
-            .get(bare)
-            .or_else(|| schema.enum_types.get(&format!("public.{bare}")))
-            .cloned()
-    };
-    let rowid = table.primary_key.len() == 1
-        && backend == Backend::Sqlite
-        && table
-            .columns
-            .iter()
-            .any(|c| c.name == table.primary_key[0] && c.sql_type.eq_ignore_ascii_case("integer"));
-    let mut plans = Vec::new();
-    for column in &table.columns {
-        let automatic = column.generated.is_some()
-            || column.identity
-            || column
-                .default_sql
-                .as_deref()
-                .is_some_and(|d| d.starts_with("nextval("))
-            || (rowid && column.name == table.primary_key[0]);
-        if automatic {
-            continue;
-        }
-        let parent = table.foreign_keys.iter().enumerate().find_map(|(key, fk)| {
-            let position = fk.columns.iter().position(|c| *c == column.name)?;
-            Some(Plan::Parent { key, position })
-        });
-        if let Some(parent) = parent {
-            plans.push((column.name.clone(), parent));
-            continue;
-        }
-        let shape = shape(&column.sql_type, backend, &enums);
-        if shape == Shape::Unknown && !column.nullable && column.default_sql.is_none() {
-            return Err(format!(
-                "column {} has a type the generator cannot fill ({}); give the table's rows with Populate::table_sql",
-                column.name, column.sql_type
-            ));
-        }
-        if shape == Shape::Unknown {
-            // Left to its default, or NULL.
-            continue;
-        }
-        let rule = rules.remove(&column.name).unwrap_or_default();
-        plans.push((column.name.clone(), Plan::Generate { shape, rule }));
-    }
-    Ok(plans)
-}
-
-/// Columns of the primary key and of unique constraints and indexes: never NULL by
-/// choice, so that the rows stay distinct.
-pub(super) fn unique_columns(table: &Table) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = table.primary_key.iter().cloned().collect();
-    for columns in &table.unique_constraints {
-        out.extend(columns.iter().cloned());
-    }
-    for index in table
-        .indexes
-        .values()
-        .chain(table.constraint_indexes.values())
-    {
-        if index.unique {
-            out.extend(index.columns.iter().cloned());
-        }
-    }
-    out
-}
-
-/// One row's values by column. Every third row leaves its nullable, non-unique
-/// columns NULL, and non-unique columns repeat their values in pairs, as real tables
-/// do.
-pub(super) fn build_row(
-    table: &Table,
-    plans: &[(String, Plan)],
-    parents: &[Option<Vec<Vec<Json>>>],
-    unique: &BTreeSet<String>,
-    row: usize,
-    seed: u64,
-) -> Result<Vec<(String, Cell)>, String> {
-    let mut cells = Vec::new();
-    for (name, plan) in plans {
-        let column = table.columns.iter().find(|c| c.name == *name);
-        let nullable = column.is_some_and(|c| c.nullable);
-        let cell = match plan {
-            _ if nullable && row % 3 == 2 && !unique.contains(name) => Cell::Null,
-            Plan::Parent { key, position } => match &parents[*key] {
-                Some(keys) => from_json(&keys[row % keys.len()][*position]),
-                None if nullable => Cell::Null,
-                None => {
-                    let fk = table
-                        .foreign_keys
-                        .iter()
-                        .nth(*key)
-                        .map_or("", |f| f.ref_table.as_str());
-                    return Err(format!(
-                        "column {name} must reference a row of {fk}, which has none"
-                    ));
-                }
-            },
-            // Values repeat in pairs where nothing asks them to be distinct, as real
-            // data does: a unique index added over such a column meets duplicates.
-            Plan::Generate { shape, rule } => {
-                let nth = if unique.contains(name) { row } else { row / 2 };
-                match column.and_then(|c| value(c, shape, rule, nth, seed)) {
-                    Some(cell) => cell,
-                    None if nullable => Cell::Null,
-                    None => {
-                        return Err(format!(
-                            "no value of column {name} fits its type and CHECK constraints"
-                        ));
-                    }
-                }
-            }
-        };
-        cells.push((name.clone(), cell));
-    }
-    Ok(cells)
-}
-
-/// Up to `limit` key tuples of `table`'s rows, in a stable order, each as JSON values.
+/// Up to `limit` key tuples of `table`'s rows, in a stable order, each value as it is
+/// bound again. On MySQL each value comes as the hex of its text (`CAST(… AS BINARY)`:
+/// a `binary(16)` key's bytes as they are) and goes back as that text, or as bytes when
+/// it is not UTF-8.
 pub(super) async fn parent_keys(
     conn: &DatabaseConnection,
     backend: Backend,
     table: &str,
     columns: &[String],
     limit: usize,
-) -> Result<Vec<Vec<Json>>, HarnessError> {
-    let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+) -> Result<Vec<Vec<Cell>>, HarnessError> {
+    let list: Vec<String> = columns.iter().map(|c| quote(backend, c)).collect();
     let not_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    let (array, mark) = match backend {
-        Backend::Postgres => ("json_build_array", "$1"),
-        _ => ("json_array", "?"),
+    let (key, mark) = match backend {
+        Backend::Postgres => (
+            format!("CAST(json_build_array({}) AS TEXT)", list.join(", ")),
+            "$1",
+        ),
+        Backend::MySql => {
+            let hex: Vec<String> = list
+                .iter()
+                .map(|c| format!("HEX(CAST({c} AS BINARY))"))
+                .collect();
+            (format!("CAST(JSON_ARRAY({}) AS CHAR)", hex.join(", ")), "?")
+        }
+        _ => (
+            format!("CAST(json_array({}) AS TEXT)", list.join(", ")),
+            "?",
+        ),
     };
-    let db = backend.db();
     let sql = format!(
-        "SELECT CAST({array}({}) AS TEXT) AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
-        list.join(", "),
+        "SELECT {key} AS k FROM {} WHERE {} ORDER BY 1 LIMIT {mark}",
         quoted_table(table, backend),
         not_null.join(" AND ")
     );
-    let statement = Statement::from_sql_and_values(db, sql, [Value::BigInt(Some(limit as i64))]);
+    let statement =
+        Statement::from_sql_and_values(backend.db(), sql, [Value::BigInt(Some(limit as i64))]);
     let mut keys = Vec::new();
     for row in conn.query_all_raw(statement).await? {
-        let text: String = row.try_get("", "k")?;
+        let text: String = match row.try_get("", "k") {
+            Ok(text) => text,
+            Err(_) => String::from_utf8_lossy(&row.try_get::<Vec<u8>>("", "k")?).into_owned(),
+        };
         if let Ok(Json::Array(values)) = serde_json::from_str(&text) {
-            keys.push(values);
+            keys.push(match backend {
+                Backend::MySql => values.iter().map(from_hex).collect(),
+                _ => values.iter().map(from_json).collect(),
+            });
         }
     }
     Ok(keys)
+}
+
+/// A MySQL key value from the hex of its text: that text, or its bytes.
+fn from_hex(value: &Json) -> Cell {
+    let Some(hex) = value.as_str() else {
+        return from_json(value);
+    };
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|at| {
+            hex.get(at..at + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect();
+    match bytes {
+        Some(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Cell::Text(text),
+            Err(err) => Cell::Blob(err.into_bytes()),
+        },
+        None => from_json(value),
+    }
 }
 
 pub(super) fn from_json(value: &Json) -> Cell {
@@ -351,11 +270,10 @@ pub(super) fn from_json(value: &Json) -> Cell {
 
 /// The `INSERT` of one row, every value bound.
 fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement {
-    let columns: Vec<String> = cells.iter().map(|(c, _)| quote(c)).collect();
+    let columns: Vec<String> = cells.iter().map(|(c, _)| quote(backend, c)).collect();
     let target = quoted_table(table, backend);
     if cells.is_empty() {
-        let sql = format!("INSERT INTO {target} DEFAULT VALUES");
-        return Statement::from_string(backend.db(), sql);
+        return Statement::from_string(backend.db(), default_values(&target, backend));
     }
     match backend {
         Backend::Postgres => {
@@ -393,7 +311,7 @@ fn insert(table: &str, backend: Backend, cells: &[(String, Cell)]) -> Statement 
 fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> Statement {
     let columns: Vec<String> = rows
         .first()
-        .map(|cells| cells.iter().map(|(c, _)| quote(c)).collect())
+        .map(|cells| cells.iter().map(|(c, _)| quote(backend, c)).collect())
         .unwrap_or_default();
     let target = quoted_table(table, backend);
     match backend {
@@ -421,7 +339,7 @@ fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> S
         _ => {
             let row = format!("({})", vec!["?"; columns.len()].join(", "));
             Statement::from_sql_and_values(
-                DbBackend::Sqlite,
+                backend.db(),
                 format!(
                     "INSERT INTO {target} ({}) VALUES {}",
                     columns.join(", "),
@@ -432,6 +350,14 @@ fn insert_many(table: &str, backend: Backend, rows: &[Vec<(String, Cell)>]) -> S
                     .collect::<Vec<_>>(),
             )
         }
+    }
+}
+
+/// The `INSERT` of a row of defaults only (MySQL has no `DEFAULT VALUES`).
+pub(crate) fn default_values(target: &str, backend: Backend) -> String {
+    match backend {
+        Backend::MySql => format!("INSERT INTO {target} () VALUES ()"),
+        _ => format!("INSERT INTO {target} DEFAULT VALUES"),
     }
 }
 

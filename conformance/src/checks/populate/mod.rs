@@ -12,13 +12,18 @@
 //! uniqueness hold), NULL in every third row where the column is nullable and not part
 //! of a key. Foreign keys reference existing rows of their parent (tables are seeded
 //! parents first; a reference with no parent row, or a cycle, is left NULL when it may
-//! be). Identity, serial, rowid and generated columns are left to the database.
+//! be). Identity, serial, rowid, `AUTO_INCREMENT` and generated columns are left to
+//! the database. On MySQL / MariaDB, its own types as it names them (`mysql.rs`), its
+//! CHECKs with backquoted names, and unique indexes on a prefix of a column (values
+//! differ within the prefix) or on a generated column (its source columns distinct).
 //! Deterministic: the same [`Populate::seed`] gives the same rows on every run.
 //!
 //! A table no valid row can be made for is reported as *not seeded* with the reason
 //! ([`NotSeeded`]), never skipped in silence.
 
 mod insert;
+mod mysql;
+mod plan;
 pub(crate) mod probe;
 mod rules;
 mod values;
@@ -260,7 +265,8 @@ impl Seeder {
 /// compares and the snapshots show: the synthetic rows move them, so they are put back
 /// as they were once the rows are in. (The next row still gets a fresh key: SQLite takes
 /// the larger of the counter and the largest key in the table.) PostgreSQL's sequences
-/// are not part of the compared schema.
+/// are not part of the compared schema, nor MySQL's `AUTO_INCREMENT` counters (the dump
+/// leaves the table option `AUTO_INCREMENT=n` out).
 struct Counters(Option<BTreeMap<String, i64>>);
 
 impl Counters {

@@ -1,13 +1,14 @@
 //! Values for the `compat` check: one more row of a table, as the populate generator
 //! makes them (its foreign keys taking a parent's existing key), and the key of one of
-//! its rows, each value ready to bind on its backend (SQLite: the value itself;
-//! PostgreSQL: its text, which the statement casts to the column's type).
+//! its rows, each value ready to bind on its backend (SQLite and MySQL: the value
+//! itself; PostgreSQL: its text, which the statement casts to the column's type).
 
 use sea_orm::{DatabaseConnection, Value};
 
 use super::Populate;
-pub(crate) use super::insert::quoted_table;
-use super::insert::{build_row, from_json, parent_keys, plan, sqlite_value, unique_columns};
+pub(crate) use super::insert::{default_values, quoted_table};
+use super::insert::{parent_keys, sqlite_value};
+use super::plan::{build_row, plan, unique_columns};
 use super::values::Cell;
 use crate::backends::Backend;
 use crate::catalog::LogicalSchema;
@@ -62,11 +63,10 @@ pub(crate) async fn first_key(
     columns: &[String],
 ) -> Result<Option<Vec<Value>>, HarnessError> {
     let keys = parent_keys(conn, backend, table, columns, 1).await?;
-    Ok(keys.into_iter().next().map(|key| {
-        key.iter()
-            .map(|value| bound(backend, &from_json(value)))
-            .collect()
-    }))
+    Ok(keys
+        .into_iter()
+        .next()
+        .map(|key| key.iter().map(|cell| bound(backend, cell)).collect()))
 }
 
 /// A value as it is bound on `backend`.

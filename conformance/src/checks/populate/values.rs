@@ -44,6 +44,10 @@ pub(super) enum Shape {
         zone: bool,
     },
     Blob,
+    /// MySQL's binary strings and blobs, at most `max_len` bytes.
+    Bytes {
+        max_len: Option<usize>,
+    },
     Interval,
     Inet,
     MacAddr,
@@ -55,12 +59,15 @@ pub(super) enum Shape {
 }
 
 /// The shape of `sql_type` (as the catalog prints it); `enums` are the PostgreSQL enum
-/// types by name.
+/// types by name. MySQL's types: see [`super::mysql::shape`].
 pub(super) fn shape(
     sql_type: &str,
     backend: Backend,
     enums: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Shape {
+    if backend == Backend::MySql {
+        return super::mysql::shape(sql_type);
+    }
     let ty = sql_type.trim();
     if let Some(element) = ty.strip_suffix("[]") {
         return Shape::Array(Box::new(shape(element, backend, enums)));
@@ -201,6 +208,7 @@ pub(super) fn value(
             if *zone { "+00" } else { "" }
         )),
         Shape::Blob => Cell::Blob(vec![(n % 256) as u8; 4]),
+        Shape::Bytes { max_len } => Cell::Blob(bytes(n, *max_len, rule.max_len)?),
         Shape::Interval => Cell::Text(format!("{} days", n + 1)),
         Shape::Inet => Cell::Text(format!("192.0.2.{}", (n % 254) + 1)),
         Shape::MacAddr => Cell::Text(format!("08:00:2b:01:02:{:02x}", n % 256)),
@@ -226,6 +234,20 @@ fn in_range(n: u64, min: f64, max: f64) -> Option<f64> {
         n as f64
     };
     Some(min + step)
+}
+
+/// `n + 1` in up to 8 bytes, its lowest byte first (so that values differ within any
+/// prefix a unique index keys), cut to the column's length and the CHECK rules'; where
+/// a ninth byte fits (a `binary(16)` UUID), `0xff`: bytes that are no UTF-8 text, as
+/// real binary keys are.
+fn bytes(n: u64, max_len: Option<usize>, rule_max: Option<usize>) -> Option<Vec<u8>> {
+    let room = [max_len, rule_max].into_iter().flatten().min();
+    let len = room.unwrap_or(8).min(8);
+    let mut out = (n + 1).to_le_bytes()[..len].to_vec();
+    if room.is_some_and(|room| room > 8) {
+        out.push(0xff);
+    }
+    (len > 0).then_some(out)
 }
 
 /// A day of January 2025 onwards: `n` days after the first.
@@ -320,6 +342,17 @@ mod tests {
             text("email", 0, None, &like).as_deref(),
             Some("email1@.test")
         );
+    }
+
+    #[test]
+    fn bytes_differ_first_and_are_no_text_where_they_fit() {
+        assert_eq!(
+            bytes(0, Some(16), None),
+            Some(vec![1, 0, 0, 0, 0, 0, 0, 0, 0xff])
+        );
+        assert_eq!(bytes(257, None, None), Some(vec![2, 1, 0, 0, 0, 0, 0, 0]));
+        assert_eq!(bytes(1, Some(16), Some(2)), Some(vec![2, 0]));
+        assert_eq!(bytes(1, Some(0), None), None);
     }
 
     #[test]
