@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::time::Instant;
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::apply::{Step, Timeouts};
 use crate::checksum::{ChecksumTable, Expected};
@@ -265,10 +265,21 @@ async fn under_lock<M: MigratorTrait>(
             report.rolled_back = runner.roll_back(&newest_first).await?;
         }
         Operation::Fresh => {
-            // All or nothing (one transaction), then each migration as `up` applies it.
-            crate::fresh::drop_everything(db).await.map_err(|e| {
-                Error::failed("fresh: dropping every table (nothing was dropped)", e)
-            })?;
+            // All or nothing (one transaction; MySQL: bookkeeping first), then each
+            // migration as `up` applies it.
+            let versions_table = M::migration_table_name().to_string();
+            crate::fresh::drop_everything(db, &versions_table)
+                .await
+                .map_err(|e| {
+                    Error::failed(
+                        if db.get_database_backend() == DbBackend::MySql {
+                            "fresh: dropping every table (MySQL commits each drop: run fresh again to finish)"
+                        } else {
+                            "fresh: dropping every table (nothing was dropped)"
+                        },
+                        e,
+                    )
+                })?;
             report.dropped_all_tables = true;
             runner.prepare().await?;
             let state = State::read::<M>(db).await?;

@@ -18,11 +18,21 @@ use sea_orm_migration::sea_orm::{
     TransactionTrait,
 };
 
-/// Drops every table (and PostgreSQL enum type) of `db`'s schema, all or nothing.
-pub(crate) async fn drop_everything(db: &DatabaseConnection) -> Result<(), DbErr> {
+/// Drops every table (and PostgreSQL enum type) of `db`'s schema, all or nothing (on
+/// MySQL, whose DDL commits statement by statement, the bookkeeping tables first, the
+/// versions table `versions_table` the very first: see [`crate::mysql::drop_everything`]).
+pub(crate) async fn drop_everything(
+    db: &DatabaseConnection,
+    versions_table: &str,
+) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     if backend == DbBackend::MySql {
-        return crate::mysql::drop_everything(db).await;
+        let bookkeeping = [
+            versions_table,
+            crate::checksum::CHECKSUM_TABLE,
+            crate::checksum::CHECKSUM_HISTORY_TABLE,
+        ];
+        return crate::mysql::drop_everything(db, &bookkeeping).await;
     }
     if backend == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;

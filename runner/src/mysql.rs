@@ -95,8 +95,15 @@ async fn current_database(db: &DatabaseConnection) -> Result<String, Error> {
 
 /// `fresh` on MySQL: every table of the database dropped with foreign key checks off.
 /// DDL commits implicitly, so this is not all or nothing as on the other backends: a run
-/// killed half-way leaves some tables dropped (run `fresh` again).
-pub(crate) async fn drop_everything(db: &DatabaseConnection) -> Result<(), DbErr> {
+/// killed half-way leaves some tables dropped (run `fresh` again). The bookkeeping
+/// tables (`bookkeeping`: the versions table, then the checksum tables) go first, so
+/// that such a run never leaves a migration recorded as applied whose tables are gone:
+/// what is left reads as not applied, and the next `up` stops loudly at a table that
+/// still exists instead of saying that nothing is pending.
+pub(crate) async fn drop_everything(
+    db: &DatabaseConnection,
+    bookkeeping: &[&str],
+) -> Result<(), DbErr> {
     let rows = db
         .query_all_raw(Statement::from_string(
             DbBackend::MySql,
@@ -104,11 +111,23 @@ pub(crate) async fn drop_everything(db: &DatabaseConnection) -> Result<(), DbErr
              WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
         ))
         .await?;
+    let mut tables = Vec::with_capacity(rows.len());
+    for row in rows {
+        tables.push((
+            row.try_get::<String>("", "name")?,
+            row.try_get::<String>("", "kind")?,
+        ));
+    }
+    // Stable: the bookkeeping first, in the order given, then the rest by name.
+    tables.sort_by_key(|(name, _)| {
+        bookkeeping
+            .iter()
+            .position(|b| b == name)
+            .unwrap_or(bookkeeping.len())
+    });
     db.execute_unprepared("SET FOREIGN_KEY_CHECKS = 0").await?;
     let mut outcome = Ok(());
-    for row in rows {
-        let name: String = row.try_get("", "name")?;
-        let kind: String = row.try_get("", "kind")?;
+    for (name, kind) in tables {
         // The name comes from the catalog, and is quoted as an identifier.
         let quoted = format!("`{}`", name.replace('`', "``"));
         let sql = if kind == "VIEW" {

@@ -2,8 +2,7 @@
 //! N creates the table `slow_N`, an index on it and two rows; its `down` drops them.
 //! While [`SLOW`] is set (only in the process the kill test kills) each pauses between
 //! statements, which widens every window a kill can land in. Dry runs (the checksum's,
-//! on a plain mock connection, never in a transaction) do not pause: they issue the
-//! same SQL either way.
+//! on a mock connection) do not pause: they issue the same SQL either way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -30,10 +29,15 @@ pub fn labels(n: u32) -> Vec<String> {
 }
 
 async fn pause(manager: &SchemaManager<'_>) {
-    let real_run = !matches!(
-        manager.get_connection(),
-        SchemaManagerConnection::Connection(_)
-    );
+    // The dry runs are on a mock connection; MySQL's real run is on a plain connection
+    // (no transaction), the others' in a transaction.
+    let real_run = match manager.get_connection() {
+        SchemaManagerConnection::Connection(conn) => !matches!(
+            conn.inner,
+            sea_orm_migration::sea_orm::DatabaseConnectionType::MockDatabaseConnection(_)
+        ),
+        _ => true,
+    };
     if real_run && SLOW.load(Ordering::Relaxed) {
         tokio::time::sleep(PAUSE).await;
     }
