@@ -279,3 +279,80 @@ async fn the_allow_list_accepts_a_contract_step_and_flags_a_stale_line() {
         stale[0]
     );
 }
+
+// MySQL / MariaDB: the same checks with its own statements and words.
+
+#[tokio::test]
+async fn compat_runs_on_mysql_and_catches_a_renamed_column() {
+    let Some(outcome) = walk::<RenamesAColumn>(Backend::MySql).await else {
+        return;
+    };
+    let found = breaks(&outcome, "m2_rename_label");
+    let has = |statement: &str| {
+        found.iter().any(|m| {
+            m.contains("breaks the running version")
+                && m.contains(statement)
+                && m.contains("Unknown column 'label'")
+        })
+    };
+    assert!(
+        has("SELECT `id`, `label`, `note` FROM `items`"),
+        "{found:#?}"
+    );
+    assert!(has("INSERT INTO `items` (`id`, `label`)"), "{found:#?}");
+    assert!(has("UPDATE `items` SET"), "{found:#?}");
+    assert!(
+        breaks(&outcome, "m1_items").is_empty(),
+        "{}",
+        outcome.report
+    );
+    assert_eq!(
+        outcome.report.statuses[&(Check::Compat, Backend::MySql)],
+        Status::Fail(found.len()),
+        "{}",
+        outcome.report
+    );
+}
+
+migrator!(
+    AddsANullable,
+    [
+        ITEMS,
+        in_transaction(
+            "m2_summary",
+            &["ALTER TABLE items ADD COLUMN summary varchar(80)"],
+            &["ALTER TABLE items DROP COLUMN summary"],
+        ),
+        in_transaction(
+            "m3_counters",
+            &[
+                "CREATE TABLE counters (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+               hits int NOT NULL DEFAULT 0)"
+            ],
+            &["DROP TABLE counters"],
+        ),
+        in_transaction(
+            "m4_hits_wide",
+            &["ALTER TABLE counters MODIFY hits bigint NOT NULL DEFAULT 0"],
+            &["ALTER TABLE counters MODIFY hits int NOT NULL DEFAULT 0"],
+        ),
+    ]
+);
+
+#[tokio::test]
+async fn an_expand_step_keeps_the_running_version_working_on_mysql() {
+    let Some(outcome) = walk::<AddsANullable>(Backend::MySql).await else {
+        return;
+    };
+    let report = &outcome.report;
+    // (The lint's `mysql-table-copy` flags m4's type change.)
+    for check in [Check::StepReversibility, Check::RoundTrip, Check::Compat] {
+        assert!(findings(&outcome, check).is_empty(), "{check}: {report}");
+    }
+    assert!(report.not_seeded.is_empty(), "{report}");
+    assert_eq!(
+        report.statuses[&(Check::Compat, Backend::MySql)],
+        Status::Pass,
+        "{report}"
+    );
+}

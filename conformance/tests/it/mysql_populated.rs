@@ -1,13 +1,14 @@
 //! The walk on populated tables on MySQL / MariaDB: the populate generator writes
 //! MySQL's values (its column types, CHECKs as MySQL prints them, prefix and
 //! case-insensitive unique indexes, foreign keys parents first), so that what rows
-//! reveal is caught there as on SQLite and PostgreSQL, and `compat` runs there.
+//! reveal is caught there as on SQLite and PostgreSQL (the dropped column, and `compat`
+//! on MySQL, are cases of `populated.rs` and `compat.rs`).
 
-use conformance::{Backend, Check, Populate, Status, Suite, SuiteOutcome};
+use conformance::{Backend, Check, Populate, Suite, SuiteOutcome};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 
-use crate::common::{Sql, findings, outcome, sql};
+use crate::common::{Sql, finding_of, findings, outcome, sql};
 
 async fn on_mysql<M: MigratorTrait>(populate: Populate) -> Option<SuiteOutcome> {
     outcome(
@@ -16,16 +17,6 @@ async fn on_mysql<M: MigratorTrait>(populate: Populate) -> Option<SuiteOutcome> 
             .populate(populate),
     )
     .await
-}
-
-/// The step-reversibility finding of `migration`, which must exist.
-fn finding_of(outcome: &SuiteOutcome, migration: &str) -> String {
-    findings(outcome, Check::StepReversibility)
-        .iter()
-        .find(|f| f.migration.as_deref() == Some(migration))
-        .unwrap_or_else(|| panic!("no finding for {migration}: {}", outcome.report))
-        .message
-        .clone()
 }
 
 /// `items` with a key, a label and a nullable note.
@@ -77,38 +68,6 @@ async fn a_not_null_column_rows_leave_null_fails_on_mysql_rows() {
     };
     let on_empty = findings(&empty, Check::StepReversibility);
     assert!(on_empty.is_empty(), "{}", empty.report);
-}
-
-migrator!(
-    DropsANote,
-    [
-        ITEMS,
-        sql(
-            "m2_drop_note",
-            &["ALTER TABLE items DROP COLUMN note"],
-            &["ALTER TABLE items ADD COLUMN note varchar(40)"],
-        ),
-    ]
-);
-
-#[tokio::test]
-async fn a_dropped_column_is_reported_as_irreversible_on_mysql() {
-    let Some(outcome) = on_mysql::<DropsANote>(Populate::default()).await else {
-        return;
-    };
-    let message = finding_of(&outcome, "m2_drop_note");
-    assert!(
-        message.contains("irreversible: up drops column items.note"),
-        "{message}"
-    );
-    // Rows 1 and 2 hold a note, row 3 none.
-    assert!(message.contains("2 value(s) lost"), "{message}");
-    assert_eq!(
-        findings(&outcome, Check::StepReversibility).len(),
-        1,
-        "{}",
-        outcome.report
-    );
 }
 
 /// Rows per table in the types test: more than go in one by one, so that a batch
@@ -229,100 +188,4 @@ async fn rows_of_every_mysql_column_type_and_constraint_shape_go_in() {
     let dump = outcome.runs[0].final_dump.to_string();
     assert!(dump.contains("CREATE TABLE `owners`"), "{dump}");
     assert!(!dump.contains("AUTO_INCREMENT="), "{dump}");
-}
-
-migrator!(
-    RenamesALabel,
-    [
-        ITEMS,
-        sql(
-            "m2_rename_label",
-            &["ALTER TABLE items RENAME COLUMN label TO title"],
-            &["ALTER TABLE items RENAME COLUMN title TO label"],
-        ),
-    ]
-);
-
-/// The compat findings' messages of `migration`.
-fn breaks(outcome: &SuiteOutcome, migration: &str) -> Vec<String> {
-    findings(outcome, Check::Compat)
-        .into_iter()
-        .filter(|f| f.migration.as_deref() == Some(migration))
-        .map(|f| f.message)
-        .collect()
-}
-
-#[tokio::test]
-async fn compat_runs_on_mysql_and_catches_a_renamed_column() {
-    let Some(outcome) = on_mysql::<RenamesALabel>(Populate::default()).await else {
-        return;
-    };
-    let found = breaks(&outcome, "m2_rename_label");
-    let has = |statement: &str| {
-        found.iter().any(|m| {
-            m.contains("breaks the running version")
-                && m.contains(statement)
-                && m.contains("Unknown column 'label'")
-        })
-    };
-    assert!(
-        has("SELECT `id`, `label`, `note` FROM `items`"),
-        "{found:#?}"
-    );
-    assert!(has("INSERT INTO `items` (`id`, `label`)"), "{found:#?}");
-    assert!(has("UPDATE `items` SET"), "{found:#?}");
-    assert!(
-        breaks(&outcome, "m1_items").is_empty(),
-        "{}",
-        outcome.report
-    );
-    assert_eq!(
-        outcome.report.statuses[&(Check::Compat, Backend::MySql)],
-        Status::Fail(found.len()),
-        "{}",
-        outcome.report
-    );
-}
-
-migrator!(
-    AddsANullable,
-    [
-        ITEMS,
-        sql(
-            "m2_summary",
-            &["ALTER TABLE items ADD COLUMN summary varchar(80)"],
-            &["ALTER TABLE items DROP COLUMN summary"],
-        ),
-        sql(
-            "m3_counters",
-            &[
-                "CREATE TABLE counters (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-               hits int NOT NULL DEFAULT 0)"
-            ],
-            &["DROP TABLE counters"],
-        ),
-        sql(
-            "m4_hits_wide",
-            &["ALTER TABLE counters MODIFY hits bigint NOT NULL DEFAULT 0"],
-            &["ALTER TABLE counters MODIFY hits int NOT NULL DEFAULT 0"],
-        ),
-    ]
-);
-
-#[tokio::test]
-async fn an_expand_step_keeps_the_running_version_working_on_mysql() {
-    let Some(outcome) = on_mysql::<AddsANullable>(Populate::default()).await else {
-        return;
-    };
-    let report = &outcome.report;
-    // (The lint's `mysql-table-copy` flags m4's type change.)
-    for check in [Check::StepReversibility, Check::RoundTrip, Check::Compat] {
-        assert!(findings(&outcome, check).is_empty(), "{check}: {report}");
-    }
-    assert!(report.not_seeded.is_empty(), "{report}");
-    assert_eq!(
-        report.statuses[&(Check::Compat, Backend::MySql)],
-        Status::Pass,
-        "{report}"
-    );
 }

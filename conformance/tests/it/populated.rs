@@ -7,7 +7,7 @@ use conformance::{Backend, Populate, Suite, SuiteOutcome};
 use rstest::rstest;
 use sea_orm_migration::prelude::*;
 
-use crate::common::{Sql, findings, outcome, per_backend, sql};
+use crate::common::{Sql, finding_of, findings, outcome, per_backend, sql};
 
 /// `items` with a key, a label, a status from a CHECK list of two values, a code and
 /// a nullable note.
@@ -118,17 +118,6 @@ migrator!(
 
 async fn walk<M: MigratorTrait>(backend: Backend) -> Option<SuiteOutcome> {
     outcome(Suite::<M>::new().backends(&[backend])).await
-}
-
-/// The step-reversibility finding of `migration`, which must exist.
-fn finding_of(outcome: &SuiteOutcome, migration: &str) -> String {
-    let found = findings(outcome, Check::StepReversibility);
-    found
-        .iter()
-        .find(|f| f.migration.as_deref() == Some(migration))
-        .unwrap_or_else(|| panic!("no finding for {migration}: {}", outcome.report))
-        .message
-        .clone()
 }
 
 #[rstest]
@@ -242,6 +231,7 @@ async fn a_cast_that_fails_on_some_values_fails_on_rows(
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[case::mysql(Backend::MySql)]
 #[tokio::test]
 async fn a_dropped_column_is_reported_as_irreversible(#[case] backend: Backend) {
     let Some(outcome) = walk::<DropsAColumn>(backend).await else {

@@ -165,6 +165,16 @@ pub async fn outcome<M: MigratorTrait>(suite: Suite<M>) -> Option<SuiteOutcome> 
 }
 
 /// The findings of `check`, in report order.
+/// The step-reversibility finding of `migration`, which must exist.
+pub fn finding_of(outcome: &SuiteOutcome, migration: &str) -> String {
+    findings(outcome, Check::StepReversibility)
+        .iter()
+        .find(|f| f.migration.as_deref() == Some(migration))
+        .unwrap_or_else(|| panic!("no finding for {migration}: {}", outcome.report))
+        .message
+        .clone()
+}
+
 pub fn findings(outcome: &SuiteOutcome, check: Check) -> Vec<Finding> {
     outcome
         .report
