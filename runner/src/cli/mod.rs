@@ -88,7 +88,7 @@ pub enum CliError {
     SchemaNotApplicable {
         /// The target's backend.
         backend: Backend,
-        /// The schema given.
+        /// The schema given, control characters shown as `\u{..}`.
         schema: String,
     },
 }
@@ -281,7 +281,7 @@ fn check_schema(args: &Args, target: Option<&Target>) -> Result<(), CliError> {
         _ if args.database_schema != DEFAULT_SCHEMA => {
             return Err(CliError::SchemaNotApplicable {
                 backend,
-                schema: args.database_schema.clone(),
+                schema: crate::event::printable(&args.database_schema),
             });
         }
         _ => {}

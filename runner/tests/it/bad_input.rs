@@ -404,6 +404,9 @@ async fn schema_on_a_backend_without_schemas_is_a_usage_error() {
         mysql.extend_from_slice(command);
         refused(&mysql, 2, &["-s tenant_1", "a schema is a database"]).await;
     }
+    // A terminal escape in the name is shown, not sent to the terminal.
+    let run = refused(&["-s", "app\u{1b}[2J", "up"], 2, &["-s app\\u{1b}[2J"]).await;
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
 }
 
 #[tokio::test]
